@@ -1,0 +1,1 @@
+"""kg: the knowledge graph — building, linking, retrieval, paths, verbalization. Never imports torch."""
