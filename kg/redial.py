@@ -1,0 +1,158 @@
+"""ReDial dialogues as recommendation turns over the KG (train/valid only for building/training).
+
+Conventions (kept identical to CRSLab's preparation of ``data/redial_kg/test.jsonl``):
+
+* Consecutive messages of one worker are merged into one :class:`Utterance` (joined by a
+  space), so a "recommender message" is everything the recommender writes before the seeker
+  answers. ``@123`` is replaced by the movie's KG title, else by ReDial's name for it.
+* ``targets`` are the KG items written ``@id`` in the recommender's message that either
+  questionnaire marks ``suggested == 1``; a movie absent from both questionnaires counts as
+  suggested (the label is then "mentioned by the recommender"). A target may repeat a movie
+  already in the context, as in the test labels.
+* ``liked``/``disliked`` come from the seeker's questionnaire (``initiatorQuestions``), falling
+  back to the recommender's (``respondentQuestions``) where the seeker said nothing; only items
+  mentioned in the context count.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import networkx as nx
+
+from kg.build import REDIAL_FILES, clean_text
+from kg.errors import DataFileError
+from kg.locations import data_dir
+
+SEEKER, RECOMMENDER = "seeker", "recommender"
+MENTION = re.compile(r"@(\d+)")
+REQUIRED_KEYS = ("conversationId", "messages", "movieMentions", "initiatorWorkerId")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    role: str  # "seeker" | "recommender"
+    text: str  # @ids written as titles
+
+
+@dataclass(frozen=True)
+class Turn:
+    dialog_id: str
+    context: tuple[Utterance, ...]  # everything before the recommender's message
+    mentioned: tuple[int, ...]  # KG items mentioned in the context, in order
+    liked: tuple[int, ...]
+    disliked: tuple[int, ...]
+    targets: tuple[int, ...]  # KG items the recommender suggests in this message (the labels)
+
+
+def load_dialogues(path) -> list[dict]:
+    """The dialogues of a ReDial ``.jsonl`` file; a bad line raises ``DataFileError``."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise DataFileError(path, None, f"cannot read ({e.strerror}); expected ReDial JSONL") from e
+    dialogues = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            dialogue = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataFileError(path, number, f"a JSON dialogue object ({e.msg})") from e
+        if not isinstance(dialogue, dict) or any(k not in dialogue for k in REQUIRED_KEYS):
+            raise DataFileError(path, number, f"a dialogue with keys {', '.join(REQUIRED_KEYS)}")
+        dialogues.append(dialogue)
+    return dialogues
+
+
+def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
+    """ReDial movie id -> KG item node, through the KGSF mapping file (matched on the node's URI)."""
+    path = Path(mapping_path or data_dir() / REDIAL_FILES[1])
+    by_uri = {d["uri"]: n for n, d in G.nodes(data=True) if d.get("item") and d.get("uri")}
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle, delimiter="\t"))
+    except OSError as e:
+        raise DataFileError(path, None, f"cannot read ({e.strerror})") from e
+    mapping = {}
+    for line, row in enumerate(rows[1:], 2):
+        if len(row) != 3 or not row[0].isdigit():
+            raise DataFileError(path, line, "redial_movie_id<TAB>movieName<TAB>dbpedia_uri")
+        node = by_uri.get(row[2].strip("<>"))
+        if node is not None:
+            mapping[int(row[0])] = node
+    return mapping
+
+
+def _answer(dialogue: dict, movie: str, field: str) -> int:
+    """A questionnaire answer about ``movie`` (seeker's first), 2 where nobody said."""
+    for key in ("initiatorQuestions", "respondentQuestions"):
+        answers = dialogue.get(key) or {}
+        value = answers.get(movie, {}).get(field, 2) if isinstance(answers, dict) else 2
+        if value in (0, 1):
+            return value
+    return 2
+
+
+def _suggested(dialogue: dict, movie: str) -> bool:
+    asked = [dialogue.get(k) or {} for k in ("initiatorQuestions", "respondentQuestions")]
+    known = [a[movie] for a in asked if isinstance(a, dict) and movie in a]
+    return not known or any(a.get("suggested") == 1 for a in known)
+
+
+def merged_messages(dialogue: dict) -> list[tuple[str, str, list[str]]]:
+    """``(role, raw text, [movie ids in order])`` with consecutive same-role messages merged."""
+    seeker = dialogue["initiatorWorkerId"]
+    merged: list[tuple[str, str, list[str]]] = []
+    for message in dialogue["messages"]:
+        role = SEEKER if message.get("senderWorkerId") == seeker else RECOMMENDER
+        text = str(message.get("text", ""))
+        ids = MENTION.findall(text)
+        if merged and merged[-1][0] == role:
+            _, previous, previous_ids = merged[-1]
+            merged[-1] = (role, f"{previous} {text}", previous_ids + ids)
+        else:
+            merged.append((role, text, ids))
+    return merged
+
+
+def _render(G: nx.MultiDiGraph, text: str, dialogue: dict, to_node: dict[int, int]) -> str:
+    names = dialogue.get("movieMentions") or {}
+
+    def title(match: re.Match) -> str:
+        node = to_node.get(int(match.group(1)))
+        if node is not None:
+            return G.nodes[node].get("title") or G.nodes[node]["name"]
+        name = names.get(match.group(1)) if isinstance(names, dict) else None
+        return clean_text(unquote(name)) if name else match.group(0)
+
+    return clean_text(MENTION.sub(title, text))
+
+
+def dialogue_turns(G: nx.MultiDiGraph, dialogue: dict, to_node: dict[int, int]) -> list[Turn]:
+    """The recommendation turns of one dialogue (see the module docstring)."""
+    turns, context = [], []
+    mentioned: dict[int, str] = {}  # KG item -> the ReDial id it was first written as, in order
+    for role, text, ids in merged_messages(dialogue):
+        nodes = [(m, to_node[int(m)]) for m in ids if int(m) in to_node]
+        targets = [n for m, n in nodes if _suggested(dialogue, m)]
+        if role == RECOMMENDER and targets:
+            liked = [n for n, m in mentioned.items() if _answer(dialogue, m, "liked") == 1]
+            disliked = [n for n, m in mentioned.items() if _answer(dialogue, m, "liked") == 0]
+            turns.append(Turn(str(dialogue["conversationId"]), tuple(context), tuple(mentioned),
+                              tuple(liked), tuple(disliked), tuple(dict.fromkeys(targets))))
+        context.append(Utterance(role, _render(G, text, dialogue, to_node)))
+        for m, n in nodes:
+            mentioned.setdefault(n, m)
+    return turns
+
+
+def recommendation_turns(G: nx.MultiDiGraph, dialogues: list[dict]) -> list[Turn]:
+    """One :class:`Turn` per recommender message that suggests a KG item."""
+    to_node = redial_to_node(G)
+    return [turn for dialogue in dialogues for turn in dialogue_turns(G, dialogue, to_node)]
