@@ -1,0 +1,83 @@
+"""ReDial dialogues -> recommendation turns: roles, titles, targets, liked/disliked."""
+import json
+
+import pytest
+
+from kg.build import apply_redial_titles, graph_from_triples
+from kg.errors import DataFileError
+from kg.locations import data_dir
+from kg.redial import MENTION, Turn, Utterance, load_dialogues, recommendation_turns, redial_to_node
+
+R = "http://dbpedia.org/resource/"
+# three movies whose ReDial ids are in the real KGSF mapping: 75815, 75828, 75918; 75881 is not in G
+URIS = {10: f"{R}Angels_in_the_Outfield_(1994_film)", 11: f"{R}Ninja_Assassin",
+        12: f"{R}Pretty_in_Pink", 20: f"{R}Danny_Glover"}
+
+
+@pytest.fixture
+def G():
+    G = graph_from_triples(URIS, [(10, "starring", 20)], items={10, 11, 12})
+    apply_redial_titles(G, {10: "Angels in the Outfield (1994)", 11: "Ninja Assassin (2009)",
+                            12: "Pretty in Pink (1986)"})
+    return G
+
+
+DIALOGUE = {
+    "conversationId": "7", "initiatorWorkerId": 1, "respondentWorkerId": 2,
+    "movieMentions": {"75815": "Angels in the Outfield  (1994)", "75828": "Ninja Assassin (2009)",
+                      "75918": "Pretty in Pink (1986)", "75881": "Toy Story 2 (1999)"},
+    "initiatorQuestions": {"75815": {"suggested": 0, "seen": 1, "liked": 1},
+                           "75918": {"suggested": 0, "seen": 1, "liked": 0},
+                           "75828": {"suggested": 1, "seen": 0, "liked": 2}},
+    "respondentQuestions": {"75881": {"suggested": 1, "seen": 0, "liked": 2}},
+    "messages": [
+        {"senderWorkerId": 1, "text": "hi! I loved @75815"},
+        {"senderWorkerId": 1, "text": "but not @75918"},
+        {"senderWorkerId": 2, "text": "What about @75881 ?"},
+        {"senderWorkerId": 1, "text": "seen it"},
+        {"senderWorkerId": 2, "text": "Then try @75828 or @75815"},
+    ],
+}
+
+
+def test_mapping_uses_the_kgsf_file(G):
+    assert redial_to_node(G) == {75815: 10, 75828: 11, 75918: 12}
+
+
+def test_turns_have_roles_titles_labels_and_preferences(G):
+    [turn] = recommendation_turns(G, [DIALOGUE])  # the Toy Story turn has no KG item
+    assert turn == Turn(
+        dialog_id="7",
+        context=(Utterance("seeker", "hi! I loved Angels in the Outfield (1994) but not "
+                                     "Pretty in Pink (1986)"),
+                 Utterance("recommender", "What about Toy Story 2 (1999) ?"),
+                 Utterance("seeker", "seen it")),
+        mentioned=(10, 12), liked=(10,), disliked=(12,),
+        targets=(11,))  # 75815 is not suggested (suggested=0): only a repeat of the seeker's
+
+
+def test_movies_missing_from_questionnaires_count_as_suggested(G):
+    dialogue = dict(DIALOGUE, initiatorQuestions={}, respondentQuestions={})
+    turns = recommendation_turns(G, [dialogue])
+    assert [t.targets for t in turns] == [(11, 10)]
+    assert turns[0].liked == turns[0].disliked == ()
+
+
+def test_bad_jsonl_line_names_file_and_line(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps(DIALOGUE) + "\n" + '{"conversationId": "8", "messa\n')
+    with pytest.raises(DataFileError, match=r"d\.jsonl:2: a JSON dialogue object"):
+        load_dialogues(path)
+    path.write_text('{"conversationId": "8"}\n')
+    with pytest.raises(DataFileError, match=r"d\.jsonl:1: a dialogue with keys"):
+        load_dialogues(path)
+
+
+def test_train_subset_yields_turns_with_kg_targets():
+    from kg.build import build_movie_graph
+    G = build_movie_graph()
+    turns = recommendation_turns(G, load_dialogues(data_dir() / "redial" / "train_subset.jsonl"))
+    assert len(turns) > 1000
+    assert all(t.targets and all(G.nodes[n]["item"] for n in t.targets) for t in turns)
+    texts = [u.text for t in turns for u in t.context]
+    assert sum(1 for text in texts if MENTION.search(text)) / len(texts) < 0.01  # titles written
