@@ -1,0 +1,171 @@
+"""Facts and paths of the graph in plain English: one function for fine-tuning and explanations.
+
+A single fact reads as its natural sentence; a path (facts sharing nodes, edges as stored, some
+traversed backwards) reads as a chain of relative clauses from its first node to its last::
+
+    >>> import networkx as nx
+    >>> from kg.schema import Fact
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node(1, name="Police Academy", title="Police Academy (1984)", type="movie")
+    >>> G.add_node(2, name="Police Academy 2", title="Police Academy 2 (1985)", type="movie")
+    >>> G.add_node(3, name="Steve Guttenberg", type="person")
+    >>> G.add_node(4, name="Hugh Wilson", type="person")
+    >>> verbalize(G, Fact(1, "starring", 3))
+    'Police Academy (1984) stars Steve Guttenberg.'
+    >>> verbalize(G, Fact(1, "director", 4))
+    'Hugh Wilson directed Police Academy (1984).'
+    >>> verbalize(G, [Fact(2, "starring", 3), Fact(1, "starring", 3)])
+    'Police Academy 2 (1985) stars Steve Guttenberg, who stars in Police Academy (1984).'
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import networkx as nx
+
+from kg.schema import CO_MENTIONED, Fact
+
+
+class Template(NamedTuple):
+    """How one relation reads: ``forward`` has the head as subject, ``backward`` the tail."""
+
+    forward: str  # "{o}" is the tail
+    backward: str  # "{o}" is the head
+    natural: str = "head"  # which end a single fact's sentence starts from
+
+
+#: relation -> templates; "{o}" is the object's display name
+TEMPLATES: dict[str, Template] = {
+    "starring": Template("stars {o}", "stars in {o}"),
+    "director": Template("is directed by {o}", "directed {o}", "tail"),
+    "writer": Template("is written by {o}", "wrote {o}", "tail"),
+    "author": Template("is written by {o}", "wrote {o}", "tail"),
+    "producer": Template("is produced by {o}", "produced {o}", "tail"),
+    "executive_producer": Template("has {o} as executive producer",
+                                   "was an executive producer of {o}", "tail"),
+    "composer": Template("has music by {o}", "composed the music for {o}", "tail"),
+    "music_composer": Template("has music by {o}", "composed the music for {o}", "tail"),
+    "cinematography": Template("was shot by {o}", "was the cinematographer of {o}"),
+    "editing": Template("was edited by {o}", "edited {o}", "tail"),
+    "editor": Template("was edited by {o}", "edited {o}", "tail"),
+    "narrator": Template("is narrated by {o}", "narrated {o}", "tail"),
+    "person": Template("features {o}", "is featured in {o}"),
+    "genre": Template("is {o}", "is the genre of {o}"),
+    "subsequent_work": Template("is followed by {o}", "follows {o}"),
+    "previous_work": Template("follows {o}", "is followed by {o}"),
+    "company": Template("was made by {o}", "made {o}"),
+    "production_company": Template("was produced by {o}", "produced {o}"),
+    "distributor": Template("is distributed by {o}", "distributed {o}"),
+    "network": Template("aired on {o}", "aired {o}"),
+    "format": Template("is in the {o} format", "is the format of {o}"),
+    "location": Template("was filmed in {o}", "is where {o} was filmed"),
+    "language": Template("is in {o}", "is the language of {o}"),
+    "country": Template("is from {o}", "is the country of {o}"),
+    CO_MENTIONED: Template("is often mentioned with {o}", "is often mentioned with {o}"),
+}
+#: relations whose tail is a shared attribute: "X is a comedy, like Y."
+ATTRIBUTES = frozenset({"genre", "language", "country", "location", "format", "network",
+                        "distributor", "company", "production_company"})
+#: genre names that are nouns by themselves ("a comedy"); others read "a horror film"
+GENRE_NOUNS = ("comedy", "drama", "thriller", "documentary", "western", "musical", "romance",
+               "mystery", "satire", "parody", "fantasy", "film", "movie", "series", "story")
+GENRE_PHRASES = {"animation": "an animated film", "animated": "an animated film"}
+
+
+def display(G: nx.MultiDiGraph, node: int) -> str:
+    """The name a reader knows a node by: a movie's title with year, else its name."""
+    data = G.nodes[node]
+    return data.get("title") or data.get("name") or str(node)
+
+
+def genre_phrase(name: str, *, lower: bool = True) -> str:
+    """``"comedy"`` -> ``"a comedy"``; ``"Horror"`` -> ``"a horror film"``."""
+    lower = name[:1].lower() + name[1:] if lower and not name.isupper() else name
+    if lower.lower() in GENRE_PHRASES:
+        return GENRE_PHRASES[lower.lower()]
+    if not lower.lower().endswith(GENRE_NOUNS):
+        lower = f"{lower} film"
+    return f"{'an' if lower[:1].lower() in 'aeiou' else 'a'} {lower}"
+
+
+def object_name(G: nx.MultiDiGraph, relation: str, node: int, *, is_tail: bool) -> str:
+    """A node's name as the object of ``relation`` ("a comedy", "English")."""
+    name = display(G, node)
+    if is_tail and relation == "genre":
+        return genre_phrase(name, lower=G.nodes[node].get("type") == "genre")
+    if is_tail and relation == "language" and name.endswith(" language"):
+        return name[: -len(" language")]
+    return name
+
+
+def phrase(G: nx.MultiDiGraph, fact: Fact, subject: int) -> str:
+    """The verb phrase about ``subject`` (the fact's head or tail) naming the other end."""
+    template = TEMPLATES.get(fact.relation)
+    forward = subject == fact.head
+    other = fact.tail if forward else fact.head
+    obj = object_name(G, fact.relation, other, is_tail=forward)
+    if template is None:
+        relation = fact.relation.replace("_", " ")
+        return f"— {relation} — {obj}" if forward else f"— {relation} of — {obj}"
+    return (template.forward if forward else template.backward).format(o=obj)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def _fact_sentence(G: nx.MultiDiGraph, fact: Fact) -> str:
+    if fact.relation == CO_MENTIONED:
+        return (f"People who mention {display(G, fact.head)} often mention "
+                f"{display(G, fact.tail)} too.")
+    template = TEMPLATES.get(fact.relation)
+    subject = fact.tail if template is not None and template.natural == "tail" else fact.head
+    return _sentence(f"{display(G, subject)} {phrase(G, fact, subject)}")
+
+
+def path_nodes(facts: Sequence[Fact]) -> list[int]:
+    """The nodes a path visits in order (its first node is the one the second fact lacks)."""
+    first, second = facts[0], facts[1]
+    start = first.head if first.head not in (second.head, second.tail) else first.tail
+    nodes = [start]
+    for fact in facts:
+        here = nodes[-1]
+        if here not in (fact.head, fact.tail):
+            raise ValueError(f"facts do not form a path at {fact}")
+        nodes.append(fact.tail if here == fact.head else fact.head)
+    return nodes
+
+
+def _pronoun(G: nx.MultiDiGraph, node: int) -> str:
+    return "who" if G.nodes[node].get("type") == "person" else "which"
+
+
+def verbalize(G: nx.MultiDiGraph, facts: Fact | Sequence[Fact]) -> str:
+    """Plain English for one fact or a path of facts; names come from the graph.
+
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node(1, name="Up", title="Up (2009)", type="movie")
+    >>> G.add_node(2, name="comedy", type="genre")
+    >>> verbalize(G, Fact(1, "genre", 2))
+    'Up (2009) is a comedy.'
+    """
+    if isinstance(facts, Fact):
+        return _fact_sentence(G, facts)
+    facts = list(facts)
+    if not facts:
+        return ""
+    if len(facts) == 1:
+        return _fact_sentence(G, facts[0])
+    nodes = path_nodes(facts)
+    parts = [f"{display(G, nodes[0])} {phrase(G, facts[0], nodes[0])}"]
+    for i, fact in enumerate(facts[1:], 1):
+        previous, subject = facts[i - 1], nodes[i]
+        if (fact.relation == previous.relation and fact.relation in ATTRIBUTES
+                and subject == fact.tail and subject == previous.tail):
+            parts.append(f", like {display(G, nodes[i + 1])}")
+        else:
+            parts.append(f", {_pronoun(G, subject)} {phrase(G, fact, subject)}")
+    return _sentence("".join(parts))
