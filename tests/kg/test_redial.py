@@ -81,3 +81,25 @@ def test_train_subset_yields_turns_with_kg_targets():
     assert all(t.targets and all(G.nodes[n]["item"] for n in t.targets) for t in turns)
     texts = [u.text for t in turns for u in t.context]
     assert sum(1 for text in texts if MENTION.search(text)) / len(texts) < 0.01  # titles written
+
+
+# ---- interactions (popularity, co-mentions) built from dialogues
+from kg.interactions import Session, add_interactions, dialogue_session  # noqa: E402
+
+
+def test_dialogue_session_items_and_positive_ones(G):
+    session = dialogue_session(DIALOGUE, redial_to_node(G))
+    assert session == Session(items=(10, 12, 11), positive=frozenset({10, 11}))
+
+
+def test_co_mentions_both_directions_with_counts(G):
+    sessions = [Session((10, 12, 11), frozenset({10, 11})), Session((11, 10), frozenset({11, 10})),
+                Session((12,))]
+    add_interactions(G, sessions, source="redial")
+    assert [G.nodes[n]["popularity"] for n in (10, 11, 12)] == [2, 2, 2]
+    assert G.edges[10, 11, "co_mentioned"] == G.edges[11, 10, "co_mentioned"] == {
+        "relation": "co_mentioned", "source": "redial", "count": 2, "liked": 2}
+    assert G.edges[10, 12, "co_mentioned"]["count"] == 1
+    assert G.edges[10, 12, "co_mentioned"]["liked"] == 0
+    assert not G.has_edge(12, 12)
+    assert "popularity" not in G.nodes[20]  # people are not items
