@@ -34,6 +34,7 @@ def test_ndcg_and_mrr_have_the_hand_computed_values():
     assert ndcg_at_k(RANKINGS, LABELS, 10) == pytest.approx((1 + 1 / math.log2(4) + 0 + 1 / math.log2(5)) / 4)
     assert ndcg_at_k(RANKINGS, LABELS, 3) == pytest.approx((1 + 1 / math.log2(4)) / 4)
     assert mrr(RANKINGS, LABELS) == pytest.approx((1 + 1 / 3 + 0 + 1 / 4) / 4)
+    assert mrr(RANKINGS, LABELS, k=3) == pytest.approx((1 + 1 / 3) / 4)  # MRR@3 as CRSLab cuts it
 
 
 def test_a_perfect_ranking_scores_one_and_an_empty_one_zero():
@@ -67,7 +68,7 @@ def test_new_items_variant_drops_repeated_labels_and_their_ranking_entries():
 
 def test_summarize_reports_every_metric_and_the_sample_count():
     result = summarize(RANKINGS, LABELS, {10, 20, 30, 40})
-    assert set(result) == {"recall@1", "recall@10", "recall@50", "ndcg@10", "mrr",
+    assert set(result) == {"recall@1", "recall@10", "recall@50", "ndcg@10", "mrr@50",
                            "off_catalog", "coverage@10", "samples"}
     assert result["samples"] == 4 and result["recall@10"] == 3 / 4
 
