@@ -68,16 +68,17 @@ def ndcg_at_k(rankings: Sequence[Ranking], labels: Sequence[Sequence[int]], k: i
     return sum(gains) / len(positions)
 
 
-def mrr(rankings: Sequence[Ranking], labels: Sequence[Sequence[int]]) -> float:
-    """Mean reciprocal rank over (turn, label) pairs, over the whole ranking (absent = 0).
+def mrr(rankings: Sequence[Ranking], labels: Sequence[Sequence[int]], k: int | None = None) -> float:
+    """Mean reciprocal rank over (turn, label) pairs; a label absent (or below ``k``) counts 0.
 
-    >>> mrr([[4, 2, 3]], [[3, 9]])
-    0.16666666666666666
+    >>> mrr([[4, 2, 3]], [[3, 9]]), mrr([[4, 2, 3]], [[3, 9]], k=2)
+    (0.16666666666666666, 0.0)
     """
     positions = label_positions(rankings, labels)
     if not positions:
         return 0.0
-    return sum(1.0 / (p + 1) if p is not None else 0.0 for p in positions) / len(positions)
+    k = k if k is not None else math.inf
+    return sum(1.0 / (p + 1) if p is not None and p < k else 0.0 for p in positions) / len(positions)
 
 
 def off_catalog_share(rankings: Sequence[Ranking], catalog: Collection[int], k: int = 50) -> float:
@@ -140,7 +141,7 @@ def summarize(
     """
     result: dict[str, float] = {f"recall@{k}": recall_at_k(rankings, labels, k) for k in ks}
     result["ndcg@10"] = ndcg_at_k(rankings, labels, 10)
-    result["mrr"] = mrr(rankings, labels)
+    result[f"mrr@{max(ks)}"] = mrr(rankings, labels, k=max(ks))
     result["off_catalog"] = off_catalog_share(rankings, catalog, k=max(ks))
     result["coverage@10"] = item_coverage(rankings, catalog, k=10)
     result["samples"] = float(sum(len(turn_labels) for turn_labels in labels))

@@ -1,0 +1,115 @@
+"""Results on disk: a Markdown table, the JSON behind it and a bar chart (``results.{md,json,png}``)."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Recall@k on ReDial reported by the papers (CRSLab test turns). Not measured by kgrec.
+PUBLISHED = {
+    "KBRD (Chen et al. 2019)": {"recall@1": 0.028, "recall@10": 0.169, "recall@50": 0.366},
+    "KGSF (Zhou et al. 2020)": {"recall@1": 0.039, "recall@10": 0.183, "recall@50": 0.378},
+    "UniCRS (Wang et al. 2022)": {"recall@1": 0.050, "recall@10": 0.215, "recall@50": 0.413},
+    "GPT-4 zero-shot (He et al. 2023)": {"recall@10": 0.195},
+}
+PUBLISHED_NOTE = "published, not measured here"
+
+
+def fmt(value, digits: int = 3) -> str:
+    """A table cell: floats to ``digits`` places, ``None`` as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A GitHub Markdown table.
+
+    >>> print(markdown_table(["a", "b"], [[1, 0.5]]))
+    | a | b |
+    |---|---|
+    | 1 | 0.500 |
+    """
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Atomic write (temp file, then rename) so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def redial_markdown(result: dict) -> str:
+    """The ``kgrec eval redial`` table: measured systems, then the published ones."""
+    header = ["system", "R@1", "R@10", "R@50", "NDCG@10", "MRR@50", "off-catalog", "coverage@10",
+              "new R@1", "new R@10", "new R@50", "s/turn"]
+    rows = []
+    for name, system in result["systems"].items():
+        a, n = system["all"], system["new_items"]
+        rows.append([name, a["recall@1"], a["recall@10"], a["recall@50"], a["ndcg@10"], a["mrr@50"],
+                     a["off_catalog"], a["coverage@10"], n["recall@1"], n["recall@10"],
+                     n["recall@50"], fmt(system["seconds_per_turn"], 2)])
+    for name, numbers in PUBLISHED.items():
+        rows.append([f"{name} — *{PUBLISHED_NOTE}*", numbers.get("recall@1"), numbers.get("recall@10"),
+                     numbers.get("recall@50")] + [None] * 8)
+    first = next(iter(result["systems"].values()))
+    lines = [
+        f"# kgrec on ReDial: {result['turns']} recommendation turns",
+        "",
+        f"`{result['command']}` — {result['date']}",
+        "",
+        f"Data: `{result['data']}`; {result['turns']} turns (seed {result['seed']}), "
+        f"{int(first['all']['samples'])} (turn, label) samples, "
+        f"{int(first['new_items']['samples'])} after dropping labels already in the context. "
+        f"Input entities: {result['entities']}.",
+        "",
+        markdown_table(header, rows),
+        "",
+    ]
+    lines += [f"- {note}" for note in result.get("notes", [])]
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(path: Path, title: str, groups: dict[str, dict[str, float]], metrics: Sequence[str],
+              hatched: Sequence[str] = ()) -> None:
+    """Grouped bars, one group per metric and one bar per system; ``hatched`` systems are published."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(groups)
+    width = 0.8 / max(1, len(names))
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(metrics) + 0.5 * len(names)), 4))
+    for i, name in enumerate(names):
+        xs = [m + i * width for m in range(len(metrics))]
+        ys = [groups[name].get(metric) or 0.0 for metric in metrics]
+        ax.bar(xs, ys, width, label=name, hatch="//" if name in hatched else None,
+               alpha=0.55 if name in hatched else 1.0)
+    ax.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))], metrics)
+    ax.set_title(title)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_redial(out: Path, result: dict) -> list[Path]:
+    """``results.md``, ``results.json`` and ``results.png`` under ``out``; returns their paths."""
+    out = Path(out)
+    paths = [out / "results.md", out / "results.json", out / "results.png"]
+    write_json(paths[1], result | {"published": PUBLISHED, "published_note": PUBLISHED_NOTE})
+    paths[0].write_text(redial_markdown(result), encoding="utf-8")
+    groups = {name: s["all"] for name, s in result["systems"].items()}
+    groups |= {f"{name} (published)": numbers for name, numbers in PUBLISHED.items()}
+    bar_chart(paths[2], f"ReDial, {result['turns']} turns: Recall@k", groups,
+              ["recall@1", "recall@10", "recall@50"], hatched=[g for g in groups if g.endswith("(published)")])
+    return paths

@@ -1,0 +1,120 @@
+"""``kgrec bench``: run every speed benchmark of ``bench/`` and gather their tables into one.
+
+Each benchmark is its own script (``python -m bench.kg_load`` ...) that prints a Markdown
+table with a baseline measured in the same run. This aggregator runs them one after the other
+in a subprocess (so one's memory does not inflate the next one's peak RSS), keeps their
+tables verbatim, and writes ``results.md`` / ``results.json`` under ``--out``. A script that
+does not exist yet, fails or times out gets a row saying so instead of stopping the others.
+
+Usage:
+    kgrec bench                       # all of them
+    kgrec bench --only kg_load,retrieval_speed --timeout 300
+"""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.report import markdown_table, write_json
+from kg.errors import KgrecError
+from kg.locations import REPO_ROOT
+
+#: script module (under bench/) -> what it measures
+SCRIPTS = {
+    "kg_load": "KG load time, cold build vs cache",
+    "retrieval_speed": "candidate retrieval latency",
+    "model_speed": "scoring speed-up of the shared-prefix cache, model load, peak RSS",
+    "train_speed": "LoRA training tokens/s",
+    "agent_latency": "turn latency p50/p95, first token, RSS",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one benchmark script produced."""
+
+    name: str
+    status: str  # "ok", "not available", "failed (exit N)", "timed out after N s"
+    seconds: float
+    tables: tuple[str, ...]  # its Markdown tables, verbatim
+    tail: str  # last lines of its output when it did not succeed
+
+
+def tables_in(text: str) -> list[str]:
+    """The Markdown tables (runs of lines starting with ``|``) in ``text``.
+
+    >>> tables_in("x\\n| a |\\n|---|\\n| 1 |\\ny\\n| b |")
+    ['| a |\\n|---|\\n| 1 |', '| b |']
+    """
+    tables, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.lstrip().startswith("|"):
+            current.append(line.strip())
+        elif current:
+            tables.append("\n".join(current))
+            current = []
+    return tables
+
+
+def run_script(name: str, timeout: float, root: Path = REPO_ROOT) -> Outcome:
+    """Run ``python -m bench.<name>`` in ``root`` and collect its tables."""
+    if not (root / "bench" / f"{name}.py").exists():
+        return Outcome(name, "not available", 0.0, (), f"bench/{name}.py does not exist yet")
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=root, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        return Outcome(name, f"timed out after {timeout:.0f} s", timeout, tuple(tables_in(out)), out[-800:])
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr)[-800:]
+        return Outcome(name, f"failed (exit {done.returncode})", seconds, tuple(tables_in(done.stdout)), tail)
+    return Outcome(name, "ok", seconds, tuple(tables_in(done.stdout)), "" if tables_in(done.stdout) else done.stdout[-800:])
+
+
+def parse_only(only: str | None) -> list[str]:
+    """The scripts to run: all, or the comma-separated ``--only`` names (unknown ones are an error)."""
+    if not only:
+        return list(SCRIPTS)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SCRIPTS]
+    if unknown:
+        raise KgrecError(f"--only {','.join(unknown)}: unknown benchmark; expected some of {', '.join(SCRIPTS)}")
+    return names
+
+
+def render(outcomes: list[Outcome], command: str, date: str) -> str:
+    """One Markdown report: the summary table, then each script's own tables."""
+    summary = markdown_table(["benchmark", "measures", "status", "wall s"],
+                             [[o.name, SCRIPTS[o.name], o.status, f"{o.seconds:.1f}"] for o in outcomes])
+    lines = ["# kgrec speed benchmarks", "", f"`{command}` — {date}", "", summary, ""]
+    for o in outcomes:
+        lines += [f"## {o.name}: {SCRIPTS[o.name]}", ""]
+        if o.tables:
+            lines += [t + "\n" for t in o.tables]
+        if o.status != "ok" or not o.tables:
+            lines += [f"*{o.status}*" + (f": `{o.tail.strip().splitlines()[-1]}`" if o.tail.strip() else ""), ""]
+    return "\n".join(lines) + "\n"
+
+
+def run(only: str | None = None, out: str | Path = "runs/bench", timeout: float = 600.0,
+        command: str = "kgrec bench", root: Path = REPO_ROOT) -> tuple[str, list[Path]]:
+    """Run the benchmarks, write ``results.md`` and ``results.json``; returns the Markdown and paths."""
+    outcomes = []
+    for name in parse_only(only):
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        outcomes.append(run_script(name, timeout, root))
+    date = dt.datetime.now().isoformat(timespec="seconds")
+    text = render(outcomes, command, date)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(text, encoding="utf-8")
+    write_json(out / "results.json", {"command": command, "date": date,
+                                      "benchmarks": [o.__dict__ | {"tables": list(o.tables)} for o in outcomes]})
+    return text, [out / "results.md", out / "results.json"]

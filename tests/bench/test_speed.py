@@ -1,0 +1,59 @@
+"""``kgrec bench`` gathers the benchmark scripts' tables and survives missing or broken ones."""
+import json
+import textwrap
+
+import pytest
+
+from bench.speed import parse_only, run, run_script, tables_in
+from kg.errors import KgrecError
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A fake project whose bench/ has a working, a failing and a slow script (no agent_latency)."""
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "__init__.py").write_text("")
+    (tmp_path / "bench" / "kg_load.py").write_text(textwrap.dedent("""
+        print("loading...")
+        print("| what | median s |")
+        print("|---|---|")
+        print("| cache | 1.2 |")
+        print("| rebuild (baseline) | 30.0 |")
+    """))
+    (tmp_path / "bench" / "retrieval_speed.py").write_text("import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
+    (tmp_path / "bench" / "model_speed.py").write_text("import time\ntime.sleep(30)\n")
+    (tmp_path / "bench" / "train_speed.py").write_text("print('no table here')\n")
+    return tmp_path
+
+
+def test_a_scripts_table_is_kept_verbatim(root):
+    outcome = run_script("kg_load", timeout=60, root=root)
+    assert outcome.status == "ok"
+    assert outcome.tables == ("| what | median s |\n|---|---|\n| cache | 1.2 |\n| rebuild (baseline) | 30.0 |",)
+
+
+def test_missing_failing_and_slow_scripts_get_a_clear_row(root):
+    assert run_script("agent_latency", timeout=60, root=root).status == "not available"
+    failed = run_script("retrieval_speed", timeout=60, root=root)
+    assert failed.status == "failed (exit 3)" and "boom" in failed.tail
+    assert run_script("model_speed", timeout=1, root=root).status == "timed out after 1 s"
+
+
+def test_the_report_has_one_row_per_benchmark_and_their_tables(root, tmp_path):
+    text, paths = run(only=None, out=tmp_path / "out", timeout=2, root=root)
+    assert "| kg_load | KG load time, cold build vs cache | ok |" in text
+    assert "| agent_latency | turn latency p50/p95, first token, RSS | not available |" in text
+    assert "| rebuild (baseline) | 30.0 |" in text
+    data = json.loads(paths[1].read_text())
+    assert [b["status"] for b in data["benchmarks"]] == [
+        "ok", "failed (exit 3)", "timed out after 2 s", "ok", "not available"]
+
+
+def test_only_accepts_known_names():
+    assert parse_only("kg_load, train_speed") == ["kg_load", "train_speed"]
+    with pytest.raises(KgrecError, match="kg_laod.*expected some of kg_load"):
+        parse_only("kg_laod")
+
+
+def test_tables_are_found_between_other_lines():
+    assert tables_in("a\n| x |\n|---|\nb") == ["| x |\n|---|"]
