@@ -1,0 +1,50 @@
+"""The recommender agent's settings: one small dataclass, validated on construction."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.errors import KgrecError
+
+
+def _check_range(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise KgrecError(f"AgentConfig.{name}={value!r}: expected an int in {low}..{high}")
+
+
+@dataclass
+class AgentConfig:
+    """What the agent recommends and how hard it works per turn.
+
+    >>> AgentConfig(k=3).candidates
+    50
+    """
+
+    model: Any = field(default=None, metadata={"help": "agent.llm.ModelConfig; None = the embedded model with the shipped adapter"})
+    rank: Any = field(default=None, metadata={"help": "agent.ranking.RankConfig; None = its defaults"})
+    k: int = field(default=3, metadata={"help": "items recommended per reply"})
+    candidates: int = field(default=50, metadata={"help": "candidates retrieved from the KG per turn"})
+    rank_pool: int = field(default=20, metadata={"help": "best retrieved candidates scored by the model"})
+    max_steps: int = field(default=10, metadata={"help": "tool steps per turn before the agent answers"})
+    max_message_chars: int = field(default=2000, metadata={"help": "longer messages are cut (the reply says so)"})
+    explanation_hops: int = field(default=3, metadata={"help": "longest KG path cited in an explanation"})
+    paths_considered: int = field(default=3, metadata={"help": "KG paths found per item before one is cited"})
+    min_link_score: float = field(default=0.5, metadata={"help": "entity mentions scoring below are ignored"})
+    lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
+    lm_chooses_paths: bool = field(default=True, metadata={"help": "let the model pick which KG path to cite"})
+
+    def __post_init__(self):
+        _check_range("k", self.k, 1, 20)
+        _check_range("candidates", self.candidates, 1, 1000)
+        _check_range("rank_pool", self.rank_pool, 1, 200)
+        _check_range("max_steps", self.max_steps, 2, 50)
+        _check_range("max_message_chars", self.max_message_chars, 1, 1_000_000)
+        _check_range("explanation_hops", self.explanation_hops, 1, 4)
+        _check_range("paths_considered", self.paths_considered, 1, 10)
+        if self.candidates < self.k:
+            raise KgrecError(f"AgentConfig.candidates={self.candidates} is below k={self.k}: expected candidates >= k")
+        if not isinstance(self.min_link_score, (int, float)) or not 0.0 <= self.min_link_score <= 1.0:
+            raise KgrecError(f"AgentConfig.min_link_score={self.min_link_score!r}: expected a number in 0..1")
+        for name in ("lm_chooses_actions", "lm_chooses_paths"):
+            if not isinstance(getattr(self, name), bool):
+                raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected True or False")

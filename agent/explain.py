@@ -1,0 +1,78 @@
+"""Why an item is recommended, in words that state only edges of the KG — and the check of that.
+
+An explanation cites KG paths (each a tuple of real ``Fact`` edges touching the item); its text is
+exactly ``kg.verbalize`` of those paths, so nothing in it comes from a model's free text. The model
+may only *choose* which path to cite.
+
+    >>> e = explain(G, item=2, anchors=[1])                           # doctest: +SKIP
+    >>> e.text                                                        # doctest: +SKIP
+    'Police Academy 2 (1985) stars Steve Guttenberg, who stars in Police Academy (1984).'
+    >>> check_explanation(G, e)                                       # doctest: +SKIP
+    True
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import networkx as nx
+
+from agent.types import Explanation, LanguageModel
+from kg import paths as kg_paths
+from kg.schema import Fact
+from kg.verbalize import verbalize
+
+#: relations used to describe an item when no path reaches what the user likes
+DESCRIBE = ("genre", "director", "starring")
+
+
+def render(G: nx.MultiDiGraph, cited: Sequence[Sequence[Fact]]) -> str:
+    """The one text of a list of cited paths: each path verbalized, joined by spaces."""
+    return " ".join(verbalize(G, list(path)) for path in cited if path)
+
+
+def describe(G: nx.MultiDiGraph, item: int) -> list[tuple[Fact, ...]]:
+    """One-fact paths describing ``item`` (its genre, director, a star), when nothing links it to the user."""
+    facts = kg_paths.facts_about(G, item, relations=DESCRIBE)
+    chosen = []
+    for relation in DESCRIBE:
+        fact = next((f for f in facts if f.relation == relation), None)
+        if fact is not None:
+            chosen.append((fact,))
+    return chosen[:1]
+
+
+def choose_path(lm: LanguageModel, prompt: str, texts: Sequence[str]) -> int:
+    """The model's pick among path texts; an out-of-range or malformed answer means the first."""
+    choice = lm.choose(prompt, list(texts))
+    return choice if isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(texts) else 0
+
+
+def explain(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], *, max_hops: int = 3, limit: int = 3,
+            lm: LanguageModel | None = None, prompt: str = "") -> Explanation:
+    """Cite the most relevant KG path from ``item`` to one of the ``anchors`` (liked movies, people, genres).
+
+    ``kg.paths.explanation_paths`` proposes up to ``limit`` paths, most relevant first; with a model
+    and a ``prompt``, the model picks the one to cite. Without any path, a describing fact is cited.
+    """
+    anchors = [a for a in dict.fromkeys(anchors) if a != item and a in G]
+    found = kg_paths.explanation_paths(G, item, anchors, max_hops=max_hops, limit=limit) if anchors else []
+    found = [tuple(p) for p in found if p]
+    if len(found) > 1 and lm is not None and prompt:
+        found = [found[choose_path(lm, prompt, [verbalize(G, list(p)) for p in found])]]
+    cited = tuple(found[:1]) or tuple(describe(G, item))
+    return Explanation(item=item, paths=cited, text=render(G, cited))
+
+
+def _touches(path: Sequence[Fact], item: int) -> bool:
+    return any(f.head == item or f.tail == item for f in path)
+
+
+def check_explanation(G: nx.MultiDiGraph, explanation: Explanation) -> bool:
+    """True when every cited fact is an edge of ``G``, every path touches the item, and the text is
+    exactly the verbalization of the cited paths (so it states nothing else)."""
+    for path in explanation.paths:
+        if not path or not _touches(path, explanation.item):
+            return False
+        if not all(isinstance(f, Fact) and kg_paths.has_fact(G, f) for f in path):
+            return False
+    return explanation.text == render(G, explanation.paths)

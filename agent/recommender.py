@@ -1,0 +1,349 @@
+"""The conversational recommender: sessions, the per-turn tool loop, and the Python API.
+
+    >>> rec = Recommender(AgentConfig())                      # doctest: +SKIP
+    >>> s = rec.new_session()                                 # doctest: +SKIP
+    >>> rec.respond(s, "I loved Police Academy").items[0].title   # doctest: +SKIP
+    'Police Academy 2: Their First Assignment (1985)'
+
+Each turn: cap the message, link entities (``kg.linking``), update the preferences
+(``agent.state``), then a loop of at most ``max_steps`` tool steps whose next action is chosen
+among the allowed ones (by the model when more than one is allowed). Items only ever come from
+the catalog through ``retrieve_candidates``, and every hard filter is re-checked before answering.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+import prompts
+from agent import profile, replies, state
+from agent.config import AgentConfig
+from agent.explain import check_explanation
+from agent.tools import by_name, make_tools, run_tool
+from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
+from kg import linking, retrieval
+from kg.errors import KgrecError
+
+FEEDBACK = ("liked", "seen", "disliked")
+HISTORY = 20  # messages kept per session
+
+
+@dataclass(eq=False)
+class Session:
+    """One conversation: its preferences and what was said. Independent of every other session."""
+
+    user_id: str | None = None
+    preferences: Preferences = field(default_factory=Preferences)
+    last_items: tuple[int, ...] = ()  # the latest recommendation list ("the second one")
+    focus: int | None = None  # the movie the latest question was about ("who directed it?")
+    history: list[tuple[str, str]] = field(default_factory=list)  # (role, text)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+
+class _LockedLM:
+    """The model behind one lock, so sessions on several threads take turns on it."""
+
+    def __init__(self, lm: LanguageModel, lock: threading.RLock):
+        self._lm, self._lock = lm, lock
+
+    def chat_prompt(self, system, user):
+        with self._lock:
+            return self._lm.chat_prompt(system, user)
+
+    def score(self, prompt, continuations, normalize=True):
+        with self._lock:
+            return self._lm.score(prompt, continuations, normalize)
+
+    def choose(self, prompt, options):
+        with self._lock:
+            return self._lm.choose(prompt, options)
+
+    def stream(self, prompt, max_new_tokens=64):
+        with self._lock:
+            yield from self._lm.stream(prompt, max_new_tokens)
+
+    def __getattr__(self, name):  # extras of the real model (e.g. batched scoring) stay reachable
+        return getattr(self._lm, name)
+
+
+@dataclass
+class _Turn:
+    """Work in progress of one turn."""
+
+    text: str
+    u: state.Understanding
+    prefs: Preferences
+    steps: list[Step] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+    asked: bool = False
+    searched: dict[str, list[int]] | None = None
+    facts: list | None = None
+    candidates: list | None = None
+    ranked: list | None = None
+    items: list[RecommendedItem] = field(default_factory=list)
+
+
+class Recommender:
+    """Conversational movie recommender over a KG, ranked by a small language model.
+
+    ``graph`` defaults to ``kg.store.load_movie_graph()`` and ``lm`` to
+    ``agent.llm.load_lm(config.model)``; both are loaded on first use.
+    """
+
+    def __init__(self, config: AgentConfig | None = None, graph: nx.MultiDiGraph | None = None,
+                 lm: LanguageModel | None = None):
+        self.config = config if config is not None else AgentConfig()
+        self._graph, self._lm, self._index, self._tools = graph, None, None, None
+        self._lm_lock, self._load_lock = threading.RLock(), threading.RLock()
+        if lm is not None:
+            self._lm = _LockedLM(lm, self._lm_lock)
+
+    # ------------------------------------------------------------------ lazily built parts
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        with self._load_lock:
+            if self._graph is None:
+                from kg.store import load_movie_graph
+                self._graph = load_movie_graph()
+            return self._graph
+
+    @property
+    def lm(self) -> LanguageModel:
+        with self._load_lock:
+            if self._lm is None:
+                from agent.llm import ModelConfig, load_lm
+                self._lm = _LockedLM(load_lm(self.config.model or ModelConfig()), self._lm_lock)
+            return self._lm
+
+    def _kg(self):
+        """``(graph, link index, genre lexicon, catalog)``, built once."""
+        with self._load_lock:
+            if self._index is None:
+                G = self.graph
+                self._index = (linking.build_link_index(G), state.genre_lexicon(G),
+                               frozenset(n for n, d in G.nodes(data=True) if d.get("item")))
+            return (self.graph, *self._index)
+
+    def tools(self, with_model: bool = True) -> dict:
+        """The LangChain tools over this recommender's graph, by name (``rank_candidates`` needs the model)."""
+        with self._load_lock:
+            G, index, _, _ = self._kg()
+            if self._tools is None:
+                self._tools = by_name(make_tools(G, index))
+            if with_model and "rank_candidates" not in self._tools:
+                self._tools = by_name(make_tools(G, index, lm=self.lm, rank_config=self.config.rank))
+            return self._tools
+
+    # ------------------------------------------------------------------ sessions and buttons
+    def new_session(self, user_id: str | None = None) -> Session:
+        return Session(user_id=user_id)
+
+    def feedback(self, session: Session, item: int, kind: str) -> None:
+        """Record a UI button: ``kind`` is "liked", "seen" or "disliked"."""
+        if kind not in FEEDBACK:
+            raise KgrecError(f"feedback kind {kind!r}: expected one of {FEEDBACK}")
+        if item not in self.graph:
+            raise KgrecError(f"feedback item {item!r}: not a node of the graph")
+        u = state.Understanding(**{kind: (item,)})
+        with session.lock:
+            session.preferences = state.apply(session.preferences, u)
+
+    def forget(self, session: Session, node: int | str) -> None:
+        """Remove a preference: a node anywhere in it, or the year bound "year_min" / "year_max"."""
+        with session.lock:
+            session.preferences = state.forget(session.preferences, node)
+
+    def save_profile(self, session: Session, path) -> None:
+        """Save what persists (likes, dislikes, seen, standing filters) atomically as JSON."""
+        with session.lock:
+            profile.write(path, session.preferences, session.user_id)
+
+    def load_profile(self, path, user_id: str | None = None) -> Session:
+        """A new session with a saved profile (nodes no longer in the graph are dropped)."""
+        saved_user, prefs = profile.read(path)
+        G = self.graph
+        for name in profile.LISTS:
+            setattr(prefs, name, [n for n in getattr(prefs, name) if n in G])
+        return Session(user_id=user_id if user_id is not None else saved_user, preferences=prefs)
+
+    # ------------------------------------------------------------------ turns
+    def respond(self, session: Session, message: str) -> Reply:
+        """One turn: the full reply."""
+        for piece in self.stream(session, message):
+            if isinstance(piece, Reply):
+                return piece
+        raise AssertionError("stream ended without a Reply")
+
+    def stream(self, session: Session, message: str) -> Iterator[str | Reply]:
+        """One turn: pieces of the reply text as soon as they are known, then the ``Reply``."""
+        if not isinstance(message, str):
+            raise TypeError(f"message must be a str, not {type(message).__name__}")
+        with session.lock:
+            G, index, lexicon, _ = self._kg()
+            text, notice = state.cap_message(message, self.config.max_message_chars)
+            mentions = state.best_mentions(linking.link(index, text) + state.genre_mentions(G, text, lexicon),
+                                           self.config.min_link_score)
+            u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
+            turn = _Turn(text, u, state.apply(session.preferences, u))
+            yield from self._say(turn, self._understood(G, turn))
+            yield from self._loop(G, turn)
+            reply = self._finish(session, turn, notice)
+        yield reply
+
+    def _say(self, turn: _Turn, text: str) -> Iterator[str]:
+        text = text.lstrip("\n") if not turn.pieces else text if text.startswith("\n") else "\n" + text
+        if text.strip():
+            turn.pieces.append(text)
+            yield text
+
+    def _understood(self, G, turn: _Turn) -> str:
+        u = turn.u
+        if u.contradictions or u.fact_relations is not None or not u.adds_preferences:
+            return ""
+        return replies.fill("understood", summary=replies.summary(G, turn.prefs))
+
+    def _loop(self, G, turn: _Turn) -> Iterator[str]:
+        while len(turn.steps) < self.config.max_steps:
+            allowed = self._allowed(turn)
+            action = allowed[0] if len(allowed) == 1 else self._choose(G, turn, allowed)
+            if action == "answer":
+                break
+            yield from getattr(self, f"_do_{action}")(G, turn)
+        yield from self._answer(G, turn)
+
+    def _allowed(self, turn: _Turn) -> list[str]:
+        """The actions that make sense now, the default first (the guards around the model's choice)."""
+        u, p = turn.u, turn.prefs
+        if u.contradictions or turn.asked:
+            return ["answer"]
+        if u.unknown_titles and turn.searched is None:
+            return ["search_entities"]
+        if u.fact_relations is not None:
+            return ["get_facts"] if u.fact_subject is not None and turn.facts is None else ["answer"]
+        if turn.candidates is None:
+            if not state.has_preferences(p):
+                return ["answer"] if u.unknown_titles else ["ask_question"]
+            return ["retrieve_candidates"] if u.has_signal else ["retrieve_candidates", "ask_question"]
+        if not turn.candidates:
+            return ["answer"]
+        if turn.ranked is None:
+            return ["rank_candidates"]
+        return ["explain_item"] if len(turn.items) < min(self.config.k, len(turn.ranked)) else ["answer"]
+
+    def _choose(self, G, turn: _Turn, allowed: list[str]) -> str:
+        """The model's choice among ``allowed``; a malformed or out-of-range answer means the default."""
+        done = ", ".join(s.tool for s in turn.steps) or "nothing"
+        user = prompts.load("action_user.txt").format(message=turn.text[:500], done=done,
+                                                      known=replies.summary(G, turn.prefs) or "nothing")
+        if not self.config.lm_chooses_actions:
+            return allowed[0]
+        lm = self.lm
+        choice = lm.choose(lm.chat_prompt(prompts.load("action.txt"), user), list(allowed))
+        ok = isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(allowed)
+        return allowed[choice] if ok else allowed[0]
+
+    def _run(self, turn: _Turn, name: str, arguments: dict, with_model: bool = False):
+        step, artifact = run_tool(self.tools(with_model)[name], arguments)
+        turn.steps.append(step)
+        return artifact if not step.error else None
+
+    # ------------------------------------------------------------------ actions
+    def _do_ask_question(self, G, turn: _Turn) -> Iterator[str]:
+        turn.asked = True
+        turn.steps.append(Step("ask_question", {}, "asked what the user wants"))
+        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask"))
+
+    def _do_search_entities(self, G, turn: _Turn) -> Iterator[str]:
+        turn.searched = {}
+        for title in turn.u.unknown_titles:
+            found = self._run(turn, "search_entities", {"query": title, "types": ["movie"], "limit": 3}) or []
+            turn.searched[title] = [m.node for m in found]
+            yield from self._say(turn, replies.unknown(G, title[:80], turn.searched[title]))
+
+    def _do_get_facts(self, G, turn: _Turn) -> Iterator[str]:
+        relations = list(turn.u.fact_relations) or None
+        turn.facts = self._run(turn, "get_facts", {"node": turn.u.fact_subject, "relations": relations}) or []
+        yield from ()
+
+    def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
+        c = state.constraints(G, turn.prefs)
+        seeds = [n for n in turn.prefs.liked if n in G]
+        args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
+                "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
+                "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates}
+        turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
+        yield from ()
+
+    def _allowed_items(self, G, turn: _Turn, found: list) -> list:
+        """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
+        catalog, c = self._kg()[3], state.constraints(G, turn.prefs)
+        shown = set(turn.prefs.recommended)
+        return [x for x in found if x.item in catalog and x.item not in shown and retrieval.satisfies(G, x.item, c)]
+
+    def _do_rank_candidates(self, G, turn: _Turn) -> Iterator[str]:
+        pool = turn.candidates[:self.config.rank_pool]
+        args = {"items": [x.item for x in pool], "liked": list(turn.prefs.liked), "disliked": list(turn.prefs.disliked),
+                "request": turn.text[:500], "retrieval_scores": [x.score for x in pool]}
+        ranked = self._run(turn, "rank_candidates", args, with_model=True)
+        if ranked is None:  # the model failed: keep the retriever's order
+            ranked = pool
+        turn.ranked = self._allowed_items(G, turn, list(ranked))
+        if turn.ranked:
+            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, len(turn.ranked))))
+
+    def _do_explain_item(self, G, turn: _Turn) -> Iterator[str]:
+        best = turn.ranked[len(turn.items)]
+        anchors = list(turn.u.liked) + [n for n in turn.prefs.liked + turn.prefs.genres + turn.prefs.people
+                                        if n not in turn.u.liked]
+        args = {"item": best.item, "anchors": anchors, "max_hops": self.config.explanation_hops,
+                "limit": self.config.paths_considered}
+        if self.config.lm_chooses_paths:
+            args["request"] = turn.text[:500]
+        explanation = self._run(turn, "explain_item", args, with_model=self.config.lm_chooses_paths)
+        if explanation is None:
+            explanation = Explanation(best.item, (), "")
+        if not check_explanation(G, explanation):
+            raise RuntimeError(f"explanation of {best.item} cites a fact that is not in the graph: {explanation}")
+        item = RecommendedItem(best.item, replies.label(G, best.item), float(best.score), explanation)
+        turn.items.append(item)
+        yield from self._say(turn, replies.item_line(len(turn.items), item))
+
+    def _answer(self, G, turn: _Turn) -> Iterator[str]:
+        u = turn.u
+        if u.contradictions:
+            yield from self._say(turn, replies.fill("contradiction", what="; ".join(u.contradictions)))
+        elif u.fact_relations is not None:
+            yield from self._say(turn, self._facts_text(G, turn))
+        elif turn.candidates is not None and not turn.items:
+            yield from self._say(turn, replies.fill("none", filters=replies.filters(G, turn.prefs)))
+        elif not turn.pieces:
+            yield from self._say(turn, replies.fill("ask"))
+
+    def _facts_text(self, G, turn: _Turn) -> str:
+        from kg.verbalize import verbalize
+
+        if turn.u.fact_subject is None:
+            return replies.fill("which_movie")
+        if not turn.facts:
+            return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=replies.label(G, turn.u.fact_subject))
+        return replies.fill("facts", facts=" ".join(verbalize(G, f) for f in turn.facts))
+
+    def _finish(self, session: Session, turn: _Turn, notice: str) -> Reply:
+        prefs = turn.prefs
+        shown = [i.item for i in turn.items]
+        prefs.recommended.extend(n for n in shown if n not in prefs.recommended)
+        session.preferences = prefs
+        if shown:
+            session.last_items, session.focus = tuple(shown), None
+        elif turn.u.fact_subject is not None:
+            session.focus = turn.u.fact_subject
+        text = "".join(turn.pieces)
+        session.history = (session.history + [("user", turn.text), ("assistant", text)])[-HISTORY:]
+        return Reply(text=text, items=tuple(turn.items), understood=copy.deepcopy(prefs),
+                     mentions=turn.u.mentions, trace=tuple(turn.steps), notice=notice)

@@ -1,0 +1,315 @@
+"""What a user's message says about their taste, and how it updates the preference state.
+
+``understand`` reads one message (with the entity mentions ``kg.linking`` found in it) and
+returns an ``Understanding``; ``apply`` folds it into ``Preferences``. Both are pure: the
+recommender owns the session state. Cue words are English; other languages still link titles.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from agent.types import Preferences
+from kg.schema import Constraints, Mention
+
+NEGATIVE = re.compile(
+    r"\b(not|no|none|nothing|never|without|except|avoid|skip|hate[sd]?|dislike[sd]?|"
+    r"don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|can'?t stand|cannot stand|tired of|enough of|sick of)\b")
+NEGATIVE_AFTER = re.compile(r"^\W*(was|is|were|are)?\s*(terrible|awful|boring|bad|horrible|overrated|the worst|not for me)\b")
+SEEN = re.compile(r"\b(seen|watched|saw)\b")
+HARD_PERSON = re.compile(r"\b(with|starring|featuring|by|directed by|from)\s*$")
+CLAUSE_END = re.compile(r"[.;!?\n]|,\s|\bbut\b|\bhowever\b|\bthough\b|\band\b")
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+            "fifth": 4, "5th": 4, "last": -1}
+ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(one|movie|film|suggestion|pick)\b"
+                     r"|(?:number|#|no\.)\s*([1-5])\b")
+MORE_LIKE = re.compile(r"\b(more|something|anything|others?|movies?|films?)\s+(like|similar to)\b|\blike\s+(that|it|this|those)\b")
+WANTS_MORE = re.compile(r"\b(another|more|else|other|recommend|suggest|what should i watch|any ideas)\b")
+IT = re.compile(r"\b(it|that|this one|that one|the movie|the film)\b")
+FACT_CUES = (  # (pattern, relations asked about; None = all)
+    (re.compile(r"\bwho\s+(directed|direct|made|is the director)|\bdirector\b"), ("director",)),
+    (re.compile(r"\bwho\s+(is|was|are|stars|starred|acts|acted|plays|played)\s+in\b|\bwho'?s in\b|\b(cast|actors?|stars in)\b\??"),
+     ("starring",)),
+    (re.compile(r"\bwho\s+(wrote|writes)|\bwriter\b"), ("writer", "author")),
+    (re.compile(r"\bwho\s+(composed|did the music)|\b(music|soundtrack|composer)\b"), ("music_composer", "composer")),
+    (re.compile(r"\bwho\s+produced|\bproducer\b"), ("producer",)),
+    (re.compile(r"\bwhat\s+(genre|kind of (movie|film))\b"), ("genre",)),
+    (re.compile(r"\b(tell me (more )?about|what is .{0,60} about|what'?s .{0,60} about|facts about|info about)\b"), None),
+)
+UNKNOWN_TITLE = re.compile(
+    r"\b(?:loved|love|liked|like|enjoyed|watched|seen|saw|hated|recommend|suggest|about)\s+"
+    r"[\"“']?((?:[A-Z0-9][\w'’:&-]*)(?:\s+(?:[A-Z0-9][\w'’:&-]*|of|the|a|and|in|on))*)")
+QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
+YEAR = r"((?:19|20)\d\d)"
+DECADE = re.compile(r"\b(?:the\s+)?'?(19|20)?([0-9])0'?s\b")
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """One message's meaning for the recommender: node ids of the KG throughout."""
+
+    liked: tuple[int, ...] = ()
+    disliked: tuple[int, ...] = ()
+    seen: tuple[int, ...] = ()
+    genres: tuple[int, ...] = ()
+    not_genres: tuple[int, ...] = ()
+    people: tuple[int, ...] = ()
+    not_people: tuple[int, ...] = ()
+    year_min: int | None = None
+    year_max: int | None = None
+    fact_relations: tuple[str, ...] | None = None  # set when the user asks about a movie (() = anything)
+    fact_subject: int | None = None
+    wants_more: bool = False
+    unknown_titles: tuple[str, ...] = ()
+    contradictions: tuple[str, ...] = ()
+    mentions: tuple[Mention, ...] = field(default=())
+
+    @property
+    def adds_preferences(self) -> bool:
+        """Did this message state a like, dislike, seen movie or filter?"""
+        return bool(self.liked or self.disliked or self.seen or self.genres or self.not_genres or self.people
+                    or self.not_people or self.year_min is not None or self.year_max is not None)
+
+    @property
+    def has_signal(self) -> bool:
+        """Did this message say anything about what to recommend?"""
+        return self.adds_preferences or self.wants_more
+
+
+def cap_message(text: str, limit: int) -> tuple[str, str]:
+    """``text`` cut to ``limit`` characters, and the notice to show when it was cut."""
+    if len(text) <= limit:
+        return text, ""
+    return text[:limit], f"Your message was cut to its first {limit:,} characters."
+
+
+def best_mentions(mentions: Sequence[Mention], min_score: float) -> list[Mention]:
+    """Highest-scoring mention per overlapping span, in text order; ambiguous equals keep the first."""
+    kept: list[Mention] = []
+    for m in sorted(mentions, key=lambda m: (-m.score, m.span)):
+        if m.score < min_score or any(m.span[0] < k.span[1] and k.span[0] < m.span[1] for k in kept):
+            continue
+        kept.append(m)
+    return sorted(kept, key=lambda m: m.span)
+
+
+def genre_mentions(G: nx.MultiDiGraph, text: str, genre_names: dict[str, int]) -> list[Mention]:
+    """Genres named in ``text`` by a lexicon of the graph's genre names (with plurals)."""
+    found = []
+    low = text.lower()
+    for word, node in genre_names.items():
+        for match in re.finditer(rf"\b{re.escape(word)}\b", low):
+            found.append(Mention(node, G.nodes[node].get("name", word), "genre", text[match.start():match.end()],
+                                 match.span(), 0.9))
+    return found
+
+
+def genre_lexicon(G: nx.MultiDiGraph) -> dict[str, int]:
+    """Lower-case genre name (and plural, without "film") -> genre node, for the graph's genres."""
+    lexicon: dict[str, int] = {}
+    by_degree = sorted((n for n, d in G.nodes(data=True) if d.get("type") == "genre"), key=G.degree, reverse=True)
+    for node in by_degree:
+        name = str(G.nodes[node].get("name", "")).lower().strip()
+        base = re.sub(r"\s+(film|movie|films|movies)$", "", name)
+        if len(base) < 3:
+            continue
+        plural = base[:-1] + "ies" if base.endswith("y") else base + "s"
+        for word in (name, base, plural, base + " movies", base + " films"):
+            lexicon.setdefault(word, node)
+    return lexicon
+
+
+def _clause_before(low: str, start: int) -> str:
+    window = low[max(0, start - 60):start]
+    cuts = list(CLAUSE_END.finditer(window))
+    return window[cuts[-1].end():] if cuts else window
+
+
+def _polarity(low: str, mention: Mention) -> str:
+    """"negative", "seen" or "positive" from the words around a mention."""
+    before = _clause_before(low, mention.span[0])
+    after = low[mention.span[1]:mention.span[1] + 40]
+    if NEGATIVE.search(before) or NEGATIVE_AFTER.search(after):
+        return "negative"
+    if SEEN.search(before):
+        return "seen"
+    return "positive"
+
+
+def _years(low: str, liked_years: Sequence[int]) -> tuple[int | None, int | None]:
+    """Year bounds stated in the (lower-case, titles masked) message."""
+    lo = hi = None
+    if m := re.search(rf"\b(?:between|from)\s+{YEAR}\s*(?:and|to|-|until)\s*{YEAR}\b", low):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.search(rf"\b(?:after|since|later than|newer than|post)\s+{YEAR}\b", low):
+        lo = int(m.group(1)) + (0 if "since" in m.group(0) else 1)
+    if m := re.search(rf"\bfrom\s+{YEAR}\s+(?:on|onwards?)\b", low):
+        lo = int(m.group(1))
+    if m := re.search(rf"\b(?:before|until|older than|earlier than|pre)\s+{YEAR}\b", low):
+        hi = int(m.group(1)) - (0 if "until" in m.group(0) else 1)
+    if lo is None and hi is None and (m := re.search(rf"\b(?:in|from)\s+{YEAR}\b(?!\s*(?:on|onwards?)\b)", low)):
+        lo = hi = int(m.group(1))
+    if lo is None and hi is None and (m := DECADE.search(low)):
+        century = m.group(1) or ("19" if int(m.group(2)) >= 3 else "20")
+        lo = int(f"{century}{m.group(2)}0")
+        hi = lo + 9
+    if liked_years and re.search(r"\b(newer|more recent|recent ones?|modern)\b", low) and lo is None:
+        lo = max(liked_years) + 1
+    if liked_years and re.search(r"\b(older|classics?|old ones?)\b", low) and hi is None:
+        hi = min(liked_years) - 1
+    return lo, hi
+
+
+def _ordinal(low: str, last_items: Sequence[int]) -> tuple[int | None, int]:
+    """The item of the last list that "the second one" names, and where the phrase starts."""
+    if not last_items or not (m := ORDINAL.search(low)):
+        return None, 0
+    index = ORDINALS[m.group(1)] if m.group(1) else int(m.group(3)) - 1
+    return (last_items[index] if -len(last_items) <= index < len(last_items) else None), m.start()
+
+
+def _fact_relations(low: str) -> tuple[str, ...] | None:
+    for pattern, relations in FACT_CUES:
+        if pattern.search(low):
+            return relations or ()
+    return None
+
+
+def _unknown_titles(text: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
+    """Title-like phrases ("I loved Fake Movie 3") that no mention covers."""
+    found = []
+    for m in list(UNKNOWN_TITLE.finditer(text)) + list(QUOTED.finditer(text)):
+        start, end = m.span(1)
+        phrase = m.group(1).strip(" '\"“”")
+        covered = any(k.span[0] < end and start < k.span[1] for k in mentions)
+        if len(phrase) >= 3 and not covered and phrase not in found:
+            found.append(phrase)
+    return tuple(found[:3])
+
+
+def _masked(text: str, mentions: Sequence[Mention]) -> str:
+    """Lower-case ``text`` (same length, so spans still fit) with the mentions blanked out."""
+    chars = [c.lower() if len(c.lower()) == 1 else c for c in text]
+    for m in mentions:
+        chars[m.span[0]:m.span[1]] = " " * (m.span[1] - m.span[0])
+    return "".join(chars)
+
+
+def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs: Preferences,
+               last_items: Sequence[int] = (), focus: int | None = None) -> Understanding:
+    """What ``text`` says, given the linked ``mentions`` and the conversation so far.
+
+    A movie mentioned plainly is liked; after a negation ("not", "hated", "no more") it is disliked;
+    after "seen" it is seen. A person after a negation becomes a hard exclusion; after "with" /
+    "starring" a hard requirement. Genres are wanted or excluded. "The second one" refers to
+    ``last_items``; "it" in a question means ``focus`` (the movie last asked about) or the first
+    of ``last_items``. When the user asks about a movie, the movie is the question's subject only.
+    """
+    low = _masked(text, mentions)
+    out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
+    relations = _fact_relations(low)
+    subject = None
+    for m in mentions:
+        polarity = _polarity(low, m)
+        if m.type == "movie" and relations is not None:
+            subject = subject if subject is not None else m.node
+        elif m.type == "genre":
+            out["not_genres" if polarity == "negative" else "genres"].append(m.node)
+        elif m.type == "person" and polarity == "negative":
+            out["not_people"].append(m.node)
+            out["disliked"].append(m.node)
+        elif m.type == "person" and HARD_PERSON.search(low[max(0, m.span[0] - 20):m.span[0]]):
+            out["people"].append(m.node)
+            out["liked"].append(m.node)
+        else:
+            out[{"negative": "disliked", "seen": "seen", "positive": "liked"}[polarity]].append(m.node)
+    referred, where = _ordinal(low, last_items)
+    default = focus if focus is not None and relations is not None else last_items[0] if last_items else None
+    if referred is None and default is not None and (relations is not None or SEEN.search(low)) and (m := IT.search(low)):
+        referred, where = default, m.start()
+    if relations is not None:
+        subject = subject if subject is not None else referred
+    elif referred is not None:
+        before = _clause_before(low, where)
+        key = "disliked" if NEGATIVE.search(before) else "seen" if SEEN.search(before) else "liked"
+        out[key].append(referred)
+    liked_years = [G.nodes[n]["year"] for n in prefs.liked + out["liked"]
+                   if n in G and isinstance(G.nodes[n].get("year"), int)]
+    year_min, year_max = _years(low, liked_years)
+    contradictions = _contradictions(G, out, year_min, year_max)
+    return Understanding(
+        **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=year_min, year_max=year_max,
+        fact_relations=relations, fact_subject=subject,
+        wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
+        unknown_titles=_unknown_titles(text, mentions), contradictions=contradictions, mentions=tuple(mentions))
+
+
+def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], year_min, year_max) -> tuple[str, ...]:
+    found = []
+    if year_min is not None and year_max is not None and year_min > year_max:
+        found.append(f"films from {year_min} or later and from {year_max} or earlier")
+    for want, avoid in (("genres", "not_genres"), ("people", "not_people"), ("liked", "disliked")):
+        for node in set(out[want]) & set(out[avoid]):
+            found.append(f"{G.nodes[node].get('name', node)} both wanted and not wanted")
+    return tuple(found)
+
+
+def _add(target: list[int], nodes, *remove_from: list[int]) -> None:
+    for node in nodes:
+        if node not in target:
+            target.append(node)
+        for other in remove_from:
+            while node in other:
+                other.remove(node)
+
+
+def apply(prefs: Preferences, u: Understanding) -> Preferences:
+    """``prefs`` updated by ``u`` (a new object). The latest statement wins over an earlier one."""
+    new = copy.deepcopy(prefs)
+    if u.contradictions:
+        return new
+    _add(new.liked, u.liked, new.disliked)
+    _add(new.disliked, u.disliked, new.liked)
+    _add(new.seen, u.seen)
+    _add(new.genres, u.genres, new.not_genres)
+    _add(new.not_genres, u.not_genres, new.genres)
+    _add(new.people, u.people, new.not_people)
+    _add(new.not_people, u.not_people, new.people)
+    if u.year_min is not None:
+        new.year_min = u.year_min
+        if new.year_max is not None and new.year_max < u.year_min and u.year_max is None:
+            new.year_max = None
+    if u.year_max is not None:
+        new.year_max = u.year_max
+        if new.year_min is not None and new.year_min > u.year_max and u.year_min is None:
+            new.year_min = None
+    return new
+
+
+def has_preferences(prefs: Preferences) -> bool:
+    """Is there anything to recommend from?"""
+    return bool(prefs.liked or prefs.genres or prefs.people or prefs.year_min is not None
+                or prefs.year_max is not None or prefs.not_genres or prefs.not_people)
+
+
+def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
+    """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
+    shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if G.nodes.get(n, {}).get("item")}
+    return Constraints(exclude=frozenset(shown), genres=frozenset(prefs.genres), not_genres=frozenset(prefs.not_genres),
+                       people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
+                       year_min=prefs.year_min, year_max=prefs.year_max)
+
+
+def forget(prefs: Preferences, node: int | str) -> Preferences:
+    """``prefs`` without ``node`` anywhere (or without the year bound ``"year_min"`` / ``"year_max"``)."""
+    new = copy.deepcopy(prefs)
+    if node in ("year_min", "year_max"):
+        setattr(new, node, None)
+        return new
+    for name in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people"):
+        setattr(new, name, [n for n in getattr(new, name) if n != node])
+    return new

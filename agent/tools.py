@@ -1,0 +1,191 @@
+"""The agent's KG tools as LangChain tools, built over one graph (usable in any LangChain agent).
+
+Each tool is a typed function with an ``Args:`` docstring; it returns readable text for a model
+and, as the artifact, the typed values (``Mention``, ``Fact``, ``Candidate``, ``Ranked``,
+``Explanation``) for Python callers. A bad call (unknown node, contradictory filters, bad
+arguments) becomes an error observation; a bug in our code raises.
+
+    >>> tools = {t.name: t for t in make_tools(G, index)}            # doctest: +SKIP
+    >>> tools["get_facts"].invoke({"node": 1})                       # doctest: +SKIP
+    'Police Academy (1984) stars Steve Guttenberg.'
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+
+import networkx as nx
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
+from pydantic import ValidationError
+
+import prompts
+from agent import explain
+from agent.types import LanguageModel, Step
+from kg import linking, paths, retrieval
+from kg.errors import KgrecError
+from kg.schema import Constraints
+from kg.verbalize import verbalize
+
+MAX_FACTS = 12
+_call_ids = itertools.count()
+
+
+def _node(G: nx.MultiDiGraph, node: int, what: str = "node") -> int:
+    if node not in G:
+        raise ToolException(f"{what} {node} is not in the graph")
+    return node
+
+
+def _title(G: nx.MultiDiGraph, node: int) -> str:
+    data = G.nodes[node]
+    return str(data.get("title") or data.get("name") or node)
+
+
+def _bad_arguments(error: ValidationError) -> str:
+    return "invalid arguments: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+
+
+def _as_tool(func: Callable) -> BaseTool:
+    tool = StructuredTool.from_function(func, parse_docstring=True, response_format="content_and_artifact",
+                                        error_on_invalid_docstring=True)
+    tool.handle_tool_error = True
+    tool.handle_validation_error = _bad_arguments
+    return tool
+
+
+def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, rank_config=None) -> list[BaseTool]:
+    """The KG tools over ``G`` (``index``: a ``kg.linking.LinkIndex``, built if None).
+
+    ``rank_candidates`` is included only when a language model ``lm`` is given.
+    """
+    index = index if index is not None else linking.build_link_index(G)
+
+    def search_entities(query: str, types: list[str] | None = None, limit: int = 5) -> tuple[str, list]:
+        """Find movies, people or genres of the knowledge graph by (approximate) name.
+
+        Args:
+            query: the name to look for, e.g. "Police Academy" or "Steve Guttenberg".
+            types: node types to keep ("movie", "person", "genre", ...); all when omitted.
+            limit: at most this many matches (1-20).
+        """
+        if not 1 <= limit <= 20:
+            raise ToolException(f"limit={limit}: expected 1..20")
+        found = linking.lookup(index, query, types=types, limit=limit)
+        text = "\n".join(f"{m.node}: {m.name} ({m.type})" for m in found) or f"nothing named like {query!r}"
+        return text, found
+
+    def get_facts(node: int, relations: list[str] | None = None) -> tuple[str, list]:
+        """Facts (edges) of the knowledge graph about one movie or person, in plain English.
+
+        Args:
+            node: the node id of the movie or person.
+            relations: only these relations (e.g. ["director"], ["starring"]); all when omitted.
+        """
+        facts = paths.facts_about(G, _node(G, node), relations=relations)[:MAX_FACTS]
+        text = "\n".join(verbalize(G, f) for f in facts) or f"no facts about {_title(G, node)} in the graph"
+        return text, facts
+
+    def retrieve_candidates(seeds: list[int], genres: list[int] | None = None, not_genres: list[int] | None = None,
+                            people: list[int] | None = None, not_people: list[int] | None = None,
+                            exclude: list[int] | None = None, year_min: int | None = None,
+                            year_max: int | None = None, k: int = 50) -> tuple[str, list]:
+        """Catalog movies related to the seed nodes that satisfy every hard filter, best first.
+
+        Args:
+            seeds: node ids the user likes (movies, people, genres); may be empty.
+            genres: a movie must have at least one of these genre nodes.
+            not_genres: a movie must have none of these genre nodes.
+            people: a movie must involve all of these people.
+            not_people: a movie must involve none of these people.
+            exclude: movies never to return (seen, disliked, already recommended).
+            year_min: earliest release year.
+            year_max: latest release year.
+            k: at most this many candidates (1-500).
+        """
+        if not 1 <= k <= 500:
+            raise ToolException(f"k={k}: expected 1..500")
+        if year_min is not None and year_max is not None and year_min > year_max:
+            raise ToolException(f"contradictory years: year_min={year_min} is after year_max={year_max}")
+        if clash := set(genres or ()) & set(not_genres or ()) | set(people or ()) & set(not_people or ()):
+            raise ToolException(f"contradictory filters: {sorted(clash)} both required and excluded")
+        for node in [*seeds, *(genres or ()), *(not_genres or ()), *(people or ()), *(not_people or ())]:
+            _node(G, node)
+        c = Constraints(exclude=frozenset(exclude or ()), genres=frozenset(genres or ()),
+                        not_genres=frozenset(not_genres or ()), people=frozenset(people or ()),
+                        not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max)
+        found = retrieval.retrieve(G, seeds, c, k=k)
+        text = "\n".join(f"{x.item}: {_title(G, x.item)} ({x.score:.3f})" for x in found) or "no movie satisfies these filters"
+        return text, found
+
+    def explain_item(item: int, anchors: list[int], max_hops: int = 3, limit: int = 3,
+                     request: str = "") -> tuple[str, object]:
+        """Why a movie fits: a knowledge-graph path from it to what the user likes, in plain English.
+
+        Args:
+            item: the node id of the recommended movie.
+            anchors: node ids the user likes (movies, people, genres).
+            max_hops: longest path considered (1-4).
+            limit: paths considered before one is cited (1-10).
+            request: the user's words; with a model, it picks the path that fits them best.
+        """
+        if not 1 <= max_hops <= 4 or not 1 <= limit <= 10:
+            raise ToolException(f"max_hops={max_hops}, limit={limit}: expected 1..4 and 1..10")
+        prompt = lm.chat_prompt(prompts.load("explain.txt"), request) if lm is not None and request else ""
+        result = explain.explain(G, _node(G, item, "item"), [a for a in anchors if a in G], max_hops=max_hops,
+                                 limit=limit, lm=lm, prompt=prompt)
+        return result.text or f"no path from {_title(G, item)} to the liked nodes", result
+
+    tools = [search_entities, get_facts, retrieve_candidates, explain_item]
+    if lm is not None:
+        tools.append(_rank_tool(G, lm, rank_config))
+    return [_as_tool(f) for f in tools]
+
+
+def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
+    from agent import ranking  # model-side code: imported only when a model is given
+
+    def rank_candidates(items: list[int], liked: list[int], disliked: list[int], request: str = "",
+                        retrieval_scores: list[float] | None = None) -> tuple[str, list]:
+        """Order candidate movies by the language model's judgement combined with retrieval scores.
+
+        Args:
+            items: candidate movie node ids.
+            liked: node ids the user likes.
+            disliked: node ids the user dislikes.
+            request: the user's words, for context.
+            retrieval_scores: the retriever's score of each item (same order); equal when omitted.
+        """
+        from kg.schema import Candidate
+
+        scores = retrieval_scores if retrieval_scores is not None else [1.0] * len(items)
+        if len(scores) != len(items):
+            raise ToolException(f"{len(scores)} retrieval_scores for {len(items)} items: expected one per item")
+        candidates = [Candidate(_node(G, i, "item"), float(s)) for i, s in zip(items, scores)]
+        context = ranking.RankContext(liked=tuple(liked), disliked=tuple(disliked), text=request)
+        config = rank_config if rank_config is not None else ranking.RankConfig()
+        ranked = ranking.rank(lm, G, context, candidates, config)
+        if sorted(r.item for r in ranked) != sorted(c.item for c in candidates) or \
+                not all(math.isfinite(r.score) for r in ranked):
+            raise ToolException("the model returned malformed scores; keep the retrieval order")
+        return "\n".join(f"{r.item}: {_title(G, r.item)} ({r.score:.3f})" for r in ranked), ranked
+
+    return rank_candidates
+
+
+def run_tool(tool: BaseTool, arguments: dict) -> tuple[Step, object]:
+    """Call ``tool``; its observation as a ``Step`` (``error=True`` for a bad call) and its artifact.
+
+    ``KgrecError`` from the KG counts as a bad call; any other exception is a bug and raises.
+    """
+    call = {"name": tool.name, "args": arguments, "id": f"call-{next(_call_ids)}", "type": "tool_call"}
+    try:
+        message = tool.invoke(call)
+    except KgrecError as e:
+        return Step(tool.name, dict(arguments), str(e), error=True), None
+    error = getattr(message, "status", "success") == "error"
+    return Step(tool.name, dict(arguments), str(message.content), error=error), getattr(message, "artifact", None)
+
+
+def by_name(tools: Sequence[BaseTool]) -> dict[str, BaseTool]:
+    return {t.name: t for t in tools}
