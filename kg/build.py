@@ -63,6 +63,12 @@ def strip_uri(uri: str) -> str:
     return uri[1:-1] if uri.startswith("<") and uri.endswith(">") else uri
 
 
+def uri_local(uri: str) -> str:
+    """The resource name of a URI (it may contain ``/``): ``"Sunrise/Back_to_the_Future"``."""
+    uri = strip_uri(uri)
+    return uri.split("/resource/", 1)[1] if "/resource/" in uri else uri.rsplit("/", 1)[-1]
+
+
 def name_from_uri(uri: str) -> tuple[str, str]:
     """Display name and disambiguation hint of a DBpedia resource URI.
 
@@ -71,8 +77,7 @@ def name_from_uri(uri: str) -> tuple[str, str]:
     >>> name_from_uri("http://dbpedia.org/resource/Am%C3%A9lie")
     ('Amélie', '')
     """
-    local = strip_uri(uri).rstrip("/").rsplit("/", 1)[-1]
-    text = clean_text(unquote(local).replace("_", " "))
+    text = clean_text(unquote(uri_local(uri)).replace("_", " "))
     match = _PAREN.match(text)
     if match:
         return match.group(1).strip(), match.group(2).strip()

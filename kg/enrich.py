@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 import networkx as nx
 
-from kg.build import clean_text, with_year
+from kg.build import clean_text, uri_local, with_year
 from kg.errors import DataFileError
 from kg.locations import data_dir
 from kg.schema import DERIVED_ID_BASE, ITEM_TYPE
@@ -146,13 +146,17 @@ def _index(films: list[Film]) -> dict[str, list[Film]]:
     return by_title
 
 
-def match(by_title: dict[str, list[Film]], titles: Iterable[str],
-          year: int | None) -> tuple[Film, str] | None:
-    """The source film for a KG movie's titles and year, with how it was linked."""
+def match(by_title: dict[str, list[Film]], titles: Iterable[str], year: int | None,
+          hint: str = "") -> tuple[Film, str] | None:
+    """The source film for a KG movie's titles and year, with how it was linked.
+
+    Without a year, only a film (``hint`` "" or "film") with a unique title is linked: a
+    franchise, a TV season or a novel named like a film must not take the film's year.
+    """
     candidates = {id(f): f for t in titles for f in by_title.get(norm_title(t), ())}
     candidates = list(candidates.values())
     if year is None:
-        return (candidates[0], "title") if len(candidates) == 1 else None
+        return (candidates[0], "title") if len(candidates) == 1 and hint in ("", "film") else None
     for method, distance in (("title+year", 0), ("title+year±1", 1)):
         near = [f for f in candidates if f.year is not None and abs(f.year - year) == distance]
         if len(near) == 1:
@@ -170,12 +174,12 @@ def link_movies(G: nx.MultiDiGraph, wikipedia: list[Film], cmu: list[Film]) -> l
     for node, data in sorted(G.nodes(data=True)):
         if data.get("type") != ITEM_TYPE:
             continue
-        page = unicodedata.normalize("NFC", unquote(data["uri"].rsplit("/", 1)[-1]))
+        page = unicodedata.normalize("NFC", unquote(uri_local(data["uri"])))
         titles = {data["name"], data.get("title") or data["name"]}
         year = data.get("year")
-        wiki = (by_href[page], "href") if page in by_href else match(wiki_titles, titles, year)
+        wiki = (by_href[page], "href") if page in by_href else match(wiki_titles, titles, year, data["hint"])
         year = year or (wiki[0].year if wiki else None)  # CMU (2012) by title alone is risky
-        for source, found in (("wikipedia", wiki), ("cmu", match(cmu_titles, titles, year))):
+        for source, found in (("wikipedia", wiki), ("cmu", match(cmu_titles, titles, year, data["hint"]))):
             if found:
                 film, method = found
                 rows.append({"node": node, "uri": data["uri"], "year": film.year or "",

@@ -19,6 +19,7 @@ R = "http://dbpedia.org/resource/"
     (f"{R}Ame\u0301lie__Poulain", ("Amélie Poulain", "")),  # NFC, collapsed whitespace
     (f"{R}What_About_Bob%3F", ("What About Bob?", "")),
     (f"{R}(500)_Days_of_Summer", ("(500) Days of Summer", "")),
+    (f"{R}Sunrise/Back_to_the_Future", ("Sunrise/Back to the Future", "")),
 ])
 def test_display_name_from_uri_keeps_disambiguation_as_hint(uri, expected):
     assert name_from_uri(uri) == expected
