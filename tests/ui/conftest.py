@@ -1,0 +1,30 @@
+"""A real ``Recommender`` on the agent tests' 12-movie graph with their scripted fake LM."""
+from __future__ import annotations
+
+import pytest
+
+from tests.agent.conftest import ScriptedLM, agent_graph
+from ui.handlers import ChatState, Engine
+
+
+def tiny_recommender():
+    from agent import AgentConfig, Recommender
+
+    return Recommender(AgentConfig(k=3), graph=agent_graph(), lm=ScriptedLM())
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(tiny_recommender)
+
+
+@pytest.fixture
+def state() -> ChatState:
+    return ChatState()
+
+
+def chat(engine: Engine, state: ChatState, message: str) -> list[ChatState]:
+    """Send ``message`` through the page's handler; the states it yielded while streaming."""
+    from ui import handlers
+
+    return list(handlers.send(engine, state, message))

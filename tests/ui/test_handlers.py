@@ -1,0 +1,149 @@
+"""The page's handlers on a real Recommender (12-movie graph, scripted LM): what a user sees change."""
+from __future__ import annotations
+
+import json
+
+from tests.agent.conftest import PA, agent_graph
+from tests.ui.conftest import chat, tiny_recommender
+from ui import handlers
+from ui.handlers import APOLOGY, LOADING, MAX_MESSAGE_CHARS, ChatState, Engine
+
+
+def titles(state: ChatState) -> list[str]:
+    return [card.title for card in state.cards]
+
+
+def assistant_texts(state: ChatState) -> list[str]:
+    return [m["content"] for m in state.history if m["role"] == "assistant" and "metadata" not in m]
+
+
+def test_a_liked_movie_gets_cards_with_kg_facts_and_a_remembered_like(engine, state):
+    steps = chat(engine, state, "I loved Police Academy")
+    assert steps[0].history[-1]["content"] == LOADING or LOADING in str(steps[0].history)
+    assert state.history[0] == {"role": "user", "content": "I loved Police Academy"}
+    assert assistant_texts(state)[-1] and assistant_texts(state)[-1] != LOADING
+    assert state.cards, "a liked movie should bring recommendations"
+    catalog_titles = {d["title"] for _, d in agent_graph().nodes(data=True) if d.get("item")}
+    assert set(titles(state)) <= catalog_titles
+    assert "Police Academy (1984)" not in titles(state)  # never recommends what the user just named
+    assert all(card.explanation and card.path_text for card in state.cards)
+    rows = handlers.preference_views(engine, state)
+    assert ("Likes", "Police Academy (1984)", PA) in [(r.group, r.label, r.node) for r in rows]
+
+
+def test_the_reply_streams_in_pieces_and_the_model_loads_only_once(engine, state):
+    first = chat(engine, state, "I loved Police Academy")
+    assert len(first) >= 3  # loading notice, at least one streamed piece, the finished reply
+    assert engine.loaded and engine.status == "ready"
+    again = chat(engine, state, "another one")
+    assert LOADING not in str(again[0].history[-1])
+
+
+def test_empty_and_blank_messages_are_ignored(engine, state):
+    assert chat(engine, state, "") == []
+    assert chat(engine, state, "   \n ") == []
+    assert state.history == [] and not engine.loaded
+
+
+def test_a_huge_paste_is_capped_with_a_notice(engine, state):
+    chat(engine, state, "I loved Police Academy. " + "blah " * 5000)
+    assert len(state.history[0]["content"]) == MAX_MESSAGE_CHARS
+    assert any("25,024 characters" in text and f"first {MAX_MESSAGE_CHARS:,}" in text
+               for text in assistant_texts(state))
+    assert state.cards  # the capped message still counts
+
+
+def test_not_for_me_marks_the_card_and_the_next_answer_leaves_it_out(engine, state):
+    chat(engine, state, "I loved Police Academy")
+    rejected = state.cards[0]
+    handlers.feedback(engine, state, rejected.item, "disliked")
+    assert dict(handlers.card_views(state))[rejected] == "disliked"
+    assert rejected.title in [r.label for r in handlers.preference_views(engine, state) if r.group == "Dislikes"]
+    chat(engine, state, "another one")
+    assert state.cards and rejected.title not in titles(state)
+    assert rejected.item not in [card.item for card, _ in handlers.card_views(state)]
+
+
+def test_liked_and_seen_buttons_update_the_understood_panel(engine, state):
+    chat(engine, state, "I loved Police Academy")
+    liked, seen = state.cards[0], state.cards[1]
+    handlers.feedback(engine, state, liked.item, "liked")
+    handlers.feedback(engine, state, seen.item, "seen")
+    rows = {(r.group, r.label) for r in handlers.preference_views(engine, state)}
+    assert ("Likes", liked.title) in rows and ("Seen", seen.title) in rows
+
+
+def test_removing_a_preference_makes_the_agent_forget_it(engine, state):
+    chat(engine, state, "I loved Police Academy, something from after 1990")
+    rows = handlers.preference_views(engine, state)
+    assert PA in [r.node for r in rows] and "year_min" in [r.node for r in rows]
+    handlers.forget(engine, state, PA)
+    handlers.forget(engine, state, "year_min")
+    assert [r for r in handlers.preference_views(engine, state) if r.node in (PA, "year_min")] == []
+    assert PA not in state.session.preferences.liked and state.session.preferences.year_min is None
+
+
+def test_two_browser_sessions_never_share_preferences(engine):
+    alice, bob = ChatState(), ChatState()
+    chat(engine, alice, "I loved Police Academy")
+    chat(engine, bob, "I loved The Shining")
+    alice_likes = {r.label for r in handlers.preference_views(engine, alice)}
+    bob_likes = {r.label for r in handlers.preference_views(engine, bob)}
+    assert "Police Academy (1984)" in alice_likes and "Police Academy (1984)" not in bob_likes
+    assert "The Shining (1980)" in bob_likes and "The Shining (1980)" not in alice_likes
+    assert alice.session is not bob.session
+
+
+def test_new_conversation_starts_empty(engine, state):
+    chat(engine, state, "I loved Police Academy")
+    fresh = handlers.new_conversation(engine, state)
+    assert fresh.history == [] and fresh.cards == () and handlers.preference_views(engine, fresh) == ()
+
+
+def test_an_agent_failure_apologises_and_the_session_keeps_working(state, caplog):
+    attempts = []
+
+    def flaky():  # the model fails to load once (e.g. a missing file), then loads
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("model file missing")
+        return tiny_recommender()
+
+    engine = Engine(flaky)
+    chat(engine, state, "I loved Police Academy")
+    assert assistant_texts(state)[-1] == APOLOGY and "model file missing" in caplog.text
+    assert not engine.loaded and "failed" in engine.status
+    chat(engine, state, "I loved Police Academy")
+    assert state.cards and engine.status == "ready"
+
+
+def test_a_profile_saved_and_loaded_restores_the_preferences(engine, state, tmp_path):
+    chat(engine, state, "I loved Police Academy")
+    state, saved = handlers.save_profile(engine, state, tmp_path / "me.json")
+    assert saved == tmp_path / "me.json" and saved.exists()
+    state, download = handlers.save_profile(engine, state)  # no path: a file to download
+    assert download.exists() and json.loads(download.read_text()) == json.loads(saved.read_text())
+    back = handlers.load_profile(engine, ChatState(), str(saved))
+    assert "Police Academy (1984)" in [r.label for r in handlers.preference_views(engine, back)]
+    assert "me.json" in back.history[-1]["content"]
+
+
+def test_a_bad_profile_file_is_reported_and_nothing_changes(engine, state, tmp_path):
+    chat(engine, state, "I loved Police Academy")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    same = handlers.load_profile(engine, state, bad)
+    assert same is state and PA in same.session.preferences.liked
+    assert "could not load" in same.history[-1]["content"]
+    nothing = handlers.save_profile(engine, ChatState(), tmp_path / "x.json")[1]
+    assert nothing is None and not (tmp_path / "x.json").exists()
+
+
+def test_openers_are_real_redial_seeker_messages_with_titles():
+    from kg.locations import data_dir
+
+    openers = handlers.redial_openers(data_dir() / "redial" / "train_subset.jsonl")
+    assert len(openers) == 4
+    for text, source in openers:
+        assert "@" not in text and source.startswith("ReDial conversation ")
+    assert openers[0][0].startswith("I liked Jiro Dreams of Sushi (2011)")

@@ -1,0 +1,74 @@
+"""Cards and the understood panel from hand-built agent values on the 12-movie graph."""
+from __future__ import annotations
+
+import base64
+
+from agent.types import Explanation, Preferences, RecommendedItem
+from kg.schema import Fact
+from tests.agent.conftest import COMEDY, GUTTENBERG, HANKS, PA, PA2, SHINING, TOY, UP, WILSON, agent_graph
+from ui import render
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def recommended(item, paths, text="Because."):
+    G = agent_graph()
+    return RecommendedItem(item, G.nodes[item]["title"], 1.0, Explanation(item, paths, text))
+
+
+def test_a_card_shows_title_people_explanation_and_its_cited_path():
+    G = agent_graph()
+    path = (Fact(PA2, "starring", GUTTENBERG), Fact(PA, "starring", GUTTENBERG))
+    card = render.card(G, recommended(PA2, (path,), "It also stars Steve Guttenberg."))
+    assert card.title == "Police Academy 2: Their First Assignment (1985)"
+    assert card.people == "starring Steve Guttenberg"
+    assert card.explanation == "It also stars Steve Guttenberg."
+    assert card.path_text == ("Police Academy 2: Their First Assignment (1985) —starring→ Steve Guttenberg"
+                              " ←starring— Police Academy (1984)")
+    assert card.picture.startswith("data:image/png;base64,")
+    assert base64.b64decode(card.picture.split(",", 1)[1]).startswith(PNG)
+
+
+def test_people_line_has_the_director_then_the_stars():
+    assert render.people_line(agent_graph(), PA) == "Directed by Hugh Wilson · starring Steve Guttenberg"
+    assert render.people_line(agent_graph(), UP) == ""
+
+
+def test_a_path_reads_from_the_recommended_item_whichever_way_it_is_stored():
+    G = agent_graph()
+    path = (Fact(PA, "genre", COMEDY), Fact(TOY, "genre", COMEDY))
+    assert render.path_text(G, path, TOY) == "Toy Story (1995) —genre→ comedy ←genre— Police Academy (1984)"
+    assert render.path_text(G, path, PA) == "Police Academy (1984) —genre→ comedy ←genre— Toy Story (1995)"
+    assert render.path_text(G, (Fact(PA, "director", WILSON),), WILSON) == (
+        "Hugh Wilson ←director— Police Academy (1984)")
+    assert render.path_text(G, ()) == ""
+
+
+def test_a_picture_of_several_paths_is_a_small_png():
+    G = agent_graph()
+    paths = ((Fact(TOY, "starring", HANKS),), (Fact(TOY, "genre", COMEDY), Fact(PA, "genre", COMEDY)))
+    png = render.path_png(G, TOY, paths)
+    assert png.startswith(PNG) and 2_000 < len(png) < 80_000
+
+
+def test_a_card_without_a_path_has_no_picture_and_html_is_escaped():
+    G = agent_graph()
+    G.nodes[SHINING]["title"] = "<script>alert(1)</script>"
+    item = RecommendedItem(SHINING, G.nodes[SHINING]["title"], 1.0, Explanation(SHINING, (), "A <b>classic</b>."))
+    card = render.card(G, item)
+    assert card.picture == "" and card.path_text == ""
+    html = render.card_html(card, "disliked")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;classic" in html
+    assert "not for you" in html and "<img" not in html
+
+
+def test_the_understood_panel_lists_each_preference_once_in_groups():
+    G = agent_graph()
+    prefs = Preferences(liked=[PA], disliked=[SHINING], seen=[UP], genres=[COMEDY], not_people=[HANKS],
+                        year_min=1990, recommended=[TOY])
+    rows = render.preference_rows(G, prefs)
+    assert [(r.group, r.label, r.node) for r in rows] == [
+        ("Likes", "Police Academy (1984)", PA), ("Dislikes", "The Shining (1980)", SHINING),
+        ("Seen", "Up (2009)", UP), ("Wanted", "comedy", COMEDY), ("Avoid", "Tom Hanks", HANKS),
+        ("Years", "from 1990", "year_min")]
+    assert render.preference_rows(G, Preferences()) == []

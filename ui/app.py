@@ -1,0 +1,169 @@
+"""The Gradio page: chat, recommendation cards with feedback buttons, the understood panel, profiles.
+
+``build_app(engine)`` only lays out components and wires them to ``ui.handlers``; building it
+loads nothing (the ``Engine`` builds the recommender on the first message).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from kg.locations import data_dir
+from ui import handlers, render
+from ui.handlers import ChatState, Engine
+
+#: Gradio queue shared by every event that calls the agent: one model, one call at a time
+AGENT = {"concurrency_id": "agent", "concurrency_limit": 1}
+CSS = """
+.kg-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 12px; }
+.kg-card h3.kg-title { margin: 0 0 2px 0; font-size: 1.1em; }
+.kg-people { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.kg-why { margin: 6px 0 2px 0; }
+.kg-paths { font-size: 0.85em; margin: 0 0 4px 1em; color: var(--body-text-color-subdued); }
+.kg-card-body { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: flex-start; }
+.kg-text { flex: 1 1 300px; }
+.kg-path { flex: 0 1 auto; max-width: min(100%, 420px); border-radius: 6px; background: white; }
+.kg-badge { display: inline-block; font-size: 0.85em; padding: 1px 8px; border-radius: 8px;
+            background: var(--color-accent-soft); margin: 2px 0; }
+"""
+
+
+def default_engine() -> Engine:
+    """The real recommender (real KG, embedded model), built when the first message arrives."""
+    def build():
+        from agent import AgentConfig, Recommender
+
+        recommender = Recommender(AgentConfig())
+        recommender.tools(with_model=True)  # load the graph, link index and model now, not mid-reply
+        return recommender
+    return Engine(build)
+
+
+def _openers() -> list[tuple[str, str]]:
+    try:
+        return handlers.redial_openers(data_dir() / "redial" / "train_subset.jsonl")
+    except Exception:  # examples are a nicety: the chat works without them
+        handlers.log.exception("could not read ReDial openers")
+        return []
+
+
+def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.Blocks:
+    """The page. ``allow_paths=False`` (for ``--share``) hides saving/loading profiles by server path."""
+    engine = engine or default_engine()
+    with gr.Blocks(title="kgrec: movie recommendations you can argue with") as demo:
+        state = gr.State(None)  # this browser session's ChatState, made on its first event
+        cards = gr.State(())  # ((Card, clicked), ...): re-renders the cards when it changes
+        prefs = gr.State(())  # (PrefRow, ...): re-renders the understood panel
+        gr.Markdown("## kgrec\nTell me movies you loved (or hated); I answer with movies from a "
+                    "knowledge graph and show the facts behind each pick.")
+        status = gr.Markdown(lambda: f"*Model: {engine.status}*", elem_id="kg-status")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Conversation", height=420, elem_id="kg-chat",
+                                  feedback_options=None)
+                with gr.Row():
+                    box = gr.Textbox(placeholder="e.g. I loved Police Academy", show_label=False,
+                                     scale=5, elem_id="kg-input", max_lines=6)
+                    send_button = gr.Button("Send", variant="primary", scale=1, elem_id="kg-send")
+                openers = _openers()
+                if openers:
+                    gr.Examples([[text] for text, _ in openers], inputs=[box],
+                                label="Openers from real ReDial seekers ("
+                                      + "; ".join(src for _, src in openers) + ", CC BY 4.0)")
+
+                @gr.render(inputs=[cards], triggers=[cards.change])
+                def show_cards(views):
+                    _cards(engine, views, state, cards, prefs, chat)
+
+            with gr.Column(scale=1, min_width=260):
+                gr.Markdown("### What I understood")
+
+                @gr.render(inputs=[prefs], triggers=[prefs.change])
+                def show_prefs(rows):
+                    _prefs(engine, rows, state, cards, prefs, chat)
+
+                new_button = gr.Button("New conversation", elem_id="kg-new")
+                _profile_panel(engine, state, cards, prefs, chat, allow_paths)
+
+        outputs = [box, chat, state, cards, prefs, status]
+
+        def on_send(message, st):
+            st = st or ChatState()
+            yield "", gr.skip(), st, gr.skip(), gr.skip(), f"*Model: {engine.status}*"
+            for st in handlers.send(engine, st, message):
+                yield ("", st.history, st, handlers.card_views(st),
+                       handlers.preference_views(engine, st), f"*Model: {engine.status}*")
+
+        box.submit(on_send, [box, state], outputs, api_name="send", **AGENT)
+        send_button.click(on_send, [box, state], outputs, api_visibility="private", **AGENT)
+        new_button.click(_views(engine, handlers.new_conversation), [state], [chat, state, cards, prefs],
+                         api_name="new_conversation")
+        demo.load(lambda: f"*Model: {engine.status}*", None, [status])
+    return demo
+
+
+def _views(engine: Engine, handler: Callable, *args) -> Callable:
+    """Wrap ``handler(engine, state, *args) -> state`` to return (chat, state, cards, prefs)."""
+    def run(st):
+        st = handler(engine, st or ChatState(), *args)
+        return st.history, st, handlers.card_views(st), handlers.preference_views(engine, st)
+    run.__name__ = handler.__name__
+    return run
+
+
+def _cards(engine: Engine, views, state, cards, prefs, chat) -> None:
+    """The latest reply's cards, each with its three feedback buttons."""
+    if not views:
+        return
+    gr.Markdown("### Recommendations")
+    for card, clicked in views:
+        with gr.Column(elem_classes=["kg-card"], key=f"card-{card.item}"):
+            gr.HTML(render.card_html(card, clicked), elem_classes=["kg-card-html"])
+            with gr.Row():
+                for kind, (label, _) in render.FEEDBACK.items():
+                    button = gr.Button(label, size="sm", variant="primary" if kind == clicked else "secondary",
+                                       elem_classes=[f"kg-{kind}"])
+                    button.click(_views(engine, handlers.feedback, card.item, kind), [state],
+                                 [chat, state, cards, prefs], api_visibility="private", **AGENT)
+
+
+def _prefs(engine: Engine, rows, state, cards, prefs, chat) -> None:
+    """One line per understood preference, each with a button that makes the agent forget it."""
+    if not rows:
+        gr.Markdown("*Nothing yet. Tell me a movie you liked.*", elem_classes=["kg-prefs-empty"])
+        return
+    group = None
+    for row in rows:
+        if row.group != group:
+            group = row.group
+            gr.Markdown(f"**{group}**")
+        with gr.Row(equal_height=True):
+            gr.Markdown(row.label, elem_classes=["kg-pref"])
+            button = gr.Button("✕", size="sm", scale=0, min_width=40, elem_classes=["kg-forget"])
+            button.click(_views(engine, handlers.forget, row.node), [state],
+                         [chat, state, cards, prefs], api_visibility="private", **AGENT)
+
+
+def _profile_panel(engine: Engine, state, cards, prefs, chat, allow_paths: bool) -> None:
+    """Save the session's profile (download, or to a path) and load one (upload, or from a path)."""
+    with gr.Accordion("Your profile", open=False):
+        path = gr.Textbox(label="Profile file on this computer", placeholder="~/kgrec-profile.json",
+                          visible=allow_paths, elem_id="kg-profile-path")
+        with gr.Row():
+            load_button = gr.Button("Load", size="sm", visible=allow_paths)
+            save_button = gr.Button("Save", size="sm")
+        upload = gr.UploadButton("Upload a saved profile", file_types=[".json"], size="sm")
+        download = gr.File(label="Saved profile", visible=False, interactive=False)
+
+    def save(st, where):
+        st, saved = handlers.save_profile(engine, st or ChatState(), where if allow_paths else None)
+        return st.history, st, gr.File(value=str(saved) if saved else None, visible=saved is not None)
+
+    def load(st, where):
+        st = handlers.load_profile(engine, st or ChatState(), where)
+        return st.history, st, handlers.card_views(st), handlers.preference_views(engine, st)
+
+    save_button.click(save, [state, path], [chat, state, download], api_visibility="private", **AGENT)
+    load_button.click(load, [state, path], [chat, state, cards, prefs], api_visibility="private", **AGENT)
+    upload.upload(load, [state, upload], [chat, state, cards, prefs], api_visibility="private", **AGENT)

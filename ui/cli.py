@@ -1,0 +1,42 @@
+"""``kgrec chat``: start the chat page on localhost and print its URL.
+
+Usage:
+    kgrec chat                      # http://127.0.0.1:7860
+    kgrec chat --port 8000 --host 0.0.0.0
+    kgrec chat --share              # also a public gradio.live link (off by default)
+
+The model and the graph load on the first message, not when the page starts.
+"""
+from __future__ import annotations
+
+import argparse
+
+from kg.errors import KgrecError
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("chat", help="start the chat page (Gradio) on localhost",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--share", action="store_true",
+                        help="also open a public share link; loading/saving profiles by server path is then off")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.port < 65536:
+        raise KgrecError(f"--port {args.port}: expected a port number from 1 to 65535")
+    from ui.app import CSS, build_app  # gradio is heavy: import it only when chatting
+
+    demo = build_app(allow_paths=not args.share)
+    demo.queue()
+    _, local_url, share_url = demo.launch(server_name=args.host, server_port=args.port, share=args.share,
+                                          prevent_thread_lock=True, quiet=True, css=CSS)
+    print(f"kgrec chat: open {local_url}" + (f" (public link: {share_url})" if share_url else ""), flush=True)
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        demo.block_thread()
+    finally:
+        demo.close()
+    return 0

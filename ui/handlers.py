@@ -1,0 +1,243 @@
+"""What the page's events do, as plain functions of an ``Engine`` and a per-browser ``ChatState``.
+
+No Gradio here: ``ui.app`` wires these to components, tests call them directly. They only
+hand messages and button clicks to ``agent.Recommender`` and keep what the page must show;
+every recommendation decision is the agent's.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.types import Preferences, Reply
+from kg.errors import KgrecError
+from ui import render
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+LOADING = "⏳ Loading the model and the knowledge graph (only the first message waits for this)…"
+APOLOGY = "Sorry, something went wrong on my side while answering that. Please try again."
+
+
+class Engine:
+    """The one ``Recommender`` shared by all browser sessions, built on first use (never at import)."""
+
+    def __init__(self, factory: Callable[[], Any]):
+        self._factory = factory
+        self._recommender = None
+        self._lock = threading.Lock()
+        self.status = "not loaded yet: it loads on the first message"
+
+    @property
+    def loaded(self) -> bool:
+        return self._recommender is not None
+
+    def get(self):
+        """The recommender, building it the first time (other callers wait for that build)."""
+        with self._lock:
+            if self._recommender is None:
+                self.status = "loading the model and the knowledge graph…"
+                try:
+                    self._recommender = self._factory()
+                except Exception:
+                    self.status = "failed to load (see the log); the next message retries"
+                    raise
+                self.status = "ready"
+            return self._recommender
+
+    @property
+    def graph(self):
+        return self.get().graph
+
+
+@dataclass
+class ChatState:
+    """One browser session: the agent's session, the chat, the latest cards and the clicks on them."""
+
+    session: Any = None  # agent Session, made on the first message
+    history: list[dict] = field(default_factory=list)  # Gradio "messages": {"role", "content", ...}
+    cards: tuple[render.Card, ...] = ()  # the latest reply's recommendations
+    clicked: dict[int, str] = field(default_factory=dict)  # item -> "liked" | "seen" | "disliked"
+    understood: Preferences = field(default_factory=Preferences)
+
+
+def cap(message: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, str]:
+    """The message trimmed to ``limit`` characters, and a notice when it was cut."""
+    message = message.strip()
+    if len(message) <= limit:
+        return message, ""
+    return message[:limit], f"Your message was {len(message):,} characters; I read the first {limit:,}."
+
+
+def _session(engine: Engine, state: ChatState):
+    if state.session is None:
+        state.session = engine.get().new_session()
+    return state.session
+
+
+def _say(state: ChatState, text: str) -> None:
+    state.history.append({"role": "assistant", "content": text})
+
+
+def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
+    """Handle one chat message; yields the state as the reply streams in (nothing for an empty one)."""
+    message, notice = cap(message or "")
+    if not message:
+        return
+    state.history.append({"role": "user", "content": message})
+    if notice:
+        _say(state, f"ℹ️ {notice}")
+    _say(state, LOADING if not engine.loaded else "…")
+    yield state
+    try:
+        recommender = engine.get()
+        reply = None
+        text = ""
+        for piece in recommender.stream(_session(engine, state), message):
+            if isinstance(piece, Reply):
+                reply = piece
+                break
+            text += piece
+            state.history[-1] = {"role": "assistant", "content": text}
+            yield state
+    except KgrecError as e:  # a user's mistake the agent names (unknown file, bad value)
+        state.history[-1] = {"role": "assistant", "content": f"Sorry: {e}"}
+        yield state
+        return
+    except Exception:  # our bug or a failed load: log it, apologise, keep the session usable
+        log.exception("the agent failed on %r", message[:200])
+        state.history[-1] = {"role": "assistant", "content": APOLOGY}
+        yield state
+        return
+    if reply is not None:
+        _show(engine, state, reply)
+    yield state
+
+
+def _show(engine: Engine, state: ChatState, reply: Reply) -> None:
+    """Put a finished ``Reply`` on the page: its text, notice, trace, cards and preferences."""
+    text = reply.text + (f"\n\nℹ️ {reply.notice}" if reply.notice else "")
+    state.history[-1] = {"role": "assistant", "content": text}
+    if reply.trace:
+        steps = "\n".join(f"- `{s.tool}`{' (failed)' if s.error else ''}: {s.observation[:160]}"
+                          for s in reply.trace)
+        state.history.append({"role": "assistant", "content": steps,
+                              "metadata": {"title": "How I got there", "status": "done"}})
+    if reply.items:
+        G = engine.graph
+        state.cards = tuple(render.card(G, item) for item in reply.items)
+        state.clicked = {}
+    state.understood = reply.understood
+
+
+def _preferences(engine: Engine, state: ChatState) -> Preferences:
+    """The session's current preferences (after a click or a removal there is no new Reply)."""
+    prefs = getattr(state.session, "preferences", None)
+    return prefs if isinstance(prefs, Preferences) else state.understood
+
+
+def feedback(engine: Engine, state: ChatState, item: int, kind: str) -> ChatState:
+    """A card's button: tell the agent, mark the card, refresh the understood panel."""
+    if kind not in render.FEEDBACK:
+        raise ValueError(f"kind={kind!r}; expected one of {sorted(render.FEEDBACK)}")
+    try:
+        engine.get().feedback(_session(engine, state), item, kind)
+    except Exception:
+        log.exception("feedback %s on %s failed", kind, item)
+        _say(state, APOLOGY)
+        return state
+    state.clicked[item] = kind
+    state.understood = _preferences(engine, state)
+    return state
+
+
+def forget(engine: Engine, state: ChatState, node: int | str) -> ChatState:
+    """The side panel's remove button: the agent forgets what it understood about ``node``."""
+    try:
+        engine.get().forget(_session(engine, state), node)
+    except Exception:
+        log.exception("forget %s failed", node)
+        _say(state, APOLOGY)
+        return state
+    state.understood = _preferences(engine, state)
+    return state
+
+
+def new_conversation(engine: Engine, state: ChatState) -> ChatState:
+    """A fresh conversation: nothing understood, no cards (the old session is dropped)."""
+    return ChatState()
+
+
+def save_profile(engine: Engine, state: ChatState, path: str | Path | None = None) -> tuple[ChatState, Path | None]:
+    """Save the session's profile to ``path`` (or a temporary file to download); returns the file."""
+    if state.session is None:
+        _say(state, "ℹ️ Nothing to save yet: tell me about a movie first.")
+        return state, None
+    if path:
+        target = Path(path).expanduser()
+    else:
+        target = Path(tempfile.mkdtemp(prefix="kgrec-profile-")) / "kgrec-profile.json"
+    try:
+        engine.get().save_profile(state.session, target)
+    except (KgrecError, OSError) as e:
+        _say(state, f"Sorry, I could not save the profile: {e}")
+        return state, None
+    _say(state, f"ℹ️ Saved your profile to `{target}`.")
+    return state, target
+
+
+def load_profile(engine: Engine, state: ChatState, path: str | Path | None) -> ChatState:
+    """Continue as the user saved in ``path``: a new conversation with their preferences."""
+    if not path:
+        _say(state, "ℹ️ Give a profile file's path or upload one.")
+        return state
+    try:
+        session = engine.get().load_profile(Path(path).expanduser())
+    except (KgrecError, OSError) as e:
+        _say(state, f"Sorry, I could not load that profile: {e}")
+        return state
+    fresh = ChatState(session=session)
+    fresh.understood = _preferences(engine, fresh)
+    _say(fresh, f"ℹ️ Loaded your profile from `{Path(path).name}`.")
+    return fresh
+
+
+def card_views(state: ChatState) -> tuple[tuple[render.Card, str], ...]:
+    """The latest cards with the feedback clicked on each ("" for none)."""
+    return tuple((card, state.clicked.get(card.item, "")) for card in state.cards)
+
+
+def preference_views(engine: Engine, state: ChatState) -> tuple[render.PrefRow, ...]:
+    if not engine.loaded:
+        return ()
+    return tuple(render.preference_rows(engine.graph, state.understood))
+
+
+def redial_openers(path: str | Path, count: int = 4) -> list[tuple[str, str]]:
+    """First seeker messages of ReDial dialogues that name a movie they liked, as (text, source).
+
+    ``@id`` movie mentions are written as the dialogue's titles; read in file order (train split).
+    """
+    from kg.redial import load_dialogues
+
+    openers = []
+    for dialogue in load_dialogues(path):
+        seeker = dialogue["initiatorWorkerId"]
+        said = [m["text"] for m in dialogue["messages"] if m["senderWorkerId"] == seeker and "@" in m["text"]]
+        if not said or said[0].isupper() or not 25 <= len(said[0]) <= 110:
+            continue
+        if not re.search(r"\b(like|liked|love|loved|enjoy|enjoyed)\b", said[0], re.I):
+            continue
+        titles = dialogue.get("movieMentions") or {}
+        text = re.sub(r"@(\d+)", lambda m: (titles.get(m.group(1)) or m.group(0)).strip(), said[0])
+        openers.append((re.sub(r"\s+", " ", text).strip(), f"ReDial conversation {dialogue['conversationId']}"))
+        if len(openers) == count:
+            break
+    return openers

@@ -1,0 +1,174 @@
+"""Map the agent's values to what the page shows: cards, the understood-preferences list, pictures.
+
+Pure functions of ``G`` and ``agent.types`` values; no Gradio here, so they are tested directly.
+A card's picture is the KG path its explanation cites, drawn with networkx + matplotlib
+(object API on the Agg canvas: no pyplot global state, safe in Gradio's worker threads).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from agent.types import Preferences, RecommendedItem
+from kg.paths import facts_about
+from kg.schema import Fact
+
+#: relations shown on a card under the title, with how many tails each
+CARD_PEOPLE = (("director", 2), ("starring", 3))
+#: feedback kinds a card's buttons send, with their button labels and the badge shown after
+FEEDBACK = {"liked": ("liked it", "👍 you liked it"),
+            "seen": ("seen it", "👁 you have seen it"),
+            "disliked": ("not for me", "👎 not for you")}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One recommended movie as the page shows it."""
+
+    item: int
+    title: str  # "Police Academy 2: Their First Assignment (1985)"
+    people: str  # "Directed by Jerry Paris · starring Steve Guttenberg, Bubba Smith"
+    explanation: str  # the agent's explanation text (cites KG facts)
+    path_text: str  # the cited path, "Police Academy 2 —starring→ Steve Guttenberg ←starring— ..."
+    picture: str  # data: URI of a PNG of the cited path ("" when the explanation has no path)
+
+
+@dataclass(frozen=True)
+class PrefRow:
+    """One line of the "what I understood" panel; ``node`` is what ``Recommender.forget`` takes."""
+
+    group: str  # "Likes", "Dislikes", "Seen", "Wanted", "Avoid", "Years"
+    label: str
+    node: int | str  # a KG node id, or "year_min" / "year_max"
+
+
+def name(G: nx.MultiDiGraph, node: int) -> str:
+    """Display name of a node: a movie's title with year, else its name, else the id."""
+    data = G.nodes[node] if node in G else {}
+    return str(data.get("title") or data.get("name") or node)
+
+
+def people_line(G: nx.MultiDiGraph, item: int) -> str:
+    """Director(s) and main stars of ``item`` from the KG, e.g. "Directed by X · starring Y, Z"."""
+    parts = []
+    for relation, most in CARD_PEOPLE:
+        tails = [name(G, f.tail) for f in facts_about(G, item, relations={relation}) if f.head == item]
+        if tails:
+            label = "Directed by" if relation == "director" else "starring"
+            parts.append(f"{label} {', '.join(tails[:most])}")
+    return " · ".join(parts)
+
+
+def path_text(G: nx.MultiDiGraph, path: Sequence[Fact], start: int | None = None) -> str:
+    """A path as one line of names and arrows, following the edges' directions.
+
+    It reads from ``start`` when that is an end of the path (the recommended item), else from
+    the end of the first fact that the second one does not share.
+    """
+    if not path:
+        return ""
+    ends = _ends(path)
+    current = start if start in ends else ends[0]
+    facts = list(path) if current == ends[0] else list(reversed(path))
+    text = name(G, current)
+    for fact in facts:
+        relation = fact.relation.replace("_", " ")
+        if fact.head == current:
+            text += f" —{relation}→ {name(G, fact.tail)}"
+            current = fact.tail
+        else:
+            text += f" ←{relation}— {name(G, fact.head)}"
+            current = fact.head
+    return text
+
+
+def _ends(path: Sequence[Fact]) -> tuple[int, int]:
+    """The two end nodes of a walk of facts."""
+    def outer(fact: Fact, neighbour: Fact) -> int:
+        return fact.tail if fact.head in (neighbour.head, neighbour.tail) else fact.head
+    if len(path) == 1:
+        return path[0].head, path[0].tail
+    return outer(path[0], path[1]), outer(path[-1], path[-2])
+
+
+def _short(text: str, width: int = 22) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def path_png(G: nx.MultiDiGraph, item: int, paths: Sequence[Sequence[Fact]], dpi: int = 90) -> bytes:
+    """PNG of the facts in ``paths``: the recommended ``item`` on the right, hops leftwards."""
+    H = nx.MultiDiGraph()
+    for path in paths:
+        for f in path:
+            H.add_edge(f.head, f.tail, key=f.relation)
+    H.add_node(item)
+    hops = nx.single_source_shortest_path_length(H.to_undirected(as_view=True), item)
+    for node in H:
+        H.nodes[node]["layer"] = -hops.get(node, max(hops.values()) + 1)
+    pos = nx.multipartite_layout(H, subset_key="layer")
+    fig = Figure(figsize=(4.6, 0.5 + 0.45 * len(paths)), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.axis("off")
+    colors = ["#f6c453" if n == item else ("#9ecae1" if G.nodes.get(n, {}).get("type") == "movie"
+                                              else "#c7e9c0") for n in H]
+    nx.draw_networkx_edges(H, pos, ax=ax, edge_color="#777", arrows=True, arrowsize=10,
+                           node_size=900, min_target_margin=12)
+    nx.draw_networkx_edge_labels(H, pos, ax=ax, font_size=6, font_color="#444",
+                                 edge_labels={(u, v, k): k.replace("_", " ") for u, v, k in H.edges(keys=True)})
+    nx.draw_networkx_nodes(H, pos, ax=ax, node_color=colors, node_size=300, edgecolors="#555")
+    for node, (x, y) in pos.items():
+        ax.annotate(_short(name(G, node)), (x, y), xytext=(0, 7), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7)
+    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+    pad = (max(ys) - min(ys)) * 0.25 or 0.4
+    ax.set_ylim(min(ys) - pad, max(ys) + pad * 1.6)
+    ax.set_xlim(min(xs) - 0.35 * (max(xs) - min(xs) or 1), max(xs) + 0.35 * (max(xs) - min(xs) or 1))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def card(G: nx.MultiDiGraph, rec: RecommendedItem) -> Card:
+    """The card for one recommended item: KG facts about it, its explanation and path picture."""
+    paths = rec.explanation.paths
+    picture = ""
+    if paths:
+        picture = "data:image/png;base64," + base64.b64encode(path_png(G, rec.item, paths)).decode()
+    return Card(item=rec.item, title=rec.title, people=people_line(G, rec.item),
+                explanation=rec.explanation.text, path_text="\n".join(path_text(G, p, rec.item) for p in paths),
+                picture=picture)
+
+
+def card_html(card: Card, status: str = "") -> str:
+    """The card's body as HTML (the buttons are separate Gradio components)."""
+    esc = html.escape
+    badge = f'<div class="kg-badge">{esc(FEEDBACK[status][1])}</div>' if status else ""
+    paths = "".join(f"<li>{esc(line)}</li>" for line in card.path_text.splitlines())
+    picture = (f'<img class="kg-path" alt="KG path for {esc(card.title)}" src="{card.picture}">'
+               if card.picture else "")
+    return (f'<div class="kg-card-body" data-item="{card.item}"><div class="kg-text">'
+            f'<h3 class="kg-title">{esc(card.title)}</h3>{badge}'
+            f'<div class="kg-people">{esc(card.people)}</div>'
+            f'<p class="kg-why">{esc(card.explanation)}</p>'
+            f'<ul class="kg-paths">{paths}</ul></div>{picture}</div>')
+
+
+def preference_rows(G: nx.MultiDiGraph, prefs: Preferences) -> list[PrefRow]:
+    """What the agent understood, one removable row per node, in a fixed group order."""
+    groups = (("Likes", prefs.liked), ("Dislikes", prefs.disliked), ("Seen", prefs.seen),
+              ("Wanted", [*prefs.genres, *prefs.people]),
+              ("Avoid", [*prefs.not_genres, *prefs.not_people]))
+    rows = [PrefRow(group, name(G, node), node) for group, nodes in groups for node in nodes]
+    if prefs.year_min is not None:
+        rows.append(PrefRow("Years", f"from {prefs.year_min}", "year_min"))
+    if prefs.year_max is not None:
+        rows.append(PrefRow("Years", f"until {prefs.year_max}", "year_max"))
+    return rows
