@@ -1,0 +1,43 @@
+"""The cached movie KG: the full pipeline, the cache key, the catalog."""
+import networkx as nx
+import pytest
+
+from kg.store import CACHE_PREFIX, cache_key, catalog, load_movie_graph
+
+
+def test_catalog_is_sorted_items_only():
+    G = nx.MultiDiGraph()
+    G.add_node(5, item=True)
+    G.add_node(2, item=True)
+    G.add_node(3, item=False)
+    G.add_node(9)
+    assert catalog(G) == [2, 5]
+
+
+def test_cache_key_changes_with_input_bytes(tmp_path):
+    import shutil
+
+    from kg.locations import data_dir
+
+    shutil.copytree(data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("test*"))
+    before = cache_key(tmp_path / "data")
+    path = tmp_path / "data" / "genres" / "movie_genres.tsv"
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert cache_key(tmp_path / "data") != before
+
+
+@pytest.mark.slow
+def test_full_graph_is_cached_and_complete(tmp_path, monkeypatch):
+    monkeypatch.setenv("KGREC_CACHE", str(tmp_path))
+    G = load_movie_graph(rebuild=True)
+    assert len(list(tmp_path.glob(f"{CACHE_PREFIX}*.pkl"))) == 1
+    again = load_movie_graph()
+    assert nx.utils.graphs_equal(G, again)
+    assert len(catalog(G)) == 6281
+    comedy = next(n for n, d in G.nodes(data=True) if d["type"] == "genre" and d["name"] == "comedy")
+    [police] = [n for n, d in G.nodes(data=True) if d.get("title") == "Police Academy (1984)"]
+    assert G.has_edge(police, comedy, "genre") and G.nodes[police]["year"] == 1984
+    popular = max(catalog(G), key=lambda n: G.nodes[n]["popularity"])
+    assert G.nodes[popular]["popularity"] > 10
+    assert any(k == "co_mentioned" and d["count"] >= 1
+               for _, _, k, d in G.out_edges(popular, keys=True, data=True))
