@@ -1,0 +1,143 @@
+"""Entity linking: what a user's message refers to, on the tiny graph and on the real KG."""
+import time
+
+import pytest
+
+from kg.linking import build_link_index, link, lookup
+from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, GUTTENBERG, HORROR, PA, PA2,
+                               SCARY, UP, WILSON)
+
+
+@pytest.fixture
+def index(tiny):
+    return build_link_index(tiny, redial_ids={111776: PA})
+
+
+def nodes(index, text):
+    return [m.node for m in link(index, text)]
+
+
+def test_titles_link_with_or_without_year_case_and_punctuation(index):
+    assert nodes(index, "I loved Police Academy") == [PA]
+    assert nodes(index, "police academy (1984) was great") == [PA]
+    assert nodes(index, "POLICE-ACADEMY!") == [PA]
+    assert nodes(index, "Police Academy 2 was worse") == [PA2]
+    assert nodes(index, "police academy 2: their first assignment") == [PA2]
+
+
+def test_the_mention_gives_the_matched_text_and_its_span(index):
+    text = "I loved police academy!"
+    [mention] = link(index, text)
+    assert (mention.name, mention.type, mention.surface) == ("Police Academy (1984)", "movie",
+                                                            "police academy")
+    assert text[mention.span[0]:mention.span[1]] == "police academy" and mention.score == 1.0
+
+
+def test_typos_link_fuzzily(index):
+    assert nodes(index, "I loved police acadmy") == [PA]
+    assert nodes(index, "steve guttenburg is funny") == [COMEDY, GUTTENBERG]
+    assert link(index, "I loved police acadmy")[0].score < 1.0
+
+
+def test_ambiguous_titles_return_all_ranked_by_popularity(index):
+    mentions = link(index, "cinderella")
+    assert [m.node for m in mentions] == [CIN50, CIN15]
+    assert mentions[0].score > mentions[1].score
+    assert nodes(index, "cinderella 2015") == [CIN15]
+
+
+def test_one_word_common_titles_need_a_capital(index):
+    assert nodes(index, "I want to watch something up to date") == []
+    assert nodes(index, "Have you seen Up? I loved it.") == [UP]
+    assert nodes(index, "Up is great") == []  # a capital that only starts the sentence
+    assert nodes(index, 'what about "up"') == [UP]
+    assert nodes(index, "up (2009)") == [UP]
+
+
+def test_people_by_full_name_and_capitalised_unique_surname(index):
+    assert nodes(index, "anything with steve guttenberg") == [GUTTENBERG]
+    assert nodes(index, "something by Hugh Wilson") == [WILSON]
+    assert nodes(index, "I like Guttenberg") == [GUTTENBERG]
+    assert link(index, "I like Guttenberg")[0].score < 1.0
+
+
+def test_genres_by_name_plural_and_synonym(index):
+    assert nodes(index, "any comedies?") == [COMEDY]
+    assert nodes(index, "something scary") == [HORROR]
+    assert nodes(index, "a funny cartoon for the kids") == [COMEDY, ANIMATION]
+    assert set(nodes(index, "a rom-com")) == {COMEDY}  # the tiny graph has no romance genre
+
+
+def test_longer_matches_win_over_the_words_inside_them(index):
+    assert nodes(index, "I liked Scary Movie") == [SCARY]
+    assert nodes(index, "I want a scary movie") == [HORROR]
+
+
+def test_redial_ids_link_through_the_given_map(index):
+    mentions = link(index, "@111776 was great but @999 was not")
+    assert [(m.node, m.surface, m.span) for m in mentions] == [(PA, "@111776", (0, 7))]
+
+
+def test_empty_or_irrelevant_text_links_nothing(index):
+    assert link(index, "") == [] and link(index, "   ") == []
+    assert link(index, "hello, how are you today?") == []
+    assert link(index, "i watched it with a friend last night") == []
+
+
+def test_lookup_is_fuzzy_by_name_and_filters_types(index):
+    assert [m.node for m in lookup(index, "Police Academy", limit=2)] == [PA, PA2]
+    assert lookup(index, "stev guttenburg")[0].node == GUTTENBERG
+    assert [m.node for m in lookup(index, "police", types={"person"})] == [] or all(
+        m.type == "person" for m in lookup(index, "police", types={"person"}))
+    assert lookup(index, "comedy", types=["genre"])[0].node == COMEDY
+    assert lookup(index, str(WILSON))[0].node == WILSON
+    assert lookup(index, "@111776")[0].node == PA
+    assert lookup(index, "") == []
+
+
+# ---------------------------------------------------------------- the real KG
+@pytest.fixture(scope="module")
+def real():
+    from kg.store import load_movie_graph
+
+    G = load_movie_graph()
+    return G, build_link_index(G)
+
+
+def titles(G, mentions):
+    return [G.nodes[m.node].get("title") for m in mentions]
+
+
+@pytest.mark.slow
+def test_real_person_links_to_the_star_of_police_academy(real):
+    G, index = real
+    [steve] = link(index, "steve guttenberg")
+    assert steve.type == "person"
+    starred = {G.nodes[h].get("title") for h, _, k in G.in_edges(steve.node, keys=True)
+               if k == "starring"}
+    assert "Police Academy (1984)" in starred
+
+
+@pytest.mark.slow
+def test_real_typos_ambiguity_and_false_positives(real):
+    G, index = real
+    assert titles(G, link(index, "I loved police acadmy"))[0] == "Police Academy (1984)"
+    assert len([m for m in link(index, "cinderella") if m.type == "movie"]) >= 2
+    assert link(index, "I want to watch something up to date") == []
+    assert link(index, "i watched it with a friend last night") == []
+    assert {G.nodes[m.node]["name"] for m in link(index, "kind of like jurrasic park")} == {
+        "Jurassic Park"}
+    found = {m.name for m in link(index, "any sci-fi for my kids? I love Tom Hanks")}
+    assert found == {"science fiction", "family", "Tom Hanks"}
+
+
+@pytest.mark.slow
+def test_real_linking_is_fast(real):
+    _G, index = real
+    messages = ["hi, I really liked police acadmy and Step Brothers, anything funny like those?",
+                "I'm looking for a good scary movie like the conjuring or insidious",
+                "something with will ferrel or adam sandler for my kids"] * 10
+    start = time.perf_counter()
+    for message in messages:
+        link(index, message)
+    assert (time.perf_counter() - start) / len(messages) < 0.02
