@@ -57,3 +57,29 @@ def tiny_lm_dir(tmp_path):
     make_tiny_model().save_pretrained(folder)
     make_tiny_tokenizer().save_pretrained(folder)
     return folder
+
+
+def make_tiny_movie_graph():
+    """8 movies, 3 people, 4 genres; titles use only ``TINY_WORDS`` (ranking / finetune tests)."""
+    import networkx as nx
+
+    G = nx.MultiDiGraph(name="tiny-lm", domain_noun="movie")
+    movies = {1: "alien", 2: "aliens", 3: "heat", 4: "frozen", 5: "titanic", 6: "the matrix",
+              7: "police academy", 8: "the notebook"}
+    for node, title in movies.items():
+        G.add_node(node, name=title, title=title, type="movie", hint="", uri="", year=None, item=True, popularity=1)
+    for node, name, kind in [(10, "hugh wilson", "person"), (11, "kim cattrall", "person"),
+                             (12, "steve guttenberg", "person"), (20, "comedy", "genre"), (21, "drama", "genre"),
+                             (22, "horror", "genre"), (23, "action", "genre")]:
+        G.add_node(node, name=name, type=kind, hint="", uri="")
+    edges = [(7, "director", 10), (7, "starring", 12), (7, "starring", 11), (7, "genre", 20), (1, "genre", 22),
+             (2, "genre", 22), (2, "genre", 23), (3, "genre", 23), (6, "genre", 23), (4, "genre", 20),
+             (5, "genre", 21), (8, "genre", 21), (3, "starring", 11), (1, "subsequent_work", 2)]
+    for head, relation, tail in edges:
+        G.add_edge(head, tail, key=relation, relation=relation, source="test")
+    return G
+
+
+@pytest.fixture
+def tiny_movies():
+    return make_tiny_movie_graph()
