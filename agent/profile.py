@@ -23,7 +23,8 @@ YEARS = ("year_min", "year_max")
 def to_json(preferences: Preferences, user_id: str | None) -> dict:
     """The saved form: what persists across sessions (not this session's suggestions)."""
     data = {"format": FORMAT, "version": VERSION, "user_id": user_id}
-    data["preferences"] = {name: list(getattr(preferences, name)) for name in LISTS + YEARS}
+    data["preferences"] = {name: list(getattr(preferences, name)) for name in LISTS}
+    data["preferences"].update({name: getattr(preferences, name) for name in YEARS})
     return data
 
 

@@ -165,8 +165,9 @@ def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
         context = ranking.RankContext(liked=tuple(liked), disliked=tuple(disliked), text=request)
         config = rank_config if rank_config is not None else ranking.RankConfig()
         ranked = ranking.rank(lm, G, context, candidates, config)
+        scored = ranked[:min(len(candidates), config.max_candidates)]  # the rest keep retrieval order
         if sorted(r.item for r in ranked) != sorted(c.item for c in candidates) or \
-                not all(math.isfinite(r.score) for r in ranked):
+                not all(math.isfinite(r.score) and math.isfinite(r.lm_score) for r in scored):
             raise ToolException("the model returned malformed scores; keep the retrieval order")
         return "\n".join(f"{r.item}: {_title(G, r.item)} ({r.score:.3f})" for r in ranked), ranked
 

@@ -1,0 +1,51 @@
+"""Explanations cite real KG edges, their text is exactly the verbalized facts, and the check catches forgeries."""
+import dataclasses
+
+from agent.explain import check_explanation, explain, render
+from kg.schema import Fact
+from kg.verbalize import verbalize
+from tests.agent.conftest import GUTTENBERG, HANKS, PA, PA2, PA3, SHINING, UP, ScriptedLM, WILSON
+
+
+def test_explanation_links_the_item_to_a_liked_movie_with_real_edges(G):
+    e = explain(G, PA3, [PA])
+    assert e.item == PA3 and e.paths and check_explanation(G, e)
+    assert e.text == render(G, e.paths) and "Police Academy (1984)" in e.text
+    assert all(G.has_edge(f.head, f.tail, key=f.relation) for path in e.paths for f in path)
+
+
+def test_a_liked_person_is_cited(G):
+    e = explain(G, PA2, [GUTTENBERG])
+    assert e.paths == ((Fact(PA2, "starring", GUTTENBERG),),)
+    assert e.text == "Police Academy 2: Their First Assignment (1985) stars Steve Guttenberg."
+
+
+def test_without_a_path_the_item_is_described_by_its_own_facts(G):
+    e = explain(G, UP, [HANKS], max_hops=1)
+    assert check_explanation(G, e) and all(f.head == UP for p in e.paths for f in p)
+
+
+def test_the_model_picks_the_cited_path_and_bad_picks_fall_back_to_the_first(G):
+    first = explain(G, PA2, [PA])
+    assert len(explain(G, PA2, [PA], limit=1).paths) == 1
+    for answer in (7, -1, None, "second", True):
+        e = explain(G, PA2, [PA], lm=ScriptedLM(choices=[answer]), prompt="why?")
+        assert e == first and check_explanation(G, e)
+    lm = ScriptedLM(choices=[1])
+    picked = explain(G, PA2, [PA], lm=lm, prompt="why?")
+    assert check_explanation(G, picked) and lm.calls and lm.calls[0][0] == "choose"
+
+
+def test_check_rejects_a_forged_fact(G):
+    forged = Fact(PA2, "director", WILSON)  # Hugh Wilson directed only the first one
+    e = dataclasses.replace(explain(G, PA2, [PA]), paths=((forged,),), text=verbalize(G, forged))
+    assert not check_explanation(G, e)
+
+
+def test_check_rejects_text_beyond_the_cited_facts_and_paths_elsewhere(G):
+    e = explain(G, PA2, [PA])
+    assert not check_explanation(G, dataclasses.replace(e, text=e.text + " It won an Oscar."))
+    assert not check_explanation(G, dataclasses.replace(e, text=""))
+    elsewhere = (Fact(SHINING, "genre", next(iter(G.successors(SHINING)))),)
+    assert not check_explanation(G, dataclasses.replace(e, paths=(elsewhere,), text=render(G, (elsewhere,))))
+    assert check_explanation(G, dataclasses.replace(e, paths=(), text=""))

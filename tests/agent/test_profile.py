@@ -1,0 +1,58 @@
+"""Saved profiles: a returning user keeps likes, dislikes and filters; a corrupt file is never overwritten."""
+import json
+
+import pytest
+
+from kg.errors import KgrecError
+from tests.agent.conftest import GUTTENBERG, HORROR, PA, PA2
+
+
+def test_profile_round_trip_restores_what_the_user_said(rec, tmp_path):
+    s = rec.new_session(user_id="ana")
+    rec.respond(s, "I loved Police Academy but no horror, after 1980")
+    rec.respond(s, "no more Steve Guttenberg")
+    rec.feedback(s, PA2, "seen")
+    path = tmp_path / "profiles" / "ana.json"
+    rec.save_profile(s, path)
+    back = rec.load_profile(path)
+    assert back.user_id == "ana" and back is not s
+    assert back.preferences.liked == [PA] and back.preferences.not_genres == [HORROR]
+    assert back.preferences.not_people == [GUTTENBERG] and back.preferences.seen == [PA2]
+    assert back.preferences.year_min == 1981 and back.preferences.recommended == []
+    assert rec.load_profile(path, user_id="bo").user_id == "bo"
+    assert json.loads(path.read_text())["version"] == 1
+    assert [p.name for p in path.parent.iterdir()] == ["ana.json"]  # no temporary file left behind
+
+
+def test_a_returning_user_is_not_asked_again(rec, tmp_path):
+    s = rec.new_session()
+    rec.respond(s, "I loved Police Academy")
+    rec.save_profile(s, tmp_path / "p.json")
+    reply = rec.respond(rec.load_profile(tmp_path / "p.json"), "hi again")
+    assert reply.items and reply.trace[0].tool == "retrieve_candidates"
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"format": "kgrec-profile", "version": 99, "preferences": {}}',
+                                     '{"format": "kgrec-profile", "version": 1, "preferences": {"liked": ["PA"]}}',
+                                     "\x00\xff"])
+def test_a_corrupt_profile_is_a_clear_error_and_is_not_overwritten(rec, tmp_path, content):
+    path = tmp_path / "p.json"
+    path.write_text(content, encoding="latin-1")
+    before = path.read_bytes()
+    with pytest.raises(KgrecError, match="p.json"):
+        rec.load_profile(path)
+    with pytest.raises(KgrecError):
+        rec.save_profile(rec.new_session(), path)
+    assert path.read_bytes() == before
+
+
+def test_a_missing_profile_names_the_file(rec, tmp_path):
+    with pytest.raises(KgrecError, match="does not exist"):
+        rec.load_profile(tmp_path / "nobody.json")
+
+
+def test_nodes_no_longer_in_the_graph_are_dropped_on_load(rec, tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"format": "kgrec-profile", "version": 1, "user_id": None,
+                                "preferences": {"liked": [PA, 987654], "seen": []}}))
+    assert rec.load_profile(path).preferences.liked == [PA]

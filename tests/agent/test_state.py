@@ -1,0 +1,99 @@
+"""What the agent understands from a message (linking + cue words), and how preferences update."""
+import pytest
+
+from agent import state
+from agent.types import Preferences
+from kg import linking
+from tests.agent.conftest import (ANIMATION, COMEDY, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY, SHINING, TOY,
+                                  WILSON)
+
+
+@pytest.fixture
+def read(G):
+    index, lexicon = linking.build_link_index(G), state.genre_lexicon(G)
+
+    def read(text, prefs=None, last_items=(), focus=None):
+        mentions = state.best_mentions(linking.link(index, text) + state.genre_mentions(G, text, lexicon), 0.5)
+        return state.understand(G, text, mentions, prefs or Preferences(), last_items, focus)
+    return read
+
+
+def test_a_plainly_mentioned_movie_is_liked(read):
+    u = read("I loved Police Academy")
+    assert u.liked == (PA,) and not u.disliked and u.has_signal
+
+
+def test_negated_genres_are_excluded_and_others_wanted(read):
+    assert read("not horror").not_genres == (HORROR,)
+    assert read("no comedies please").not_genres == (COMEDY,)
+    assert read("I want an animation movie").genres == (ANIMATION,)
+
+
+def test_no_more_person_is_a_hard_exclusion(read):
+    u = read("no more Steve Guttenberg")
+    assert u.not_people == (GUTTENBERG,) and GUTTENBERG not in u.liked
+
+
+def test_a_person_after_with_is_required(read):
+    u = read("something with Tom Hanks")
+    assert u.people == (HANKS,)
+
+
+@pytest.mark.parametrize("text, bounds", [
+    ("something after 2000", (2001, None)), ("since 2000", (2000, None)), ("before 1990", (None, 1989)),
+    ("from the 90s", (1990, 1999)), ("80's movies", (1980, 1989)), ("between 1984 and 1988", (1984, 1988)),
+    ("from 2009", (2009, 2009))])
+def test_year_bounds(read, text, bounds):
+    u = read(text)
+    assert (u.year_min, u.year_max) == bounds
+
+
+def test_newer_and_older_are_relative_to_liked_movies(read):
+    prefs = Preferences(liked=[PA, SHINING])  # 1984, 1980
+    assert read("something newer", prefs).year_min == 1985
+    assert read("older ones", prefs).year_max == 1979
+
+
+def test_ordinals_refer_to_the_last_list(read):
+    last = (PA2, SCARY, TOY)
+    assert read("more like the second one", last_items=last).liked == (SCARY,)
+    assert read("I've seen the third one", last_items=last).seen == (TOY,)
+    assert read("I didn't like the first one", last_items=last).disliked == (PA2,)
+    assert read("I've seen it", last_items=last).seen == (PA2,)
+
+
+def test_a_question_makes_the_movie_its_subject_not_a_like(read):
+    u = read("who directed Police Academy?")
+    assert u.fact_relations == ("director",) and u.fact_subject == PA and not u.liked
+    assert read("who directed it?", last_items=(SHINING, PA)).fact_subject == SHINING
+    assert read("who stars in it?", last_items=(PA2,), focus=SHINING).fact_subject == SHINING
+
+
+def test_contradictions_are_reported_and_not_applied(read):
+    u = read("after 2000 but before 1990")
+    assert u.contradictions and state.apply(Preferences(), u) == Preferences()
+    assert read("horror, but not horror").contradictions
+
+
+def test_unknown_titles_are_kept_for_suggestions(read):
+    assert read("I loved Fake Movie 3").unknown_titles == ("Fake Movie 3",)
+    assert read("I loved Police Academy").unknown_titles == ()
+
+
+def test_latest_statement_wins_and_forget_removes(read):
+    prefs = state.apply(Preferences(), read("I want horror after 2000"))
+    prefs = state.apply(prefs, read("not horror, before 1990"))
+    assert prefs.not_genres == [HORROR] and prefs.genres == [] and (prefs.year_min, prefs.year_max) == (None, 1989)
+    assert state.forget(prefs, HORROR).not_genres == [] and state.forget(prefs, "year_max").year_max is None
+
+
+def test_constraints_exclude_every_movie_already_mentioned():
+    prefs = Preferences(liked=[PA, WILSON], disliked=[SCARY], seen=[TOY], recommended=[PA2])
+    from tests.agent.conftest import agent_graph
+    assert state.constraints(agent_graph(), prefs).exclude == {PA, SCARY, TOY, PA2}
+
+
+def test_long_messages_are_capped_with_a_notice():
+    text, notice = state.cap_message("x" * 50_000, 2000)
+    assert len(text) == 2000 and "2,000" in notice
+    assert state.cap_message("hi", 2000) == ("hi", "")
