@@ -34,9 +34,10 @@ SELF_LOOP = "self_loop"
 TAIL_TYPES = {
     **dict.fromkeys(("starring", "director", "writer", "producer", "executive_producer",
                      "cinematography", "editing", "editor", "composer", "music_composer",
-                     "narrator", "author", "person"), "person"),
-    "genre": "genre",
-    **dict.fromkeys(("company", "distributor", "production_company", "network"), "company"),
+                     "narrator", "author", "person", "illustrator", "translator"), "person"),
+    "genre": "genre", "category": "genre",
+    **dict.fromkeys(("company", "distributor", "production_company", "network", "publisher",
+                     "brand", "manufacturer"), "company"),
     "country": "country",
     "language": "language",
 }

@@ -1,0 +1,89 @@
+"""The generic importer: a books KG from three small files, used by the generic kg code."""
+from pathlib import Path
+
+import pytest
+
+from kg.errors import DataFileError
+from kg.importer import import_graph
+from kg.schema import Constraints, Fact
+from kg.store import catalog
+
+BOOKS = Path(__file__).parent / "fixtures" / "books"
+
+
+@pytest.fixture(scope="module")
+def G():
+    return import_graph(BOOKS / "items.csv", BOOKS / "triples.tsv", BOOKS / "ratings.csv",
+                        domain_noun="book")
+
+
+def node(G, name):
+    [n] = [n for n, d in G.nodes(data=True) if d["name"] == name]
+    return n
+
+
+def test_books_graph_has_typed_items_and_entities(G):
+    assert G.graph == {"name": "items", "domain_noun": "book"}
+    assert len(catalog(G)) == 27
+    dune = G.nodes[node(G, "Dune")]
+    assert (dune["type"], dune["title"], dune["year"], dune["uri"]) == ("book", "Dune (1965)", 1965, "b01")
+    types = {name: G.nodes[node(G, name)]["type"] for name in
+             ("Frank Herbert", "science fiction", "Ace Books", "English", "United Kingdom", "Quentin Blake")}
+    assert types == {"Frank Herbert": "person", "science fiction": "genre", "Ace Books": "company",
+                     "English": "language", "United Kingdom": "country", "Quentin Blake": "person"}
+
+
+def test_edges_keyed_by_relation_deduplicated_without_self_loops(G):
+    dune, herbert = node(G, "Dune"), node(G, "Frank Herbert")
+    assert list(G[dune][herbert]) == ["author"]  # listed twice in triples.tsv
+    assert G.edges[dune, herbert, "author"]["source"] == "triples.tsv"
+    assert G.edges[dune, node(G, "science fiction"), "genre"]["source"] == "items.csv"
+    assert G.has_edge(dune, node(G, "Dune Messiah"), "subsequent_work")
+    assert not any(u == v for u, v in G.edges())
+
+
+def test_popularity_and_co_mentions_from_ratings(G):
+    dune, messiah, neuromancer = node(G, "Dune"), node(G, "Dune Messiah"), node(G, "Neuromancer")
+    assert G.nodes[dune]["popularity"] == 5 and G.nodes[node(G, "Beloved")]["popularity"] == 0
+    assert G.edges[dune, messiah, "co_mentioned"] == {
+        "relation": "co_mentioned", "source": "ratings.csv", "count": 2, "liked": 2}
+    assert G.edges[neuromancer, dune, "co_mentioned"]["count"] == 2
+
+
+def test_generic_kg_code_works_on_books(G):
+    from kg.verbalize import verbalize
+
+    dune, herbert = node(G, "Dune"), node(G, "Frank Herbert")
+    assert "Frank Herbert" in verbalize(G, Fact(dune, "author", herbert))
+    retrieval = pytest.importorskip("kg.retrieval")
+    horror = node(G, "horror")
+    got = retrieval.from_attributes(G, Constraints(genres=frozenset({horror})), k=10)
+    assert {G.nodes[c.item]["name"] for c in got} == {"The Shining", "It", "Dracula", "Frankenstein"}
+    similar = retrieval.from_comentions(G, [dune], k=3)
+    assert similar and similar[0].item == node(G, "Dune Messiah")
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bad_rows_name_file_and_line(tmp_path):
+    items = write(tmp_path / "items.csv", "id,name,year\nb1,Dune,1965\nb2,Emma,eighteen\n")
+    with pytest.raises(DataFileError, match=r"items\.csv:3: a year as digits"):
+        import_graph(items)
+    items = write(tmp_path / "items.csv", "id,name\nb1,Dune\nb2\n")
+    with pytest.raises(DataFileError, match=r"items\.csv:3: 2 fields"):
+        import_graph(items)
+    items = write(tmp_path / "items.csv", "id,name\nb1,Dune\n")
+    triples = write(tmp_path / "t.tsv", "head\trelation\ttail\nb1\tauthor\n")
+    with pytest.raises(DataFileError, match=r"t\.tsv:2: 3 fields"):
+        import_graph(items, triples)
+    ratings = write(tmp_path / "r.csv", "user,item,rating\nu,b1,5\nu,b9,4\n")
+    with pytest.raises(DataFileError, match=r"r\.csv:3: an item id of the items file, got 'b9'"):
+        import_graph(items, None, ratings)
+    with pytest.raises(DataFileError, match=r"nope\.csv: cannot read"):
+        import_graph(tmp_path / "nope.csv")
+    wrong = write(tmp_path / "w.csv", "name,id\nDune,b1\n")
+    with pytest.raises(DataFileError, match=r"w\.csv:1: a header starting with 'id,name'"):
+        import_graph(wrong)
