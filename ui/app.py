@@ -51,7 +51,7 @@ def _openers() -> list[tuple[str, str]]:
 def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.Blocks:
     """The page. ``allow_paths=False`` (for ``--share``) hides saving/loading profiles by server path."""
     engine = engine or default_engine()
-    with gr.Blocks(title="kgrec: movie recommendations you can argue with") as demo:
+    with gr.Blocks(title="kgrec: movie recommendations you can argue with", analytics_enabled=False) as demo:
         state = gr.State(None)  # this browser session's ChatState, made on its first event
         cards = gr.State(())  # ((Card, clicked), ...): re-renders the cards when it changes
         prefs = gr.State(())  # (PrefRow, ...): re-renders the understood panel
@@ -101,6 +101,15 @@ def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.B
                          api_name="new_conversation")
         demo.load(lambda: f"*Model: {engine.status}*", None, [status])
     return demo
+
+
+def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = 7860,
+           share: bool = False) -> tuple[str, str | None]:
+    """Serve ``demo`` in the background; returns the local URL and the public one (``share``) or None."""
+    demo.queue()
+    _, local_url, share_url = demo.launch(server_name=host, server_port=port, share=share, quiet=True,
+                                          prevent_thread_lock=True, css=CSS, footer_links=["api"])
+    return local_url, share_url
 
 
 def _views(engine: Engine, handler: Callable, *args) -> Callable:

@@ -27,12 +27,10 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise KgrecError(f"--port {args.port}: expected a port number from 1 to 65535")
-    from ui.app import CSS, build_app  # gradio is heavy: import it only when chatting
+    from ui.app import build_app, launch  # gradio is heavy: import it only when chatting
 
     demo = build_app(allow_paths=not args.share)
-    demo.queue()
-    _, local_url, share_url = demo.launch(server_name=args.host, server_port=args.port, share=args.share,
-                                          prevent_thread_lock=True, quiet=True, css=CSS)
+    local_url, share_url = launch(demo, host=args.host, port=args.port, share=args.share)
     print(f"kgrec chat: open {local_url}" + (f" (public link: {share_url})" if share_url else ""), flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     try:

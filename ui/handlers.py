@@ -22,7 +22,7 @@ from ui import render
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-LOADING = "⏳ Loading the model and the knowledge graph (only the first message waits for this)…"
+LOADING = "Loading the model and the knowledge graph (only the first message waits for this)…"
 APOLOGY = "Sorry, something went wrong on my side while answering that. Please try again."
 
 
@@ -93,7 +93,7 @@ def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
         return
     state.history.append({"role": "user", "content": message})
     if notice:
-        _say(state, f"ℹ️ {notice}")
+        _say(state, f"Note: {notice}")
     _say(state, LOADING if not engine.loaded else "…")
     yield state
     try:
@@ -123,7 +123,7 @@ def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
 
 def _show(engine: Engine, state: ChatState, reply: Reply) -> None:
     """Put a finished ``Reply`` on the page: its text, notice, trace, cards and preferences."""
-    text = reply.text + (f"\n\nℹ️ {reply.notice}" if reply.notice else "")
+    text = reply.text + (f"\n\nNote: {reply.notice}" if reply.notice else "")
     state.history[-1] = {"role": "assistant", "content": text}
     if reply.trace:
         steps = "\n".join(f"- `{s.tool}`{' (failed)' if s.error else ''}: {s.observation[:160]}"
@@ -178,7 +178,7 @@ def new_conversation(engine: Engine, state: ChatState) -> ChatState:
 def save_profile(engine: Engine, state: ChatState, path: str | Path | None = None) -> tuple[ChatState, Path | None]:
     """Save the session's profile to ``path`` (or a temporary file to download); returns the file."""
     if state.session is None:
-        _say(state, "ℹ️ Nothing to save yet: tell me about a movie first.")
+        _say(state, "Nothing to save yet. Tell me about a movie first.")
         return state, None
     if path:
         target = Path(path).expanduser()
@@ -189,14 +189,14 @@ def save_profile(engine: Engine, state: ChatState, path: str | Path | None = Non
     except (KgrecError, OSError) as e:
         _say(state, f"Sorry, I could not save the profile: {e}")
         return state, None
-    _say(state, f"ℹ️ Saved your profile to `{target}`.")
+    _say(state, f"Saved your profile to `{target}`.")
     return state, target
 
 
 def load_profile(engine: Engine, state: ChatState, path: str | Path | None) -> ChatState:
     """Continue as the user saved in ``path``: a new conversation with their preferences."""
     if not path:
-        _say(state, "ℹ️ Give a profile file's path or upload one.")
+        _say(state, "Give a profile file's path or upload one.")
         return state
     try:
         session = engine.get().load_profile(Path(path).expanduser())
@@ -205,7 +205,7 @@ def load_profile(engine: Engine, state: ChatState, path: str | Path | None) -> C
         return state
     fresh = ChatState(session=session)
     fresh.understood = _preferences(engine, fresh)
-    _say(fresh, f"ℹ️ Loaded your profile from `{Path(path).name}`.")
+    _say(fresh, f"Loaded your profile from `{Path(path).name}`.")
     return fresh
 
 

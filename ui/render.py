@@ -23,9 +23,9 @@ from kg.schema import Fact
 #: relations shown on a card under the title, with how many tails each
 CARD_PEOPLE = (("director", 2), ("starring", 3))
 #: feedback kinds a card's buttons send, with their button labels and the badge shown after
-FEEDBACK = {"liked": ("liked it", "👍 you liked it"),
-            "seen": ("seen it", "👁 you have seen it"),
-            "disliked": ("not for me", "👎 not for you")}
+FEEDBACK = {"liked": ("liked it", "you liked it"),
+            "seen": ("seen it", "you have seen it"),
+            "disliked": ("not for me", "not for you")}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,120 @@
+"""The real page in Debian's Chromium (Playwright) and through ``gradio_client``, on the real KG and model.
+
+Slow: the first message loads the embedded model and the movie KG. Chromium comes from
+``make browser`` (``apt-get install chromium``); Playwright never downloads a browser here.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+REPLY_MS = 300_000  # the first reply includes loading the model and the graph
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    from ui.app import build_app, default_engine, launch
+
+    demo = build_app(default_engine())
+    url, _ = launch(demo, port=free_port())
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def text_of(content) -> str:
+    """A chat message's text, whether Gradio sends it as a string or as a list of parts."""
+    if isinstance(content, list):
+        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def send(page, message: str) -> None:
+    box = page.locator("#kg-input textarea")
+    box.fill(message)
+    box.press("Enter")
+
+
+@pytest.mark.slow
+def test_a_person_steers_the_recommendations_in_a_real_browser(app_url, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    send(page, "I loved Police Academy")
+    page.locator(".kg-card").first.wait_for(timeout=REPLY_MS)
+    first = page.locator(".kg-card").first
+    rejected = first.locator(".kg-title").inner_text()
+    assert first.locator(".kg-people").inner_text() or first.locator(".kg-why").inner_text()
+    assert page.locator(".kg-pref", has_text="Police Academy").count() >= 1  # the understood panel
+    page.screenshot(path=str(tmp_path / "first-reply.png"), full_page=True)
+
+    first.get_by_role("button", name="not for me").click()
+    page.locator(".kg-badge", has_text="not for you").wait_for(timeout=60_000)
+    page.locator(".kg-pref", has_text=rejected).wait_for(timeout=60_000)  # listed under Dislikes
+
+    send(page, "another one")
+    page.wait_for_function("document.querySelectorAll('.kg-badge').length === 0"
+                           " && document.querySelectorAll('.kg-card').length > 0", timeout=REPLY_MS)
+    page.screenshot(path=str(tmp_path / "after-not-for-me.png"), full_page=True)
+    assert rejected not in page.locator(".kg-title").all_inner_texts()
+    assert page.locator("#kg-chat [data-testid='user']").count() == 2
+
+    other = browser.new_context().new_page()  # someone else opens the page meanwhile
+    other.goto(app_url)
+    other.locator("#kg-input textarea").wait_for()
+    assert other.locator(".kg-card").count() == 0 and other.locator(".kg-pref").count() == 0
+    assert other.locator(".kg-prefs-empty").count() == 1
+    assert other.locator("#kg-chat [data-testid='user']").count() == 0
+    context.close()
+
+
+@pytest.mark.slow
+def test_two_gradio_clients_at_once_get_independent_answers(app_url):
+    from gradio_client import Client
+
+    openers = {"alice": "I loved Police Academy", "bob": "I loved The Shining"}
+    histories: dict[str, list] = {}
+    errors: list[BaseException] = []
+
+    def converse(who: str) -> None:
+        try:
+            client = Client(app_url, verbose=False)
+            client.predict(openers[who], api_name="/send")
+            _, history, _ = client.predict("another one", api_name="/send")
+            histories[who] = history
+        except BaseException as e:  # reported below, from the test's thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=converse, args=(who,)) for who in openers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=REPLY_MS / 1000)
+    assert not errors, errors
+    for who, other in (("alice", "bob"), ("bob", "alice")):
+        said = [text_of(m["content"]) for m in histories[who] if m["role"] == "user"]
+        assert said == [openers[who], "another one"]
+        assert openers[other] not in " ".join(text_of(m["content"]) for m in histories[who])
