@@ -87,3 +87,15 @@ def test_bad_rows_name_file_and_line(tmp_path):
     wrong = write(tmp_path / "w.csv", "name,id\nDune,b1\n")
     with pytest.raises(DataFileError, match=r"w\.csv:1: a header starting with 'id,name'"):
         import_graph(wrong)
+
+
+def test_cli_import_prints_counts(capsys):
+    from kgrec_cli import main
+
+    assert main(["kg", "import", "--items", str(BOOKS / "items.csv"), "--triples",
+                 str(BOOKS / "triples.tsv"), "--interactions", str(BOOKS / "ratings.csv"),
+                 "--noun", "book"]) == 0
+    out = capsys.readouterr().out
+    assert "27 items (book)" in out and "items with a genre: 96.3%" in out
+    assert main(["kg", "import", "--items", str(BOOKS / "missing.csv")]) == 2
+    assert "missing.csv: cannot read" in capsys.readouterr().err
