@@ -12,6 +12,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import importlib
 import time
 from collections import Counter
 
@@ -79,7 +80,7 @@ def run_query(args: argparse.Namespace) -> int:
     from kg.store import load_movie_graph
 
     try:
-        from kg import cli_query
+        cli_query = importlib.import_module("kg.cli_query")
     except ModuleNotFoundError as e:
         if e.name != "kg.cli_query":
             raise
