@@ -37,7 +37,7 @@ def make_tiny_model(seed: int = 0, hidden: int = 32):
     torch.manual_seed(seed)
     config = LlamaConfig(vocab_size=len(TINY_WORDS), hidden_size=hidden, intermediate_size=2 * hidden,
                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                         max_position_embeddings=512, pad_token_id=0, bos_token_id=2, eos_token_id=3,
+                         max_position_embeddings=512, initializer_range=0.2, pad_token_id=0, bos_token_id=2, eos_token_id=3,
                          tie_word_embeddings=True)
     return LlamaForCausalLM(config).eval()
 

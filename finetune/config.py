@@ -1,0 +1,126 @@
+"""``TrainConfig``: one dataclass; precedence defaults < YAML ``--config`` < CLI flags.
+
+    >>> TrainConfig(lora_r=8).lora_alpha
+    32
+    >>> load_config(None, {"max_steps": 5}).max_steps
+    5
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from agent.ranking import FORMULATIONS
+from kg.errors import KgrecError
+
+SCHEDULES = ("linear", "cosine", "constant", "constant_with_warmup")
+METRICS = ("recall@10", "ndcg@10")
+REPORTERS = ("tensorboard", "wandb", "none")
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+def _help(text: str, default):
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": text})
+    return field(default=default, metadata={"help": text})
+
+
+@dataclass
+class TrainConfig:
+    """Everything one fine-tuning run needs."""
+
+    # model
+    model: str = _help("'embedded', a model folder, a .gguf file or 'hub:<id>'", "embedded")
+    quantize: str | None = _help("None, '4bit' or '8bit' (QLoRA; CUDA only)", None)
+    device: str = _help("'auto' (accelerate picks), 'cpu', 'cuda'", "auto")
+    output: str = _help("adapter folder (checkpoints go to <output>/checkpoints)", "data/adapters/smollm2-kgrec")
+    # LoRA
+    lora_r: int = _help("LoRA rank", 16)
+    lora_alpha: int = _help("LoRA alpha (scale = alpha / r)", 32)
+    lora_dropout: float = _help("dropout on the LoRA input", 0.05)
+    target_modules: list = _help("module names LoRA wraps", LORA_TARGETS)
+    # optimisation
+    learning_rate: float = _help("AdamW peak learning rate", 2e-4)
+    weight_decay: float = _help("AdamW weight decay", 0.01)
+    lr_schedule: str = _help(f"one of {SCHEDULES}", "cosine")
+    warmup: float = _help("warmup steps (int) or ratio of max_steps (< 1)", 0.05)
+    batch_size: int = _help("examples per device per step", 8)
+    grad_accumulation: int = _help("micro-batches per optimizer step", 2)
+    max_steps: int = _help("optimizer steps", 300)
+    max_length: int = _help("tokens per example (prompt cut from the left)", 384)
+    seed: int = _help("random seed (data sampling and init)", 42)
+    # data
+    formulation: str = _help(f"ranking formulation, one of {FORMULATIONS}", "title")
+    kg_examples: int = _help("verbalized KG-triple examples", 1500)
+    path_examples: int = _help("sampled 2-hop KG path sentences (augmentation)", 0)
+    candidates: int = _help("retrieved candidates per turn (k of kg.retrieval.retrieve)", 20)
+    negatives: int = _help("negatives per history example (yes/no formulation)", 2)
+    # validation, checkpoints, logging
+    eval_every: int = _help("optimizer steps between ranking validations (0: never)", 50)
+    eval_turns: int = _help("valid-subset turns used for periodic validation (0: all)", 100)
+    metric: str = _help(f"early-stopping metric on valid, one of {METRICS}", "recall@10")
+    patience: int = _help("validations without improvement before stopping (0: never stop)", 3)
+    save_every: int = _help("optimizer steps between checkpoints", 50)
+    logging_steps: int = _help("optimizer steps between loss logs", 5)
+    report_to: str = _help(f"one of {REPORTERS}", "tensorboard")
+
+    def __post_init__(self):
+        choices = {"lr_schedule": SCHEDULES, "metric": METRICS, "report_to": REPORTERS,
+                   "formulation": FORMULATIONS, "quantize": (None, "4bit", "8bit")}
+        for name, options in choices.items():
+            if getattr(self, name) not in options:
+                raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected one of {options}")
+        positive = ("lora_r", "lora_alpha", "batch_size", "grad_accumulation", "max_steps", "max_length",
+                    "save_every", "logging_steps")
+        for name in positive:
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
+        for name in ("kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 0")
+        if not 0 <= self.lora_dropout < 1 or self.learning_rate <= 0 or self.weight_decay < 0 or self.warmup < 0:
+            raise KgrecError("TrainConfig: expected 0 <= lora_dropout < 1, learning_rate > 0, "
+                             f"weight_decay >= 0, warmup >= 0; got {self.lora_dropout}, {self.learning_rate}, "
+                             f"{self.weight_decay}, {self.warmup}")
+        if not self.target_modules or not all(isinstance(m, str) for m in self.target_modules):
+            raise KgrecError(f"TrainConfig.target_modules={self.target_modules!r}: expected a list of module names")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def field_names() -> list[str]:
+    return [f.name for f in fields(TrainConfig)]
+
+
+def read_yaml(path: str | Path) -> dict:
+    """The mapping in a YAML config file; unknown keys raise ``KgrecError`` naming them."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as e:
+        raise KgrecError(f"{path}: cannot read config ({e.strerror})") from e
+    except yaml.YAMLError as e:
+        raise KgrecError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from e
+    if not isinstance(data, dict):
+        raise KgrecError(f"{path}: expected a mapping of TrainConfig fields, got {type(data).__name__}")
+    names = field_names()
+    for key in data:
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(names)}"
+            raise KgrecError(f"{path}: unknown config key {key!r}{hint}")
+    return data
+
+
+def load_config(path: str | Path | None = None, overrides: dict | None = None) -> TrainConfig:
+    """Defaults, then the YAML file at ``path``, then ``overrides`` (CLI flags; ``None`` values skipped)."""
+    values = read_yaml(path) if path else {}
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    unknown = set(values) - set(field_names())
+    if unknown:
+        raise KgrecError(f"unknown TrainConfig field(s): {', '.join(sorted(unknown))}")
+    return TrainConfig(**values)

@@ -1,0 +1,146 @@
+"""Ranking quality on the ReDial valid subset: retriever alone, base model, LoRA model.
+
+Usage:
+    python -m finetune.evaluate                                  # retriever / base / shipped adapter
+    python -m finetune.evaluate --formulations title yesno listwise --adapter none --limit 100
+    python -m finetune.evaluate --adapter data/adapters/smollm2-kgrec --json out.json
+
+Each (turn, suggested movie) pair is one sample (as CRSLab counts); Recall@10 is the share of
+samples whose movie is in the top 10. The model scores every candidate once; the mix weight
+``lm_weight`` is then tuned on the same turns over a grid (the reported number says so).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from agent.ranking import RankConfig, RankContext, combine, lm_scores
+from kg.schema import Candidate
+
+WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
+
+
+@dataclass(frozen=True)
+class EvalTurn:
+    context: RankContext
+    candidates: tuple[Candidate, ...]
+    targets: tuple[int, ...]
+
+
+def eval_turns(G: nx.MultiDiGraph, turns: Sequence, k: int) -> list[EvalTurn]:
+    from finetune.data import turn_candidates, turn_context
+
+    return [EvalTurn(turn_context(t), tuple(turn_candidates(G, t, k)), tuple(t.targets)) for t in turns]
+
+
+def recall_ndcg(rankings: Sequence[Sequence[int]], labels: Sequence[Sequence[int]], k: int = 10) -> dict:
+    """Recall@k and NDCG@k with one sample per (turn, label)."""
+    hits, gains, n = 0, 0.0, 0
+    for ranking, targets in zip(rankings, labels):
+        top = list(ranking)[:k]
+        for target in targets:
+            n += 1
+            if target in top:
+                hits += 1
+                gains += 1 / math.log2(top.index(target) + 2)
+    return {f"recall@{k}": hits / max(1, n), f"ndcg@{k}": gains / max(1, n), "samples": n}
+
+
+def score_table(lm, G: nx.MultiDiGraph, turns: Sequence[EvalTurn], config: RankConfig) -> list[list[float]]:
+    """The model's score of every candidate of every turn (the expensive part, done once)."""
+    return [lm_scores(lm, G, t.context, [c.item for c in t.candidates[:config.max_candidates]], config)
+            for t in turns]
+
+
+def metrics_at(turns: Sequence[EvalTurn], table: Sequence[Sequence[float]] | None, weight: float) -> dict:
+    """Metrics of the mixed ranking at ``weight`` (``table=None``: the retriever alone)."""
+    rankings = []
+    for turn, scores in zip(turns, table or [None] * len(turns)):
+        cands = list(turn.candidates)
+        if scores is None:
+            rankings.append([c.item for c in cands])
+            continue
+        head = cands[:len(scores)]
+        mixed = combine(scores, [c.score for c in head], weight)
+        order = sorted(range(len(head)), key=lambda i: -mixed[i])
+        rankings.append([head[i].item for i in order] + [c.item for c in cands[len(head):]])
+    return recall_ndcg(rankings, [t.targets for t in turns])
+
+
+def tune_weight(turns: Sequence[EvalTurn], table, metric: str = "recall@10") -> tuple[float, dict]:
+    """The grid weight with the best ``metric`` (ties: the smaller weight, i.e. trust the retriever)."""
+    results = [(w, metrics_at(turns, table, w)) for w in WEIGHTS]
+    best = max(results, key=lambda r: (r[1][metric], r[1]["ndcg@10"], -r[0]))
+    return best
+
+
+def evaluate_lm(lm, G, turns: Sequence[EvalTurn], config: RankConfig, metric: str = "recall@10") -> dict:
+    """Scores once, then: tuned weight and its metrics, and the model alone (weight 1)."""
+    table = score_table(lm, G, turns, config)
+    weight, tuned = tune_weight(turns, table, metric)
+    alone = metrics_at(turns, table, 1.0)
+    return {"lm_weight": weight, **tuned, "lm_only_recall@10": alone["recall@10"], "lm_only_ndcg@10": alone["ndcg@10"]}
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="embedded")
+    parser.add_argument("--adapter", default="default", help="'default', a folder, or 'none' (base only)")
+    parser.add_argument("--formulations", nargs="+", default=["title"])
+    parser.add_argument("--candidates", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=0, help="first N valid turns (0: all)")
+    parser.add_argument("--json", default="", help="also write the results here")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from agent.llm import ModelConfig, attach_adapter, load_lm, resolve_adapter
+    from finetune.data import load_turns
+    from kg.store import load_movie_graph
+
+    args = make_parser().parse_args(argv)
+    G = load_movie_graph()
+    turns = load_turns(G, "valid")[:args.limit or None]
+    evt = eval_turns(G, turns, args.candidates)
+    results = {"turns": len(evt), "candidates": args.candidates, "retriever": metrics_at(evt, None, 0.0)}
+    lm = load_lm(ModelConfig(model=args.model, adapter=None))
+    models = {"base": lm}
+    adapter = None if args.adapter == "none" else resolve_adapter(ModelConfig(model=args.model, adapter=args.adapter))
+    for name in ("base", "lora"):
+        if name == "lora":
+            if adapter is None:
+                break
+            models["lora"] = type(lm)(attach_adapter(lm.model, adapter).eval(), lm.tokenizer)  # wraps lm.model
+        for formulation in args.formulations:
+            config = RankConfig(formulation=formulation, max_candidates=args.candidates)
+            start = time.perf_counter()
+            result = evaluate_lm(models[name], G, evt, config)
+            result["seconds"] = round(time.perf_counter() - start, 1)
+            results[f"{name}/{formulation}"] = result
+            print(name, formulation, result, flush=True)
+    _print_table(results)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    return results
+
+
+def _print_table(results: dict) -> None:
+    print(f"\nReDial valid subset: {results['turns']} turns, {results['candidates']} candidates each")
+    print(f"{'ranker':<22}{'Recall@10':>10}{'NDCG@10':>9}{'weight':>8}{'LM alone R@10':>15}")
+    r = results["retriever"]
+    print(f"{'retriever (baseline)':<22}{r['recall@10']:>10.3f}{r['ndcg@10']:>9.3f}{'-':>8}{'-':>15}")
+    for name, r in results.items():
+        if "/" in name:
+            print(f"{name:<22}{r['recall@10']:>10.3f}{r['ndcg@10']:>9.3f}{r['lm_weight']:>8.1f}"
+                  f"{r['lm_only_recall@10']:>15.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""LoRA fine-tuning with peft + the HF ``Trainer``, validated by ranking on the ReDial valid subset.
+
+Usage:
+    python -m finetune.cli --config configs/smollm2-cpu.yaml                  # or: kgrec finetune ...
+    python -m finetune.cli --config configs/smollm2-cpu.yaml --max-steps 20 --output /tmp/adapter
+    python -m finetune.cli --config configs/smollm2-cpu.yaml --resume         # continue a killed run
+    accelerate launch -m finetune.cli --config configs/qwen-gpu-4bit.yaml     # several GPUs (DDP/FSDP)
+
+The adapter folder gets ``adapter_model.safetensors`` + ``adapter_config.json`` (the best
+validation step), ``train_config.yaml``, ``metrics.json`` and ``curve.png``; checkpoints and
+TensorBoard logs go to ``<output>/checkpoints``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+from agent.llm import LocalLM, ModelConfig, load_base
+from agent.ranking import RankConfig
+from finetune.config import TrainConfig
+from finetune.data import (Collator, ListDataset, encode, history_examples, kg_examples, load_turns,
+                           path_examples)
+from finetune.evaluate import eval_turns, evaluate_lm
+from kg.errors import KgrecError
+
+
+def _rank_config(config: TrainConfig) -> RankConfig:
+    return RankConfig(formulation=config.formulation, max_candidates=config.candidates)
+
+
+def build_examples(config: TrainConfig, lm: LocalLM, G, turns) -> list:
+    """KG triples + optional paths + ReDial train-subset histories, shuffled by the Trainer."""
+    examples = kg_examples(lm, G, config.kg_examples, config.seed)
+    examples += path_examples(lm, G, config.path_examples, config.seed)
+    examples += history_examples(lm, G, turns, _rank_config(config), config.candidates, config.negatives, config.seed)
+    return examples
+
+
+def _device(config: TrainConfig) -> str:
+    if config.device == "auto" and torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return f"cuda:{os.environ.get('LOCAL_RANK', '0')}"  # one process per GPU under accelerate launch
+    return config.device
+
+
+def make_model(config: TrainConfig):
+    """(peft model ready to train, tokenizer)."""
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    model_config = ModelConfig(model=config.model, adapter=None, quantize=config.quantize, device=_device(config))
+    model, tokenizer = load_base(model_config)
+    if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
+        model = prepare_model_for_kbit_training(model)
+    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                      target_modules=list(config.target_modules), task_type="CAUSAL_LM")
+    try:
+        peft_model = get_peft_model(model, lora)
+    except ValueError as e:
+        raise KgrecError(f"target_modules={config.target_modules}: {str(e).splitlines()[0]}") from e
+    return peft_model, tokenizer
+
+
+def training_arguments(config: TrainConfig, checkpoints: Path):
+    from transformers import TrainingArguments
+
+    cpu = not torch.cuda.is_available() or config.device == "cpu"
+    bf16 = not cpu and torch.cuda.is_bf16_supported()
+    return TrainingArguments(
+        output_dir=str(checkpoints), max_steps=config.max_steps, per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accumulation, learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay, lr_scheduler_type=config.lr_schedule, warmup_steps=config.warmup,
+        optim="adamw_torch", logging_steps=config.logging_steps, save_steps=config.save_every, save_total_limit=2,
+        seed=config.seed, data_seed=config.seed, report_to=[] if config.report_to == "none" else [config.report_to],
+        use_cpu=cpu, bf16=bf16, remove_unused_columns=False, disable_tqdm=False,
+        include_num_input_tokens_seen="non_padding", dataloader_num_workers=0, logging_first_step=True)
+
+
+def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None, valid=None) -> dict:
+    """Train, validate, keep the best adapter in ``config.output``; returns the metrics written.
+
+    By default the movie KG, the ReDial train subset (examples) and valid subset (validation,
+    ``list[EvalTurn]``) are loaded; tests pass a tiny graph and turns instead.
+    """
+    from transformers import Trainer
+
+    from finetune.callbacks import RankingValidation
+    from kg.store import load_movie_graph
+
+    output, started = Path(config.output), time.perf_counter()
+    checkpoints = output / "checkpoints"
+    if resume and not _last_checkpoint(checkpoints):
+        raise KgrecError(f"--resume: no checkpoint in {checkpoints}; start without --resume")
+    torch.manual_seed(config.seed)
+    model, tokenizer = make_model(config)
+    lm = LocalLM(model, tokenizer, max_prompt_tokens=config.max_length)
+    G = load_movie_graph() if G is None else G
+    train_turns = load_turns(G, "train") if train_turns is None else train_turns
+    examples = build_examples(config, lm, G, train_turns)
+    if not examples:
+        raise KgrecError("no training examples (empty KG and ReDial train subset?); refusing to train")
+    rows = encode(lm, examples, config.max_length)
+    if valid is None:
+        turns = load_turns(G, "valid")[:config.eval_turns or None] if config.eval_every else []
+        valid = eval_turns(G, turns, config.candidates)
+    validation = RankingValidation(G, valid, _rank_config(config), config,
+                                   tokenizer)
+    trainer = Trainer(model=model, args=training_arguments(config, checkpoints), train_dataset=ListDataset(rows),
+                      data_collator=Collator(tokenizer.pad_token_id), callbacks=[validation])
+    validation.trainer = trainer
+    result = trainer.train(resume_from_checkpoint=str(_last_checkpoint(checkpoints)) if resume else None)
+    if trainer.is_world_process_zero():
+        if validation.best_step is None:  # no validation ran: the last step is the adapter
+            model.save_pretrained(output)
+        extra = {"examples": _kinds(examples), "train_runtime_s": round(time.perf_counter() - started, 1),
+                 "train_tokens_per_s": round(trainer.state.num_input_tokens_seen / max(1e-9, result.metrics.get(
+                     "train_runtime", 1.0)), 1), "tokens_seen": int(trainer.state.num_input_tokens_seen),
+                 "global_step": trainer.state.global_step, "best_step": validation.best_step,
+                 "best_" + config.metric: validation.best, "base_" + config.metric: validation.first}
+        return write_report(output, config, trainer.state.log_history, extra)
+    return {}
+
+
+def _last_checkpoint(checkpoints: Path) -> Path | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return Path(found) if checkpoints.is_dir() and (found := get_last_checkpoint(str(checkpoints))) else None
+
+
+def _kinds(examples) -> dict:
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[e.kind] = counts.get(e.kind, 0) + 1
+    return counts
+
+
+def write_report(output: Path, config: TrainConfig, history: list[dict], extra: dict) -> dict:
+    """``metrics.json``, ``train_config.yaml`` and ``curve.png`` beside the adapter."""
+    output.mkdir(parents=True, exist_ok=True)
+    metrics = {**extra, "config": config.to_dict(), "history": history}
+    (output / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    (output / "train_config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    plot_curve(history, output / "curve.png", config.metric)
+    return metrics
+
+
+def plot_curve(history: list[dict], path: Path, metric: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    loss = [(h["step"], h["loss"]) for h in history if "loss" in h]
+    evals = [(h["step"], h[f"eval_{metric}"]) for h in history if f"eval_{metric}" in h]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if loss:
+        ax.plot(*zip(*loss), color="tab:blue", label="train loss")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("train loss", color="tab:blue")
+    if evals:
+        right = ax.twinx()
+        right.plot(*zip(*evals), "o-", color="tab:orange", label=f"valid {metric}")
+        right.set_ylabel(f"valid {metric} (reranked)", color="tab:orange")
+    ax.set_title("kgrec LoRA fine-tuning")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,119 @@
+"""finetune: examples from the KG and histories, config precedence, LoRA training, resume."""
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from finetune.config import TrainConfig, load_config
+from finetune.data import Collator, encode, history_examples, kg_examples
+from finetune.evaluate import EvalTurn
+from finetune.train import train
+from kg.errors import KgrecError
+from kg.redial import Turn, Utterance
+from kg.schema import Candidate
+from agent.ranking import RankConfig, RankContext
+
+TURNS = [Turn(dialog_id=str(i), context=(Utterance("seeker", f"i like {liked}"),), mentioned=(m,), liked=(m,),
+              disliked=(), targets=(t,))
+         for i, (m, liked, t) in enumerate([(1, "alien", 2), (3, "heat", 6), (5, "titanic", 8), (7, "police academy", 4)])]
+VALID = [EvalTurn(RankContext((1,), (), "User: i like alien"), (Candidate(3, 0.9), Candidate(2, 0.5), Candidate(8, 0.1)), (2,))]
+
+
+def tiny_config(folder, out, **kw):
+    values = dict(model=str(folder), output=str(out), device="cpu", max_steps=16, batch_size=4, grad_accumulation=1,
+                  learning_rate=5e-2, warmup=0, lr_schedule="constant", kg_examples=12, eval_every=4, patience=0,
+                  save_every=4, logging_steps=1, report_to="none", lora_r=4, lora_alpha=8, lora_dropout=0.0,
+                  target_modules=["q_proj", "v_proj", "o_proj", "up_proj", "down_proj"], max_length=96)
+    values.update(kw)
+    return TrainConfig(**values)
+
+
+def test_kg_examples_ask_about_real_facts(tiny_lm, tiny_movies):
+    examples = kg_examples(tiny_lm, tiny_movies, 30, seed=0)
+    pairs = {(e.prompt.split("\n")[-3], e.completion) for e in examples}
+    assert examples and all(e.kind == "kg" for e in examples)
+    assert ("Who directed police academy?", "hugh wilson") in pairs or \
+           ("Name a movie directed by hugh wilson.", "police academy") in pairs or \
+           any("hugh wilson directed police academy" in e.completion for e in examples)
+
+
+def test_history_examples_end_with_the_suggested_title(tiny_lm, tiny_movies):
+    examples = history_examples(tiny_lm, tiny_movies, TURNS, RankConfig())
+    assert [e.completion for e in examples] == ["aliens", "the matrix", "the notebook", "frozen"]
+    assert "Liked: alien" in examples[0].prompt
+
+
+def test_encode_puts_the_loss_on_the_completion_only(tiny_lm, tiny_movies):
+    rows = encode(tiny_lm, history_examples(tiny_lm, tiny_movies, TURNS, RankConfig()), max_length=64)
+    completion = tiny_lm.continuation_ids(["aliens"])[0] + [tiny_lm.tokenizer.eos_token_id]
+    assert [t for t in rows[0]["labels"] if t != -100] == completion
+    assert all(len(r["input_ids"]) <= 64 for r in rows)
+    batch = Collator(0)(rows[:2])
+    assert batch["input_ids"].shape == batch["labels"].shape == batch["attention_mask"].shape
+
+
+def test_lora_training_lowers_the_loss_and_writes_the_adapter_folder(tiny_lm_dir, tiny_movies, tmp_path):
+    out = tmp_path / "adapter"
+    metrics = train(tiny_config(tiny_lm_dir, out, kg_examples=0), G=tiny_movies, train_turns=TURNS, valid=VALID)
+    losses = [h["loss"] for h in metrics["history"] if "loss" in h]
+    assert losses[-1] < losses[0] * 0.8
+    for name in ("adapter_model.safetensors", "adapter_config.json", "metrics.json", "curve.png", "train_config.yaml"):
+        assert (out / name).exists(), name
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["global_step"] == 16 and saved["train_tokens_per_s"] > 0
+    assert any("eval_recall@10" in h for h in saved["history"])
+    assert saved["examples"]["history"] == 4
+
+
+def test_resume_continues_from_the_checkpoint_step(tiny_lm_dir, tiny_movies, tmp_path):
+    config = tiny_config(tiny_lm_dir, tmp_path / "full", eval_every=0, max_steps=8)
+    train(config, G=tiny_movies, train_turns=TURNS, valid=[])
+    killed = tiny_config(tiny_lm_dir, tmp_path / "killed", eval_every=0, max_steps=8)
+    train(killed, G=tiny_movies, train_turns=TURNS, valid=[])
+    import shutil
+
+    shutil.rmtree(tmp_path / "killed" / "checkpoints" / "checkpoint-8")  # as if killed after step 4..7
+    metrics = train(killed, resume=True, G=tiny_movies, train_turns=TURNS, valid=[])
+    steps = [h["step"] for h in metrics["history"] if "loss" in h]
+    assert metrics["global_step"] == 8 and steps == sorted(set(steps)) and steps[-1] == 8
+    full = load_file(tmp_path / "full" / "adapter_model.safetensors")
+    resumed = load_file(tmp_path / "killed" / "adapter_model.safetensors")
+    assert all(torch.allclose(full[k], resumed[k], atol=1e-4) for k in full)
+
+
+def test_resume_without_a_checkpoint_is_refused(tiny_lm_dir, tmp_path):
+    with pytest.raises(KgrecError, match="no checkpoint"):
+        train(tiny_config(tiny_lm_dir, tmp_path / "none"), resume=True, train_turns=[], valid=[])
+
+
+def test_empty_data_set_is_refused(tiny_lm_dir, tiny_movies, tmp_path):
+    with pytest.raises(KgrecError, match="no training examples"):
+        train(tiny_config(tiny_lm_dir, tmp_path / "a", kg_examples=0), G=tiny_movies, train_turns=[], valid=[])
+
+
+def test_config_precedence_defaults_then_yaml_then_flags(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("max_steps: 7\nlearning_rate: 0.001\n")
+    config = load_config(path, {"max_steps": 3, "batch_size": None})
+    assert (config.max_steps, config.learning_rate, config.batch_size) == (3, 0.001, TrainConfig().batch_size)
+
+
+def test_yaml_typo_is_an_error_naming_the_key(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("max_step: 7\n")
+    with pytest.raises(KgrecError, match="'max_step'.*max_steps"):
+        load_config(path)
+
+
+def test_bad_value_names_field_and_options():
+    with pytest.raises(KgrecError, match="lr_schedule"):
+        TrainConfig(lr_schedule="cosine_restarts_forever")
+
+
+def test_shipped_configs_load():
+    from kg.locations import REPO_ROOT
+
+    for name in ("smollm2-cpu.yaml", "qwen-gpu-4bit.yaml"):
+        config = load_config(REPO_ROOT / "configs" / name)
+        assert config.max_steps >= 1
