@@ -114,6 +114,7 @@ def movie_graph():
     return build_movie_graph()
 
 
+@pytest.mark.slow
 def test_real_graph_matches_the_files(movie_graph):
     G = movie_graph
     entities = json.loads((data_dir() / "redial_kg" / "entity2id.json").read_text())
@@ -122,6 +123,7 @@ def test_real_graph_matches_the_files(movie_graph):
     assert G.number_of_edges() == 105364 - 24043  # minus the self-loops
 
 
+@pytest.mark.slow
 def test_police_academy_stars_steve_guttenberg(movie_graph):
     G = movie_graph
     [movie] = [n for n, d in G.nodes(data=True) if d.get("title") == "Police Academy (1984)"]
@@ -131,6 +133,7 @@ def test_police_academy_stars_steve_guttenberg(movie_graph):
     assert G.nodes[steve]["type"] == "person"
 
 
+@pytest.mark.slow
 def test_redial_titles_are_normalised(movie_graph):
     titles = {d.get("title") for _, d in movie_graph.nodes(data=True)}
     assert "Angels in the Outfield (1994)" in titles and "Are We There Yet? (2005)" in titles

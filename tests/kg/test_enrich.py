@@ -89,6 +89,7 @@ def test_stale_tsv_row_is_reported(tmp_path):
         add_genres(tiny(), path)
 
 
+@pytest.mark.slow
 def test_real_kg_genre_coverage_is_at_least_80_percent():
     from kg.build import build_movie_graph
 

@@ -73,6 +73,7 @@ def test_bad_jsonl_line_names_file_and_line(tmp_path):
         load_dialogues(path)
 
 
+@pytest.mark.slow
 def test_train_subset_yields_turns_with_kg_targets():
     from kg.build import build_movie_graph
     G = build_movie_graph()
