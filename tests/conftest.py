@@ -83,3 +83,9 @@ def make_tiny_movie_graph():
 @pytest.fixture
 def tiny_movies():
     return make_tiny_movie_graph()
+
+
+@pytest.fixture
+def tiny_model_factory():
+    """``make_tiny_model(seed=0, hidden=32)``: a fresh random tiny Llama per call."""
+    return make_tiny_model

@@ -101,9 +101,8 @@ def _save_adapter(model, folder):
     return peft_model
 
 
-def test_corrupt_adapter_is_one_clear_error(tiny_lm_dir, tmp_path):
-    from conftest import make_tiny_model
-
+def test_corrupt_adapter_is_one_clear_error(tiny_lm_dir, tmp_path, tiny_model_factory):
+    make_tiny_model = tiny_model_factory
     folder = tmp_path / "adapter"
     _save_adapter(make_tiny_model(), folder)
     (folder / "adapter_model.safetensors").write_bytes(b"garbage")
@@ -113,18 +112,16 @@ def test_corrupt_adapter_is_one_clear_error(tiny_lm_dir, tmp_path):
         load_lm(ModelConfig(model=str(tiny_lm_dir), adapter=str(tmp_path)))
 
 
-def test_adapter_for_another_base_model_is_one_clear_error(tmp_path):
-    from conftest import make_tiny_model
-
+def test_adapter_for_another_base_model_is_one_clear_error(tmp_path, tiny_model_factory):
+    make_tiny_model = tiny_model_factory
     folder = tmp_path / "adapter"
     _save_adapter(make_tiny_model(hidden=48), folder)
     with pytest.raises(KgrecError, match="does not fit"):
         attach_adapter(make_tiny_model(hidden=32), folder)
 
 
-def test_adapter_save_and_load_gives_identical_logits(tiny_lm_dir, tmp_path):
-    from conftest import make_tiny_model
-
+def test_adapter_save_and_load_gives_identical_logits(tiny_lm_dir, tmp_path, tiny_model_factory):
+    make_tiny_model = tiny_model_factory
     folder = tmp_path / "adapter"
     trained = _save_adapter(make_tiny_model(), folder).eval()
     lm = load_lm(ModelConfig(model=str(tiny_lm_dir), adapter=str(folder), device="cpu"))
