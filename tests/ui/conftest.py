@@ -23,8 +23,8 @@ def state() -> ChatState:
     return ChatState()
 
 
-def chat(engine: Engine, state: ChatState, message: str) -> list[ChatState]:
-    """Send ``message`` through the page's handler; the states it yielded while streaming."""
+def chat(engine: Engine, state: ChatState, message: str) -> list[list[dict]]:
+    """Send ``message`` through the page's handler; the chat as the page showed it at each update."""
     from ui import handlers
 
-    return list(handlers.send(engine, state, message))
+    return [[dict(m) for m in shown.history] for shown in handlers.send(engine, state, message)]
