@@ -1,0 +1,282 @@
+"""Candidate retrieval: pure functions of the graph that propose catalog items with scores.
+
+Every retriever returns ``Candidate``s (items only, ``Constraints`` applied) sorted by score,
+best first. ``from_seeds`` walks the graph from what the user likes (personalised PageRank on
+an undirected, hub-free projection cached on ``G.graph``); ``from_attributes`` lists what
+matches a genre, person or year range; ``from_comentions`` follows what people mention
+together; ``popular`` is the fallback; ``retrieve`` fuses them::
+
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([1, 2, 3], type="movie", item=True, popularity=0)
+    >>> G.add_node(9, type="person")
+    >>> G.add_edge(1, 9, key="starring"); G.add_edge(2, 9, key="starring")
+    'starring'
+    'starring'
+    >>> [c.item for c in from_seeds(G, [1])]
+    [2]
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import networkx as nx
+import numpy as np
+
+from kg.schema import CO_MENTIONED, Candidate, Constraints
+
+HUB_TYPES = frozenset({"language", "country"})
+HUB_DEGREE = 100  # a company or "other" node with more edges than this is a hub
+#: how strongly a walk follows each relation (others: 1.0)
+RELATION_WEIGHTS = {
+    "starring": 1.0, "director": 1.5, "writer": 1.0, "subsequent_work": 2.0,
+    "previous_work": 2.0, "genre": 0.5, "producer": 0.5, "music_composer": 0.5,
+    "cinematography": 0.3, "editing": 0.3, "distributor": 0.2, "production_company": 0.3,
+    "company": 0.3, "location": 0.3, CO_MENTIONED: 1.0,
+}
+#: fusion weights of ``retrieve`` (tuned on the ReDial valid subset, bench/retrieval_recall.py)
+FUSION_WEIGHTS = {"walk": 1.0, "comention": 0.5, "attribute": 0.5, "popular": 0.1}
+CACHE_KEY = "_kgrec_walk"
+
+
+@dataclass(frozen=True)
+class WalkConfig:
+    """Personalised PageRank on the undirected, hub-free projection of the graph."""
+
+    alpha: float = 0.5  # probability of following an edge rather than restarting
+    degree_power: float = 0.5  # a step into a node is damped by degree ** -degree_power
+    co_mentions: bool = True  # whether co_mentioned edges take part
+    iterations: int = 15
+
+    def __post_init__(self):
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"WalkConfig.alpha={self.alpha!r}: expected 0 < alpha < 1")
+        if self.degree_power < 0 or self.iterations < 1:
+            raise ValueError(f"WalkConfig degree_power={self.degree_power!r} (>= 0), "
+                             f"iterations={self.iterations!r} (>= 1)")
+
+
+def is_hub(G: nx.MultiDiGraph, node: int) -> bool:
+    """Languages, countries and very well connected companies ("English language", "Warner")."""
+    kind = G.nodes[node].get("type")
+    return kind in HUB_TYPES or (kind in ("company", "other") and G.degree(node) > HUB_DEGREE)
+
+
+def is_item(G: nx.MultiDiGraph, node: int) -> bool:
+    return node in G and bool(G.nodes[node].get("item"))
+
+
+# ---------------------------------------------------------------- constraints
+def satisfies(G: nx.MultiDiGraph, item: int, constraints: Constraints) -> bool:
+    """Whether ``item`` is a catalog item that passes every hard filter of ``constraints``."""
+    c = constraints
+    if not is_item(G, item) or item in c.exclude:
+        return False
+    year = G.nodes[item].get("year")
+    if (c.year_min is not None or c.year_max is not None) and year is None:
+        return False
+    if (c.year_min is not None and year < c.year_min) or (c.year_max is not None and
+                                                          year > c.year_max):
+        return False
+    out = G.succ[item]
+    if c.genres and not any(g in out for g in c.genres):
+        return False
+    if any(g in out for g in c.not_genres):
+        return False
+    if c.people or c.not_people:
+        near = set(out) | set(G.pred[item])
+        if not c.people <= near or not near.isdisjoint(c.not_people):
+            return False
+    return True
+
+
+def _top(G: nx.MultiDiGraph, scores: dict[int, float], constraints: Constraints, k: int,
+         source: str, ordered: bool = False) -> list[Candidate]:
+    """The ``k`` best-scored items that satisfy the constraints (``ordered``: already sorted)."""
+    ranked = scores.items() if ordered else sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    out = []
+    for item, score in ranked:
+        if len(out) == k:
+            break
+        if score > 0 and satisfies(G, item, constraints):
+            out.append(Candidate(item, float(score), (source,)))
+    return out
+
+
+# ---------------------------------------------------------------- the walk
+@dataclass(frozen=True)
+class _Walk:
+    nodes: list[int]
+    position: dict[int, int]
+    src: np.ndarray  # (E,) edge sources
+    dst: np.ndarray  # (E,) edge targets
+    prob: np.ndarray  # (E,) transition probability src -> dst
+    items: np.ndarray  # (I,) positions of catalog items
+
+
+def _edge_weight(relation: str, data: dict) -> float:
+    weight = RELATION_WEIGHTS.get(relation, 1.0)
+    if relation == CO_MENTIONED:
+        weight *= 1 + math.log(data.get("count", 1))
+    return weight
+
+
+def _cached(G: nx.MultiDiGraph, what, build):
+    """``build(G)``, cached on ``G.graph`` under ``what`` until the graph changes size."""
+    cache = G.graph.setdefault(CACHE_KEY, {})
+    size = (len(G), sum(map(len, G._adj.values())))  # number_of_edges() is slow
+    if cache.get("size") != size:
+        cache.clear()
+        cache["size"] = size
+    if what not in cache:
+        cache[what] = build(G)
+    return cache[what]
+
+
+def _walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
+    return _cached(G, config, lambda G: _build_walk(G, config))
+
+
+def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
+    nodes = list(G.nodes)
+    position = {node: i for i, node in enumerate(nodes)}
+    hubs = {node for node in nodes if is_hub(G, node)}
+    src, dst, weight = [], [], []
+    for head, tail, relation, data in G.edges(keys=True, data=True):
+        if head in hubs or tail in hubs or (relation == CO_MENTIONED and not config.co_mentions):
+            continue
+        w = _edge_weight(relation, data)
+        src += [position[head], position[tail]]
+        dst += [position[tail], position[head]]
+        weight += [w, w]
+    src, dst = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+    degree = np.bincount(src, minlength=len(nodes)).astype(float)
+    damped = np.array(weight) * np.maximum(degree[dst], 1.0) ** -config.degree_power
+    total = np.bincount(src, weights=damped, minlength=len(nodes))
+    prob = damped / total[src]
+    items = np.array([position[n] for n in nodes if G.nodes[n].get("item")], dtype=np.int64)
+    return _Walk(nodes, position, src, dst, prob, items)
+
+
+def _walk_vector(G: nx.MultiDiGraph, seeds: list[int], config: WalkConfig) -> tuple[_Walk, np.ndarray]:
+    """Personalised PageRank mass of every node, less the seeds' own restart mass."""
+    walk = _walk(G, config)
+    starts = [walk.position[s] for s in dict.fromkeys(seeds) if s in walk.position]
+    restart = np.zeros(len(walk.nodes))
+    if not starts:
+        return walk, restart
+    restart[starts] = 1.0 / len(starts)
+    x = restart.copy()
+    for _ in range(config.iterations):
+        moved = np.bincount(walk.dst, weights=x[walk.src] * walk.prob, minlength=len(x))
+        lost = x.sum() - moved.sum()  # mass at nodes without edges restarts
+        x = (1 - config.alpha) * restart + config.alpha * (moved + lost * restart)
+    return walk, x - (1 - config.alpha) * restart
+
+
+def walk_scores(G: nx.MultiDiGraph, seeds: Iterable[int],
+                config: WalkConfig = WalkConfig()) -> dict[int, float]:
+    """Item -> personalised PageRank from ``seeds`` (items the walk reaches)."""
+    walk, x = _walk_vector(G, list(seeds), config)
+    scores = x[walk.items]
+    return {walk.nodes[walk.items[i]]: float(scores[i]) for i in np.nonzero(scores > 1e-12)[0]}
+
+
+# ---------------------------------------------------------------- retrievers
+def from_seeds(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
+               k: int = 100, config: WalkConfig = WalkConfig()) -> list[Candidate]:
+    """Items near the seeds (liked items or entities) by personalised PageRank; seeds excluded."""
+    seeds = list(seeds)
+    walk, x = _walk_vector(G, seeds, config)
+    scores = x[walk.items]
+    order = walk.items[np.argsort(-scores, kind="stable")]
+    ranked = {walk.nodes[i]: float(x[i]) for i in order[: max(8 * k, 1000)] if x[i] > 1e-12}
+    for seed in seeds:
+        ranked.pop(seed, None)
+    candidates = _top(G, ranked, constraints, k, "walk", ordered=True)
+    if len(candidates) < k and len(order) > max(8 * k, 1000):  # a strict filter: look further
+        ranked = {walk.nodes[i]: float(x[i]) for i in order if x[i] > 1e-12}
+        for seed in seeds:
+            ranked.pop(seed, None)
+        candidates = _top(G, ranked, constraints, k, "walk", ordered=True)
+    return candidates
+
+
+def from_attributes(G: nx.MultiDiGraph, constraints: Constraints,
+                    k: int = 100) -> list[Candidate]:
+    """Items matching the constraints' genres, people or years, most popular first.
+
+    Without a genre, person or year constraint there is nothing to match: ``[]``.
+    """
+    c = constraints
+    if c.people:
+        pools = [set(G.succ[p]) | set(G.pred[p]) for p in c.people if p in G]
+        pool = set.intersection(*pools) if len(pools) == len(c.people) else set()
+    elif c.genres:
+        pool = {n for g in c.genres if g in G for n in G.pred[g]}
+    elif c.year_min is not None or c.year_max is not None:
+        pool = set(G.nodes)
+    else:
+        return []
+    prior = _priors(G)
+    return _top(G, {n: prior[n] for n in pool if n in prior}, c, k, "attribute")
+
+
+def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
+    """Item -> popularity, with graph degree breaking ties among never-mentioned items."""
+    def build(G):
+        prior = {n: 1 + int(d.get("popularity") or 0) + min(G.degree(n), 100) / 101
+                 for n, d in G.nodes(data=True) if d.get("item")}
+        return dict(sorted(prior.items(), key=lambda kv: (-kv[1], kv[0])))
+    return _cached(G, "priors", build)
+
+
+def from_comentions(G: nx.MultiDiGraph, items: Iterable[int],
+                    constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+    """Items people mention together with ``items``, by summed co-mention counts."""
+    scores: dict[int, float] = defaultdict(float)
+    for item in dict.fromkeys(items):
+        if item not in G:
+            continue
+        for other, edges in G.succ[item].items():
+            if CO_MENTIONED in edges:
+                scores[other] += edges[CO_MENTIONED].get("count", 1)
+    return _top(G, scores, constraints, k, "comention")
+
+
+def popular(G: nx.MultiDiGraph, constraints: Constraints = Constraints(),
+            k: int = 100) -> list[Candidate]:
+    """The most mentioned items (graph degree breaks ties)."""
+    return _top(G, _priors(G), constraints, k, "popular", ordered=True)
+
+
+def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
+             k: int = 50, weights: dict[str, float] | None = None) -> list[Candidate]:
+    """All retrievers fused: a weighted sum of each list's scores divided by its best score.
+
+    The seeds themselves are never proposed (the user just named them).
+    """
+    seeds = list(dict.fromkeys(seeds))
+    constraints = replace(constraints, exclude=constraints.exclude | set(seeds))
+    weights = FUSION_WEIGHTS if weights is None else weights
+    depth = max(4 * k, 200)
+    lists = {
+        "walk": from_seeds(G, seeds, constraints, depth),
+        "comention": from_comentions(G, [s for s in seeds if is_item(G, s)], constraints, depth),
+        "attribute": from_attributes(G, constraints, depth),
+        "popular": popular(G, constraints, depth),
+    }
+    fused: dict[int, float] = defaultdict(float)
+    sources: dict[int, list[str]] = defaultdict(list)
+    for name, candidates in lists.items():
+        if not candidates or not weights.get(name):
+            continue
+        best = candidates[0].score
+        for c in candidates:
+            fused[c.item] += weights[name] * c.score / best
+            sources[c.item].append(name)
+    ranked = sorted(fused, key=lambda n: (-fused[n], n))[:k]
+    return [Candidate(n, round(fused[n], 6), tuple(sources[n])) for n in ranked]

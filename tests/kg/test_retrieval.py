@@ -1,0 +1,128 @@
+"""Candidate retrieval on the tiny graph (exact candidates and filters) and on the real KG."""
+import statistics
+import time
+
+import pytest
+
+from kg.retrieval import (WalkConfig, from_attributes, from_comentions, from_seeds, popular,
+                          retrieve, satisfies, walk_scores)
+from kg.schema import Constraints
+from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, ENGLISH, GUTTENBERG, HORROR, PA,
+                               PA2, SCARY, UP, WILSON)
+
+
+def items(candidates):
+    return [c.item for c in candidates]
+
+
+def test_walk_ranks_the_sequel_first_and_never_crosses_the_language_hub(tiny):
+    assert items(from_seeds(tiny, [PA])) == [PA2, SCARY]  # Up, Cinderella: only via "English"
+    assert items(from_seeds(tiny, [UP])) == [CIN50, CIN15]  # co-mentioned beats genre-only
+    scores = walk_scores(tiny, [PA])
+    assert scores[PA2] > scores[SCARY] > 0 and UP not in scores
+
+
+def test_entities_can_seed_the_walk(tiny):
+    assert items(from_seeds(tiny, [GUTTENBERG])) == [PA, PA2, SCARY]
+    assert set(items(from_seeds(tiny, [ANIMATION]))) == {CIN50, CIN15, UP}
+    assert from_seeds(tiny, []) == [] and from_seeds(tiny, [12345]) == []
+
+
+def test_co_mentions_can_be_left_out_of_the_walk(tiny):
+    assert items(from_seeds(tiny, [UP], config=WalkConfig(co_mentions=False))) == [CIN15, CIN50] \
+        or items(from_seeds(tiny, [UP], config=WalkConfig(co_mentions=False))) == [CIN50, CIN15]
+    with pytest.raises(ValueError, match="alpha"):
+        WalkConfig(alpha=1.5)
+
+
+def test_constraints_filter_every_retriever(tiny):
+    assert items(from_seeds(tiny, [PA], Constraints(genres=frozenset({HORROR})))) == [SCARY]
+    assert items(from_seeds(tiny, [PA], Constraints(not_genres=frozenset({HORROR})))) == [PA2]
+    assert items(from_seeds(tiny, [PA], Constraints(exclude=frozenset({PA2})))) == [SCARY]
+    assert items(from_comentions(tiny, [PA], Constraints(year_max=1999))) == [PA2]
+    assert items(popular(tiny, Constraints(genres=frozenset({COMEDY})))) == [PA, SCARY, PA2]
+    assert items(retrieve(tiny, [PA], Constraints(not_people=frozenset({GUTTENBERG})))) == [
+        SCARY, UP, CIN50, CIN15]
+
+
+def test_attributes_list_matching_items_most_popular_first(tiny):
+    assert items(from_attributes(tiny, Constraints(genres=frozenset({ANIMATION})))) == [
+        UP, CIN50, CIN15]
+    assert items(from_attributes(tiny, Constraints(genres=frozenset({ANIMATION}),
+                                                   year_min=2000))) == [UP, CIN15]
+    assert items(from_attributes(tiny, Constraints(people=frozenset({GUTTENBERG})))) == [PA, PA2]
+    assert items(from_attributes(tiny, Constraints(people=frozenset({GUTTENBERG, WILSON})))) == [
+        PA]
+    assert items(from_attributes(tiny, Constraints(people=frozenset({GUTTENBERG}),
+                                                   not_people=frozenset({WILSON})))) == [PA2]
+    assert items(from_attributes(tiny, Constraints(year_min=1984, year_max=1985))) == [PA, PA2]
+    assert from_attributes(tiny, Constraints()) == []
+
+
+def test_comentions_sum_counts(tiny):
+    candidates = from_comentions(tiny, [PA, UP])
+    assert [(c.item, c.score) for c in candidates] == [(PA2, 3.0), (CIN50, 2.0), (SCARY, 1.0)]
+
+
+def test_popular_orders_by_mentions(tiny):
+    assert items(popular(tiny)) == [PA, UP, CIN50, SCARY, PA2, CIN15]
+    assert items(popular(tiny, k=2)) == [PA, UP]
+
+
+def test_retrieve_fuses_all_retrievers_and_names_the_sources(tiny):
+    candidates = retrieve(tiny, [PA], k=3)
+    assert items(candidates) == [PA2, SCARY, UP]
+    assert candidates[0].sources == ("walk", "comention", "popular")
+    assert candidates[2].sources == ("popular",)
+    assert candidates[0].score > candidates[1].score > candidates[2].score
+    assert items(retrieve(tiny, [], k=2)) == [PA, UP]  # nothing known: the popular items
+    comedies = retrieve(tiny, [UP], Constraints(genres=frozenset({COMEDY})))
+    assert items(comedies) == [PA, SCARY, PA2]
+
+
+def test_satisfies_only_catalog_items_that_pass_every_filter(tiny):
+    assert satisfies(tiny, PA, Constraints())
+    assert not satisfies(tiny, GUTTENBERG, Constraints()) and not satisfies(tiny, ENGLISH,
+                                                                           Constraints())
+    assert not satisfies(tiny, 999, Constraints())
+    assert satisfies(tiny, PA, Constraints(people=frozenset({GUTTENBERG, WILSON})))
+    assert not satisfies(tiny, PA2, Constraints(people=frozenset({WILSON})))
+    tiny.nodes[UP]["year"] = None
+    assert not satisfies(tiny, UP, Constraints(year_min=1900))  # an unknown year fails a range
+    assert satisfies(tiny, UP, Constraints())
+
+
+# ---------------------------------------------------------------- the real KG
+@pytest.fixture(scope="module")
+def real():
+    from kg.linking import build_link_index, lookup
+    from kg.store import load_movie_graph
+
+    G = load_movie_graph()
+    index = build_link_index(G)
+    police = lookup(index, "Police Academy (1984)", types={"movie"})[0].node
+    comedy = lookup(index, "comedy", types={"genre"})[0].node
+    return G, police, comedy
+
+
+@pytest.mark.slow
+def test_real_candidates_liking_police_academy_with_genre_comedy_are_comedies(real):
+    G, police, comedy = real
+    candidates = retrieve(G, [police], Constraints(genres=frozenset({comedy}),
+                                                   exclude=frozenset({police})), k=20)
+    assert len(candidates) == 20 and police not in items(candidates)
+    assert all(G.has_edge(c.item, comedy, "genre") for c in candidates)
+    titles = [G.nodes[c.item]["title"] for c in candidates[:5]]
+    assert any(t.startswith("Police Academy 2") for t in titles)
+
+
+@pytest.mark.slow
+def test_real_retrieve_is_fast(real):
+    G, police, comedy = real
+    retrieve(G, [police])  # builds the cached projection
+    times = []
+    for constraints in [Constraints(), Constraints(genres=frozenset({comedy}))] * 3:
+        start = time.perf_counter()
+        retrieve(G, [police, comedy], constraints)
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.15
