@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,7 @@ class Prepared:
     turn: EvalTurn
     entities: tuple[int, ...]  # context entities the system uses (linked from text, or annotated)
     candidates: tuple  # kg.schema.Candidate, retriever order
+    state: object = None  # bench.systems.ReplayState: the agent's preferences before replying
 
 
 class System(Protocol):
@@ -207,15 +209,24 @@ def replay(
     prepare: Callable[[EvalTurn], Prepared],
     fallback: Sequence[int],
     progress: Callable[[Iterable], Iterable] = iter,
-) -> dict[str, list[list[int]]]:
-    """Each system's padded ranking per turn (``KEEP`` + context-size entries, enough for every metric)."""
+) -> tuple[dict[str, list[list[int]]], dict[str, float]]:
+    """Each system's padded ranking per turn, and the seconds each took (``"prepare"`` included).
+
+    Rankings keep ``KEEP`` + context-size entries: enough for every metric, new-items included.
+    """
     rankings: dict[str, list[list[int]]] = {s.name: [] for s in systems}
+    seconds = dict.fromkeys(["prepare", *rankings], 0.0)
     for turn in progress(turns):
+        start = time.perf_counter()
         prepared = prepare(turn)
+        seconds["prepare"] += time.perf_counter() - start
         length = KEEP + len(set(turn.annotated) | set(prepared.entities))
         for system in systems:
-            rankings[system.name].append(pad(system.rank(prepared), fallback, length))
-    return rankings
+            start = time.perf_counter()
+            ranked = system.rank(prepared)
+            seconds[system.name] += time.perf_counter() - start
+            rankings[system.name].append(pad(ranked, fallback, length))
+    return rankings, seconds
 
 
 def score(
@@ -236,3 +247,112 @@ def score(
             "new_items": metrics.summarize([r[:KEEP] for r in new_rankings], new_labels, catalog, KS),
         }
     return result
+
+
+# --- the command -----------------------------------------------------------------------------
+
+SYSTEM_NAMES = ("popularity", "retriever", "base", "lora", "agent")
+DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
+ENTITY_MODES = ("text", "prev_entity")
+DESCRIPTIONS = {
+    "popularity": "most-mentioned movies of the ReDial train subset",
+    "retriever": "KG retriever alone (agent's linking, preferences, filters; no model)",
+    "base": "retriever top-20 reranked by SmolLM2-135M without adapter",
+    "lora": "retriever top-20 reranked by SmolLM2-135M + shipped LoRA adapter (the agent's ranking path)",
+    "agent": "full Recommender.respond on the last seeker message (its k items, then retriever order)",
+}
+
+
+@dataclass
+class RedialEvalConfig:
+    """Settings of ``kgrec eval redial``; validated on construction."""
+
+    data: str | None = None  # CRSLab test.jsonl (default) or official ReDial dialogues
+    limit: int | None = None  # sample this many turns (all when None)
+    seed: int = 0
+    entities: str = "text"  # "text": the agent's linking; "prev_entity": the file's annotations
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS
+    out: str = "runs/eval-redial"
+
+    def __post_init__(self):
+        if self.entities not in ENTITY_MODES:
+            raise KgrecError(f"--entities {self.entities!r}: expected one of {', '.join(ENTITY_MODES)}")
+        unknown = [s for s in self.systems if s not in SYSTEM_NAMES]
+        if unknown or not self.systems:
+            raise KgrecError(f"--systems {','.join(self.systems)!r}: expected some of {','.join(SYSTEM_NAMES)}")
+        if self.limit is not None and self.limit < 1:
+            raise KgrecError(f"--limit {self.limit}: expected a positive number of turns")
+
+
+def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: list[int],
+                  notes: list[str]) -> list:
+    """The requested systems; the model is loaded once per adapter setting and shared."""
+    from agent.llm import ModelConfig, default_adapter_dir, load_lm
+    from bench.systems import AgentChat, ModelRanker
+
+    config = replayer.config
+    lms: dict[str, object] = {}
+
+    def lm(kind: str):
+        if kind not in lms:
+            lms[kind] = load_lm(config.model or ModelConfig()) if kind == "lora" else load_lm(ModelConfig(adapter=None))
+        return lms[kind]
+
+    has_adapter = (default_adapter_dir() / "adapter_config.json").exists()
+    systems = []
+    for name in names:
+        if name in ("lora", "agent") and not has_adapter:
+            notes.append(f"{name}: skipped, no shipped adapter at {default_adapter_dir()}")
+        elif name == "popularity":
+            systems.append(Popularity(fallback))
+        elif name == "retriever":
+            systems.append(RetrieverOnly())
+        elif name in ("base", "lora"):
+            systems.append(ModelRanker(name, lm(name), G, config.rank_pool, config.rank))
+        elif name == "agent":
+            from agent import Recommender
+
+            systems.append(AgentChat(Recommender(config, graph=G, lm=lm("lora")), replayer))
+    return systems
+
+
+def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kgrec eval redial") -> dict:
+    """Replay the turns through every system of ``config``; the JSON-able results."""
+    import datetime as dt
+
+    from tqdm import tqdm
+
+    from bench.systems import AgentReplay
+    from kg.locations import data_dir
+    from kg.store import catalog, load_movie_graph
+
+    G = load_movie_graph()
+    items = catalog(G)
+    path = Path(config.data) if config.data else data_dir() / "redial_kg" / "test.jsonl"
+    turns = sample_turns(load_turns(path, G), config.limit, config.seed)
+    fallback = popularity_order(G, items)
+    replayer = AgentReplay(G, entities=config.entities)
+    notes: list[str] = []
+    systems = build_systems(config.systems, G, replayer, fallback, notes)
+    bar = (lambda xs: tqdm(xs, desc="replay", unit="turn")) if progress else iter
+    rankings, seconds = replay(turns, systems, replayer.prepare, fallback, bar)
+    scores = score(turns, rankings, items)
+    n = max(1, len(turns))
+    shared = seconds["prepare"]
+    result_systems = {
+        s.name: scores[s.name] | {
+            "description": DESCRIPTIONS.get(s.name, s.name),
+            "seconds_per_turn": (seconds[s.name] + (shared if s.name != "popularity" else 0.0)) / n,
+        } for s in systems}
+    notes += [
+        "Each (turn, label) pair is one sample, as in CRSLab; `new` drops labels already in the context "
+        "(the file's annotation) and those movies from the rankings (He et al. 2023).",
+        f"Every ranking is completed with the popularity order over the {len(items):,}-item catalog, so "
+        "Recall@50 is defined; off-catalog counts only what a system itself returned.",
+        "The replay calls the agent's layers directly (bench/systems.py: linking, preferences, retrieval, "
+        "hard-filter re-check, ranking), not the chat loop; `agent` runs the chat loop on the last message.",
+        "s/turn includes the shared linking + retrieval time except for popularity.",
+    ]
+    return {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "data": str(path),
+            "turns": len(turns), "seed": config.seed, "limit": config.limit, "entities": config.entities,
+            "systems": result_systems, "notes": notes}

@@ -113,3 +113,32 @@ def write_redial(out: Path, result: dict) -> list[Path]:
     bar_chart(paths[2], f"ReDial, {result['turns']} turns: Recall@k", groups,
               ["recall@1", "recall@10", "recall@50"], hatched=[g for g in groups if g.endswith("(published)")])
     return paths
+
+
+def simulate_markdown(result: dict) -> str:
+    """The ``kgrec eval simulate`` table."""
+    rows = [[name, s["success"], fmt(s["mean_turns_success"], 2), int(s["dialogues"]),
+             fmt(s["seconds_per_dialogue"], 2)] for name, s in result["systems"].items()]
+    table = markdown_table(["system", f"success@{result['max_turns']}", "mean turns (successes)",
+                            "dialogues", "s/dialogue"], rows)
+    example = result.get("example") or {}
+    lines = [f"# kgrec user simulation: {result['dialogues']} scripted seekers", "",
+             f"`{result['command']}` — {result['date']}", "",
+             f"Data: `{result['data']}` (seed {result['seed']}).", "", table, ""]
+    if example:
+        lines += [f"Example seeker ({example['dialog_id']}): opens with “{example['opening']}”, wants "
+                  f"{example['target']}, hints: " + " / ".join(example["hints"]), ""]
+    lines += [f"- {note}" for note in result.get("notes", [])]
+    return "\n".join(lines) + "\n"
+
+
+def write_simulate(out: Path, result: dict) -> list[Path]:
+    """``results.md``, ``results.json`` and ``results.png`` under ``out``."""
+    out = Path(out)
+    paths = [out / "results.md", out / "results.json", out / "results.png"]
+    write_json(paths[1], result)
+    paths[0].write_text(simulate_markdown(result), encoding="utf-8")
+    groups = {name: {"success": s["success"]} for name, s in result["systems"].items()}
+    bar_chart(paths[2], f"User simulation, {result['dialogues']} seekers: success within "
+              f"{result['max_turns']} turns", groups, ["success"])
+    return paths

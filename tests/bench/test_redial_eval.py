@@ -136,7 +136,8 @@ def test_replay_scores_each_system_on_the_same_turns(tiny):
         return Prepared(turn, turn.annotated, (Candidate(PA2, 0.9), Candidate(SCARY, 0.5)))
 
     scripted = Scripted({"t1": [PA2], "t2": [4242, SCARY]})  # 4242 is not a catalog item
-    rankings = replay(turns, [Popularity(order), RetrieverOnly(), scripted], prepare, order)
+    rankings, seconds = replay(turns, [Popularity(order), RetrieverOnly(), scripted], prepare, order)
+    assert set(seconds) == {"prepare", "popularity", "retriever", "scripted"}
     assert rankings["retriever"][0] == [PA2, SCARY, PA, UP, TROOPERS]
     assert rankings["scripted"][1][:2] == [4242, SCARY]
     result = score(turns, rankings, catalog)
@@ -155,5 +156,5 @@ def test_replay_scores_each_system_on_the_same_turns(tiny):
 
 def test_rankings_keep_enough_entries_for_recall_at_50():
     turn = EvalTurn("d", "t", (), (1, 2), (3,))
-    rankings = replay([turn], [RetrieverOnly()], lambda t: Prepared(t, (), ()), list(range(200)))
+    rankings, _ = replay([turn], [RetrieverOnly()], lambda t: Prepared(t, (), ()), list(range(200)))
     assert len(rankings["retriever"][0]) == KEEP + 2

@@ -1,0 +1,150 @@
+"""kgrec's own systems for the replay, built from the agent's layers.
+
+For speed the replay does not run the whole chat loop per turn. :class:`AgentReplay` rebuilds
+what the agent would know after the dialogue so far by calling the very functions
+``agent.Recommender.stream`` calls, in the same order:
+
+* each seeker utterance: ``kg.linking.link`` + ``agent.state.genre_mentions`` →
+  ``agent.state.best_mentions(min_link_score)`` → ``agent.state.understand`` → ``agent.state.apply``;
+* each recommender utterance: the movies it names become ``prefs.recommended`` and
+  ``last_items``, as the agent's own suggestions would (so they are never suggested again);
+* then ``retrieve_candidates``'s call (seeds = liked nodes, ``agent.state.constraints``,
+  ``k = AgentConfig.candidates``), the same re-check of hard filters, and ``rank_candidates``'s
+  call of ``agent.ranking.rank`` on the top ``rank_pool`` with the seeker's last message as
+  ``request`` (cut at 500 characters, as the agent does).
+
+``--entities prev_entity`` skips the linking and takes the file's context entities as liked.
+``AgentChat`` instead runs the real ``Recommender.respond`` on the last seeker message, with
+the session's state rebuilt as above (slow: the model picks actions and explanation paths).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from agent.types import Preferences
+from bench.redial_eval import EvalTurn, Prepared
+from kg.schema import Candidate, Mention
+
+REQUEST_CHARS = 500  # the agent passes turn.text[:500] as the ranking request
+
+
+@dataclass
+class ReplayState:
+    """The agent's view of a dialogue before its next reply."""
+
+    prefs: Preferences
+    last_items: tuple[int, ...] = ()
+    focus: int | None = None
+    request: str = ""  # the seeker's last message
+
+
+class AgentReplay:
+    """The agent's linking → preferences → retrieval pipeline, replayed over a context."""
+
+    def __init__(self, G: nx.MultiDiGraph, config=None, entities: str = "text"):
+        from agent.config import AgentConfig
+        from agent.state import genre_lexicon
+        from kg.linking import build_link_index
+
+        self.G, self.config, self.entities = G, config or AgentConfig(), entities
+        self.catalog = frozenset(n for n, d in G.nodes(data=True) if d.get("item"))
+        self.index = build_link_index(G) if entities == "text" else None
+        self.lexicon = genre_lexicon(G) if entities == "text" else {}
+
+    def mentions(self, text: str) -> list[Mention]:
+        from agent import state
+        from kg.linking import link
+
+        found = link(self.index, text) + state.genre_mentions(self.G, text, self.lexicon)
+        return state.best_mentions(found, self.config.min_link_score)
+
+    def state(self, turn: EvalTurn) -> ReplayState:
+        """Preferences after ``turn.context``, as the agent's session would hold them."""
+        from agent import state
+
+        s = ReplayState(Preferences())
+        if self.entities == "prev_entity":
+            s.prefs.liked = [n for n in dict.fromkeys(turn.annotated) if n in self.G]
+            s.request = next((u.text for u in reversed(turn.context) if u.role == "seeker"), "")
+            return s
+        for utterance in turn.context:
+            text = utterance.text[:self.config.max_message_chars]
+            mentions = self.mentions(text)
+            if utterance.role == "recommender":
+                named = [m.node for m in mentions if m.node in self.catalog]
+                s.prefs.recommended.extend(n for n in named if n not in s.prefs.recommended)
+                s.last_items = tuple(dict.fromkeys(named)) or s.last_items
+                continue
+            u = state.understand(self.G, text, mentions, s.prefs, s.last_items, s.focus)
+            s.prefs = state.apply(s.prefs, u)
+            s.focus = u.fact_subject if u.fact_subject is not None else s.focus
+            s.request = text
+        return s
+
+    def candidates(self, s: ReplayState) -> list[Candidate]:
+        """``retrieve_candidates`` as the agent calls it, with its hard-filter re-check."""
+        from agent import state
+        from kg import retrieval
+
+        if not state.has_preferences(s.prefs):
+            return []  # the agent would ask a question instead of recommending
+        c = state.constraints(self.G, s.prefs)
+        seeds = [n for n in s.prefs.liked if n in self.G]
+        found = retrieval.retrieve(self.G, seeds, c, k=self.config.candidates)
+        shown = set(s.prefs.recommended)
+        return [x for x in found if x.item in self.catalog and x.item not in shown
+                and retrieval.satisfies(self.G, x.item, c)]
+
+    def prepare(self, turn: EvalTurn) -> Prepared:
+        s = self.state(turn)
+        return Prepared(turn, tuple(s.prefs.liked), tuple(self.candidates(s)), s)
+
+
+@dataclass
+class ModelRanker:
+    """``rank_candidates`` on the retriever's top ``rank_pool``; the rest keeps retrieval order."""
+
+    name: str
+    lm: object  # agent.types.LanguageModel
+    G: nx.MultiDiGraph
+    rank_pool: int = 20
+    rank_config: object = None  # agent.ranking.RankConfig
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        from agent import ranking
+
+        pool = list(prepared.candidates[:self.rank_pool])
+        if not pool:
+            return []
+        s = prepared.state
+        context = ranking.RankContext(liked=tuple(s.prefs.liked), disliked=tuple(s.prefs.disliked),
+                                      text=s.request[:REQUEST_CHARS])
+        ranked = ranking.rank(self.lm, self.G, context, pool, self.rank_config or ranking.RankConfig())
+        return [r.item for r in ranked] + [c.item for c in prepared.candidates[self.rank_pool:]]
+
+
+@dataclass
+class AgentChat:
+    """The full chat loop (``Recommender.respond``) on the last seeker message; its items lead.
+
+    The session starts from the state :class:`AgentReplay` rebuilds from the earlier context,
+    so only the last message goes through the model-driven loop (action choice, ranking,
+    explanations). The reply's ``k`` items are followed by the retriever's order.
+    """
+
+    recommender: object  # agent.Recommender
+    replay: AgentReplay
+    name: str = "agent"
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        turn = prepared.turn
+        if not turn.context or turn.context[-1].role != "seeker":
+            return []
+        earlier = EvalTurn(turn.dialog_id, turn.turn_id, turn.context[:-1], turn.annotated, turn.labels)
+        before = self.replay.state(earlier)
+        session = self.recommender.new_session()
+        session.preferences, session.last_items, session.focus = before.prefs, before.last_items, before.focus
+        reply = self.recommender.respond(session, turn.context[-1].text)
+        return [item.item for item in reply.items] + [c.item for c in prepared.candidates]

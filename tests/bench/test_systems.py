@@ -1,0 +1,71 @@
+"""The replay of the agent's layers on a tiny graph, with a scripted model."""
+from bench.redial_eval import EvalTurn, Popularity, RetrieverOnly, popularity_order, replay, score
+from bench.systems import AgentReplay, ModelRanker
+from kg.redial import Utterance
+
+from bench_graph import COMEDY, PA, PA2, SCARY, TROOPERS, UP
+
+
+class TitleLM:
+    """A scripted ``LanguageModel``: a title starting with ``favourite`` scores 1, the others 0."""
+
+    def __init__(self, favourite: str):
+        self.favourite, self.prompts = favourite, []
+
+    def chat_prompt(self, system, user):
+        return f"{system}\n{user}\n"
+
+    def score(self, prompt, continuations, normalize=True):
+        self.prompts.append(prompt)
+        return [1.0 if c.startswith(self.favourite) else 0.0 for c in continuations]
+
+    def choose(self, prompt, options):
+        return 0
+
+    def stream(self, prompt, max_new_tokens=64):
+        yield ""
+
+
+SEEKER, RECOMMENDER = "seeker", "recommender"
+TURN = EvalTurn("d1", "t1", (Utterance(SEEKER, "I loved Police Academy (1984), any comedies?"),
+                             Utterance(RECOMMENDER, "Try Scary Movie (2000)"),
+                             Utterance(SEEKER, "I've seen that one. Something else?")), (PA, SCARY), (PA2,))
+
+
+def test_the_replay_rebuilds_the_agents_preferences_from_the_context(tiny):
+    prepared = AgentReplay(tiny).prepare(TURN)
+    prefs = prepared.state.prefs
+    assert prefs.liked == [PA] and prefs.genres == [COMEDY]
+    assert prefs.recommended == [SCARY] and SCARY in prefs.seen  # the recommender's pick, then "seen that one"
+    assert prepared.state.request == "I've seen that one. Something else?"
+    # candidates honour the agent's hard filters: comedies, never the liked/seen/recommended ones
+    assert [c.item for c in prepared.candidates] == [PA2, TROOPERS]
+
+
+def test_the_model_reorders_the_retrievers_pool_and_the_metrics_see_it(tiny):
+    replayer = AgentReplay(tiny)
+    lm = TitleLM("Super Troopers")
+    catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
+    order = popularity_order(tiny, catalog)
+    systems = [Popularity(order), RetrieverOnly(), ModelRanker("lora", lm, tiny, rank_pool=20)]
+    rankings, _ = replay([TURN], systems, replayer.prepare, order)
+    assert rankings["retriever"][0][:2] == [PA2, TROOPERS]
+    assert rankings["lora"][0][:2] == [TROOPERS, PA2]
+    assert "I've seen that one" in lm.prompts[0]  # the seeker's last message is the ranking request
+    result = score([TURN], rankings, catalog)
+    assert result["retriever"]["all"]["recall@1"] == 1.0
+    assert result["lora"]["all"]["recall@1"] == 0.0 and result["lora"]["all"]["recall@10"] == 1.0
+    assert result["popularity"]["all"]["recall@1"] == 0.0
+
+
+def test_without_any_preference_the_agent_retrieves_nothing_and_the_padding_decides(tiny):
+    greeting = EvalTurn("d2", "t1", (Utterance(SEEKER, "hi there"),), (), (UP,))
+    prepared = AgentReplay(tiny).prepare(greeting)
+    assert prepared.candidates == () and prepared.entities == ()
+
+
+def test_prev_entity_mode_uses_the_files_entities_and_skips_unknown_ones(tiny):
+    turn = EvalTurn("d3", "t1", (Utterance(SEEKER, "no titles in this text"),), (PA, 424242), (PA2,))
+    prepared = AgentReplay(tiny, entities="prev_entity").prepare(turn)
+    assert prepared.entities == (PA,)
+    assert prepared.candidates[0].item == PA2 and PA not in [c.item for c in prepared.candidates]
