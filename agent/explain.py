@@ -12,6 +12,7 @@ may only *choose* which path to cite.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import networkx as nx
@@ -47,6 +48,19 @@ def choose_path(lm: LanguageModel, prompt: str, texts: Sequence[str]) -> int:
     return choice if isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(texts) else 0
 
 
+def candidate_paths(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], max_hops: int = 3,
+                    limit: int = 3) -> list[tuple[Fact, ...]]:
+    """KG paths from ``item`` to the ``anchors`` (most relevant first), else one describing fact."""
+    anchors = [a for a in dict.fromkeys(anchors) if a != item and a in G]
+    found = kg_paths.explanation_paths(G, item, anchors, max_hops=max_hops, limit=limit) if anchors else []
+    return [tuple(p) for p in found if p] or describe(G, item)
+
+
+def _cite(G: nx.MultiDiGraph, item: int, path: tuple[Fact, ...] | None) -> Explanation:
+    cited = (path,) if path else ()
+    return Explanation(item=item, paths=cited, text=render(G, cited))
+
+
 def explain(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], *, max_hops: int = 3, limit: int = 3,
             lm: LanguageModel | None = None, prompt: str = "") -> Explanation:
     """Cite the most relevant KG path from ``item`` to one of the ``anchors`` (liked movies, people, genres).
@@ -54,13 +68,30 @@ def explain(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], *, max_hops: 
     ``kg.paths.explanation_paths`` proposes up to ``limit`` paths, most relevant first; with a model
     and a ``prompt``, the model picks the one to cite. Without any path, a describing fact is cited.
     """
-    anchors = [a for a in dict.fromkeys(anchors) if a != item and a in G]
-    found = kg_paths.explanation_paths(G, item, anchors, max_hops=max_hops, limit=limit) if anchors else []
-    found = [tuple(p) for p in found if p]
+    found = candidate_paths(G, item, anchors, max_hops, limit)
     if len(found) > 1 and lm is not None and prompt:
         found = [found[choose_path(lm, prompt, [verbalize(G, list(p)) for p in found])]]
-    cited = tuple(found[:1]) or tuple(describe(G, item))
-    return Explanation(item=item, paths=cited, text=render(G, cited))
+    return _cite(G, item, found[0] if found else None)
+
+
+def explain_all(G: nx.MultiDiGraph, items: Sequence[int], anchors: Iterable[int], *, max_hops: int = 3,
+                limit: int = 3, lm: LanguageModel | None = None, prompt: str = "") -> list[Explanation]:
+    """``explain`` for several items with one model call: every candidate path's text is scored
+    after ``prompt`` and each item cites its best; malformed scores mean the most relevant path."""
+    anchors = list(anchors)
+    found = [candidate_paths(G, item, anchors, max_hops, limit) for item in items]
+    texts = [verbalize(G, list(p)) for paths in found for p in paths] if lm is not None and prompt else []
+    scores = lm.score(prompt, texts) if any(len(paths) > 1 for paths in found) and texts else []
+    if not (isinstance(scores, list) and len(scores) == len(texts)
+            and all(isinstance(s, (int, float)) and math.isfinite(s) for s in scores)):
+        scores = []
+    out, start = [], 0
+    for item, paths in zip(items, found):
+        mine = scores[start:start + len(paths)]
+        start += len(paths)
+        best = max(range(len(paths)), key=mine.__getitem__) if mine else 0
+        out.append(_cite(G, item, paths[best] if paths else None))
+    return out
 
 
 def _touches(path: Sequence[Fact], item: int) -> bool:

@@ -126,6 +126,7 @@ class Recommender:
         with self._load_lock:
             if self._index is None:
                 G = self.graph
+                self._titles = state.title_index(G)
                 self._index = (linking.build_link_index(G), state.genre_lexicon(G),
                                frozenset(n for n, d in G.nodes(data=True) if d.get("item")))
             return (self.graph, *self._index)
@@ -234,7 +235,7 @@ class Recommender:
             return ["answer"]
         if turn.ranked is None:
             return ["rank_candidates"]
-        return ["explain_item"] if len(turn.items) < min(self.config.k, len(turn.ranked)) else ["answer"]
+        return ["explain_items"] if not turn.items else ["answer"]
 
     def _choose(self, G, turn: _Turn, allowed: list[str]) -> str:
         """The model's choice among ``allowed``; a malformed or out-of-range answer means the default."""
@@ -283,7 +284,7 @@ class Recommender:
     def _allowed_items(self, G, turn: _Turn, found: list) -> list:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
         catalog, c = self._kg()[3], state.constraints(G, turn.prefs)
-        shown = set(turn.prefs.recommended)
+        shown = set(turn.prefs.recommended) | state.duplicates(G, sorted(c.exclude), self._titles)
         return [x for x in found if x.item in catalog and x.item not in shown and retrieval.satisfies(G, x.item, c)]
 
     def _do_rank_candidates(self, G, turn: _Turn) -> Iterator[str]:
@@ -297,22 +298,23 @@ class Recommender:
         if turn.ranked:
             yield from self._say(turn, "\n" + replies.intro(min(self.config.k, len(turn.ranked))))
 
-    def _do_explain_item(self, G, turn: _Turn) -> Iterator[str]:
-        best = turn.ranked[len(turn.items)]
+    def _do_explain_items(self, G, turn: _Turn) -> Iterator[str]:
+        best = turn.ranked[:self.config.k]
         anchors = list(turn.u.liked) + [n for n in turn.prefs.liked + turn.prefs.genres + turn.prefs.people
                                         if n not in turn.u.liked]
-        args = {"item": best.item, "anchors": anchors, "max_hops": self.config.explanation_hops,
+        args = {"items": [r.item for r in best], "anchors": anchors, "max_hops": self.config.explanation_hops,
                 "limit": self.config.paths_considered}
         if self.config.lm_chooses_paths:
             args["request"] = turn.text[:500]
-        explanation = self._run(turn, "explain_item", args, with_model=self.config.lm_chooses_paths)
-        if explanation is None:
-            explanation = Explanation(best.item, (), "")
-        if not check_explanation(G, explanation):
-            raise RuntimeError(f"explanation of {best.item} cites a fact that is not in the graph: {explanation}")
-        item = RecommendedItem(best.item, replies.label(G, best.item), float(best.score), explanation)
-        turn.items.append(item)
-        yield from self._say(turn, replies.item_line(len(turn.items), item))
+        explanations = self._run(turn, "explain_items", args, with_model=self.config.lm_chooses_paths)
+        if explanations is None:
+            explanations = [Explanation(r.item, (), "") for r in best]
+        for ranked, explanation in zip(best, explanations):
+            if not check_explanation(G, explanation):
+                raise RuntimeError(f"explanation of {ranked.item} cites a fact that is not in the graph: {explanation}")
+            item = RecommendedItem(ranked.item, replies.label(G, ranked.item), float(ranked.score), explanation)
+            turn.items.append(item)
+            yield from self._say(turn, replies.item_line(len(turn.items), item))
 
     def _answer(self, G, turn: _Turn) -> Iterator[str]:
         u = turn.u

@@ -136,7 +136,25 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                                  limit=limit, lm=lm, prompt=prompt)
         return result.text or f"no path from {_title(G, item)} to the liked nodes", result
 
-    tools = [search_entities, get_facts, retrieve_candidates, explain_item]
+    def explain_items(items: list[int], anchors: list[int], max_hops: int = 3, limit: int = 3,
+                      request: str = "") -> tuple[str, list]:
+        """Why each of several movies fits, as knowledge-graph paths in plain English (one model call).
+
+        Args:
+            items: node ids of the recommended movies.
+            anchors: node ids the user likes (movies, people, genres).
+            max_hops: longest path considered (1-4).
+            limit: paths considered per movie before one is cited (1-10).
+            request: the user's words; with a model, it picks the paths that fit them best.
+        """
+        if not 1 <= max_hops <= 4 or not 1 <= limit <= 10:
+            raise ToolException(f"max_hops={max_hops}, limit={limit}: expected 1..4 and 1..10")
+        prompt = lm.chat_prompt(prompts.load("explain.txt"), request) if lm is not None and request else ""
+        result = explain.explain_all(G, [_node(G, i, "item") for i in items], [a for a in anchors if a in G],
+                                     max_hops=max_hops, limit=limit, lm=lm, prompt=prompt)
+        return "\n".join(f"{e.item}: {e.text or 'no path found'}" for e in result), result
+
+    tools = [search_entities, get_facts, retrieve_candidates, explain_item, explain_items]
     if lm is not None:
         tools.append(_rank_tool(G, lm, rank_config))
     return [_as_tool(f) for f in tools]

@@ -1,7 +1,7 @@
 """Explanations cite real KG edges, their text is exactly the verbalized facts, and the check catches forgeries."""
 import dataclasses
 
-from agent.explain import check_explanation, explain, render
+from agent.explain import check_explanation, explain, explain_all, render
 from kg.schema import Fact
 from kg.verbalize import verbalize
 from tests.agent.conftest import GUTTENBERG, HANKS, PA, PA2, PA3, SHINING, UP, ScriptedLM, WILSON
@@ -49,3 +49,14 @@ def test_check_rejects_text_beyond_the_cited_facts_and_paths_elsewhere(G):
     elsewhere = (Fact(SHINING, "genre", next(iter(G.successors(SHINING)))),)
     assert not check_explanation(G, dataclasses.replace(e, paths=(elsewhere,), text=render(G, (elsewhere,))))
     assert check_explanation(G, dataclasses.replace(e, paths=(), text=""))
+
+
+def test_explaining_several_items_takes_one_model_call_and_survives_bad_scores(G):
+    lm = ScriptedLM(scores=lambda prompt, texts: [len(t) for t in texts])  # prefers the longest path text
+    many = explain_all(G, [PA2, PA3, SHINING], [PA, GUTTENBERG], lm=lm, prompt="why?")
+    assert [e.item for e in many] == [PA2, PA3, SHINING] and [c[0] for c in lm.calls] == ["score"]
+    assert all(check_explanation(G, e) and e.paths for e in many)
+    for bad in ([], [float("nan")] * 50, ["x"] * 50, None):
+        fallback = explain_all(G, [PA2, PA3], [PA, GUTTENBERG], lm=ScriptedLM(scores=lambda p, t, b=bad: b or []),
+                               prompt="why?")
+        assert fallback == [explain(G, PA2, [PA, GUTTENBERG]), explain(G, PA3, [PA, GUTTENBERG])]

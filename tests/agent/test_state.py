@@ -97,3 +97,9 @@ def test_long_messages_are_capped_with_a_notice():
     text, notice = state.cap_message("x" * 50_000, 2000)
     assert len(text) == 2000 and "2,000" in notice
     assert state.cap_message("hi", 2000) == ("hi", "")
+
+
+def test_a_duplicate_entry_of_a_mentioned_movie_is_not_a_new_suggestion(G):
+    G.add_node(99, name="Police Academy", type="movie", title="Police Academy", year=None, item=True)
+    G.add_node(98, name="Police Academy", type="movie", title="Police Academy (2030)", year=2030, item=True)
+    assert state.duplicates(G, [PA], state.title_index(G)) == {99}

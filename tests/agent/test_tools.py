@@ -12,7 +12,8 @@ def tools(G):
 
 
 def test_tools_are_langchain_tools_with_documented_arguments(tools):
-    assert set(tools) == {"search_entities", "get_facts", "retrieve_candidates", "explain_item", "rank_candidates"}
+    assert set(tools) == {"search_entities", "get_facts", "retrieve_candidates", "explain_item", "explain_items",
+                          "rank_candidates"}
     for tool in tools.values():
         assert isinstance(tool, BaseTool) and tool.description
         assert all(spec.get("description") for spec in tool.args.values()), tool.name
