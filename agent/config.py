@@ -30,6 +30,7 @@ class AgentConfig:
     explanation_hops: int = field(default=3, metadata={"help": "longest KG path cited in an explanation"})
     paths_considered: int = field(default=3, metadata={"help": "KG paths found per item before one is cited"})
     min_link_score: float = field(default=0.5, metadata={"help": "entity mentions scoring below are ignored"})
+    rank_with_model: bool = field(default=True, metadata={"help": "rerank with the model (else retrieval order)"})
     lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
     lm_chooses_paths: bool = field(default=True, metadata={"help": "let the model pick which KG path to cite"})
 
@@ -45,6 +46,6 @@ class AgentConfig:
             raise KgrecError(f"AgentConfig.candidates={self.candidates} is below k={self.k}: expected candidates >= k")
         if not isinstance(self.min_link_score, (int, float)) or not 0.0 <= self.min_link_score <= 1.0:
             raise KgrecError(f"AgentConfig.min_link_score={self.min_link_score!r}: expected a number in 0..1")
-        for name in ("lm_chooses_actions", "lm_chooses_paths"):
+        for name in ("rank_with_model", "lm_chooses_actions", "lm_chooses_paths"):
             if not isinstance(getattr(self, name), bool):
                 raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected True or False")

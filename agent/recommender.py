@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from kg import linking, retrieval
 from kg.errors import KgrecError
 
 FEEDBACK = ("liked", "seen", "disliked")
+STAGES = {"retrieve_candidates": "retrieval", "rank_candidates": "ranking", "explain_items": "explanation",
+          "get_facts": "facts", "search_entities": "search"}
 HISTORY = 20  # messages kept per session
 
 
@@ -43,6 +46,7 @@ class Session:
     focus: int | None = None  # the movie the latest question was about ("who directed it?")
     history: list[tuple[str, str]] = field(default_factory=list)  # (role, text)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    last_timings: dict[str, float] = field(default_factory=dict)  # seconds per stage of the latest turn
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
 
@@ -79,6 +83,7 @@ class _Turn:
     text: str
     u: state.Understanding
     prefs: Preferences
+    history: tuple[tuple[str, str], ...] = ()  # earlier (role, text) of the session
     steps: list[Step] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
     asked: bool = False
@@ -87,6 +92,10 @@ class _Turn:
     candidates: list | None = None
     ranked: list | None = None
     items: list[RecommendedItem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, since: float) -> None:
+        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - since
 
 
 class Recommender:
@@ -187,14 +196,17 @@ class Recommender:
             raise TypeError(f"message must be a str, not {type(message).__name__}")
         with session.lock:
             G, index, lexicon, _ = self._kg()
+            start = time.perf_counter()
             text, notice = state.cap_message(message, self.config.max_message_chars)
             mentions = state.best_mentions(linking.link(index, text) + state.genre_mentions(G, text, lexicon),
                                            self.config.min_link_score)
             u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
-            turn = _Turn(text, u, state.apply(session.preferences, u))
+            turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))
+            turn.timed("linking", start)
             yield from self._say(turn, self._understood(G, turn))
             yield from self._loop(G, turn)
             reply = self._finish(session, turn, notice)
+            session.last_timings = dict(turn.timings, total=time.perf_counter() - start)
         yield reply
 
     def _say(self, turn: _Turn, text: str) -> Iterator[str]:
@@ -244,13 +256,17 @@ class Recommender:
                                                       known=replies.summary(G, turn.prefs) or "nothing")
         if not self.config.lm_chooses_actions:
             return allowed[0]
-        lm = self.lm
+        lm, start = self.lm, time.perf_counter()
         choice = lm.choose(lm.chat_prompt(prompts.load("action.txt"), user), list(allowed))
+        turn.timed("choice", start)
         ok = isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(allowed)
         return allowed[choice] if ok else allowed[0]
 
     def _run(self, turn: _Turn, name: str, arguments: dict, with_model: bool = False):
-        step, artifact = run_tool(self.tools(with_model)[name], arguments)
+        tool = self.tools(with_model)[name]
+        start = time.perf_counter()
+        step, artifact = run_tool(tool, arguments)
+        turn.timed(STAGES.get(name, name), start)
         turn.steps.append(step)
         return artifact if not step.error else None
 
@@ -289,14 +305,27 @@ class Recommender:
 
     def _do_rank_candidates(self, G, turn: _Turn) -> Iterator[str]:
         pool = turn.candidates[:self.config.rank_pool]
+        if not self.config.rank_with_model:
+            turn.ranked = list(pool)
+            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, len(pool))))
+            return
         args = {"items": [x.item for x in pool], "liked": list(turn.prefs.liked), "disliked": list(turn.prefs.disliked),
-                "request": turn.text[:500], "retrieval_scores": [x.score for x in pool]}
+                "request": self._conversation(turn), "retrieval_scores": [x.score for x in pool]}
         ranked = self._run(turn, "rank_candidates", args, with_model=True)
         if ranked is None:  # the model failed: keep the retriever's order
             ranked = pool
         turn.ranked = self._allowed_items(G, turn, list(ranked))
         if turn.ranked:
             yield from self._say(turn, "\n" + replies.intro(min(self.config.k, len(turn.ranked))))
+
+    @staticmethod
+    def _conversation(turn: _Turn) -> str:
+        """The conversation in the rank prompt's format ("User: ...\nRecommender: ...")."""
+        from agent.ranking import conversation_text
+
+        roles = {"user": "seeker", "assistant": "recommender"}
+        said = [(roles.get(r, r), t[:500]) for r, t in turn.history[-6:]] + [("seeker", turn.text[:500])]
+        return conversation_text(said)
 
     def _do_explain_items(self, G, turn: _Turn) -> Iterator[str]:
         best = turn.ranked[:self.config.k]

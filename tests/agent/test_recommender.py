@@ -162,3 +162,13 @@ def test_sessions_are_independent_and_safe_across_threads(rec, G):
     assert sessions[0].preferences.liked == [HANKS] and sessions[1].preferences.not_people == [GUTTENBERG]
     assert not any(involves(G, i.item, GUTTENBERG) for i in replies[1].items + replies[3].items)
     assert sessions[0].preferences.not_people == []
+
+
+def test_turn_timings_are_recorded_and_ranking_without_the_model_makes_no_model_call(G):
+    lm = ScriptedLM()
+    rec = Recommender(AgentConfig(rank_with_model=False, lm_chooses_paths=False), graph=G, lm=lm)
+    s = rec.new_session()
+    reply = rec.respond(s, "I loved Police Academy")
+    assert reply.items[0].item == PA2 and not lm.calls
+    assert {"linking", "retrieval", "explanation", "total"} <= set(s.last_timings)
+    assert all(v >= 0 for v in s.last_timings.values())
