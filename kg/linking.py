@@ -435,6 +435,8 @@ def lookup(index: LinkIndex, name: str, types: Collection[str] | None = None,
     if key:
         for alias, score, _ in process.extract(key, index.keys, scorer=fuzz.WRatio,
                                                limit=limit * 4 + 10, score_cutoff=60):
+            if len(alias) < len(key):  # a short alias inside a long name is no match
+                score = min(score, fuzz.ratio(key, alias))
             for entry in index.aliases[alias]:
                 scores.setdefault(entry.node, 0.9 * entry.score * score / 100)
     if types is not None:

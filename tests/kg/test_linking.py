@@ -141,3 +141,27 @@ def test_real_linking_is_fast(real):
     for message in messages:
         link(index, message)
     assert (time.perf_counter() - start) / len(messages) < 0.02
+
+
+# ---------------------------------------------------------------- kgrec kg search / facts
+def test_cli_search_prints_a_table_and_empty_text_links_nothing(tiny, capsys):
+    from argparse import Namespace
+
+    from kg.cli_query import run_search
+
+    assert run_search(Namespace(text="I loved police acadmy"), tiny) == 0
+    out = capsys.readouterr().out
+    assert "Police Academy (1984)" in out and "police acadmy" in out
+    assert run_search(Namespace(text=""), tiny) == 0
+    assert "no movies, people or genres" in capsys.readouterr().out
+
+
+def test_cli_unknown_names_are_not_found_with_the_closest(tiny):
+    from argparse import Namespace
+
+    from kg.cli_query import run_facts
+    from kg.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="not found; closest") as error:
+        run_facts(Namespace(name="Xqzzyplk Wrongname"), tiny)
+    assert isinstance(error.value.closest, list)

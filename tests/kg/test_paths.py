@@ -78,3 +78,15 @@ def test_real_paths_between_police_academy_films_go_through_their_star():
     assert paths and all(has_fact(G, f) for p in paths for f in p)
     assert not any(is_hub(G, n) for p in paths for f in p for n in (f.head, f.tail))
     assert any("Steve Guttenberg" in verbalize(G, p) for p in paths)
+
+
+def test_cli_facts_and_path_print_sentences(tiny, capsys):
+    from argparse import Namespace
+
+    from kg.cli_query import run_facts, run_path
+
+    assert run_facts(Namespace(name="hugh wilson"), tiny) == 0
+    out = capsys.readouterr().out
+    assert "Hugh Wilson directed Police Academy (1984)." in out and "2 facts" in out
+    assert run_path(Namespace(a="Police Academy 2", b="steve guttenberg"), tiny) == 0
+    assert "1. Police Academy 2 (1985) stars Steve Guttenberg." in capsys.readouterr().out

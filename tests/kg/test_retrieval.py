@@ -126,3 +126,20 @@ def test_real_retrieve_is_fast(real):
         retrieve(G, [police, comedy], constraints)
         times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.15
+
+
+def test_cli_candidates_apply_names_as_constraints(tiny, capsys):
+    from argparse import Namespace
+
+    from kg.cli_query import run_candidates
+    from kg.errors import NotFoundError
+
+    args = Namespace(like=["Police Academy"], genre=["funny"], not_genre=[], person=[],
+                     year_min=None, year_max=None, k=5)
+    assert run_candidates(args, tiny) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines()[2:]]
+    assert [r.split()[2] for r in rows] == ["Police", "Scary"]  # comedies, the liked one excluded
+    assert "Police Academy (1984) is followed by Police Academy 2 (1985)." in out
+    with pytest.raises(NotFoundError):
+        run_candidates(Namespace(**{**vars(args), "genre": ["zzzzqqq"]}), tiny)
