@@ -5,6 +5,7 @@ loads nothing (the ``Engine`` builds the recommender on the first message).
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import gradio as gr
@@ -72,14 +73,14 @@ def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.B
                                 label="Openers from real ReDial seekers ("
                                       + "; ".join(src for _, src in openers) + ", CC BY 4.0)")
 
-                @gr.render(inputs=[cards], triggers=[cards.change])
+                @gr.render(inputs=[cards])  # on page load and whenever it changes
                 def show_cards(views):
                     _cards(engine, views, state, cards, prefs, chat)
 
             with gr.Column(scale=1, min_width=260):
                 gr.Markdown("### What I understood")
 
-                @gr.render(inputs=[prefs], triggers=[prefs.change])
+                @gr.render(inputs=[prefs])
                 def show_prefs(rows):
                     _prefs(engine, rows, state, cards, prefs, chat)
 
@@ -140,7 +141,7 @@ def _cards(engine: Engine, views, state, cards, prefs, chat) -> None:
 def _prefs(engine: Engine, rows, state, cards, prefs, chat) -> None:
     """One line per understood preference, each with a button that makes the agent forget it."""
     if not rows:
-        gr.Markdown("*Nothing yet. Tell me a movie you liked.*", elem_classes=["kg-prefs-empty"])
+        gr.HTML('<p class="kg-prefs-empty"><em>Nothing yet. Tell me a movie you liked.</em></p>')
         return
     group = None
     for row in rows:
@@ -148,7 +149,7 @@ def _prefs(engine: Engine, rows, state, cards, prefs, chat) -> None:
             group = row.group
             gr.Markdown(f"**{group}**")
         with gr.Row(equal_height=True):
-            gr.Markdown(row.label, elem_classes=["kg-pref"])
+            gr.HTML(f'<span class="kg-pref" data-group="{row.group}">{html.escape(row.label)}</span>')
             button = gr.Button("✕", size="sm", scale=0, min_width=40, elem_classes=["kg-forget"])
             button.click(_views(engine, handlers.forget, row.node), [state],
                          [chat, state, cards, prefs], api_visibility="private", **AGENT)
