@@ -102,35 +102,53 @@ def _short(text: str, width: int = 22) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def path_png(G: nx.MultiDiGraph, item: int, paths: Sequence[Sequence[Fact]], dpi: int = 90) -> bytes:
-    """PNG of the facts in ``paths``: the recommended ``item`` on the right, hops leftwards."""
+def _path_graph(item: int, paths: Sequence[Sequence[Fact]]) -> nx.MultiDiGraph:
+    """The facts of ``paths`` as a graph whose nodes carry ``layer``: minus their hops from ``item``."""
     H = nx.MultiDiGraph()
+    H.add_node(item)
     for path in paths:
         for f in path:
             H.add_edge(f.head, f.tail, key=f.relation)
-    H.add_node(item)
     hops = nx.single_source_shortest_path_length(H.to_undirected(as_view=True), item)
+    far = max(hops.values()) + 1
     for node in H:
-        H.nodes[node]["layer"] = -hops.get(node, max(hops.values()) + 1)
-    pos = nx.multipartite_layout(H, subset_key="layer")
-    fig = Figure(figsize=(4.6, 0.5 + 0.45 * len(paths)), dpi=dpi)
+        H.nodes[node]["layer"] = -hops.get(node, far)
+    return H
+
+
+def _columns(H: nx.MultiDiGraph) -> dict[int, tuple[float, float]]:
+    """Positions: x is the node's layer; within a column nodes keep the order the paths named them."""
+    columns: dict[int, list[int]] = {}
+    for node in H:  # insertion order follows the paths
+        columns.setdefault(H.nodes[node]["layer"], []).append(node)
+    return {node: (float(layer), (len(nodes) - 1) / 2 - row)
+            for layer, nodes in columns.items() for row, node in enumerate(nodes)}
+
+
+def path_png(G: nx.MultiDiGraph, item: int, paths: Sequence[Sequence[Fact]], dpi: int = 90) -> bytes:
+    """PNG of the facts in ``paths``: the recommended ``item`` on the right, each hop a column leftwards.
+
+    Names alternate above and below their nodes so neighbouring columns never overlap.
+    """
+    H = _path_graph(item, paths)
+    pos = _columns(H)
+    width, height = 1 - min(x for x, _ in pos.values()), max(y for _, y in pos.values()) * 2 + 1
+    fig = Figure(figsize=(1.5 * (width + 0.6), 0.55 * (height + 0.5)), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.axis("off")
-    colors = ["#f6c453" if n == item else ("#9ecae1" if G.nodes.get(n, {}).get("type") == "movie"
-                                              else "#c7e9c0") for n in H]
-    nx.draw_networkx_edges(H, pos, ax=ax, edge_color="#777", arrows=True, arrowsize=10,
-                           node_size=900, min_target_margin=12)
+    kind = lambda n: G.nodes[n].get("type") if n in G else None  # noqa: E731
+    colors = ["#f6c453" if n == item else "#9ecae1" if kind(n) == "movie" else "#c7e9c0" for n in H]
+    nx.draw_networkx_edges(H, pos, ax=ax, edge_color="#777", arrowsize=10, node_size=300)
     nx.draw_networkx_edge_labels(H, pos, ax=ax, font_size=6, font_color="#444",
                                  edge_labels={(u, v, k): k.replace("_", " ") for u, v, k in H.edges(keys=True)})
     nx.draw_networkx_nodes(H, pos, ax=ax, node_color=colors, node_size=300, edgecolors="#555")
     for node, (x, y) in pos.items():
-        ax.annotate(_short(name(G, node)), (x, y), xytext=(0, 7), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=7)
-    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
-    pad = (max(ys) - min(ys)) * 0.25 or 0.4
-    ax.set_ylim(min(ys) - pad, max(ys) + pad * 1.6)
-    ax.set_xlim(min(xs) - 0.35 * (max(xs) - min(xs) or 1), max(xs) + 0.35 * (max(xs) - min(xs) or 1))
+        above = H.nodes[node]["layer"] % 2 == 0
+        ax.annotate(_short(name(G, node)), (x, y), xytext=(0, 7 if above else -8), textcoords="offset points",
+                    ha="center", va="bottom" if above else "top", fontsize=7)
+    ax.set_xlim(1 - width - 0.8, 0.8)
+    ax.set_ylim(-height / 2 - 0.25, height / 2 + 0.25)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
