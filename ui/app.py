@@ -132,7 +132,8 @@ def _cards(engine: Engine, views, state, cards, prefs, chat) -> None:
             gr.HTML(render.card_html(card, clicked), elem_classes=["kg-card-html"])
             with gr.Row():
                 for kind, (label, _) in render.FEEDBACK.items():
-                    button = gr.Button(label, size="sm", variant="primary" if kind == clicked else "secondary",
+                    variant = "primary" if kind == clicked else "secondary"
+                    button = gr.Button(label, size="sm", variant=variant,
                                        elem_classes=[f"kg-{kind}"])
                     button.click(_views(engine, handlers.feedback, card.item, kind), [state],
                                  [chat, state, cards, prefs], api_visibility="private", **AGENT)

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--share", action="store_true",
-                        help="also open a public share link; loading/saving profiles by server path is then off")
+                        help="also open a public link (profiles then load/save by upload/download only)")
     parser.set_defaults(func=run)
 
 

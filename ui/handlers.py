@@ -175,7 +175,8 @@ def new_conversation(engine: Engine, state: ChatState) -> ChatState:
     return ChatState()
 
 
-def save_profile(engine: Engine, state: ChatState, path: str | Path | None = None) -> tuple[ChatState, Path | None]:
+def save_profile(engine: Engine, state: ChatState,
+                 path: str | Path | None = None) -> tuple[ChatState, Path | None]:
     """Save the session's profile to ``path`` (or a temporary file to download); returns the file."""
     if state.session is None:
         _say(state, "Nothing to save yet. Tell me about a movie first.")
@@ -237,7 +238,8 @@ def redial_openers(path: str | Path, count: int = 4) -> list[tuple[str, str]]:
             continue
         titles = dialogue.get("movieMentions") or {}
         text = re.sub(r"@(\d+)", lambda m: (titles.get(m.group(1)) or m.group(0)).strip(), said[0])
-        openers.append((re.sub(r"\s+", " ", text).strip(), f"ReDial conversation {dialogue['conversationId']}"))
+        source = f"ReDial conversation {dialogue['conversationId']}"
+        openers.append((re.sub(r"\s+", " ", text).strip(), source))
         if len(openers) == count:
             break
     return openers

@@ -140,8 +140,8 @@ def path_png(G: nx.MultiDiGraph, item: int, paths: Sequence[Sequence[Fact]], dpi
     kind = lambda n: G.nodes[n].get("type") if n in G else None  # noqa: E731
     colors = ["#f6c453" if n == item else "#9ecae1" if kind(n) == "movie" else "#c7e9c0" for n in H]
     nx.draw_networkx_edges(H, pos, ax=ax, edge_color="#777", arrowsize=10, node_size=300)
-    nx.draw_networkx_edge_labels(H, pos, ax=ax, font_size=6, font_color="#444",
-                                 edge_labels={(u, v, k): k.replace("_", " ") for u, v, k in H.edges(keys=True)})
+    relations = {(u, v, k): k.replace("_", " ") for u, v, k in H.edges(keys=True)}
+    nx.draw_networkx_edge_labels(H, pos, ax=ax, font_size=6, font_color="#444", edge_labels=relations)
     nx.draw_networkx_nodes(H, pos, ax=ax, node_color=colors, node_size=300, edgecolors="#555")
     for node, (x, y) in pos.items():
         above = H.nodes[node]["layer"] % 2 == 0
@@ -161,7 +161,8 @@ def card(G: nx.MultiDiGraph, rec: RecommendedItem) -> Card:
     if paths:
         picture = "data:image/png;base64," + base64.b64encode(path_png(G, rec.item, paths)).decode()
     return Card(item=rec.item, title=rec.title, people=people_line(G, rec.item),
-                explanation=rec.explanation.text, path_text="\n".join(path_text(G, p, rec.item) for p in paths),
+                explanation=rec.explanation.text,
+                path_text="\n".join(path_text(G, p, rec.item) for p in paths),
                 picture=picture)
 
 
