@@ -111,6 +111,8 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("historical", "period piece", "period pieces"), ("history",)),
 }
 
+COMMON |= {phrase for phrase in GENRE_SYNONYMS if " " not in phrase}  # "Holidays (2016)"
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -211,8 +213,8 @@ def _index_people(index: LinkIndex, G: nx.MultiDiGraph) -> None:
             surnames[words[-1]].append((G.degree(node), node))
     for surname, people in surnames.items():
         (degree, node), *others = sorted(people, reverse=True)
-        dominant = not others or degree >= max(5, 3 * others[0][0])
-        if dominant and surname not in index.aliases:  # "Spielberg": Steven, not Anne
+        dominant = not others or degree >= max(5, 3 * others[0][0])  # Steven, not Anne
+        if dominant and surname not in index.aliases and surname not in COMMON:
             _add(index, surname, Entry(node, 0.7, weak=True))
 
 
@@ -261,9 +263,9 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
     """The alias index of ``G``; ``redial_ids`` maps ReDial ids to nodes (default: the KGSF file)."""
     index = LinkIndex()
     index.redial = dict(_redial_ids(G) if redial_ids is None else redial_ids)
+    _index_genres(index, G)
     _index_movies(index, G)
     _index_people(index, G)
-    _index_genres(index, G)
     for node, data in G.nodes(data=True):
         if data.get("type") in LINKED_TYPES:
             name = data.get("title") or data.get("name") or str(node)

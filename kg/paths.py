@@ -41,6 +41,7 @@ RELATION_COST = {
 WEAK = 0.5
 PREFERENCE = tuple(RELATION_COST)  # tie-break between relations of equal cost
 MAX_HOPS = 3
+MAX_INNER_DEGREE = 300  # nodes this connected are not walked through on three-edge paths
 
 
 def relation_cost(relation: str) -> float:
@@ -91,28 +92,55 @@ def path_cost(G: nx.MultiDiGraph, path: tuple[Fact, ...], nodes: list[int]) -> f
             + sum(_penalty(G, n) for n in nodes[1:-1]))
 
 
-def _paths(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int,
-           allow_hubs: bool) -> list[list[int]]:
-    """Node sequences from ``item`` to an anchor (simple, ``<= max_hops`` edges)."""
+def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int,
+                  usable) -> list[list[int]]:
+    """Node sequences of one or two edges from ``item`` to an anchor."""
+    first = _neighbours(G, item)
+    found = [[item, a] for a in sorted(first & anchors)]
+    if max_hops >= 2:
+        for m in sorted(n for n in first - anchors if usable(n)):
+            found += [[item, m, a] for a in sorted(_neighbours(G, m) & anchors) if a != item]
+    return found
+
+
+def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> list[list[int]]:
+    """Node sequences of three edges; very connected nodes (a genre) are not walked through."""
+    def inner(n: int) -> bool:
+        return usable(n) and G.degree(n) <= MAX_INNER_DEGREE
+
+    before: dict[int, list[int]] = defaultdict(list)  # node next to an anchor -> anchors
+    for a in sorted(anchors):
+        for n in _neighbours(G, a):
+            if n != item and n not in anchors and inner(n):
+                before[n].append(a)
+    found = []
+    for m1 in sorted(n for n in _neighbours(G, item) - anchors if inner(n)):
+        for m2 in sorted(_neighbours(G, m1) & before.keys()):
+            found += [[item, m1, m2, a] for a in before[m2] if m2 != item and a != m1]
+    return found
+
+
+def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple]:
+    scored = []
+    for nodes in routes:
+        path = tuple(_best_fact(G, a, b) for a, b in zip(nodes, nodes[1:]))
+        scored.append((path_cost(G, path, nodes), nodes, path))
+    return sorted(scored, key=lambda s: (s[0], s[1]))
+
+
+def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, limit: int,
+            allow_hubs: bool) -> list[tuple]:
+    """Scored routes; three-edge ones only while shorter ones cannot fill ``limit``."""
     def usable(n: int) -> bool:
         return allow_hubs or not is_hub(G, n)
 
-    first = {n for n in _neighbours(G, item) if n != item}
-    found = [[item, a] for a in sorted(first & anchors)]
-    middle = sorted(n for n in first - anchors if usable(n))
-    if max_hops >= 2:
-        for m in middle:
-            found += [[item, m, a] for a in sorted(_neighbours(G, m) & anchors) if a != item]
-    if max_hops >= 3:
-        before: dict[int, list[int]] = defaultdict(list)  # node next to an anchor -> anchors
-        for a in sorted(anchors):
-            for n in _neighbours(G, a):
-                if n != item and n not in anchors and usable(n):
-                    before[n].append(a)
-        for m1 in middle:
-            for m2 in sorted(_neighbours(G, m1) & before.keys()):
-                found += [[item, m1, m2, a] for a in before[m2] if m2 != item and a != m1]
-    return found
+    scored = _scored(G, _short_routes(G, item, anchors, max_hops, usable))
+    cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3
+    enough = len(cheap) >= limit and len({s[1][-1] for s in cheap}) >= min(limit, len(anchors))
+    if max_hops >= 3 and not enough:
+        scored = sorted(scored + _scored(G, _long_routes(G, item, anchors, usable)),
+                        key=lambda s: (s[0], s[1]))
+    return scored
 
 
 def explanation_paths(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], max_hops: int = 3,
@@ -126,14 +154,8 @@ def explanation_paths(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], max
     anchors = {a for a in anchors if a in G and a != item}
     if item not in G or not anchors:
         return []
-    routes = _paths(G, item, anchors, max_hops, allow_hubs=False)
-    if not routes:
-        routes = _paths(G, item, anchors, max_hops, allow_hubs=True)
-    scored = []
-    for nodes in routes:
-        path = tuple(_best_fact(G, a, b) for a, b in zip(nodes, nodes[1:]))
-        scored.append((path_cost(G, path, nodes), nodes, path))
-    scored.sort(key=lambda s: (s[0], s[1]))
+    scored = (_routes(G, item, anchors, max_hops, limit, allow_hubs=False)
+              or _routes(G, item, anchors, max_hops, limit, allow_hubs=True))
     chosen, seen_anchors = [], set()
     for _cost, nodes, path in scored:  # the best path to each anchor first
         if nodes[-1] not in seen_anchors and len(chosen) < limit:

@@ -47,15 +47,17 @@ class WalkConfig:
     """Personalised PageRank on the undirected, hub-free projection of the graph."""
 
     alpha: float = 0.5  # probability of following an edge rather than restarting
-    degree_power: float = 0.5  # a step into a node is damped by degree ** -degree_power
-    co_mentions: bool = True  # whether co_mentioned edges take part
+    degree_power: float = 0.0  # a step into a node is weighted by degree ** -degree_power
+    co_mention_weight: float = 1.0  # weight of co_mentioned edges (0: left out)
     iterations: int = 15
 
     def __post_init__(self):
         if not 0 < self.alpha < 1:
             raise ValueError(f"WalkConfig.alpha={self.alpha!r}: expected 0 < alpha < 1")
-        if self.degree_power < 0 or self.iterations < 1:
-            raise ValueError(f"WalkConfig degree_power={self.degree_power!r} (>= 0), "
+        if not -1 <= self.degree_power <= 2:
+            raise ValueError(f"WalkConfig.degree_power={self.degree_power!r}: expected -1..2")
+        if self.co_mention_weight < 0 or self.iterations < 1:
+            raise ValueError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
                              f"iterations={self.iterations!r} (>= 1)")
 
 
@@ -146,9 +148,12 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     hubs = {node for node in nodes if is_hub(G, node)}
     src, dst, weight = [], [], []
     for head, tail, relation, data in G.edges(keys=True, data=True):
-        if head in hubs or tail in hubs or (relation == CO_MENTIONED and not config.co_mentions):
+        if head in hubs or tail in hubs:
             continue
-        w = _edge_weight(relation, data)
+        w = _edge_weight(relation, data) * (config.co_mention_weight
+                                            if relation == CO_MENTIONED else 1.0)
+        if w <= 0:
+            continue
         src += [position[head], position[tail]]
         dst += [position[tail], position[head]]
         weight += [w, w]
