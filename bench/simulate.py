@@ -39,7 +39,9 @@ TEMPLATES = {
     "director": "Maybe something directed by {name}?",
     "year": "Preferably from the {name}.",
 }
-GREETING = re.compile(r"^\W*(hi|hello|hey|good (morning|evening|afternoon)|how are you)\b", re.I)
+#: an opening worth starting from: it names a movie or says something about taste
+TASTE = re.compile(r"@\d+|\b(movies?|films?|looking|like|love|enjoy|recommend|suggest|watch|favou?rite|"
+                   r"seen|comed|horror|action|drama|romanc|thriller|scary|funny|animat|kids|family|sci-?fi)", re.I)
 REJECT = "I've already seen those."
 
 
@@ -120,7 +122,7 @@ def _target(dialogue: dict, to_node: dict[int, int], avoid: set[str], catalog: f
 def seeker_from(G: nx.MultiDiGraph, dialogue: dict, to_node: dict[int, int], catalog: frozenset) -> Seeker | None:
     """The simulated seeker of one ReDial dialogue, or ``None`` if it has no usable target."""
     opening = next((text for role, text, _ in merged_messages(dialogue)
-                    if role == SEEKER and len(GREETING.sub("", text).split()) >= 3), None)
+                    if role == SEEKER and TASTE.search(text)), None)
     if opening is None:
         return None
     target = _target(dialogue, to_node, set(MENTION.findall(opening)), catalog)
