@@ -201,7 +201,7 @@ def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
             _add(index, alias, Entry(node, score, weak=_is_weak(alias) and not yearful))
 
 
-def _index_people(index: LinkIndex, G: nx.MultiDiGraph) -> None:
+def _index_people(index: LinkIndex, G: nx.MultiDiGraph, degree: dict[int, int]) -> None:
     surnames: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for node, data in G.nodes(data=True):
         if data.get("type") != "person":
@@ -210,7 +210,7 @@ def _index_people(index: LinkIndex, G: nx.MultiDiGraph) -> None:
         _add(index, alias, Entry(node, 1.0, weak=_is_weak(alias)))
         words = alias.split()
         if len(words) > 1 and len(words[-1]) >= 4 and not words[-1].isdigit():
-            surnames[words[-1]].append((G.degree(node), node))
+            surnames[words[-1]].append((degree[node], node))
     for surname, people in surnames.items():
         (degree, node), *others = sorted(people, reverse=True)
         dominant = not others or degree >= max(5, 3 * others[0][0])  # Steven, not Anne
@@ -263,14 +263,15 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
     """The alias index of ``G``; ``redial_ids`` maps ReDial ids to nodes (default: the KGSF file)."""
     index = LinkIndex()
     index.redial = dict(_redial_ids(G) if redial_ids is None else redial_ids)
+    degree = dict(G.degree())
     _index_genres(index, G)
     _index_movies(index, G)
-    _index_people(index, G)
+    _index_people(index, G, degree)
     for node, data in G.nodes(data=True):
         if data.get("type") in LINKED_TYPES:
             name = data.get("title") or data.get("name") or str(node)
             index.nodes[node] = NodeInfo(name, data["type"], int(data.get("popularity") or 0),
-                                         bool(data.get("item")), data.get("year"), G.degree(node))
+                                         bool(data.get("item")), data.get("year"), degree[node])
     for alias, entries in index.aliases.items():
         index.aliases[alias] = sorted(entries, key=lambda e: _rank(index, e))
         words = alias.split()

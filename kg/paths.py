@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.retrieval import is_hub
+from kg.retrieval import degrees, is_hub
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
@@ -83,7 +83,7 @@ def _neighbours(G: nx.MultiDiGraph, node: int) -> set[int]:
 
 def _penalty(G: nx.MultiDiGraph, node: int) -> float:
     """Passing through a very connected node ("comedy") says less than through a person."""
-    return max(0.0, math.log10(max(G.degree(node), 1)) - 1.5) * 0.5
+    return max(0.0, math.log10(max(degrees(G)[node], 1)) - 1.5) * 0.5
 
 
 def path_cost(G: nx.MultiDiGraph, path: tuple[Fact, ...], nodes: list[int]) -> float:
@@ -105,8 +105,10 @@ def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: in
 
 def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> list[list[int]]:
     """Node sequences of three edges; very connected nodes (a genre) are not walked through."""
+    degree = degrees(G)
+
     def inner(n: int) -> bool:
-        return usable(n) and G.degree(n) <= MAX_INNER_DEGREE
+        return usable(n) and degree[n] <= MAX_INNER_DEGREE
 
     before: dict[int, list[int]] = defaultdict(list)  # node next to an anchor -> anchors
     for a in sorted(anchors):

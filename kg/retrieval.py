@@ -46,8 +46,8 @@ CACHE_KEY = "_kgrec_walk"
 class WalkConfig:
     """Personalised PageRank on the undirected, hub-free projection of the graph."""
 
-    alpha: float = 0.5  # probability of following an edge rather than restarting
-    degree_power: float = 0.0  # a step into a node is weighted by degree ** -degree_power
+    alpha: float = 0.7  # probability of following an edge rather than restarting
+    degree_power: float = -0.3  # step weight x degree ** -degree_power (< 0: towards the well known)
     co_mention_weight: float = 1.0  # weight of co_mentioned edges (0: left out)
     iterations: int = 15
 
@@ -61,10 +61,27 @@ class WalkConfig:
                              f"iterations={self.iterations!r} (>= 1)")
 
 
+def _cached(G: nx.MultiDiGraph, what, build):
+    """``build(G)``, cached on ``G.graph`` under ``what`` until the graph changes size."""
+    cache = G.graph.setdefault(CACHE_KEY, {})
+    size = (len(G), sum(map(len, G._adj.values())))  # number_of_edges() is slow
+    if cache.get("size") != size:
+        cache.clear()
+        cache["size"] = size
+    if what not in cache:
+        cache[what] = build(G)
+    return cache[what]
+
+
+def degrees(G: nx.MultiDiGraph) -> dict[int, int]:
+    """Node -> number of edges (in and out), cached on the graph."""
+    return _cached(G, "degrees", lambda G: dict(G.degree()))
+
+
 def is_hub(G: nx.MultiDiGraph, node: int) -> bool:
     """Languages, countries and very well connected companies ("English language", "Warner")."""
     kind = G.nodes[node].get("type")
-    return kind in HUB_TYPES or (kind in ("company", "other") and G.degree(node) > HUB_DEGREE)
+    return kind in HUB_TYPES or (kind in ("company", "other") and degrees(G)[node] > HUB_DEGREE)
 
 
 def is_item(G: nx.MultiDiGraph, node: int) -> bool:
@@ -126,18 +143,6 @@ def _edge_weight(relation: str, data: dict) -> float:
     return weight
 
 
-def _cached(G: nx.MultiDiGraph, what, build):
-    """``build(G)``, cached on ``G.graph`` under ``what`` until the graph changes size."""
-    cache = G.graph.setdefault(CACHE_KEY, {})
-    size = (len(G), sum(map(len, G._adj.values())))  # number_of_edges() is slow
-    if cache.get("size") != size:
-        cache.clear()
-        cache["size"] = size
-    if what not in cache:
-        cache[what] = build(G)
-    return cache[what]
-
-
 def _walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     return _cached(G, config, lambda G: _build_walk(G, config))
 
@@ -196,18 +201,16 @@ def from_seeds(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraint
     """Items near the seeds (liked items or entities) by personalised PageRank; seeds excluded."""
     seeds = list(seeds)
     walk, x = _walk_vector(G, seeds, config)
-    scores = x[walk.items]
-    order = walk.items[np.argsort(-scores, kind="stable")]
-    ranked = {walk.nodes[i]: float(x[i]) for i in order[: max(8 * k, 1000)] if x[i] > 1e-12}
-    for seed in seeds:
-        ranked.pop(seed, None)
-    candidates = _top(G, ranked, constraints, k, "walk", ordered=True)
-    if len(candidates) < k and len(order) > max(8 * k, 1000):  # a strict filter: look further
-        ranked = {walk.nodes[i]: float(x[i]) for i in order if x[i] > 1e-12}
-        for seed in seeds:
-            ranked.pop(seed, None)
+    order = walk.items[np.argsort(-x[walk.items], kind="stable")]
+    order = order[x[order] > 1e-12]
+    constraints = replace(constraints, exclude=constraints.exclude | set(seeds))
+    depth = max(8 * k, 1000)  # enough for most filters; a strict one looks further
+    while True:
+        ranked = {walk.nodes[i]: float(x[i]) for i in order[:depth]}
         candidates = _top(G, ranked, constraints, k, "walk", ordered=True)
-    return candidates
+        if len(candidates) == k or depth >= len(order):
+            return candidates
+        depth = len(order)
 
 
 def from_attributes(G: nx.MultiDiGraph, constraints: Constraints,
@@ -233,7 +236,8 @@ def from_attributes(G: nx.MultiDiGraph, constraints: Constraints,
 def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
     """Item -> popularity, with graph degree breaking ties among never-mentioned items."""
     def build(G):
-        prior = {n: 1 + int(d.get("popularity") or 0) + min(G.degree(n), 100) / 101
+        degree = degrees(G)
+        prior = {n: 1 + int(d.get("popularity") or 0) + min(degree[n], 100) / 101
                  for n, d in G.nodes(data=True) if d.get("item")}
         return dict(sorted(prior.items(), key=lambda kv: (-kv[1], kv[0])))
     return _cached(G, "priors", build)
