@@ -13,6 +13,7 @@ Usage:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +32,14 @@ SCRIPTS = {
     "train_speed": "LoRA training tokens/s",
     "agent_latency": "turn latency p50/p95, first token, RSS",
 }
+#: lines of a script's output quoted in the summary table (its headline figures)
+HEADLINES = {
+    "kg_load": re.compile(r"cached load|cold build|speed-up", re.I),
+    "retrieval_speed": re.compile(r"^\|?\s*(retrieve|link)", re.I),
+    "model_speed": re.compile(r"shared|cached|naive|load", re.I),
+    "train_speed": re.compile(r"lora|tokens/s|peak rss", re.I),
+    "agent_latency": re.compile(r"recommend|p95|peak rss", re.I),
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,14 @@ class Outcome:
     seconds: float
     tables: tuple[str, ...]  # its Markdown tables, verbatim
     tail: str  # last lines of its output when it did not succeed
+    output: str = ""  # its whole standard output
+
+    def headline(self, limit: int = 3) -> str:
+        """Its key lines (see ``HEADLINES``), squashed onto one line for the summary table."""
+        pattern = HEADLINES.get(self.name)
+        lines = [" ".join(line.replace("|", " ").split()) for line in self.output.splitlines()
+                 if pattern is not None and pattern.search(line) and not set(line.strip()) <= set("|-: ")]
+        return "; ".join(lines[:limit])
 
 
 def tables_in(text: str) -> list[str]:
@@ -70,12 +87,13 @@ def run_script(name: str, timeout: float, root: Path = REPO_ROOT) -> Outcome:
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        return Outcome(name, f"timed out after {timeout:.0f} s", timeout, tuple(tables_in(out)), out[-800:])
+        return Outcome(name, f"timed out after {timeout:.0f} s", timeout, tuple(tables_in(out)), out[-800:], out)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         tail = (done.stdout + done.stderr)[-800:]
-        return Outcome(name, f"failed (exit {done.returncode})", seconds, tuple(tables_in(done.stdout)), tail)
-    return Outcome(name, "ok", seconds, tuple(tables_in(done.stdout)), "" if tables_in(done.stdout) else done.stdout[-800:])
+        return Outcome(name, f"failed (exit {done.returncode})", seconds, tuple(tables_in(done.stdout)), tail,
+                       done.stdout)
+    return Outcome(name, "ok", seconds, tuple(tables_in(done.stdout)), "", done.stdout)
 
 
 def parse_only(only: str | None) -> list[str]:
@@ -90,17 +108,34 @@ def parse_only(only: str | None) -> list[str]:
 
 
 def render(outcomes: list[Outcome], command: str, date: str) -> str:
-    """One Markdown report: the summary table, then each script's own tables."""
-    summary = markdown_table(["benchmark", "measures", "status", "wall s"],
-                             [[o.name, SCRIPTS[o.name], o.status, f"{o.seconds:.1f}"] for o in outcomes])
+    """One Markdown report: the summary table, then each script's own output.
+
+    Output with Markdown tables is kept as it is; plain-text output goes into a code block.
+    """
+    summary = markdown_table(["benchmark", "measures", "status", "wall s", "headline figures"],
+                             [[o.name, SCRIPTS.get(o.name, o.name), o.status, f"{o.seconds:.1f}",
+                               o.headline() or "—"] for o in outcomes])
     lines = ["# kgrec speed benchmarks", "", f"`{command}` — {date}", "", summary, ""]
     for o in outcomes:
-        lines += [f"## {o.name}: {SCRIPTS[o.name]}", ""]
+        lines += [f"## {o.name}: {SCRIPTS.get(o.name, o.name)}", ""]
         if o.tables:
-            lines += [t + "\n" for t in o.tables]
-        if o.status != "ok" or not o.tables:
-            lines += [f"*{o.status}*" + (f": `{o.tail.strip().splitlines()[-1]}`" if o.tail.strip() else ""), ""]
+            lines += [_spaced(o.output.strip()), ""]
+        elif o.output.strip():
+            lines += ["```text", o.output.strip(), "```", ""]
+        if o.status != "ok":
+            last = o.tail.strip().splitlines()[-1] if o.tail.strip() else ""
+            lines += [f"*{o.status}*" + (f": `{last}`" if last else ""), ""]
     return "\n".join(lines) + "\n"
+
+
+def _spaced(text: str) -> str:
+    """``text`` with a blank line before each Markdown table, so it renders as one."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("|") and out and out[-1].strip() and not out[-1].startswith("|"):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 def run(only: str | None = None, out: str | Path = "runs/bench", timeout: float = 600.0,
@@ -116,5 +151,6 @@ def run(only: str | None = None, out: str | Path = "runs/bench", timeout: float 
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.md").write_text(text, encoding="utf-8")
     write_json(out / "results.json", {"command": command, "date": date,
-                                      "benchmarks": [o.__dict__ | {"tables": list(o.tables)} for o in outcomes]})
+                                      "benchmarks": [o.__dict__ | {"tables": list(o.tables), "headline": o.headline()}
+                                                     for o in outcomes]})
     return text, [out / "results.md", out / "results.json"]

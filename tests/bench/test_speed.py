@@ -22,7 +22,8 @@ def root(tmp_path):
     """))
     (tmp_path / "bench" / "retrieval_speed.py").write_text("import sys\nprint('boom', file=sys.stderr)\nsys.exit(3)\n")
     (tmp_path / "bench" / "model_speed.py").write_text("import time\ntime.sleep(30)\n")
-    (tmp_path / "bench" / "train_speed.py").write_text("print('no table here')\n")
+    (tmp_path / "bench" / "train_speed.py").write_text(
+        "print('method      tokens/s')\nprint('full        100')\nprint('lora        340')\n")
     return tmp_path
 
 
@@ -57,3 +58,10 @@ def test_only_accepts_known_names():
 
 def test_tables_are_found_between_other_lines():
     assert tables_in("a\n| x |\n|---|\nb") == ["| x |\n|---|"]
+
+
+def test_plain_text_output_is_kept_in_a_code_block_and_headlined(root, tmp_path):
+    text, _ = run(only="kg_load,train_speed", out=tmp_path / "out", timeout=60, root=root)
+    assert "```text\nmethod      tokens/s\nfull        100\nlora        340\n```" in text
+    assert "| train_speed | LoRA training tokens/s | ok |" in text and "method tokens/s; lora 340 |" in text
+    assert "loading...\n\n| what | median s |" in text  # a blank line, so the table renders
