@@ -5,9 +5,10 @@ Usage:
     .venv/bin/python -m bench.retrieval_recall --parts    # also each retriever on its own
 
 For every recommendation turn the seeds are the KG items mentioned in the context plus the
-entities linked in the seeker's messages; nothing is excluded (a label may repeat a context
-movie). One sample per (turn, label), as CRSLab counts. Recall@50 is the ceiling of any
-reranker that sees the top 50.
+entities linked in the seeker's messages. No constraint is applied; like ``retrieve``, the
+baseline never proposes a seed, so labels that repeat a context movie (printed) are misses for
+both. One sample per (turn, label), as CRSLab counts. Recall@50 is the ceiling of any
+reranker that sees the top 50. The walk and fusion weights were tuned on this subset.
 """
 from __future__ import annotations
 
@@ -28,13 +29,15 @@ def turn_seeds(index, turn) -> list[int]:
 def systems(G) -> dict:
     """Name -> ``(seeds) -> ranked item ids``; popularity first (the baseline)."""
     from kg import retrieval as r
+    from kg.schema import Constraints
 
     def only(name):
         weights = {key: float(key == name) for key in r.FUSION_WEIGHTS}
         return lambda seeds: [c.item for c in r.retrieve(G, seeds, k=50, weights=weights)]
 
     return {
-        "popular (baseline)": lambda seeds: [c.item for c in r.popular(G, k=50)],
+        "popular (baseline)": lambda seeds: [
+            c.item for c in r.popular(G, Constraints(exclude=frozenset(seeds)), k=50)],
         "walk only (PPR)": only("walk"),
         "co-mentions only": only("comention"),
         "retrieve (combined)": lambda seeds: [c.item for c in r.retrieve(G, seeds, k=50)],

@@ -161,7 +161,7 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 
 
 def normalize(text: str) -> str:
-    """``"Police Academy 2: Their First Assignment"`` -> ``"police academy 2 their first assignment"``."""
+    """``"Police Academy 2: Their First"`` -> ``"police academy 2 their first"``."""
     return " ".join(word for word, _, _ in tokens(text))
 
 
@@ -260,7 +260,7 @@ def _redial_ids(G: nx.MultiDiGraph) -> dict[int, int]:
 
 
 def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = None) -> LinkIndex:
-    """The alias index of ``G``; ``redial_ids`` maps ReDial ids to nodes (default: the KGSF file)."""
+    """The alias index of ``G``; ``redial_ids`` maps ReDial ids to nodes (default: KGSF's file)."""
     index = LinkIndex()
     index.redial = dict(_redial_ids(G) if redial_ids is None else redial_ids)
     degree = dict(G.degree())
@@ -427,7 +427,7 @@ def link(index: LinkIndex, text: str) -> list[Mention]:
 
 def lookup(index: LinkIndex, name: str, types: Collection[str] | None = None,
            limit: int = 5) -> list[Mention]:
-    """The nodes best matching ``name`` (a name, a title, ``@123`` or a node id), fuzzy, best first."""
+    """The nodes best matching ``name`` (a name, title, ``@123`` or node id), fuzzy, best first."""
     text = name.strip()
     key = normalize(text)
     allowed = [n for n in (index.redial.get(int(text[1:])) if REDIAL_ID.fullmatch(text) else None,

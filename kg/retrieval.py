@@ -47,7 +47,7 @@ class WalkConfig:
     """Personalised PageRank on the undirected, hub-free projection of the graph."""
 
     alpha: float = 0.7  # probability of following an edge rather than restarting
-    degree_power: float = -0.3  # step weight x degree ** -degree_power (< 0: towards the well known)
+    degree_power: float = -0.3  # step weight x degree ** -degree_power (< 0: to the well known)
     co_mention_weight: float = 1.0  # weight of co_mentioned edges (0: left out)
     iterations: int = 15
 
@@ -171,7 +171,8 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     return _Walk(nodes, position, src, dst, prob, items)
 
 
-def _walk_vector(G: nx.MultiDiGraph, seeds: list[int], config: WalkConfig) -> tuple[_Walk, np.ndarray]:
+def _walk_vector(G: nx.MultiDiGraph, seeds: list[int],
+                 config: WalkConfig) -> tuple[_Walk, np.ndarray]:
     """Personalised PageRank mass of every node, less the seeds' own restart mass."""
     walk = _walk(G, config)
     starts = [walk.position[s] for s in dict.fromkeys(seeds) if s in walk.position]
