@@ -69,3 +69,26 @@ def test_prev_entity_mode_uses_the_files_entities_and_skips_unknown_ones(tiny):
     prepared = AgentReplay(tiny, entities="prev_entity").prepare(turn)
     assert prepared.entities == (PA,)
     assert prepared.candidates[0].item == PA2 and PA not in [c.item for c in prepared.candidates]
+
+
+def test_the_full_chat_loop_system_puts_the_agents_items_first(tiny):
+    from agent import Recommender
+    from agent.config import AgentConfig
+    from bench.systems import AgentChat
+
+    replayer = AgentReplay(tiny)
+    chat = AgentChat(Recommender(AgentConfig(k=1), graph=tiny, lm=TitleLM("Super Troopers")), replayer)
+    ranking = chat.rank(replayer.prepare(TURN))
+    assert ranking[0] == TROOPERS  # the agent's one item (the model's favourite), then the retriever's order
+    assert ranking[1:] == [PA2, TROOPERS]
+
+
+def test_replaying_twice_gives_identical_rankings(tiny):
+    catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
+    order = popularity_order(tiny, catalog)
+
+    def once():
+        systems = [RetrieverOnly(), ModelRanker("lora", TitleLM("Police Academy 2"), tiny)]
+        return replay([TURN, TURN], systems, AgentReplay(tiny).prepare, order)[0]
+
+    assert once() == once()
