@@ -109,9 +109,9 @@ def write_redial(out: Path, result: dict) -> list[Path]:
     write_json(paths[1], result | {"published": PUBLISHED, "published_note": PUBLISHED_NOTE})
     paths[0].write_text(redial_markdown(result), encoding="utf-8")
     groups = {name: s["all"] for name, s in result["systems"].items()}
-    groups |= {f"{name} (published)": numbers for name, numbers in PUBLISHED.items()}
+    groups |= {f"{name} ({PUBLISHED_NOTE})": numbers for name, numbers in PUBLISHED.items()}
     bar_chart(paths[2], f"ReDial, {result['turns']} turns: Recall@k", groups,
-              ["recall@1", "recall@10", "recall@50"], hatched=[g for g in groups if g.endswith("(published)")])
+              ["recall@1", "recall@10", "recall@50"], hatched=[g for g in groups if g.endswith(f"({PUBLISHED_NOTE})")])
     return paths
 
 
