@@ -131,19 +131,18 @@ class Recommender:
             return self._lm
 
     def _kg(self):
-        """``(graph, link index, genre lexicon, catalog)``, built once."""
+        """``(graph, link index, catalog)``, built once."""
         with self._load_lock:
             if self._index is None:
                 G = self.graph
                 self._titles = state.title_index(G)
-                self._index = (linking.build_link_index(G), state.genre_lexicon(G),
-                               frozenset(n for n, d in G.nodes(data=True) if d.get("item")))
+                self._index = (linking.build_link_index(G), frozenset(n for n, d in G.nodes(data=True) if d.get("item")))
             return (self.graph, *self._index)
 
     def tools(self, with_model: bool = True) -> dict:
         """The LangChain tools over this recommender's graph, by name (``rank_candidates`` needs the model)."""
         with self._load_lock:
-            G, index, _, _ = self._kg()
+            G, index, _ = self._kg()
             if self._tools is None:
                 self._tools = by_name(make_tools(G, index))
             if with_model and "rank_candidates" not in self._tools:
@@ -195,11 +194,10 @@ class Recommender:
         if not isinstance(message, str):
             raise TypeError(f"message must be a str, not {type(message).__name__}")
         with session.lock:
-            G, index, lexicon, _ = self._kg()
+            G, index, _ = self._kg()
             start = time.perf_counter()
             text, notice = state.cap_message(message, self.config.max_message_chars)
-            mentions = state.best_mentions(linking.link(index, text) + state.genre_mentions(G, text, lexicon),
-                                           self.config.min_link_score)
+            mentions = state.best_mentions(linking.link(index, text), self.config.min_link_score)
             u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
             turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))
             turn.timed("linking", start)
@@ -299,7 +297,7 @@ class Recommender:
 
     def _allowed_items(self, G, turn: _Turn, found: list) -> list:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
-        catalog, c = self._kg()[3], state.constraints(G, turn.prefs)
+        catalog, c = self._kg()[2], state.constraints(G, turn.prefs)
         shown = set(turn.prefs.recommended) | state.duplicates(G, sorted(c.exclude), self._titles)
         return [x for x in found if x.item in catalog and x.item not in shown and retrieval.satisfies(G, x.item, c)]
 

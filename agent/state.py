@@ -7,6 +7,7 @@ recommender owns the session state. Cue words are English; other languages still
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ UNKNOWN_TITLE = re.compile(
     r"[\"“']?((?:[A-Z0-9][\w'’:&-]*)(?:\s+(?:[A-Z0-9][\w'’:&-]*|of|the|a|and|in|on))*)")
 QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
 YEAR = r"((?:19|20)\d\d)"
+GENERIC = {"film", "films", "movie", "movies", "picture", "pictures", "cinema"}  # not a genre wish
 DECADE = re.compile(r"\b(?:the\s+)?'?(19|20)?([0-9])0'?s\b")
 
 
@@ -91,36 +93,12 @@ def best_mentions(mentions: Sequence[Mention], min_score: float) -> list[Mention
     """Highest-scoring mention per overlapping span, in text order; ambiguous equals keep the first."""
     kept: list[Mention] = []
     for m in sorted(mentions, key=lambda m: (-m.score, m.span)):
+        if m.type == "genre" and m.surface.strip().lower() in GENERIC:
+            continue
         if m.score < min_score or any(m.span[0] < k.span[1] and k.span[0] < m.span[1] for k in kept):
             continue
         kept.append(m)
     return sorted(kept, key=lambda m: m.span)
-
-
-def genre_mentions(G: nx.MultiDiGraph, text: str, genre_names: dict[str, int]) -> list[Mention]:
-    """Genres named in ``text`` by a lexicon of the graph's genre names (with plurals)."""
-    found = []
-    low = text.lower()
-    for word, node in genre_names.items():
-        for match in re.finditer(rf"\b{re.escape(word)}\b", low):
-            found.append(Mention(node, G.nodes[node].get("name", word), "genre", text[match.start():match.end()],
-                                 match.span(), 0.9))
-    return found
-
-
-def genre_lexicon(G: nx.MultiDiGraph) -> dict[str, int]:
-    """Lower-case genre name (and plural, without "film") -> genre node, for the graph's genres."""
-    lexicon: dict[str, int] = {}
-    by_degree = sorted((n for n, d in G.nodes(data=True) if d.get("type") == "genre"), key=G.degree, reverse=True)
-    for node in by_degree:
-        name = str(G.nodes[node].get("name", "")).lower().strip()
-        base = re.sub(r"\s+(film|movie|films|movies)$", "", name)
-        if len(base) < 3:
-            continue
-        plural = base[:-1] + "ies" if base.endswith("y") else base + "s"
-        for word in (name, base, plural, base + " movies", base + " films"):
-            lexicon.setdefault(word, node)
-    return lexicon
 
 
 def _clause_before(low: str, start: int) -> str:
@@ -191,6 +169,20 @@ def _unknown_titles(text: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
     return tuple(found[:3])
 
 
+def _repeated(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """The mentions plus every other occurrence of their words ("horror, but not horror")."""
+    low = text.lower() if len(text.lower()) == len(text) else text
+    out = list(mentions)
+    for m in mentions:
+        surface = m.surface.strip().lower()
+        if len(surface) < 3:
+            continue
+        for match in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", low):
+            if not any(match.start() < k.span[1] and k.span[0] < match.end() for k in out):
+                out.append(dataclasses.replace(m, span=match.span(), surface=text[match.start():match.end()]))
+    return sorted(out, key=lambda m: m.span)
+
+
 def _masked(text: str, mentions: Sequence[Mention]) -> str:
     """Lower-case ``text`` (same length, so spans still fit) with the mentions blanked out."""
     chars = [c.lower() if len(c.lower()) == 1 else c for c in text]
@@ -209,6 +201,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     ``last_items``; "it" in a question means ``focus`` (the movie last asked about) or the first
     of ``last_items``. When the user asks about a movie, the movie is the question's subject only.
     """
+    given, mentions = tuple(mentions), _repeated(text, mentions)
     low = _masked(text, mentions)
     out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
     relations = _fact_relations(low)
@@ -245,7 +238,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=year_min, year_max=year_max,
         fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
-        unknown_titles=_unknown_titles(text, mentions), contradictions=contradictions, mentions=tuple(mentions))
+        unknown_titles=_unknown_titles(text, mentions), contradictions=contradictions, mentions=given)
 
 
 def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], year_min, year_max) -> tuple[str, ...]:

@@ -10,10 +10,10 @@ from tests.agent.conftest import (ANIMATION, COMEDY, GUTTENBERG, HANKS, HORROR, 
 
 @pytest.fixture
 def read(G):
-    index, lexicon = linking.build_link_index(G), state.genre_lexicon(G)
+    index = linking.build_link_index(G)
 
     def read(text, prefs=None, last_items=(), focus=None):
-        mentions = state.best_mentions(linking.link(index, text) + state.genre_mentions(G, text, lexicon), 0.5)
+        mentions = state.best_mentions(linking.link(index, text), 0.5)
         return state.understand(G, text, mentions, prefs or Preferences(), last_items, focus)
     return read
 
