@@ -131,13 +131,17 @@ def _lines(path) -> list[str]:
 
 
 def sample_turns(turns: Sequence[EvalTurn], limit: int | None, seed: int) -> list[EvalTurn]:
-    """``limit`` turns drawn with ``seed`` (file order kept), or all of them."""
+    """``limit`` turns drawn with ``seed`` (file order kept), or all of them.
+
+    With one seed, the turns of a smaller limit are among those of a larger one.
+    """
     if limit is None or limit >= len(turns):
         return list(turns)
     if limit < 1:
         raise KgrecError(f"--limit must be at least 1, got {limit}")
-    chosen = sorted(random.Random(seed).sample(range(len(turns)), limit))
-    return [turns[i] for i in chosen]
+    order = list(range(len(turns)))
+    random.Random(seed).shuffle(order)  # a prefix of one shuffle: a smaller limit is a subset of a larger one
+    return [turns[i] for i in sorted(order[:limit])]
 
 
 # --- systems ---------------------------------------------------------------------------------

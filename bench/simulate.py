@@ -137,7 +137,7 @@ def seeker_from(G: nx.MultiDiGraph, dialogue: dict, to_node: dict[int, int], cat
 
 
 def make_seekers(G: nx.MultiDiGraph, dialogues: Sequence[dict], n: int, seed: int) -> list[Seeker]:
-    """``n`` seekers from distinct dialogues, sampled with ``seed``."""
+    """``n`` seekers from distinct dialogues, sampled with ``seed`` (a smaller ``n`` gives a prefix)."""
     from kg.redial import redial_to_node
 
     to_node = redial_to_node(G)
@@ -145,7 +145,8 @@ def make_seekers(G: nx.MultiDiGraph, dialogues: Sequence[dict], n: int, seed: in
     seekers = [s for d in dialogues if (s := seeker_from(G, d, to_node, catalog)) is not None]
     if n > len(seekers):
         raise KgrecError(f"--dialogues {n}: only {len(seekers)} test dialogues have a usable target")
-    return random.Random(seed).sample(seekers, n)
+    random.Random(seed).shuffle(seekers)  # with one seed, fewer dialogues are a prefix of more
+    return seekers[:n]
 
 
 # --- the systems a seeker talks to -----------------------------------------------------------

@@ -107,6 +107,7 @@ def test_sampling_is_deterministic_per_seed_and_keeps_file_order():
     assert [t.turn_id for t in a] == sorted((t.turn_id for t in a), key=int)
     assert sample_turns(turns, 10, seed=4) != a
     assert sample_turns(turns, None, seed=0) == turns
+    assert set(sample_turns(turns, 5, seed=3)) <= set(a)  # a smaller sample is a subset
 
 
 def test_padding_completes_a_short_ranking_without_duplicates():

@@ -103,3 +103,4 @@ def test_sampling_seekers_is_deterministic(tiny):
     first = [s.dialog_id for s in make_seekers(tiny, dialogues, 4, seed=1)]
     assert first == [s.dialog_id for s in make_seekers(tiny, dialogues, 4, seed=1)]
     assert len(set(first)) == 4
+    assert [s.dialog_id for s in make_seekers(tiny, dialogues, 2, seed=1)] == first[:2]
