@@ -4,14 +4,15 @@ For speed the replay does not run the whole chat loop per turn. :class:`AgentRep
 what the agent would know after the dialogue so far by calling the very functions
 ``agent.Recommender.stream`` calls, in the same order:
 
-* each seeker utterance: ``kg.linking.link`` + ``agent.state.genre_mentions`` →
-  ``agent.state.best_mentions(min_link_score)`` → ``agent.state.understand`` → ``agent.state.apply``;
+* each seeker utterance: ``kg.linking.link`` → ``agent.state.best_mentions(min_link_score)`` →
+  ``agent.state.understand`` → ``agent.state.apply``;
 * each recommender utterance: the movies it names become ``prefs.recommended`` and
   ``last_items``, as the agent's own suggestions would (so they are never suggested again);
 * then ``retrieve_candidates``'s call (seeds = liked nodes, ``agent.state.constraints``,
-  ``k = AgentConfig.candidates``), the same re-check of hard filters, and ``rank_candidates``'s
-  call of ``agent.ranking.rank`` on the top ``rank_pool`` with the seeker's last message as
-  ``request`` (cut at 500 characters, as the agent does).
+  ``k = AgentConfig.candidates``), the same re-check of hard filters (catalog, not recommended,
+  no duplicate of an excluded film, ``kg.retrieval.satisfies``), and ``rank_candidates``'s call
+  of ``agent.ranking.rank`` on the top ``rank_pool`` with the conversation as the agent writes it
+  (its last 6 earlier utterances and the seeker's message, each cut at 500 characters).
 
 ``--entities prev_entity`` skips the linking and takes the file's context entities as liked.
 ``AgentChat`` instead runs the real ``Recommender.respond`` on the last seeker message, with
@@ -27,7 +28,17 @@ from agent.types import Preferences
 from bench.redial_eval import EvalTurn, Prepared
 from kg.schema import Candidate, Mention
 
-REQUEST_CHARS = 500  # the agent passes turn.text[:500] as the ranking request
+UTTERANCE_CHARS, HISTORY_UTTERANCES = 500, 6  # as Recommender._conversation cuts the request
+
+
+def request_text(context) -> str:
+    """The conversation as ``rank_candidates`` gets it from the agent ("User: ...\nRecommender: ...")."""
+    from agent.ranking import conversation_text
+
+    if not context:
+        return ""
+    said = [(u.role, u.text[:UTTERANCE_CHARS]) for u in context[:-1]][-HISTORY_UTTERANCES:]
+    return conversation_text(said + [(context[-1].role, context[-1].text[:UTTERANCE_CHARS])])
 
 
 @dataclass
@@ -37,7 +48,7 @@ class ReplayState:
     prefs: Preferences
     last_items: tuple[int, ...] = ()
     focus: int | None = None
-    request: str = ""  # the seeker's last message
+    request: str = ""  # the conversation as the ranking prompt gets it
 
 
 class AgentReplay:
@@ -45,29 +56,27 @@ class AgentReplay:
 
     def __init__(self, G: nx.MultiDiGraph, config=None, entities: str = "text"):
         from agent.config import AgentConfig
-        from agent.state import genre_lexicon
+        from agent.state import title_index
         from kg.linking import build_link_index
 
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
         self.catalog = frozenset(n for n, d in G.nodes(data=True) if d.get("item"))
         self.index = build_link_index(G) if entities == "text" else None
-        self.lexicon = genre_lexicon(G) if entities == "text" else {}
+        self.titles = title_index(G)
 
     def mentions(self, text: str) -> list[Mention]:
         from agent import state
         from kg.linking import link
 
-        found = link(self.index, text) + state.genre_mentions(self.G, text, self.lexicon)
-        return state.best_mentions(found, self.config.min_link_score)
+        return state.best_mentions(link(self.index, text), self.config.min_link_score)
 
     def state(self, turn: EvalTurn) -> ReplayState:
         """Preferences after ``turn.context``, as the agent's session would hold them."""
         from agent import state
 
-        s = ReplayState(Preferences())
+        s = ReplayState(Preferences(), request=request_text(turn.context))
         if self.entities == "prev_entity":
             s.prefs.liked = [n for n in dict.fromkeys(turn.annotated) if n in self.G]
-            s.request = next((u.text for u in reversed(turn.context) if u.role == "seeker"), "")
             return s
         for utterance in turn.context:
             text = utterance.text[:self.config.max_message_chars]
@@ -80,7 +89,6 @@ class AgentReplay:
             u = state.understand(self.G, text, mentions, s.prefs, s.last_items, s.focus)
             s.prefs = state.apply(s.prefs, u)
             s.focus = u.fact_subject if u.fact_subject is not None else s.focus
-            s.request = text
         return s
 
     def candidates(self, s: ReplayState) -> list[Candidate]:
@@ -93,7 +101,7 @@ class AgentReplay:
         c = state.constraints(self.G, s.prefs)
         seeds = [n for n in s.prefs.liked if n in self.G]
         found = retrieval.retrieve(self.G, seeds, c, k=self.config.candidates)
-        shown = set(s.prefs.recommended)
+        shown = set(s.prefs.recommended) | state.duplicates(self.G, sorted(c.exclude), self.titles)
         return [x for x in found if x.item in self.catalog and x.item not in shown
                 and retrieval.satisfies(self.G, x.item, c)]
 
@@ -120,7 +128,7 @@ class ModelRanker:
             return []
         s = prepared.state
         context = ranking.RankContext(liked=tuple(s.prefs.liked), disliked=tuple(s.prefs.disliked),
-                                      text=s.request[:REQUEST_CHARS])
+                                      text=s.request)
         ranked = ranking.rank(self.lm, self.G, context, pool, self.rank_config or ranking.RankConfig())
         return [r.item for r in ranked] + [c.item for c in prepared.candidates[self.rank_pool:]]
 
@@ -146,5 +154,6 @@ class AgentChat:
         before = self.replay.state(earlier)
         session = self.recommender.new_session()
         session.preferences, session.last_items, session.focus = before.prefs, before.last_items, before.focus
+        session.history = [("user" if u.role == "seeker" else "assistant", u.text) for u in earlier.context]
         reply = self.recommender.respond(session, turn.context[-1].text)
         return [item.item for item in reply.items] + [c.item for c in prepared.candidates]

@@ -37,7 +37,7 @@ def test_the_replay_rebuilds_the_agents_preferences_from_the_context(tiny):
     prefs = prepared.state.prefs
     assert prefs.liked == [PA] and prefs.genres == [COMEDY]
     assert prefs.recommended == [SCARY] and SCARY in prefs.seen  # the recommender's pick, then "seen that one"
-    assert prepared.state.request == "I've seen that one. Something else?"
+    assert prepared.state.request.endswith("Recommender: Try Scary Movie (2000)\nUser: I've seen that one. Something else?")
     # candidates honour the agent's hard filters: comedies, never the liked/seen/recommended ones
     assert [c.item for c in prepared.candidates] == [PA2, TROOPERS]
 
@@ -51,7 +51,7 @@ def test_the_model_reorders_the_retrievers_pool_and_the_metrics_see_it(tiny):
     rankings, _ = replay([TURN], systems, replayer.prepare, order)
     assert rankings["retriever"][0][:2] == [PA2, TROOPERS]
     assert rankings["lora"][0][:2] == [TROOPERS, PA2]
-    assert "I've seen that one" in lm.prompts[0]  # the seeker's last message is the ranking request
+    assert "User: I've seen that one" in lm.prompts[0] and "Recommender: Try Scary Movie" in lm.prompts[0]
     result = score([TURN], rankings, catalog)
     assert result["retriever"]["all"]["recall@1"] == 1.0
     assert result["lora"]["all"]["recall@1"] == 0.0 and result["lora"]["all"]["recall@10"] == 1.0
