@@ -70,7 +70,7 @@ def _redial(args: argparse.Namespace) -> int:
     command = _command(args, "eval redial", {"data": None, "limit": None, "seed": None, "entities": "text",
                                               "systems": "popularity,retriever,base,lora", "out": "runs/eval-redial"})
     result = evaluate(config, progress=not args.no_progress, command=command)
-    paths = report.write_redial(config.out, result)
+    paths = report.write_redial(config.out, report.merge_previous(config.out, result))
     print(paths[0].read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0

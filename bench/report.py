@@ -142,3 +142,34 @@ def write_simulate(out: Path, result: dict) -> list[Path]:
     bar_chart(paths[2], f"User simulation, {result['dialogues']} seekers: success within "
               f"{result['max_turns']} turns", groups, ["success"])
     return paths
+
+
+#: what must match for two runs to have scored the very same turns
+SAME_TURNS = ("data", "turns", "seed", "limit", "entities")
+
+
+def merge_previous(out: Path, result: dict) -> dict:
+    """``result`` plus the systems of an earlier run in ``out`` on the same turns that this run did not redo.
+
+    So ``kgrec eval redial --systems lora --out DIR`` adds a row to the table of an earlier run in
+    ``DIR`` (same data, limit, seed and entities): the replay is deterministic, so rows measured
+    in separate runs are comparable. Each carried row says which command measured it.
+    """
+    path = Path(out) / "results.json"
+    if not path.exists():
+        return result
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return result
+    if any(previous.get(key) != result.get(key) for key in SAME_TURNS):
+        return result
+    carried = {name: s | {"command": s.get("command", previous.get("command"))}
+               for name, s in previous.get("systems", {}).items() if name not in result["systems"]}
+    if not carried:
+        return result
+    merged = dict(result)
+    merged["systems"] = carried | {name: s | {"command": result["command"]} for name, s in result["systems"].items()}
+    merged["notes"] = result.get("notes", []) + [
+        f"{name}: measured by `{s['command']}` on the same turns" for name, s in carried.items()]
+    return merged

@@ -159,3 +159,23 @@ def test_rankings_keep_enough_entries_for_recall_at_50():
     turn = EvalTurn("d", "t", (), (1, 2), (3,))
     rankings, _ = replay([turn], [RetrieverOnly()], lambda t: Prepared(t, (), ()), list(range(200)))
     assert len(rankings["retriever"][0]) == KEEP + 2
+
+
+def test_a_later_run_on_the_same_turns_adds_its_rows_to_the_earlier_table(tmp_path):
+    from bench.report import merge_previous, write_redial
+
+    def run(command, systems, limit=50):
+        metrics = {"recall@1": 0.1, "recall@10": 0.2, "recall@50": 0.3, "ndcg@10": 0.1, "mrr@50": 0.1,
+                   "off_catalog": 0.0, "coverage@10": 0.01, "samples": 60.0}
+        return {"command": command, "date": "today", "data": "test.jsonl", "turns": limit, "seed": 0,
+                "limit": limit, "entities": "text", "notes": [],
+                "systems": {s: {"all": metrics, "new_items": metrics, "seconds_per_turn": 1.0} for s in systems}}
+
+    write_redial(tmp_path, run("first", ["popularity", "base"]))
+    merged = merge_previous(tmp_path, run("second", ["lora", "base"]))
+    assert list(merged["systems"]) == ["popularity", "lora", "base"]
+    assert merged["systems"]["popularity"]["command"] == "first" and merged["systems"]["base"]["command"] == "second"
+    write_redial(tmp_path, merged)
+    assert "| popularity |" in (tmp_path / "results.md").read_text()
+    # other turns: nothing is carried over
+    assert list(merge_previous(tmp_path, run("third", ["lora"], limit=10))["systems"]) == ["lora"]
