@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.retrieval import degrees, is_hub
+from kg.retrieval import degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
@@ -81,15 +81,9 @@ def _neighbours(G: nx.MultiDiGraph, node: int) -> set[int]:
     return (set(G.succ[node]) | set(G.pred[node])) - {node}
 
 
-def _penalty(G: nx.MultiDiGraph, node: int) -> float:
+def _penalty(degree: int) -> float:
     """Passing through a very connected node ("comedy") says less than through a person."""
-    return max(0.0, math.log10(max(degrees(G)[node], 1)) - 1.5) * 0.5
-
-
-def path_cost(G: nx.MultiDiGraph, path: tuple[Fact, ...], nodes: list[int]) -> float:
-    """Hops, plus each relation's cost, plus a penalty per well-connected intermediate."""
-    return (len(path) + sum(relation_cost(f.relation) for f in path)
-            + sum(_penalty(G, n) for n in nodes[1:-1]))
+    return max(0.0, math.log10(max(degree, 1)) - 1.5) * 0.5
 
 
 def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int,
@@ -123,18 +117,23 @@ def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> li
 
 
 def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple]:
+    degree = degrees(G)
     scored = []
     for nodes in routes:
         path = tuple(_best_fact(G, a, b) for a, b in zip(nodes, nodes[1:]))
-        scored.append((path_cost(G, path, nodes), nodes, path))
+        cost = (len(path) + sum(relation_cost(f.relation) for f in path)
+                + sum(_penalty(degree[n]) for n in nodes[1:-1]))
+        scored.append((cost, nodes, path))
     return sorted(scored, key=lambda s: (s[0], s[1]))
 
 
 def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, limit: int,
             allow_hubs: bool) -> list[tuple]:
     """Scored routes; three-edge ones only while shorter ones cannot fill ``limit``."""
+    hub = frozenset() if allow_hubs else hubs(G)
+
     def usable(n: int) -> bool:
-        return allow_hubs or not is_hub(G, n)
+        return n not in hub
 
     scored = _scored(G, _short_routes(G, item, anchors, max_hops, usable))
     cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3

@@ -78,10 +78,18 @@ def degrees(G: nx.MultiDiGraph) -> dict[int, int]:
     return _cached(G, "degrees", lambda G: dict(G.degree()))
 
 
-def is_hub(G: nx.MultiDiGraph, node: int) -> bool:
+def hubs(G: nx.MultiDiGraph) -> frozenset[int]:
     """Languages, countries and very well connected companies ("English language", "Warner")."""
-    kind = G.nodes[node].get("type")
-    return kind in HUB_TYPES or (kind in ("company", "other") and degrees(G)[node] > HUB_DEGREE)
+    def build(G):
+        degree = dict(G.degree())
+        return frozenset(n for n, kind in G.nodes(data="type") if kind in HUB_TYPES or (
+            kind in ("company", "other") and degree[n] > HUB_DEGREE))
+    return _cached(G, "hubs", build)
+
+
+def is_hub(G: nx.MultiDiGraph, node: int) -> bool:
+    """Whether ``node`` is one of ``hubs(G)``."""
+    return node in hubs(G)
 
 
 def is_item(G: nx.MultiDiGraph, node: int) -> bool:
@@ -150,10 +158,10 @@ def _walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
 def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     nodes = list(G.nodes)
     position = {node: i for i, node in enumerate(nodes)}
-    hubs = {node for node in nodes if is_hub(G, node)}
+    hub = hubs(G)
     src, dst, weight = [], [], []
     for head, tail, relation, data in G.edges(keys=True, data=True):
-        if head in hubs or tail in hubs:
+        if head in hub or tail in hub:
             continue
         w = _edge_weight(relation, data) * (config.co_mention_weight
                                             if relation == CO_MENTIONED else 1.0)
