@@ -261,8 +261,8 @@ ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
     "popularity": "most-mentioned movies of the ReDial train subset",
     "retriever": "KG retriever alone (agent's linking, preferences, filters; no model)",
-    "base": "retriever top-20 reranked by SmolLM2-135M without adapter",
-    "lora": "retriever top-20 reranked by SmolLM2-135M + shipped LoRA adapter (the agent's ranking path)",
+    "base": "the retriever's top rank_pool reranked by the embedded model without adapter",
+    "lora": "the retriever's top rank_pool reranked by the embedded model + shipped adapter (the agent's path)",
     "agent": "full Recommender.respond on the last seeker message (its k items, then retriever order)",
 }
 
@@ -327,7 +327,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     from tqdm import tqdm
 
     from bench.systems import AgentReplay
-    from kg.locations import data_dir
+    from kg.locations import REPO_ROOT, data_dir
     from kg.store import catalog, load_movie_graph
 
     G = load_movie_graph()
@@ -351,12 +351,15 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     notes += [
         "Each (turn, label) pair is one sample, as in CRSLab; `new` drops labels already in the context "
         "(the file's annotation) and those movies from the rankings (He et al. 2023).",
+        f"Model systems rerank the retriever's top {replayer.config.rank_pool} (AgentConfig.rank_pool) "
+        f"of {replayer.config.candidates} candidates (AgentConfig.candidates). "
         f"Every ranking is completed with the popularity order over the {len(items):,}-item catalog, so "
         "Recall@50 is defined; off-catalog counts only what a system itself returned.",
         "The replay calls the agent's layers directly (bench/systems.py: linking, preferences, retrieval, "
         "hard-filter re-check, ranking), not the chat loop; `agent` runs the chat loop on the last message.",
         "s/turn includes the shared linking + retrieval time except for popularity.",
     ]
-    return {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "data": str(path),
+    shown = path.resolve().relative_to(REPO_ROOT) if path.resolve().is_relative_to(REPO_ROOT) else path
+    return {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "data": str(shown),
             "turns": len(turns), "seed": config.seed, "limit": config.limit, "entities": config.entities,
             "systems": result_systems, "notes": notes}

@@ -162,7 +162,7 @@ def merge_previous(out: Path, result: dict) -> dict:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return result
-    if any(previous.get(key) != result.get(key) for key in SAME_TURNS):
+    if any(_key(key, previous.get(key)) != _key(key, result.get(key)) for key in SAME_TURNS):
         return result
     carried = {name: s | {"command": s.get("command", previous.get("command"))}
                for name, s in previous.get("systems", {}).items() if name not in result["systems"]}
@@ -173,3 +173,12 @@ def merge_previous(out: Path, result: dict) -> dict:
     merged["notes"] = result.get("notes", []) + [
         f"{name}: measured by `{s['command']}` on the same turns" for name, s in carried.items()]
     return merged
+
+
+def _key(name: str, value):
+    """A run setting, comparable across runs (a data path relative to the repo or absolute: the same file)."""
+    if name == "data" and value is not None:
+        from kg.locations import REPO_ROOT
+
+        return (REPO_ROOT / str(value)).resolve()
+    return value
