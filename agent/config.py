@@ -32,7 +32,7 @@ class AgentConfig:
     min_link_score: float = field(default=0.5, metadata={"help": "entity mentions scoring below are ignored"})
     rank_with_model: bool = field(default=True, metadata={"help": "rerank with the model (else retrieval order)"})
     lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
-    lm_chooses_paths: bool = field(default=True, metadata={"help": "let the model pick which KG path to cite"})
+    lm_chooses_paths: bool = field(default=False, metadata={"help": "let the model pick which KG path to cite (one more model call per turn)"})
 
     def __post_init__(self):
         _check_range("k", self.k, 1, 20)

@@ -23,8 +23,8 @@ from bench.report import markdown_table
 
 VARIANTS = {  # name -> AgentConfig overrides
     "retrieval order, no model (baseline)": {"rank_with_model": False, "lm_chooses_paths": False},
-    "default": {},
-    "model ranks + picks cited paths": {"lm_chooses_paths": True},
+    "default (model ranks)": {},
+    "default + model picks cited paths": {"lm_chooses_paths": True},
 }
 STAGES = ("linking", "retrieval", "ranking", "explanation", "choice")
 
