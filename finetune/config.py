@@ -40,6 +40,7 @@ class TrainConfig:
     lora_alpha: int = _help("LoRA alpha (scale = alpha / r)", 32)
     lora_dropout: float = _help("dropout on the LoRA input", 0.05)
     target_modules: list = _help("module names LoRA wraps", LORA_TARGETS)
+    lora_layers: int = _help("LoRA on the top N transformer layers only (0: all); backward stops there", 0)
     # optimisation
     learning_rate: float = _help("AdamW peak learning rate", 2e-4)
     weight_decay: float = _help("AdamW weight decay", 0.01)
@@ -76,7 +77,7 @@ class TrainConfig:
         for name in positive:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
-        for name in ("kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives"):
+        for name in ("lora_layers", "kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 0")
         if not 0 <= self.lora_dropout < 1 or self.learning_rate <= 0 or self.weight_decay < 0 or self.warmup < 0:

@@ -55,8 +55,10 @@ def make_model(config: TrainConfig):
     model, tokenizer = load_base(model_config)
     if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
         model = prepare_model_for_kbit_training(model)
+    layers = model.config.num_hidden_layers
+    top = list(range(max(0, layers - config.lora_layers), layers)) if config.lora_layers else None
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=list(config.target_modules), task_type="CAUSAL_LM")
+                      target_modules=list(config.target_modules), layers_to_transform=top, task_type="CAUSAL_LM")
     try:
         peft_model = get_peft_model(model, lora)
     except ValueError as e:

@@ -25,6 +25,7 @@ def tiny_config(folder, out, **kw):
                   learning_rate=5e-2, warmup=0, lr_schedule="constant", kg_examples=12, eval_every=4, patience=0,
                   save_every=4, logging_steps=1, report_to="none", lora_r=4, lora_alpha=8, lora_dropout=0.0,
                   target_modules=["q_proj", "v_proj", "o_proj", "up_proj", "down_proj"], max_length=96)
+    values.setdefault("lora_layers", 0)
     values.update(kw)
     return TrainConfig(**values)
 
