@@ -117,10 +117,11 @@ def write_redial(out: Path, result: dict) -> list[Path]:
 
 def simulate_markdown(result: dict) -> str:
     """The ``kgrec eval simulate`` table."""
-    rows = [[name, s["success"], fmt(s["mean_turns_success"], 2), int(s["dialogues"]),
+    rows = [[name, s["success"], fmt(s["mean_turns_success"], 2),
+             " / ".join(f"{x:.2f}" for x in s.get("success_by_turn", [])), int(s["dialogues"]),
              fmt(s["seconds_per_dialogue"], 2)] for name, s in result["systems"].items()]
     table = markdown_table(["system", f"success@{result['max_turns']}", "mean turns (successes)",
-                            "dialogues", "s/dialogue"], rows)
+                            "success after turn 1 / 2 / ...", "dialogues", "s/dialogue"], rows)
     example = result.get("example") or {}
     lines = [f"# kgrec user simulation: {result['dialogues']} scripted seekers", "",
              f"`{result['command']}` — {result['date']}", "",

@@ -250,12 +250,14 @@ def run_episode(system: ChatSystem, seeker: Seeker, max_turns: int = 5) -> Episo
     return Episode(seeker.dialog_id, seeker.target, None, tuple(said))
 
 
-def summarize(episodes: Sequence[Episode]) -> dict[str, float]:
-    """Success rate, mean turns of the successes, and turns with a miss counted as ``max_turns + 1``."""
+def summarize(episodes: Sequence[Episode], max_turns: int = 5) -> dict:
+    """Success rate, mean turns of the successes, and the cumulative success after each turn."""
     wins = [e.success_turn for e in episodes if e.success_turn is not None]
+    n = max(1, len(episodes))
     return {"dialogues": float(len(episodes)),
-            "success": len(wins) / len(episodes) if episodes else 0.0,
-            "mean_turns_success": sum(wins) / len(wins) if wins else None}
+            "success": len(wins) / n if episodes else 0.0,
+            "mean_turns_success": sum(wins) / len(wins) if wins else None,
+            "success_by_turn": [sum(w <= t for w in wins) / n for t in range(1, max_turns + 1)]}
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -328,7 +330,7 @@ def evaluate(config: SimulateConfig, progress: bool = True, command: str = "kgre
         start = time.perf_counter()
         bar = tqdm(seekers, desc=system.name, unit="dialogue", disable=not progress)
         episodes = [run_episode(system, seeker, config.max_turns) for seeker in bar]
-        results[system.name] = summarize(episodes) | {
+        results[system.name] = summarize(episodes, config.max_turns) | {
             "seconds_per_dialogue": (time.perf_counter() - start) / len(seekers),
             "successes": [e.dialog_id for e in episodes if e.success_turn is not None]}
     notes += [

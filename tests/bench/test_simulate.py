@@ -95,7 +95,8 @@ def test_popularity_and_retriever_baselines_talk_to_the_same_seeker(tiny, seeker
 
 def test_summary_counts_successes_and_their_mean_turns():
     episodes = [Episode("a", 1, 1), Episode("b", 1, 3), Episode("c", 1, None), Episode("d", 1, None)]
-    assert summarize(episodes) == {"dialogues": 4.0, "success": 0.5, "mean_turns_success": 2.0}
+    assert summarize(episodes, max_turns=3) == {"dialogues": 4.0, "success": 0.5, "mean_turns_success": 2.0,
+                                                "success_by_turn": [0.25, 0.25, 0.5]}
 
 
 def test_sampling_seekers_is_deterministic(tiny):
