@@ -293,7 +293,8 @@ class Recommender:
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
                 "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
-        yield from ()
+        if turn.candidates:  # the count is known now: say it before the (slower) ranking
+            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates))))
 
     def _allowed_items(self, G, turn: _Turn, found: list) -> list:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
@@ -305,7 +306,6 @@ class Recommender:
         pool = turn.candidates[:self.config.rank_pool]
         if not self.config.rank_with_model:
             turn.ranked = list(pool)
-            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, len(pool))))
             return
         args = {"items": [x.item for x in pool], "liked": list(turn.prefs.liked), "disliked": list(turn.prefs.disliked),
                 "request": self._conversation(turn), "retrieval_scores": [x.score for x in pool]}
@@ -313,8 +313,7 @@ class Recommender:
         if ranked is None:  # the model failed: keep the retriever's order
             ranked = pool
         turn.ranked = self._allowed_items(G, turn, list(ranked))
-        if turn.ranked:
-            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, len(turn.ranked))))
+        yield from ()
 
     @staticmethod
     def _conversation(turn: _Turn) -> str:

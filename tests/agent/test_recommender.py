@@ -172,3 +172,11 @@ def test_turn_timings_are_recorded_and_ranking_without_the_model_makes_no_model_
     assert reply.items[0].item == PA2 and not lm.calls
     assert {"linking", "retrieval", "explanation", "total"} <= set(s.last_timings)
     assert all(v >= 0 for v in s.last_timings.values())
+
+
+def test_the_intro_counts_the_items_that_follow(G):
+    for k, pool in [(3, 1), (2, 20), (5, 20)]:
+        rec = Recommender(AgentConfig(k=k, rank_pool=pool), graph=G, lm=ScriptedLM())
+        reply = rec.respond(rec.new_session(), "I like comedies")
+        n = len(reply.items)
+        assert n == min(k, pool) and (f"Here are {n} movies" in reply.text if n > 1 else "Here is a movie" in reply.text)
