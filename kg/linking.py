@@ -2,10 +2,11 @@
 
 The index maps normalised aliases (lower case, no accents or punctuation) to graph nodes:
 movie titles with and without year, subtitle or leading article; people's full names (and
-their surname where no other person shares it); genre names with plurals and synonyms
-("scary" -> horror, "rom-com" -> romance + comedy); and ReDial's ``@123`` form. ``link`` looks
-up every n-gram of a message, fuzzily matches spans holding an unknown word (a typo), drops
-matches that a longer one covers, and returns every node an ambiguous span could mean::
+a surname one person dominates); genre names with plurals and synonyms ("scary" -> horror,
+"rom-com" -> romance + comedy); and ReDial's ``@123`` form. ``link`` looks up every n-gram
+of a message, fuzzily matches spans holding an unknown word (a typo), drops matches that a
+longer one covers, and returns every node an ambiguous span could mean. Titles made of
+everyday words (``kg.lexicon``) need a capital: "Up" links, "up to date" does not::
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
@@ -20,7 +21,6 @@ matches that a longer one covers, and returns every node an ambiguous span could
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +29,8 @@ from typing import NamedTuple
 import networkx as nx
 from rapidfuzz import fuzz, process
 
+from kg.lexicon import (COMMON, GENRE_SYNONYMS, SENTENCE_END, STOPWORDS, fold, normalize,
+                        redial_chat_words, tokens)
 from kg.schema import DERIVED_ID_BASE, ITEM_TYPE, Mention
 
 LINKED_TYPES = (ITEM_TYPE, "person", "genre")
@@ -36,82 +38,6 @@ MAX_TOKENS = 10  # longest alias looked up, in words
 MAX_FUZZY_TOKENS = 6
 MAX_AMBIGUITY = 8  # nodes returned for one ambiguous span
 REDIAL_ID = re.compile(r"@(\d+)")
-TOKEN = re.compile(r"\w+(?:['’]\w+)*|&")
-SENTENCE_END = re.compile(r"[.!?]\s*$")
-
-#: function words and words so frequent in chat that a one-word title equal to one of them
-#: ("Up", "It", "Her", "Taken") only counts when written capitalised mid-sentence or with its year
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further
-had has have having he her here hers herself him himself his how i if in into is it its itself
-just me more most my myself no nor not now of off on once only or other our ours ourselves out
-over own same she should so some such than that the their theirs them themselves then there
-these they this those through to too under until up very was we were what when where which
-while who whom why will with would you your yours yourself yourselves im ive id dont didnt
-doesnt isnt wasnt cant wont thats whats youre youve theyre lets also yes yeah yep ok okay oh
-hi hello hey thanks thank please sure really well maybe
-""".split())
-COMMON = STOPWORDS | frozenset("""
-movie movies film films flick flicks show shows watch watched watching seen see saw look like
-liked likes love loved loves enjoy enjoyed good great best better bad worse worst awesome cool
-nice fun funny scary sad happy new old big little small long short first last next one two
-three four five time times day days night nights year years life home family friend friends
-kids kid man men woman women girl girls boy boys people person thing things something anything
-everything nothing way back go going gone get got give take taken make made know known think
-thought want wanted need say said tell told find found come came run running ride drive
-walk play played work working start started stop end ending story stories world war wars
-game games school house room city town car cars road light dark black white red blue green
-gold signs sign heat speed crash cut wild free true real right left high low hard easy
-fast slow open close closed alone together again ever never always still even enough once
-maybe perhaps kind sort lot lots part whole full half cast actor actors actress character
-characters scene scenes series sequel sequels original classic classics recent recently today
-tonight tomorrow yesterday week weekend recommend recommendation recommendations suggest
-suggestion suggestions genre type mood heard hear sounds sound idea ideas prefer favorite
-favourite fan fans action drama comedy comedies horror thriller thrillers romance romantic
-family mother father sister sisters brother brothers parents children baby date dates
-mystery fantasy adventure crime documentary western musical animated animation cartoon anime
-war music power wanted moving once twisted taken fallen legend ghost pride secret test
-gravity contact drive flight room life them us her it up go big home signs split crash else
-guys guy sleep sleepless
-""".split())
-
-#: what users say -> the broad genre names it means (each resolved to a genre node if present)
-GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("scary", "spooky", "creepy", "slasher", "slashers", "horror", "horrors",
-                     "frightening", "terrifying"), ("horror",)),
-    **dict.fromkeys(("funny", "hilarious", "comedic", "comedy", "comedies", "lighthearted",
-                     "light hearted", "goofy", "silly"), ("comedy",)),
-    **dict.fromkeys(("sci fi", "scifi", "science fiction", "sci fis", "space movie",
-                     "space movies"), ("science fiction",)),
-    **dict.fromkeys(("kids", "kid", "children", "childrens", "family", "family friendly",
-                     "kid friendly"), ("family",)),
-    **dict.fromkeys(("cartoon", "cartoons", "animated", "animation", "anime", "pixar"),
-                    ("animation",)),
-    **dict.fromkeys(("rom com", "rom coms", "romcom", "romcoms", "romantic comedy",
-                     "romantic comedies", "chick flick", "chick flicks"), ("romance", "comedy")),
-    **dict.fromkeys(("romantic", "romance", "romances", "love story", "love stories"),
-                    ("romance",)),
-    **dict.fromkeys(("thriller", "thrillers", "suspense", "suspenseful"), ("thriller",)),
-    **dict.fromkeys(("documentary", "documentaries", "docs", "docu"), ("documentary",)),
-    **dict.fromkeys(("drama", "dramas", "dramatic"), ("drama",)),
-    **dict.fromkeys(("action", "action packed", "action movies"), ("action",)),
-    **dict.fromkeys(("war movie", "war movies", "war film", "war films"), ("war",)),
-    **dict.fromkeys(("western", "westerns", "cowboy"), ("western",)),
-    **dict.fromkeys(("musical", "musicals"), ("musical",)),
-    **dict.fromkeys(("mystery", "mysteries", "whodunit"), ("mystery",)),
-    **dict.fromkeys(("crime", "gangster", "heist", "mob"), ("crime",)),
-    **dict.fromkeys(("fantasy", "fantasies"), ("fantasy",)),
-    **dict.fromkeys(("adventure", "adventures"), ("adventure",)),
-    **dict.fromkeys(("superhero", "superheroes", "superhero movies"), ("superhero",)),
-    **dict.fromkeys(("biopic", "biopics", "biography", "biographical"), ("biography",)),
-    **dict.fromkeys(("sports", "sport"), ("sports",)),
-    **dict.fromkeys(("christmas", "holiday", "holidays", "xmas"), ("holiday",)),
-    **dict.fromkeys(("teen", "teens", "teenage", "coming of age", "high school"), ("teen",)),
-    **dict.fromkeys(("historical", "period piece", "period pieces"), ("history",)),
-}
-
-COMMON |= {phrase for phrase in GENRE_SYNONYMS if " " not in phrase}  # "Holidays (2016)"
 
 
 @dataclass(frozen=True)
@@ -144,25 +70,7 @@ class LinkIndex:
     keys: list[str] = field(default_factory=list)  # every alias, for lookup
     words: list[str] = field(default_factory=list)  # distinctive alias words, for typos
     redial: dict[int, int] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------- text
-def fold(word: str) -> str:
-    """Lower case without accents or apostrophes: ``"Amélie's"`` -> ``"amelies"``."""
-    if word == "&":
-        return "and"
-    text = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in text if not unicodedata.combining(c) and c not in "'’")
-
-
-def tokens(text: str) -> list[tuple[str, int, int]]:
-    """``(folded word, start, end)`` for each word of ``text``."""
-    return [(fold(m.group()), m.start(), m.end()) for m in TOKEN.finditer(text)]
-
-
-def normalize(text: str) -> str:
-    """``"Police Academy 2: Their First"`` -> ``"police academy 2 their first"``."""
-    return " ".join(word for word, _, _ in tokens(text))
+    common: frozenset[str] = COMMON  # everyday words: titles made of them need a capital
 
 
 # ---------------------------------------------------------------- index
@@ -186,9 +94,9 @@ def _movie_aliases(data: dict) -> list[tuple[str, float]]:
     return aliases + [(f"{alias} {year}", 1.0) for alias, _ in aliases if year]
 
 
-def _is_weak(alias: str) -> bool:
-    """A title of common words ("Up", "Get Out") only counts when written capitalised."""
-    return all(w in COMMON for w in alias.split())
+def _is_weak(index: LinkIndex, alias: str) -> bool:
+    """A title of everyday words ("Up", "Get Out") only counts when written capitalised."""
+    return all(w in index.common for w in alias.split())
 
 
 def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
@@ -198,7 +106,9 @@ def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
         year = data.get("year")
         for alias, score in _movie_aliases(data):
             yearful = bool(year) and alias.endswith(str(year))
-            _add(index, alias, Entry(node, score, weak=_is_weak(alias) and not yearful))
+            stripped = score < 1.0 and " " not in alias  # "The American" -> "american"
+            weak = (_is_weak(index, alias) or stripped) and not yearful
+            _add(index, alias, Entry(node, score, weak=weak))
 
 
 def _index_people(index: LinkIndex, G: nx.MultiDiGraph, degree: dict[int, int]) -> None:
@@ -207,27 +117,27 @@ def _index_people(index: LinkIndex, G: nx.MultiDiGraph, degree: dict[int, int]) 
         if data.get("type") != "person":
             continue
         alias = normalize(data.get("name", ""))
-        _add(index, alias, Entry(node, 1.0, weak=_is_weak(alias)))
+        _add(index, alias, Entry(node, 1.0, weak=_is_weak(index, alias)))
         words = alias.split()
         if len(words) > 1 and len(words[-1]) >= 4 and not words[-1].isdigit():
             surnames[words[-1]].append((degree[node], node))
     for surname, people in surnames.items():
         (degree, node), *others = sorted(people, reverse=True)
         dominant = not others or degree >= max(5, 3 * others[0][0])  # Steven, not Anne
-        if dominant and surname not in index.aliases and surname not in COMMON:
+        if dominant and surname not in index.aliases and surname not in index.common:
             _add(index, surname, Entry(node, 0.7, weak=True))
 
 
 def genre_nodes(G: nx.MultiDiGraph) -> dict[str, int]:
-    """Normalised genre name -> one genre node (kgrec's broad genres first, then the best known)."""
+    """Normalised genre name -> genre node: kgrec's broad genres where the graph has them."""
+    genres = [(n, d) for n, d in G.nodes(data=True) if d.get("type") == "genre"]
+    if any(n >= DERIVED_ID_BASE for n, _ in genres):  # DBpedia's 700 raw labels add noise
+        genres = [(n, d) for n, d in genres if n >= DERIVED_ID_BASE]
     best: dict[str, tuple] = {}
-    for node, data in G.nodes(data=True):
-        if data.get("type") != "genre":
-            continue
+    for node, data in genres:
         name = normalize(data.get("name", ""))
-        names = {name, re.sub(r" (film|movie|films|movies)$", "", name)}
-        rank = (node >= DERIVED_ID_BASE, G.degree(node), -node)
-        for key in names:
+        rank = (G.degree(node), -node)
+        for key in {name, re.sub(r" (film|movie|films|movies)$", "", name)}:
             if key and (key not in best or rank > best[key][0]):
                 best[key] = (rank, node)
     return {key: node for key, (_, node) in best.items()}
@@ -241,7 +151,8 @@ def _index_genres(index: LinkIndex, G: nx.MultiDiGraph) -> None:
                 _add(index, phrase, Entry(by_name[meaning], 1.0 if phrase == meaning else 0.95))
     for name, node in by_name.items():
         plural = name[:-1] + "ies" if name.endswith("y") else name + "s"
-        for alias in (name, plural):
+        for alias in (name, plural, *(f"{name} {noun}" for noun in ("movie", "movies", "film",
+                                                                    "films", "flick", "flicks"))):
             if alias not in GENRE_SYNONYMS:
                 _add(index, alias, Entry(node, 1.0))
 
@@ -259,9 +170,15 @@ def _redial_ids(G: nx.MultiDiGraph) -> dict[int, int]:
         return {}
 
 
-def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = None) -> LinkIndex:
-    """The alias index of ``G``; ``redial_ids`` maps ReDial ids to nodes (default: KGSF's file)."""
-    index = LinkIndex()
+def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = None,
+                     common_words: Collection[str] | None = None) -> LinkIndex:
+    """The alias index of ``G``.
+
+    ``redial_ids`` maps ReDial ids to nodes (default: the KGSF file); ``common_words`` are
+    everyday words beside the built-in ones (default: :func:`redial_chat_words`).
+    """
+    extra = redial_chat_words() if common_words is None else common_words
+    index = LinkIndex(common=COMMON | {fold(w) for w in extra})
     index.redial = dict(_redial_ids(G) if redial_ids is None else redial_ids)
     degree = dict(G.degree())
     _index_genres(index, G)
@@ -279,9 +196,9 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
         strong = any(not e.weak for e in entries)
         if len(words) == 1 and strong and len(alias) >= 4:
             index.single.append(alias)
-        for word in set(words) - COMMON:
+        for word in set(words) - index.common:
             index.by_token[word].append(alias)
-    index.vocab |= COMMON
+    index.vocab |= index.common
     index.keys = list(index.aliases)
     index.words = list(index.by_token)
     return index
@@ -367,15 +284,22 @@ def _fuzzy(index: LinkIndex, words: list[tuple[str, int, int]]) -> list[_Match]:
     for i in range(len(folded)):
         for j in range(i + 1, min(len(folded), i + MAX_FUZZY_TOKENS) + 1):
             key = " ".join(folded[i:j])
-            if not any(unknown[i:j]) or edge[i] or edge[j - 1] or len(key) < 5:
+            if not any(unknown[i:j]) or edge[i] or edge[j - 1] or len(key) < 6:
                 continue
             choices = index.single if j - i == 1 else _neighbours(index, folded[i:j], close)
             for alias, score, _ in process.extract(key, choices, scorer=fuzz.ratio, limit=3,
                                                    score_cutoff=_cutoff(key)):
                 entries = tuple(e for e in index.aliases[alias] if not e.weak)
-                if entries and abs(len(alias.split()) - (j - i)) <= 1:
+                if (entries and abs(len(alias.split()) - (j - i)) <= 1
+                        and not _inflection(key, alias)):
                     matches.append(_Match(i, j, 0.9 * score / 100, entries))
     return matches
+
+
+def _inflection(a: str, b: str) -> bool:
+    """``"fence"``/``"fences"``, ``"choices"``/``"choice"``: another form, not a typo."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short):] in ("s", "es", "d", "ed", "ing", "t")
 
 
 def _select(matches: list[_Match]) -> list[_Match]:

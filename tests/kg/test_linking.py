@@ -54,6 +54,20 @@ def test_one_word_common_titles_need_a_capital(index):
     assert nodes(index, "up (2009)") == [UP]
 
 
+def test_everyday_words_can_be_given_and_make_titles_need_a_capital(tiny):
+    index = build_link_index(tiny, redial_ids={}, common_words={"Cinderella"})
+    assert nodes(index, "we watched cinderella") == []
+    assert nodes(index, "we watched Cinderella") == [CIN50, CIN15]
+    assert nodes(index, "we watched cinderella (1950)") == [CIN50]
+
+
+def test_inflections_of_words_are_not_typos_of_titles(tiny):
+    tiny.add_node(7, name="Fences", title="Fences (2016)", type="movie", item=True, popularity=1)
+    index = build_link_index(tiny, redial_ids={})
+    assert nodes(index, "a white picket fence") == []
+    assert nodes(index, "I loved feences") == [7]
+
+
 def test_people_by_full_name_and_capitalised_unique_surname(index):
     assert nodes(index, "anything with steve guttenberg") == [GUTTENBERG]
     assert nodes(index, "something by Hugh Wilson") == [WILSON]
