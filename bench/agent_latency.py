@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python -m bench.agent_latency                    # 100 valid-subset contexts, all variants
-    .venv/bin/python -m bench.agent_latency --contexts 20 --variants default
+    .venv/bin/python -m bench.agent_latency --contexts 20 --variants baseline,default
 
 Each context (a recommendation turn of ``data/redial/valid_subset.jsonl``, in file order) gets
 a fresh session; its seeker messages are sent as one message (the last ones, capped) and the
@@ -21,10 +21,10 @@ import time
 
 from bench.report import markdown_table
 
-VARIANTS = {  # name -> AgentConfig overrides
-    "retrieval order, no model (baseline)": {"rank_with_model": False, "lm_chooses_paths": False},
-    "default (model ranks)": {},
-    "default + model picks cited paths": {"lm_chooses_paths": True},
+VARIANTS = {  # key -> (label, AgentConfig overrides)
+    "baseline": ("retrieval order, no model (baseline)", {"rank_with_model": False, "lm_chooses_paths": False}),
+    "default": ("default: the model ranks", {}),
+    "paths": ("default + the model picks cited paths", {"lm_chooses_paths": True}),
 }
 STAGES = ("linking", "retrieval", "ranking", "explanation", "choice")
 
@@ -106,9 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     messages = contexts(G, args.contexts)
     rows = []
     for name in names:
-        rec = Recommender(AgentConfig(**VARIANTS[name]), graph=G, lm=lm)
+        label, overrides = VARIANTS[name]
+        rec = Recommender(AgentConfig(**overrides), graph=G, lm=lm)
         run_variant(rec, messages[:args.warmup])
-        rows.append(row(name, run_variant(rec, messages)))
+        rows.append(row(label, run_variant(rec, messages)))
     adapter = "shipped adapter" if getattr(lm, "adapter", None) else "no adapter"
     print(f"Agent turn latency, SmolLM2-135M ({adapter}) on CPU, {torch.get_num_threads()} threads; "
           f"{len(messages)} ReDial valid contexts, one fresh session each; recommendation turns only; "
