@@ -33,12 +33,13 @@ SCRIPTS = {
     "agent_latency": "turn latency p50/p95, first token, RSS",
 }
 #: lines of a script's output quoted in the summary table (its headline figures)
+HEADER = r"^\|?\s*(what|operation|method|variant)\b"  # a table's header line names the columns
 HEADLINES = {
-    "kg_load": re.compile(r"cached load|cold build|speed-up", re.I),
-    "retrieval_speed": re.compile(r"^\|?\s*(retrieve|link)", re.I),
-    "model_speed": re.compile(r"shared|cached|naive|load", re.I),
-    "train_speed": re.compile(r"lora|tokens/s|peak rss", re.I),
-    "agent_latency": re.compile(r"recommend|p95|peak rss", re.I),
+    "kg_load": re.compile(HEADER + r"|cached load|cold build|speed-up", re.I),
+    "retrieval_speed": re.compile(HEADER + r"|^\|?\s*(retrieve|link)", re.I),
+    "model_speed": re.compile(HEADER + r"|shared|cached|naive|load", re.I),
+    "train_speed": re.compile(HEADER + r"|lora|tokens/s|peak rss", re.I),
+    "agent_latency": re.compile(HEADER + r"|recommend|p95|peak rss", re.I),
 }
 
 
@@ -53,7 +54,7 @@ class Outcome:
     tail: str  # last lines of its output when it did not succeed
     output: str = ""  # its whole standard output
 
-    def headline(self, limit: int = 3) -> str:
+    def headline(self, limit: int = 4) -> str:
         """Its key lines (see ``HEADLINES``), squashed onto one line for the summary table."""
         pattern = HEADLINES.get(self.name)
         lines = [" ".join(line.replace("|", " ").split()) for line in self.output.splitlines()
