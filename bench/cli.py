@@ -86,7 +86,7 @@ def _simulate(args: argparse.Namespace) -> int:
     command = _command(args, "eval simulate", {"data": None, "dialogues": None, "seed": None, "max_turns": 5,
                                                 "systems": "popularity,retriever,base,lora", "out": "runs/eval-simulate"})
     result = evaluate(config, progress=not args.no_progress, command=command)
-    paths = report.write_simulate(config.out, result)
+    paths = report.write_simulate(config.out, report.merge_previous(config.out, result, report.SAME_SEEKERS))
     print(paths[0].read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0

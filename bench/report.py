@@ -145,16 +145,18 @@ def write_simulate(out: Path, result: dict) -> list[Path]:
     return paths
 
 
-#: what must match for two runs to have scored the very same turns
+#: what must match for two runs to have scored the very same turns / simulated the same seekers
 SAME_TURNS = ("data", "turns", "seed", "limit", "entities")
+SAME_SEEKERS = ("data", "dialogues", "seed", "max_turns")
 
 
-def merge_previous(out: Path, result: dict) -> dict:
+def merge_previous(out: Path, result: dict, same: Sequence[str] = SAME_TURNS) -> dict:
     """``result`` plus the systems of an earlier run in ``out`` on the same turns that this run did not redo.
 
     So ``kgrec eval redial --systems lora --out DIR`` adds a row to the table of an earlier run in
     ``DIR`` (same data, limit, seed and entities): the replay is deterministic, so rows measured
-    in separate runs are comparable. Each carried row says which command measured it.
+    in separate runs are comparable. Each carried row says which command measured it. ``same``
+    names the settings that must match (``SAME_SEEKERS`` for ``kgrec eval simulate``).
     """
     path = Path(out) / "results.json"
     if not path.exists():
@@ -163,7 +165,7 @@ def merge_previous(out: Path, result: dict) -> dict:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return result
-    if any(_key(key, previous.get(key)) != _key(key, result.get(key)) for key in SAME_TURNS):
+    if any(_key(key, previous.get(key)) != _key(key, result.get(key)) for key in same):
         return result
     carried = {name: s | {"command": s.get("command", previous.get("command"))}
                for name, s in previous.get("systems", {}).items() if name not in result["systems"]}
@@ -172,7 +174,8 @@ def merge_previous(out: Path, result: dict) -> dict:
     merged = dict(result)
     merged["systems"] = carried | {name: s | {"command": result["command"]} for name, s in result["systems"].items()}
     merged["notes"] = result.get("notes", []) + [
-        f"{name}: measured by `{s['command']}` on the same turns" for name, s in carried.items()]
+        f"{name}: measured by `{s['command']}` on the same {'turns' if 'turns' in same else 'seekers'}"
+        for name, s in carried.items()]
     return merged
 
 
