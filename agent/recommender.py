@@ -348,6 +348,12 @@ class Recommender:
             yield from self._say(turn, replies.fill("contradiction", what="; ".join(u.contradictions)))
         elif u.fact_relations is not None:
             yield from self._say(turn, self._facts_text(G, turn))
+        elif turn.candidates and not turn.items:  # the step limit came first: picks without reasons
+            for best in (turn.ranked or turn.candidates)[:min(self.config.k, self.config.rank_pool)]:
+                item = RecommendedItem(best.item, replies.label(G, best.item), float(best.score),
+                                       Explanation(best.item, (), ""))
+                turn.items.append(item)
+                yield from self._say(turn, replies.item_line(len(turn.items), item))
         elif turn.candidates is not None and not turn.items:
             yield from self._say(turn, replies.fill("none", filters=replies.filters(G, turn.prefs)))
         elif not turn.pieces:

@@ -180,3 +180,12 @@ def test_the_intro_counts_the_items_that_follow(G):
         reply = rec.respond(rec.new_session(), "I like comedies")
         n = len(reply.items)
         assert n == min(k, pool) and (f"Here are {n} movies" in reply.text if n > 1 else "Here is a movie" in reply.text)
+
+
+def test_the_step_limit_still_answers_with_catalog_picks(G):
+    rec = Recommender(AgentConfig(max_steps=2), graph=G, lm=ScriptedLM())
+    reply = rec.respond(rec.new_session(), "I loved Police Academy")
+    assert [s.tool for s in reply.trace] == ["retrieve_candidates", "rank_candidates"]
+    assert len(reply.items) == 3 and {i.item for i in reply.items} <= CATALOG - {PA}
+    assert all(i.explanation.paths == () and check_explanation(G, i.explanation) for i in reply.items)
+    assert all(i.title in reply.text for i in reply.items)
