@@ -24,6 +24,7 @@ from bench.report import markdown_table
 VARIANTS = {  # key -> (label, AgentConfig overrides)
     "baseline": ("retrieval order, no model (baseline)", {"rank_with_model": False, "lm_chooses_paths": False}),
     "default": ("default: the model ranks", {}),
+    "pool10": ("the model ranks the best 10 (rank_pool=10)", {"rank_pool": 10}),
     "paths": ("default + the model picks cited paths", {"lm_chooses_paths": True}),
 }
 STAGES = ("linking", "retrieval", "ranking", "explanation", "choice")
