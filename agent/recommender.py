@@ -108,7 +108,7 @@ class Recommender:
     def __init__(self, config: AgentConfig | None = None, graph: nx.MultiDiGraph | None = None,
                  lm: LanguageModel | None = None):
         self.config = config if config is not None else AgentConfig()
-        self._graph, self._lm, self._index, self._tools = graph, None, None, None
+        self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
         self._lm_lock, self._load_lock = threading.RLock(), threading.RLock()
         if lm is not None:
             self._lm = _LockedLM(lm, self._lm_lock)

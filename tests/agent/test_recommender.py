@@ -189,3 +189,11 @@ def test_the_step_limit_still_answers_with_catalog_picks(G):
     assert len(reply.items) == 3 and {i.item for i in reply.items} <= CATALOG - {PA}
     assert all(i.explanation.paths == () and check_explanation(G, i.explanation) for i in reply.items)
     assert all(i.title in reply.text for i in reply.items)
+
+
+def test_the_model_can_pick_the_cited_paths_in_one_call(G):
+    lm = ScriptedLM(scores=lambda prompt, texts: [-len(t) for t in texts])
+    rec = Recommender(AgentConfig(lm_chooses_paths=True), graph=G, lm=lm)
+    reply = rec.respond(rec.new_session(), "I loved Police Academy and Steve Guttenberg")
+    assert [c[0] for c in lm.calls] == ["score", "score"]  # ranking, then all the paths at once
+    assert reply.items and all(check_explanation(G, i.explanation) and i.explanation.paths for i in reply.items)
