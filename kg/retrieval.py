@@ -81,7 +81,7 @@ def degrees(G: nx.MultiDiGraph) -> dict[int, int]:
 def hubs(G: nx.MultiDiGraph) -> frozenset[int]:
     """Languages, countries and very well connected companies ("English language", "Warner")."""
     def build(G):
-        degree = dict(G.degree())
+        degree = degrees(G)
         return frozenset(n for n, kind in G.nodes(data="type") if kind in HUB_TYPES or (
             kind in ("company", "other") and degree[n] > HUB_DEGREE))
     return _cached(G, "hubs", build)
