@@ -88,3 +88,25 @@ def test_bad_config_names_field_and_options():
         RankConfig(formulation="pairwise")
     with pytest.raises(KgrecError, match="lm_weight"):
         RankConfig(lm_weight=1.5)
+
+
+@pytest.mark.slow
+def test_embedded_model_with_shipped_adapter_ranks_real_candidates():
+    from agent.llm import ModelConfig, default_adapter_dir, load_lm
+    from finetune.data import load_turns, turn_candidates, turn_context
+    from kg.store import catalog, load_movie_graph
+
+    G = load_movie_graph()
+    lm = load_lm(ModelConfig())
+    assert lm.adapter == default_adapter_dir()  # the shipped adapter is the default
+    turn = next(t for t in load_turns(G, "valid") if t.liked)
+    candidates = turn_candidates(G, turn, 20)
+    ranked = rank(lm, G, turn_context(turn), candidates)
+    items = set(catalog(G))
+    assert sorted(r.item for r in ranked) == sorted(c.item for c in candidates)
+    assert all(r.item in items and math.isfinite(r.lm_score) for r in ranked)
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+    base = lm_scores(load_lm(ModelConfig(adapter=None)), G, turn_context(turn), [c.item for c in candidates],
+                     RankConfig())
+    assert base != pytest.approx([r.lm_score for r in sorted(ranked, key=lambda r: [c.item for c in candidates]
+                                                            .index(r.item))], abs=1e-4)  # the adapter matters

@@ -118,3 +118,14 @@ def test_shipped_configs_load():
     for name in ("smollm2-cpu.yaml", "qwen-gpu-4bit.yaml"):
         config = load_config(REPO_ROOT / "configs" / name)
         assert config.max_steps >= 1
+
+
+def test_cli_registers_finetune_with_its_flags():
+    import argparse
+
+    from finetune.cli import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["finetune", "--config", "c.yaml", "--max-steps", "5", "--resume", "--output", "o"])
+    assert (args.config, args.max_steps, args.resume, args.output) == ("c.yaml", 5, True, "o")
