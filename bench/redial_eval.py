@@ -28,6 +28,7 @@ import networkx as nx
 
 from bench import metrics
 from kg.errors import DataFileError, KgrecError
+from kg.locations import REPO_ROOT
 from kg.redial import RECOMMENDER, SEEKER, Utterance
 
 #: the fields of test.jsonl that are input; the others (entity, entity_name, resp) hold the answer
@@ -288,6 +289,20 @@ class RedialEvalConfig:
             raise KgrecError(f"--limit {self.limit}: expected a positive number of turns")
 
 
+def adapter_fingerprint(folder: Path) -> str:
+    """Which adapter was measured: its folder, the weights' SHA-256 prefix and their date."""
+    import datetime as dt
+    import hashlib
+
+    weights = next(iter(sorted(Path(folder).glob("adapter_model.*"))), None)
+    if weights is None:
+        return f"{folder} (no weights file)"
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    when = dt.datetime.fromtimestamp(weights.stat().st_mtime).isoformat(timespec="minutes")
+    shown = folder.relative_to(REPO_ROOT) if folder.is_relative_to(REPO_ROOT) else folder
+    return f"{shown}/{weights.name} sha256 {digest}, saved {when}"
+
+
 def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: list[int],
                   notes: list[str]) -> list:
     """The requested systems; the model is loaded once per adapter setting and shared."""
@@ -303,6 +318,8 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
         return lms[kind]
 
     has_adapter = (default_adapter_dir() / "adapter_config.json").exists()
+    if has_adapter and {"lora", "agent"} & set(names):
+        notes.append(f"adapter: {adapter_fingerprint(default_adapter_dir())}")
     systems = []
     for name in names:
         if name in ("lora", "agent") and not has_adapter:
@@ -327,7 +344,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     from tqdm import tqdm
 
     from bench.systems import AgentReplay
-    from kg.locations import REPO_ROOT, data_dir
+    from kg.locations import data_dir
     from kg.store import catalog, load_movie_graph
 
     G = load_movie_graph()

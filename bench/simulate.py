@@ -290,7 +290,7 @@ def build_chat_systems(names: Sequence[str], G: nx.MultiDiGraph, notes: list[str
     from agent import Recommender
     from agent.config import AgentConfig
     from agent.llm import ModelConfig, default_adapter_dir, load_lm
-    from bench.redial_eval import popularity_order
+    from bench.redial_eval import adapter_fingerprint, popularity_order
     from bench.systems import AgentReplay
 
     config = AgentConfig()
@@ -303,6 +303,9 @@ def build_chat_systems(names: Sequence[str], G: nx.MultiDiGraph, notes: list[str
             systems.append(RetrieverChat(AgentReplay(G, config), config.k))
         elif name == "lora" and not (default_adapter_dir() / "adapter_config.json").exists():
             notes.append(f"lora: skipped, no shipped adapter at {default_adapter_dir()}")
+        elif name == "lora":
+            notes.append(f"adapter: {adapter_fingerprint(default_adapter_dir())}")
+            systems.append(AgentChatSystem(Recommender(config, graph=G, lm=load_lm(config.model or ModelConfig())), name))
         else:
             lm = load_lm(ModelConfig(adapter=None) if name == "base" else (config.model or ModelConfig()))
             systems.append(AgentChatSystem(Recommender(config, graph=G, lm=lm), name))
