@@ -46,6 +46,7 @@ def register(subparsers) -> None:
     b.add_argument("--only", help="comma-separated subset: kg_load,retrieval_speed,model_speed,train_speed,agent_latency")
     b.add_argument("--timeout", type=float, default=600.0, help="seconds per benchmark script")
     b.add_argument("--out", default="runs/bench")
+    b.add_argument("--quick", action="store_true", help="fewer repeats and contexts per script (bench.speed.QUICK_ARGS)")
     b.set_defaults(func=_bench)
 
 
@@ -55,7 +56,9 @@ def _command(args: argparse.Namespace, words: str, defaults: dict) -> str:
     for name, default in defaults.items():
         value = getattr(args, name)
         value = ",".join(value) if isinstance(value, tuple) else value
-        if value is not None and value != default:
+        if value is True and default is False:
+            parts.append(f"--{name.replace('_', '-')}")
+        elif value is not None and value != default:
             parts.append(f"--{name.replace('_', '-')} {shlex.quote(str(value))}")
     return " ".join(parts)
 
@@ -95,8 +98,8 @@ def _simulate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from bench import speed
 
-    command = _command(args, "bench", {"only": None, "timeout": 600.0, "out": "runs/bench"})
-    text, paths = speed.run(only=args.only, out=args.out, timeout=args.timeout, command=command)
+    command = _command(args, "bench", {"only": None, "timeout": 600.0, "out": "runs/bench", "quick": False})
+    text, paths = speed.run(only=args.only, out=args.out, timeout=args.timeout, command=command, quick=args.quick)
     print(text)
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0

@@ -9,6 +9,7 @@ does not exist yet, fails or times out gets a row saying so instead of stopping 
 Usage:
     kgrec bench                       # all of them
     kgrec bench --only kg_load,retrieval_speed --timeout 300
+    kgrec bench --quick               # fewer repeats and contexts (see QUICK_ARGS)
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,14 @@ SCRIPTS = {
     "agent_latency": "turn latency p50/p95, first token, RSS",
 }
 #: lines of a script's output quoted in the summary table (its headline figures)
+#: ``kgrec bench --quick``: fewer repeats / contexts per script (same measurements, wider error bars)
+QUICK_ARGS = {
+    "kg_load": ["--runs", "1"],
+    "retrieval_speed": ["--turns", "30"],
+    "model_speed": ["--runs", "2"],
+    "train_speed": ["--steps", "2"],
+    "agent_latency": ["--contexts", "20", "--warmup", "1"],
+}
 HEADER = r"^\|?\s*(what|operation|method|variant)\b"  # a table's header line names the columns
 HEADLINES = {
     "kg_load": re.compile(HEADER + r"|cached load|cold build|speed-up", re.I),
@@ -78,13 +88,13 @@ def tables_in(text: str) -> list[str]:
     return tables
 
 
-def run_script(name: str, timeout: float, root: Path = REPO_ROOT) -> Outcome:
-    """Run ``python -m bench.<name>`` in ``root`` and collect its tables."""
+def run_script(name: str, timeout: float, root: Path = REPO_ROOT, args: Sequence[str] = ()) -> Outcome:
+    """Run ``python -m bench.<name> [args]`` in ``root`` and collect its tables."""
     if not (root / "bench" / f"{name}.py").exists():
         return Outcome(name, "not available", 0.0, (), f"bench/{name}.py does not exist yet")
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=root, capture_output=True,
+        done = subprocess.run([sys.executable, "-m", f"bench.{name}", *args], cwd=root, capture_output=True,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -140,12 +150,12 @@ def _spaced(text: str) -> str:
 
 
 def run(only: str | None = None, out: str | Path = "runs/bench", timeout: float = 600.0,
-        command: str = "kgrec bench", root: Path = REPO_ROOT) -> tuple[str, list[Path]]:
+        command: str = "kgrec bench", root: Path = REPO_ROOT, quick: bool = False) -> tuple[str, list[Path]]:
     """Run the benchmarks, write ``results.md`` and ``results.json``; returns the Markdown and paths."""
     outcomes = []
     for name in parse_only(only):
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        outcomes.append(run_script(name, timeout, root))
+        outcomes.append(run_script(name, timeout, root, QUICK_ARGS.get(name, []) if quick else ()))
     date = dt.datetime.now().isoformat(timespec="seconds")
     text = render(outcomes, command, date)
     out = Path(out)

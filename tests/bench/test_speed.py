@@ -65,3 +65,12 @@ def test_plain_text_output_is_kept_in_a_code_block_and_headlined(root, tmp_path)
     assert "```text\nmethod      tokens/s\nfull        100\nlora        340\n```" in text
     assert "| train_speed | LoRA training tokens/s | ok |" in text and "method tokens/s; lora 340 |" in text
     assert "loading...\n\n| what | median s |" in text  # a blank line, so the table renders
+
+
+def test_quick_mode_passes_the_shorter_arguments(tmp_path):
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "__init__.py").write_text("")
+    (tmp_path / "bench" / "kg_load.py").write_text("import sys\nprint('| what | args |')\nprint('|---|---|')\n"
+                                                   "print('| cached load |', ' '.join(sys.argv[1:]), '|')\n")
+    text, _ = run(only="kg_load", out=tmp_path / "out", timeout=60, root=tmp_path, quick=True)
+    assert "| cached load | --runs 1 |" in text
