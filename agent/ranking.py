@@ -12,12 +12,26 @@ Three formulations, all scored with one prompt prefill reused for every candidat
 * ``"listwise"`` — LlamaRec-like: the candidates are lettered in the prompt and the model
   chooses a letter; the score is log p(letter).
 
-Measured on the ReDial valid subset (224 turns, 20 candidates from ``kg.retrieval.retrieve``,
-SmolLM2-135M base; ``python -m finetune.evaluate --formulations title yesno listwise``):
-next-title likelihood ranks best and is the default — see ``finetune/RESULTS.md`` for numbers.
-Listwise suffers from the 135M model's position bias; yes/no carries almost no signal before
-tuning. The final score mixes the model and the retriever (both z-scored within the list)
-with ``lm_weight``, tuned on the valid subset by ``finetune.evaluate``.
+Chosen by measurement: ``python -m finetune.evaluate --adapter none --formulations title yesno
+listwise`` (SmolLM2-135M base, ReDial valid subset: 224 turns / 274 (turn, movie) samples, 20
+candidates from ``kg.retrieval.retrieve``, mix weight tuned per formulation):
+
+=============  =========  =======  ======  ==============
+ranker         Recall@10  NDCG@10  weight  LM alone R@10
+=============  =========  =======  ======  ==============
+retriever      0.120      0.069    -       -
+title          **0.150**  0.075    0.5     0.124
+yesno          0.128      0.069    0.2     0.102
+listwise       0.142      0.076    1.0     0.142
+=============  =========  =======  ======  ==============
+
+Next-title likelihood is the default: the best mixed Recall@10 (the gaps are 2-6 hits of 274,
+so they are small), no cap on the number of candidates (listwise stops at 26 letters and its
+letters follow the retriever's order, so its "gain" is partly position bias), it needs no
+negatives, and its training target (a title after a prompt) is the same kind of completion
+as the KG-triple examples, so both kinds of data teach the one skill. Yes/no carries little
+signal before tuning. The final score mixes the model and the retriever (both z-scored within
+the list) with ``lm_weight``, tuned on the valid subset by ``finetune.evaluate``.
 """
 from __future__ import annotations
 
@@ -53,7 +67,7 @@ class RankConfig:
     """How the model reranks and how its score is mixed with the retriever's."""
 
     formulation: str = field(default="title", metadata={"help": f"one of {FORMULATIONS}"})
-    lm_weight: float = field(default=0.6, metadata={"help": "weight of the z-scored LM score (0..1), tuned on valid"})
+    lm_weight: float = field(default=0.6, metadata={"help": "weight of the z-scored LM score (0..1); 0.6 = tuned on valid for the shipped adapter"})
     normalize: bool = field(default=True, metadata={"help": "title: mean log-prob per token instead of the sum"})
     max_candidates: int = field(default=20, metadata={"help": "only the top-N retrieved candidates are re-scored"})
     max_context_chars: int = field(default=600, metadata={"help": "the conversation is cut from the left beyond this"})

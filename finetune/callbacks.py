@@ -13,7 +13,8 @@ from finetune.evaluate import EvalTurn, evaluate_lm
 
 
 class RankingValidation(TrainerCallback):
-    """Every ``eval_every`` steps (and at step 0): rerank the valid turns, log, keep the best adapter.
+    """Every ``eval_every`` steps (and at step 0, the base model's reference): rerank the valid
+    turns, log, and keep the adapter of the best trained step in ``config.output``.
 
     Stops training after ``patience`` validations without improvement of ``config.metric``.
     On ``--resume`` the best value so far is read back from the checkpoint's log history.
@@ -33,7 +34,7 @@ class RankingValidation(TrainerCallback):
         seen = [h for h in state.log_history if self.key in h]
         for record in seen:  # resumed run: replay the early-stopping state
             self._remember(record[self.key], record["step"])
-        if not seen and self.active:
+        if not seen and self.active and self.config.validate_base:
             self._validate(state, control, model)
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
@@ -45,6 +46,10 @@ class RankingValidation(TrainerCallback):
         return bool(self.config.eval_every and self.turns)
 
     def _remember(self, value: float, step: int) -> bool:
+        """Track the best *trained* step; step 0 (the untouched base model) is the reference only."""
+        if step == 0:
+            self.first = value
+            return False
         if self.first is None:
             self.first = value
         if self.best is None or value > self.best + 1e-9:
