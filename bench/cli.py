@@ -38,6 +38,8 @@ def register(subparsers) -> None:
     s.add_argument("--max-turns", type=int, default=5, help="success = target recommended within this many turns")
     s.add_argument("--systems", type=_systems, default="popularity,retriever,base,lora",
                    help="comma-separated: popularity,retriever,base,lora")
+    s.add_argument("--hints", type=_systems, default="genre,starring,director,year",
+                   help="what the seeker may reveal, comma-separated (fewer kinds: a harder search)")
     s.add_argument("--out", default="runs/eval-simulate")
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=_simulate)
@@ -85,9 +87,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
     systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
     config = SimulateConfig(data=args.data, dialogues=args.dialogues, seed=args.seed, max_turns=args.max_turns,
-                            systems=systems, out=args.out)
+                            systems=systems, out=args.out, hints=args.hints)
     command = _command(args, "eval simulate", {"data": None, "dialogues": None, "seed": None, "max_turns": 5,
-                                                "systems": "popularity,retriever,base,lora", "out": "runs/eval-simulate"})
+                                                "systems": "popularity,retriever,base,lora", "out": "runs/eval-simulate",
+                                                "hints": "genre,starring,director,year"})
     result = evaluate(config, progress=not args.no_progress, command=command)
     paths = report.write_simulate(config.out, report.merge_previous(config.out, result, report.SAME_SEEKERS))
     print(paths[0].read_text(encoding="utf-8"))

@@ -125,7 +125,8 @@ def simulate_markdown(result: dict) -> str:
     example = result.get("example") or {}
     lines = [f"# kgrec user simulation: {result['dialogues']} scripted seekers", "",
              f"`{result['command']}` — {result['date']}", "",
-             f"Data: `{result['data']}` (seed {result['seed']}).", "", table, ""]
+             f"Data: `{result['data']}` (seed {result['seed']}); the seeker reveals: "
+             f"{', '.join(result.get('hints', []))}.", "", table, ""]
     if example:
         lines += [f"Example seeker ({example['dialog_id']}): opens with “{example['opening']}”, wants "
                   f"{example['target']}, hints: " + " / ".join(example["hints"]), ""]
@@ -147,7 +148,7 @@ def write_simulate(out: Path, result: dict) -> list[Path]:
 
 #: what must match for two runs to have scored the very same turns / simulated the same seekers
 SAME_TURNS = ("data", "turns", "seed", "limit", "entities")
-SAME_SEEKERS = ("data", "dialogues", "seed", "max_turns")
+SAME_SEEKERS = ("data", "dialogues", "seed", "max_turns", "hints")
 
 
 def merge_previous(out: Path, result: dict, same: Sequence[str] = SAME_TURNS) -> dict:

@@ -72,20 +72,21 @@ class Seeker:
         return " ".join(words)
 
 
-def hints_for(G: nx.MultiDiGraph, target: int) -> tuple[Hint, ...]:
-    """One hint per kind the KG knows for ``target``: its best-known genre, actor and director, its decade."""
+def hints_for(G: nx.MultiDiGraph, target: int, kinds: Sequence[str] = HINT_KINDS) -> tuple[Hint, ...]:
+    """One hint per kind (of ``kinds``) the KG knows for ``target``: its best-known genre, actor and
+    director, its decade."""
     by_kind: dict[str, list[int]] = {}
     for _, tail, relation in G.out_edges(target, keys=True):
         if relation in ("genre", "starring", "director") and G.nodes[tail].get("name"):
             by_kind.setdefault(relation, []).append(tail)
     hints = []
-    for kind in HINT_KINDS[:3]:
+    for kind in [k for k in HINT_KINDS[:3] if k in kinds]:
         nodes = sorted(by_kind.get(kind, ()), key=lambda n: (-G.degree(n), n))
         if nodes:
             name = G.nodes[nodes[0]]["name"]
             hints.append(Hint(kind, TEMPLATES[kind].format(name=_genre(name) if kind == "genre" else name)))
     year = G.nodes[target].get("year")
-    if isinstance(year, int):
+    if isinstance(year, int) and "year" in kinds:
         hints.append(Hint("year", TEMPLATES["year"].format(name=f"{year // 10 * 10}s")))
     return tuple(hints)
 
@@ -119,7 +120,8 @@ def _target(dialogue: dict, to_node: dict[int, int], avoid: set[str], catalog: f
     return None
 
 
-def seeker_from(G: nx.MultiDiGraph, dialogue: dict, to_node: dict[int, int], catalog: frozenset) -> Seeker | None:
+def seeker_from(G: nx.MultiDiGraph, dialogue: dict, to_node: dict[int, int], catalog: frozenset,
+                kinds: Sequence[str] = HINT_KINDS) -> Seeker | None:
     """The simulated seeker of one ReDial dialogue, or ``None`` if it has no usable target."""
     opening = next((text for role, text, _ in merged_messages(dialogue)
                     if role == SEEKER and TASTE.search(text)), None)
@@ -129,20 +131,21 @@ def seeker_from(G: nx.MultiDiGraph, dialogue: dict, to_node: dict[int, int], cat
     if target is None:
         return None
     text = _render(G, opening, dialogue.get("movieMentions") or {}, to_node)
-    hints = hints_for(G, target)
+    hints = hints_for(G, target, kinds)
     title = str(G.nodes[target].get("name", "")).lower()
     if not hints or (len(title) > 3 and title in text.lower()):
         return None
     return Seeker(str(dialogue["conversationId"]), text, target, hints)
 
 
-def make_seekers(G: nx.MultiDiGraph, dialogues: Sequence[dict], n: int, seed: int) -> list[Seeker]:
+def make_seekers(G: nx.MultiDiGraph, dialogues: Sequence[dict], n: int, seed: int,
+                 kinds: Sequence[str] = HINT_KINDS) -> list[Seeker]:
     """``n`` seekers from distinct dialogues, sampled with ``seed`` (a smaller ``n`` gives a prefix)."""
     from kg.redial import redial_to_node
 
     to_node = redial_to_node(G)
     catalog = frozenset(x for x, d in G.nodes(data=True) if d.get("item"))
-    seekers = [s for d in dialogues if (s := seeker_from(G, d, to_node, catalog)) is not None]
+    seekers = [s for d in dialogues if (s := seeker_from(G, d, to_node, catalog, kinds)) is not None]
     if n > len(seekers):
         raise KgrecError(f"--dialogues {n}: only {len(seekers)} test dialogues have a usable target")
     random.Random(seed).shuffle(seekers)  # with one seed, fewer dialogues are a prefix of more
@@ -275,8 +278,11 @@ class SimulateConfig:
     max_turns: int = 5
     systems: tuple[str, ...] = SYSTEM_NAMES
     out: str = "runs/eval-simulate"
+    hints: tuple[str, ...] = HINT_KINDS  # what the seeker may reveal; fewer kinds, a harder search
 
     def __post_init__(self):
+        if not self.hints or any(h not in HINT_KINDS for h in self.hints):
+            raise KgrecError(f"--hints {','.join(self.hints)!r}: expected some of {','.join(HINT_KINDS)}")
         if self.dialogues < 1:
             raise KgrecError(f"--dialogues {self.dialogues}: expected at least 1")
         if not 1 <= self.max_turns <= 20:
@@ -326,7 +332,7 @@ def evaluate(config: SimulateConfig, progress: bool = True, command: str = "kgre
 
     G = load_movie_graph()
     path = Path(config.data) if config.data else data_dir() / "redial" / "test_data.jsonl"
-    seekers = make_seekers(G, load_dialogues(path), config.dialogues, config.seed)
+    seekers = make_seekers(G, load_dialogues(path), config.dialogues, config.seed, config.hints)
     notes: list[str] = []
     results = {}
     for system in build_chat_systems(config.systems, G, notes):
@@ -344,6 +350,7 @@ def evaluate(config: SimulateConfig, progress: bool = True, command: str = "kgre
     ]
     return {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "data": str(path),
             "dialogues": len(seekers), "seed": config.seed, "max_turns": config.max_turns,
+            "hints": list(config.hints),
             "example": {"dialog_id": seekers[0].dialog_id, "opening": seekers[0].opening,
                         "target": G.nodes[seekers[0].target].get("title"),
                         "hints": [h.text for h in seekers[0].hints]},

@@ -105,3 +105,10 @@ def test_sampling_seekers_is_deterministic(tiny):
     assert first == [s.dialog_id for s in make_seekers(tiny, dialogues, 4, seed=1)]
     assert len(set(first)) == 4
     assert [s.dialog_id for s in make_seekers(tiny, dialogues, 2, seed=1)] == first[:2]
+
+
+def test_a_seeker_limited_to_some_hint_kinds_never_reveals_the_others(tiny):
+    catalog = frozenset(n for n, d in tiny.nodes(data=True) if d.get("item"))
+    harder = seeker_from(tiny, dialogue(), redial_to_node(tiny), catalog, kinds=("genre", "year"))
+    assert [h.kind for h in harder.hints] == ["genre", "year"]
+    assert not any("Guttenberg" in h.text for h in harder.hints)
