@@ -25,7 +25,7 @@ from agent.ranking import RankConfig
 from finetune.config import TrainConfig
 from finetune.data import (Collator, ListDataset, encode, history_examples, kg_examples, load_turns,
                            path_examples)
-from finetune.evaluate import eval_turns, evaluate_lm
+from finetune.evaluate import eval_turns
 from kg.errors import KgrecError
 
 

@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from agent.llm import LocalLM, ModelConfig, attach_adapter, load_lm
+from agent.llm import ModelConfig, attach_adapter, load_lm
 from kg.errors import KgrecError
 
 PROMPT = "the user liked alien and heat . recommend one movie :"
