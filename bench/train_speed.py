@@ -1,4 +1,4 @@
-"""Training throughput of the embedded model: LoRA (the shipped recipe) vs full fine-tuning.
+"""Training throughput of the embedded model: LoRA (all layers, shipped top-layers recipe) vs full fine-tuning.
 
 Usage:
     .venv/bin/python -m bench.train_speed --steps 4 --batch-size 8
@@ -58,21 +58,25 @@ def main(argv: list[str] | None = None) -> int:
     from peft import LoraConfig, get_peft_model
 
     from agent.llm import LocalLM, ModelConfig, load_base
-    from finetune.config import TrainConfig
+    from finetune.config import load_config
+    from kg.locations import REPO_ROOT
 
     model, tokenizer = load_base(ModelConfig(adapter=None, device="cpu"))
     rows = examples(LocalLM(model, tokenizer), (args.steps + 1) * args.batch_size)
     full_rate, full_params = throughput(model, rows, args.batch_size, args.steps, tokenizer.pad_token_id)
-    model, _ = load_base(ModelConfig(adapter=None, device="cpu"))
-    shipped = TrainConfig()
-    lora = get_peft_model(model, LoraConfig(r=shipped.lora_r, lora_alpha=shipped.lora_alpha,
-                                            target_modules=shipped.target_modules, task_type="CAUSAL_LM"))
-    lora_rate, lora_params = throughput(lora, rows, args.batch_size, args.steps, tokenizer.pad_token_id)
+    results = [["full fine-tuning (baseline)", full_params, full_rate, 1.0]]
+    shipped = load_config(REPO_ROOT / "configs" / "smollm2-cpu.yaml")
+    for layers, label in ((0, "all 30 layers"), (shipped.lora_layers, f"top {shipped.lora_layers} layers (shipped)")):
+        model, _ = load_base(ModelConfig(adapter=None, device="cpu"))
+        n = model.config.num_hidden_layers
+        top = list(range(n - layers, n)) if layers else None
+        lora = get_peft_model(model, LoraConfig(r=shipped.lora_r, lora_alpha=shipped.lora_alpha, layers_to_transform=top,
+                                                target_modules=shipped.target_modules, task_type="CAUSAL_LM"))
+        rate, params = throughput(lora, rows, args.batch_size, args.steps, tokenizer.pad_token_id)
+        results.append([f"LoRA r={shipped.lora_r}, 7 projections, {label}", params, rate, rate / full_rate])
     print(f"SmolLM2-135M on CPU ({torch.get_num_threads()} threads), batch {args.batch_size}, "
           f"median of {args.steps} steps")
-    print(markdown_table(["method", "trainable M params", "tokens/s", "speed-up"],
-                         [["full fine-tuning (baseline)", full_params, full_rate, 1.0],
-                          [f"LoRA r={shipped.lora_r}, 7 projections", lora_params, lora_rate, lora_rate / full_rate]]))
+    print(markdown_table(["method", "trainable M params", "tokens/s", "speed-up"], results))
     print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
