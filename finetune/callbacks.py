@@ -50,8 +50,6 @@ class RankingValidation(TrainerCallback):
         if step == 0:
             self.first = value
             return False
-        if self.first is None:
-            self.first = value
         if self.best is None or value > self.best + 1e-9:
             self.best, self.best_step, self.bad = value, step, 0
             return True

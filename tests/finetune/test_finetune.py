@@ -65,6 +65,8 @@ def test_lora_training_lowers_the_loss_and_writes_the_adapter_folder(tiny_lm_dir
     assert saved["global_step"] == 16 and saved["train_tokens_per_s"] > 0
     assert any("eval_recall@10" in h for h in saved["history"])
     assert saved["examples"]["history"] == 4
+    assert saved["best_step"] in (4, 8, 12, 16)  # a trained step, never the untouched base (step 0)
+    assert saved["base_recall@10"] is not None
 
 
 def test_resume_continues_from_the_checkpoint_step(tiny_lm_dir, tiny_movies, tmp_path):
