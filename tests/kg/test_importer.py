@@ -5,6 +5,7 @@ import pytest
 
 from kg.errors import DataFileError
 from kg.importer import import_graph
+from kg.retrieval import from_attributes
 from kg.schema import Constraints, Fact
 from kg.store import catalog
 
@@ -55,9 +56,8 @@ def test_generic_kg_code_works_on_books(G):
 
     dune, herbert = node(G, "Dune"), node(G, "Frank Herbert")
     assert "Frank Herbert" in verbalize(G, Fact(dune, "author", herbert))
-    retrieval = pytest.importorskip("kg.retrieval")
     horror = node(G, "horror")
-    got = retrieval.from_attributes(G, Constraints(genres=frozenset({horror})), k=10)
+    got = from_attributes(G, Constraints(genres=frozenset({horror})), k=10)
     assert {G.nodes[c.item]["name"] for c in got} == {"The Shining", "It", "Dracula", "Frankenstein"}
     similar = retrieval.from_comentions(G, [dune], k=3)
     assert similar and similar[0].item == node(G, "Dune Messiah")
