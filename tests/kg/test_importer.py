@@ -5,7 +5,7 @@ import pytest
 
 from kg.errors import DataFileError
 from kg.importer import import_graph
-from kg.retrieval import from_attributes
+from kg.retrieval import from_attributes, from_comentions
 from kg.schema import Constraints, Fact
 from kg.store import catalog
 
@@ -59,7 +59,7 @@ def test_generic_kg_code_works_on_books(G):
     horror = node(G, "horror")
     got = from_attributes(G, Constraints(genres=frozenset({horror})), k=10)
     assert {G.nodes[c.item]["name"] for c in got} == {"The Shining", "It", "Dracula", "Frankenstein"}
-    similar = retrieval.from_comentions(G, [dune], k=3)
+    similar = from_comentions(G, [dune], k=3)
     assert similar and similar[0].item == node(G, "Dune Messiah")
 
 
