@@ -103,6 +103,7 @@ def _add_queries(sub) -> None:
     p.add_argument("--genre", action="append", default=[], metavar="G", help="required genre (any of)")
     p.add_argument("--not-genre", action="append", default=[], metavar="G", help="excluded genre")
     p.add_argument("--person", action="append", default=[], metavar="P", help="required person (all of)")
+    p.add_argument("--not-person", action="append", default=[], metavar="P", help="excluded person")
     p.add_argument("--year-min", type=int, default=None, metavar="Y")
     p.add_argument("--year-max", type=int, default=None, metavar="Y")
     p.add_argument("-k", type=int, default=10, help="how many (default 10)")
