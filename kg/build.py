@@ -171,13 +171,17 @@ def read_json(path: Path, expected: str):
                                             f"expected {expected}") from e
 
 
-def read_rows(path: Path, header: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
-    """Rows of a CSV/TSV with the given header, as ``(line number, fields)``."""
+def open_data(path: Path):
+    """An open text handle on a data file; a missing or unreadable file raises ``DataFileError``."""
     try:
-        handle = open(path, encoding="utf-8", newline="")
+        return open(path, encoding="utf-8", newline="")
     except OSError as e:
         raise DataFileError(path, None, f"cannot read ({e.strerror})") from e
-    with handle:
+
+
+def read_rows(path: Path, header: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
+    """Rows of a CSV/TSV with the given header, as ``(line number, fields)``."""
+    with open_data(path) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         first = next(reader, None)
         if first != header:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.build import TAIL_TYPES, TYPE_PRIORITY, clean_text, with_year
+from kg.build import TAIL_TYPES, TYPE_PRIORITY, clean_text, open_data, with_year
 from kg.errors import DataFileError
 from kg.interactions import Session, add_interactions
 
@@ -37,11 +37,7 @@ LIKE_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False,
 def read_table(path, required: list[str], delimiter: str) -> tuple[list[str], list[tuple[int, dict]]]:
     """Header and ``(line, row)`` of a CSV/TSV; missing file, columns or fields raise."""
     path = Path(path)
-    try:
-        handle = open(path, encoding="utf-8", newline="")
-    except OSError as e:
-        raise DataFileError(path, None, f"cannot read ({e.strerror})") from e
-    with handle:
+    with open_data(path) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         header = [clean_text(h).lower() for h in next(reader, [])]
         if header[:len(required)] != required:
