@@ -47,13 +47,15 @@ class Session:
     history: list[tuple[str, str]] = field(default_factory=list)  # (role, text)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     last_timings: dict[str, float] = field(default_factory=dict)  # seconds per stage of the latest turn
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # A plain Lock, not an RLock: ``stream`` holds it across yields, and a web server may resume
+    # the generator on another thread (an RLock then refuses the release).
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 class _LockedLM:
     """The model behind one lock, so sessions on several threads take turns on it."""
 
-    def __init__(self, lm: LanguageModel, lock: threading.RLock):
+    def __init__(self, lm: LanguageModel, lock: threading.Lock):
         self._lm, self._lock = lm, lock
 
     def chat_prompt(self, system, user):
@@ -109,7 +111,7 @@ class Recommender:
                  lm: LanguageModel | None = None):
         self.config = config if config is not None else AgentConfig()
         self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
-        self._lm_lock, self._load_lock = threading.RLock(), threading.RLock()
+        self._lm_lock, self._load_lock = threading.Lock(), threading.RLock()  # see Session.lock
         if lm is not None:
             self._lm = _LockedLM(lm, self._lm_lock)
 

@@ -123,6 +123,30 @@ def test_stream_yields_the_reply_text_in_pieces_then_the_reply(rec):
     assert pieces[0].startswith("Noted: you like Police Academy (1984)")
 
 
+def test_a_stream_resumed_on_another_thread_finishes(rec):
+    """Web servers (Gradio) start a turn's generator on one worker thread and resume it on others."""
+    s = rec.new_session()
+    turn = rec.stream(s, "I loved Police Academy")
+    first, done = [], threading.Event()
+
+    def start() -> None:  # takes the first piece, then stays alive so its thread id is not reused
+        first.append(next(turn))
+        done.wait(timeout=60)
+
+    starter = threading.Thread(target=start)
+    starter.start()
+    try:
+        while not first and starter.is_alive():
+            starter.join(timeout=0.01)
+        assert first, "the first piece never came"
+        rest = list(turn)  # resumed here, on the main thread
+    finally:
+        done.set()
+        starter.join()
+    assert isinstance(first[0], str) and isinstance(rest[-1], Reply) and rest[-1].items
+    assert rec.respond(s, "another one").items  # and the session is free again
+
+
 def test_long_messages_are_capped_and_answered(rec):
     reply = rec.respond(rec.new_session(), "I loved Police Academy. " + "blah " * 10_000)
     assert "2,000" in reply.notice and reply.items
