@@ -9,7 +9,6 @@ to *score* given strings (titles, yes/no, tool names) and never to state facts.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import importlib.util
 import inspect
@@ -231,9 +230,10 @@ class LocalLM:
     """A causal LM as ``agent.types.LanguageModel``: chat prompts, scoring, choice, streaming."""
 
     def __init__(self, model, tokenizer, max_prompt_tokens: int = 1024, adapter: Path | None = None,
-                 chunk_size: int = 64):
+                 chunk_size: int = 64, pack_tokens: int = 512):
         self.model, self.tokenizer = model, tokenizer
         self.max_prompt_tokens, self.chunk_size, self.adapter = max_prompt_tokens, chunk_size, adapter
+        self.pack_tokens = pack_tokens  # continuation tokens per packed forward (shared-prefix scoring)
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
 
@@ -272,33 +272,74 @@ class LocalLM:
               shared_prefix: bool = True) -> list[float]:
         """Log-likelihood of each continuation after ``prompt``; mean per token if ``normalize``.
 
-        With ``shared_prefix`` the prompt is run once and its KV cache is copied to every row of
-        one padded batch of continuations; without, each row holds prompt + continuation
-        (the naive baseline; same numbers up to float rounding).
+        With ``shared_prefix`` the prompt is run once, and then all continuations are packed into
+        one row after it: each attends to the prompt's KV cache and to its own earlier tokens only
+        (a 4D mask), with positions restarting after the prompt. Without, each row of a padded
+        batch holds prompt + continuation (the naive baseline; same numbers up to float rounding).
         """
         if not continuations:
             return []
         prompt_ids, cont_ids = self.prompt_ids(prompt), self.continuation_ids(continuations)
         if not prompt_ids:
             raise ValueError("score() needs a non-empty prompt")
-        sums = []
-        prefill = self._prefill(prompt_ids) if shared_prefix else None
-        for start in range(0, len(cont_ids), self.chunk_size):
-            chunk = cont_ids[start:start + self.chunk_size]
-            if shared_prefix:
-                sums += self._score_cached(prefill, len(prompt_ids), chunk)
-            else:
-                sums += self._score_naive(prompt_ids, chunk)
+        if shared_prefix:
+            sums = self._score_packed(prompt_ids, cont_ids)
+        else:
+            sums = []
+            for start in range(0, len(cont_ids), self.chunk_size):
+                sums += self._score_naive(prompt_ids, cont_ids[start:start + self.chunk_size])
         if normalize:
             return [s / max(1, len(c)) for s, c in zip(sums, cont_ids)]
         return sums
 
-    def _prefill(self, prompt_ids: list[int]):
+    def _score_packed(self, prompt_ids: list[int], cont_ids: list[list[int]]) -> list[float]:
+        """Sum log-probs of every continuation: one prefill, then packed rows of at most ``pack_tokens``."""
         ids = torch.tensor([prompt_ids], device=self.device)  # (1, P)
-        out = self.model(input_ids=ids, use_cache=True)
-        first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)  # (V,) next-token after the prompt
+        out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
+        first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)  # (V,) the token after the prompt
         cache = getattr(out, "cache", None) or out.past_key_values
-        return cache, first
+        sums = [float(first[row[0]]) if row else 0.0 for row in cont_ids]
+        pack: list[int] = []  # continuations in the current pack
+        for i, row in enumerate(cont_ids):
+            fed = sum(len(cont_ids[j]) - 1 for j in pack)
+            if pack and fed + len(row) - 1 > self.pack_tokens:
+                self._add_packed(cache, len(prompt_ids), [(j, cont_ids[j]) for j in pack], sums)
+                pack = []
+            if len(row) > 1:
+                pack.append(i)
+        if pack:
+            self._add_packed(cache, len(prompt_ids), [(j, cont_ids[j]) for j in pack], sums)
+        return sums
+
+    def _add_packed(self, cache, prompt_len: int, rows: list[tuple[int, list[int]]], sums: list[float]) -> None:
+        """Add to ``sums[i]`` the log-probs of tokens 2.. of each ``(i, row)``, fed as one packed row.
+
+        Each row's last token is not fed (nothing is predicted from it). The cache is cropped back
+        to the prompt afterwards, so the next pack reuses it.
+        """
+        fed, positions, owner, targets = [], [], [], []
+        for k, (_, row) in enumerate(rows):
+            fed += row[:-1]
+            targets += row[1:]
+            positions += range(prompt_len, prompt_len + len(row) - 1)
+            owner += [k] * (len(row) - 1)
+        n, dev = len(fed), self.device
+        own = torch.tensor(owner, device=dev)
+        causal = torch.ones(n, n, dtype=torch.bool, device=dev).tril()
+        allowed = torch.cat([torch.ones(n, prompt_len, dtype=torch.bool, device=dev),
+                             causal & (own[:, None] == own[None, :])], dim=1)  # (n, P + n)
+        dtype = self.model.dtype
+        mask = torch.zeros(1, 1, n, prompt_len + n, dtype=dtype, device=dev)
+        mask.masked_fill_(~allowed, torch.finfo(dtype).min)
+        out = self.model(input_ids=torch.tensor([fed], device=dev), attention_mask=mask,
+                         position_ids=torch.tensor([positions], device=dev), use_cache=True,
+                         **{self._cache_kw: cache})
+        logp = torch.log_softmax(out.logits[0].float(), dim=-1)  # (n, V)
+        picked = logp[torch.arange(n, device=dev), torch.tensor(targets, device=dev)]
+        per_row = torch.zeros(len(rows), device=dev).index_add_(0, own, picked)
+        for k, (i, _) in enumerate(rows):
+            sums[i] += float(per_row[k])
+        cache.crop(-n)  # drop what this pack added (a negative count works in old and new transformers)
 
     def _padded(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
         width = max(1, max(len(r) for r in rows))
@@ -306,28 +347,6 @@ class LocalLM:
         ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)  # (B, T)
         mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
         return ids, mask
-
-    def _score_cached(self, prefill, prompt_len: int, chunk: list[list[int]]) -> list[float]:
-        cache, first = prefill
-        ids, mask = self._padded(chunk)  # (B, T)
-        batch = ids.shape[0]
-        cache = copy.deepcopy(cache)
-        cache.batch_repeat_interleave(batch)  # (1, H, P, D) -> (B, H, P, D)
-        full_mask = torch.cat([torch.ones(batch, prompt_len, dtype=mask.dtype, device=self.device), mask], 1)
-        positions = torch.arange(prompt_len, prompt_len + ids.shape[1], device=self.device).expand(batch, -1)
-        out = self.model(input_ids=ids, attention_mask=full_mask, position_ids=positions, use_cache=True,
-                         **{self._cache_kw: cache})
-        logp = torch.log_softmax(out.logits.float(), dim=-1)  # (B, T, V): token t+1 given ..t
-        scores = []
-        for b, row in enumerate(chunk):
-            if not row:
-                scores.append(0.0)
-                continue
-            total = first[row[0]]
-            if len(row) > 1:
-                total = total + logp[b, torch.arange(len(row) - 1), torch.tensor(row[1:])].sum()
-            scores.append(float(total))
-        return scores
 
     def _score_naive(self, prompt_ids: list[int], chunk: list[list[int]]) -> list[float]:
         ids, mask = self._padded([prompt_ids + row for row in chunk])  # (B, P+T)

@@ -11,20 +11,32 @@ PROMPT = "the user liked alien and heat . recommend one movie :"
 TITLES = ["aliens", "frozen", "the matrix", "police academy", "titanic", "the notebook", "heat"]
 
 
-def test_shared_prefix_cache_gives_the_same_scores_as_naive_batching(tiny_lm):
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+def test_shared_prefix_cache_gives_the_same_scores_as_naive_batching(tiny_lm, attention):
+    tiny_lm.model.set_attn_implementation(attention)  # the packed 4D mask must suit both kernels
     for normalize in (False, True):
         cached = tiny_lm.score(PROMPT, TITLES, normalize=normalize, shared_prefix=True)
         naive = tiny_lm.score(PROMPT, TITLES, normalize=normalize, shared_prefix=False)
         assert cached == pytest.approx(naive, abs=1e-4)
 
 
-def test_scores_do_not_depend_on_batching_or_chunking(tiny_lm):
+def test_scores_do_not_depend_on_packing_or_chunking(tiny_lm):
     together = tiny_lm.score(PROMPT, TITLES, normalize=False)
     alone = [tiny_lm.score(PROMPT, [t], normalize=False)[0] for t in TITLES]
+    tiny_lm.pack_tokens = 3  # several packed forwards, the cache cropped back to the prompt between them
+    packs = tiny_lm.score(PROMPT, TITLES, normalize=False)
     tiny_lm.chunk_size = 2
-    chunked = tiny_lm.score(PROMPT, TITLES, normalize=False)
+    chunked = tiny_lm.score(PROMPT, TITLES, normalize=False, shared_prefix=False)
     assert together == pytest.approx(alone, abs=1e-4)
+    assert packs == pytest.approx(together, abs=1e-4)
     assert chunked == pytest.approx(together, abs=1e-4)
+
+
+def test_one_token_and_repeated_continuations_score_like_naive(tiny_lm):
+    options = ["a", "heat", "heat", "a b c d e f g h", "a"]
+    packed = tiny_lm.score(PROMPT, options, normalize=False)
+    assert packed == pytest.approx(tiny_lm.score(PROMPT, options, normalize=False, shared_prefix=False), abs=1e-4)
+    assert packed[1] == pytest.approx(packed[2], abs=1e-5) and packed[0] == pytest.approx(packed[4], abs=1e-5)
 
 
 def test_score_is_a_log_likelihood_and_normalised_is_the_mean_per_token(tiny_lm):
