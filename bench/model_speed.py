@@ -72,7 +72,7 @@ def scoring_rows(lm, prompt: str, titles: list[str], runs: int) -> tuple[list[li
     diff = max(abs(a - b) for a, b in zip(naive[0][1], cached[0][1]))
     n_med, c_med = statistics.median(t for t, _ in naive), statistics.median(t for t, _ in cached)
     return [[f"score {len(titles)} titles: naive batch (baseline)", n_med, min(t for t, _ in naive), 1.0],
-            [f"score {len(titles)} titles: shared-prefix cache", c_med, min(t for t, _ in cached), n_med / c_med]], diff
+            [f"score {len(titles)} titles: shared prefix, packed", c_med, min(t for t, _ in cached), n_med / c_med]], diff
 
 
 def main(argv: list[str] | None = None) -> int:
