@@ -362,13 +362,13 @@ class Recommender:
             yield from self._say(turn, replies.fill("ask"))
 
     def _facts_text(self, G, turn: _Turn) -> str:
-        from kg.verbalize import verbalize
+        from kg.verbalize import summarize
 
         if turn.u.fact_subject is None:
             return replies.fill("which_movie")
         if not turn.facts:
             return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=replies.label(G, turn.u.fact_subject))
-        return replies.fill("facts", facts=" ".join(verbalize(G, f) for f in turn.facts))
+        return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))
 
     def _finish(self, session: Session, turn: _Turn, notice: str) -> Reply:
         prefs = turn.prefs

@@ -39,7 +39,7 @@ FACT_CUES = (  # (pattern, relations asked about; None = all)
     (re.compile(r"\bwho\s+(composed|did the music)|\b(music|soundtrack|composer)\b"), ("music_composer", "composer")),
     (re.compile(r"\bwho\s+produced|\bproducer\b"), ("producer",)),
     (re.compile(r"\bwhat\s+(genre|kind of (movie|film))\b"), ("genre",)),
-    (re.compile(r"\b(tell me (more )?about|what is .{0,60} about|what'?s .{0,60} about|facts about|info about)\b"), None),
+    (re.compile(r"\b(tell me (more )?about|tell me more\b|more (info|details)\b|what is .{0,60} about|what'?s .{0,60} about|facts about|info about)\b"), None),
 )
 UNKNOWN_TITLE = re.compile(
     r"\b(?:loved|love|liked|like|enjoyed|watched|seen|saw|hated|recommend|suggest|about)\s+"
@@ -199,17 +199,20 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     after "seen" it is seen. A person after a negation becomes a hard exclusion; after "with" /
     "starring" a hard requirement. Genres are wanted or excluded. "The second one" refers to
     ``last_items``; "it" in a question means ``focus`` (the movie last asked about) or the first
-    of ``last_items``. When the user asks about a movie, the movie is the question's subject only.
+    of ``last_items``. When the user asks about a movie (or, with none, a person), it is the
+    question's subject only.
     """
     given, mentions = tuple(mentions), _repeated(text, mentions)
     low = _masked(text, mentions)
     out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
     relations = _fact_relations(low)
-    subject = None
+    subject = person = None  # a question is about its first movie, else its first person
     for m in mentions:
         polarity = _polarity(low, m)
         if m.type == "movie" and relations is not None:
             subject = subject if subject is not None else m.node
+        elif m.type == "person" and relations is not None:
+            person = person if person is not None else m.node
         elif m.type == "genre":
             out["not_genres" if polarity == "negative" else "genres"].append(m.node)
         elif m.type == "person" and polarity == "negative":
@@ -225,7 +228,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     if referred is None and default is not None and (relations is not None or SEEN.search(low)) and (m := IT.search(low)):
         referred, where = default, m.start()
     if relations is not None:
-        subject = subject if subject is not None else referred
+        subject = next((n for n in (subject, referred, person) if n is not None), None)
     elif referred is not None:
         before = _clause_before(low, where)
         key = "disliked" if NEGATIVE.search(before) else "seen" if SEEN.search(before) else "liked"

@@ -27,7 +27,7 @@ from kg.errors import KgrecError
 from kg.schema import Constraints
 from kg.verbalize import verbalize
 
-MAX_FACTS = 12
+MAX_FACTS = 200  # the reply groups them by relation (kg.verbalize.summarize)
 _call_ids = itertools.count()
 
 

@@ -76,9 +76,9 @@ guys guy sleep sleepless
 #: what users say -> the broad genre names it means (each resolved to a genre node if present)
 GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("scary", "spooky", "creepy", "slasher", "slashers", "horror", "horrors",
-                     "frightening", "terrifying"), ("horror",)),
+                     "frightening", "terrifying", "scarier", "creepier"), ("horror",)),
     **dict.fromkeys(("funny", "hilarious", "comedic", "comedy", "comedies", "lighthearted",
-                     "light hearted", "goofy", "silly"), ("comedy",)),
+                     "light hearted", "goofy", "silly", "funnier", "sillier"), ("comedy",)),
     **dict.fromkeys(("sci fi", "scifi", "science fiction", "sci fis", "space movie",
                      "space movies"), ("science fiction",)),
     **dict.fromkeys(("kids", "kid", "children", "childrens", "family", "family friendly",

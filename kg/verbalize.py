@@ -84,7 +84,7 @@ def genre_phrase(name: str, *, lower: bool = True) -> str:
     lower = name[:1].lower() + name[1:] if lower and not name.isupper() else name
     if lower.lower() in GENRE_PHRASES:
         return GENRE_PHRASES[lower.lower()]
-    if not lower.lower().endswith(GENRE_NOUNS):
+    if (lower.lower().split() or [""])[-1] not in GENRE_NOUNS:  # "history" is not a "story"
         lower = f"{lower} film"
     return f"{'an' if lower[:1].lower() in 'aeiou' else 'a'} {lower}"
 
@@ -169,3 +169,54 @@ def verbalize(G: nx.MultiDiGraph, facts: Fact | Sequence[Fact]) -> str:
         else:
             parts.append(f", {_pronoun(G, subject)} {phrase(G, fact, subject)}")
     return _sentence("".join(parts))
+
+
+def _fame(G: nx.MultiDiGraph, node: int) -> tuple:
+    """Sort key: popular, well-connected nodes first (Morgan Freeman before a bit part)."""
+    data = G.nodes[node]
+    return (-(data.get("popularity") or 0), -G.degree(node), display(G, node))
+
+
+def _join(names: Sequence[str], more: int) -> str:
+    """``["A", "B", "C"]`` -> ``"A, B and C"``; ``more`` adds "and N more"."""
+    names = list(names) + ([f"{more} more"] if more else [])
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def summarize(G: nx.MultiDiGraph, subject: int, facts: Sequence[Fact], max_names: int = 5) -> str:
+    """Facts about ``subject`` as a short paragraph: one sentence per relation, names grouped.
+
+    One fact reads as ``verbalize`` reads it. Every name in the text is the other end of one of
+    ``facts``; at most ``max_names`` per relation, the best known first, then "and N more".
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node(1, name="Up", title="Up (2009)", type="movie")
+    >>> for n, name in [(2, "Ed Asner"), (3, "Jordan Nagai"), (4, "Pete Docter")]:
+    ...     G.add_node(n, name=name, type="person")
+    >>> summarize(G, 1, [Fact(1, "starring", 2), Fact(1, "starring", 3), Fact(1, "director", 4)])
+    'Up (2009) stars Ed Asner and Jordan Nagai. It is directed by Pete Docter.'
+    """
+    facts = [f for f in facts if subject in (f.head, f.tail)]
+    if len(facts) == 1:
+        return _fact_sentence(G, facts[0])
+    groups: dict[tuple[str, bool], list[Fact]] = {}
+    for fact in facts:
+        forward = fact.head == subject or fact.relation == CO_MENTIONED  # co-mention reads both ways
+        groups.setdefault((fact.relation, forward), []).append(fact)
+    sentences = []
+    for (relation, forward), group in groups.items():
+        ends = {f.tail if f.head == subject else f.head for f in group}
+        others = sorted(ends, key=lambda n: _fame(G, n))
+        shown = others[:max_names]
+        names = [object_name(G, relation, n, is_tail=forward) for n in shown]
+        example = Fact(subject, relation, shown[0]) if forward else Fact(shown[0], relation, subject)
+        verb = phrase(G, example, subject)  # the phrase for the first name, then swap in all names
+        first = object_name(G, relation, shown[0], is_tail=forward)
+        verb = verb[: verb.rindex(first)] + _join(names, len(others) - len(shown))
+        who = display(G, subject) if not sentences or _is_person(G, subject) else "it"
+        sentences.append(_sentence(f"{who} {verb}"))
+    return " ".join(sentences)
+
+
+def _is_person(G: nx.MultiDiGraph, node: int) -> bool:
+    return G.nodes[node].get("type") == "person"  # named again: "he" or "she" is not in the graph

@@ -74,6 +74,17 @@ def test_fact_questions_answer_with_verbalized_edges(rec):
     assert "Which movie" in rec.respond(rec.new_session(), "who directed it?").text
 
 
+def test_questions_about_a_person_or_everything_answer_with_grouped_edges(rec, G):
+    s = rec.new_session()
+    reply = rec.respond(s, "tell me about Tom Hanks")
+    films = sorted(G.nodes[m]["title"] for m, _, rel in G.in_edges(HANKS, keys=True) if rel == "starring")
+    assert reply.items == () and reply.text.startswith("Tom Hanks stars in ")
+    assert all(title in reply.text for title in films[:5]) and HANKS not in s.preferences.liked
+    text = rec.respond(s, "tell me more about Police Academy").text
+    assert text.startswith("Police Academy (1984) ") and text.count("Police Academy (1984)") == 1
+    assert "It stars" in text and "Steve Guttenberg" in text
+
+
 def test_contradictory_constraints_are_pointed_out(rec):
     s = rec.new_session()
     reply = rec.respond(s, "comedies after 2000 but before 1990")

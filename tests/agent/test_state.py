@@ -27,6 +27,7 @@ def test_negated_genres_are_excluded_and_others_wanted(read):
     assert read("not horror").not_genres == (HORROR,)
     assert read("no comedies please").not_genres == (COMEDY,)
     assert read("I want an animation movie").genres == (ANIMATION,)
+    assert read("something funnier").genres == (COMEDY,) and read("scarier please").genres == (HORROR,)
 
 
 def test_no_more_person_is_a_hard_exclusion(read):
@@ -67,6 +68,14 @@ def test_a_question_makes_the_movie_its_subject_not_a_like(read):
     assert u.fact_relations == ("director",) and u.fact_subject == PA and not u.liked
     assert read("who directed it?", last_items=(SHINING, PA)).fact_subject == SHINING
     assert read("who stars in it?", last_items=(PA2,), focus=SHINING).fact_subject == SHINING
+    more = read("the second one, tell me more", last_items=(PA2, SCARY))
+    assert more.fact_subject == SCARY and not more.liked
+
+
+def test_a_question_about_a_person_makes_the_person_its_subject(read):
+    u = read("tell me about Tom Hanks")
+    assert u.fact_subject == HANKS and not u.liked and not u.people
+    assert read("who directed Police Academy, the one with Steve Guttenberg?").fact_subject == PA  # movie first
 
 
 def test_contradictions_are_reported_and_not_applied(read):

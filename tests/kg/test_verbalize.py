@@ -2,7 +2,8 @@
 import pytest
 
 from kg.schema import CO_MENTIONED, RELATIONS, Fact
-from kg.verbalize import verbalize
+from kg.paths import facts_about
+from kg.verbalize import summarize, verbalize
 from tests.kg.conftest import (ANIMATION, CIN50, COMEDY, ENGLISH, GUTTENBERG, HORROR, PA, PA2,
                                SCARY, UP, WILSON)
 
@@ -70,3 +71,24 @@ def test_a_shared_attribute_reads_as_like(tiny):
 def test_facts_that_do_not_chain_are_a_bug(tiny):
     with pytest.raises(ValueError):
         verbalize(tiny, [Fact(PA, "starring", GUTTENBERG), Fact(UP, "genre", ANIMATION)])
+
+
+def test_a_summary_groups_facts_by_relation_best_known_first(tiny):
+    facts = facts_about(tiny, PA)
+    text = summarize(tiny, PA, facts)
+    assert text.startswith("Police Academy (1984) is followed by Police Academy 2 (1985). It is directed by Hugh Wilson.")
+    assert "It is often mentioned with Scary Movie (2000) and Police Academy 2 (1985)." in text  # both ways, once
+    assert text.count("often mentioned") == 1 and text.count("Police Academy (1984)") == 1
+    assert "It stars Steve Guttenberg." in text and "It is a comedy." in text and text.endswith("It is in English.")
+    assert summarize(tiny, PA, [Fact(PA, "director", WILSON)]) == verbalize(tiny, Fact(PA, "director", WILSON))
+
+
+def test_a_summary_names_only_ends_of_the_given_facts_and_counts_the_rest(tiny):
+    text = summarize(tiny, COMEDY, facts_about(tiny, COMEDY), max_names=2)
+    assert text == "Comedy is the genre of Police Academy (1984), Scary Movie (2000) and 1 more."  # by popularity
+    person = summarize(tiny, GUTTENBERG, facts_about(tiny, GUTTENBERG))
+    assert person == "Steve Guttenberg stars in Police Academy (1984) and Police Academy 2 (1985)."
+    names = [tiny.nodes[n].get("title") or tiny.nodes[n]["name"] for n in tiny if n != WILSON]
+    text = summarize(tiny, WILSON, facts_about(tiny, WILSON))
+    assert text == "Hugh Wilson directed Police Academy (1984). Hugh Wilson wrote Police Academy (1984)."
+    assert not [n for n in names if n in text and n != "Police Academy (1984)"]
