@@ -13,8 +13,9 @@ Two halves:
   ``year`` attributes.
 
 Links are made, in order of trust: ``href`` (the Wikipedia page name equals the DBpedia
-resource name), ``title+year``, ``title+year±1``, ``title`` (only when the KG has no year and
-the title is unique in the source). Raw labels map to broad, user-facing genres by
+resource name; a page listed in several years takes the KG's year, else its first, as later
+listings are re-releases such as "Jurassic Park 3D" in 2013), ``title+year``, ``title+year±1``,
+``title`` (only when the KG has no year and the title is unique in the source). Raw labels map to broad, user-facing genres by
 :data:`GENRE_RULES`::
 
     >>> broad_genres(["Romantic comedy", "Family Film", "Silent film"])
@@ -168,7 +169,9 @@ def match(by_title: dict[str, list[Film]], titles: Iterable[str], year: int | No
 
 def link_movies(G: nx.MultiDiGraph, wikipedia: list[Film], cmu: list[Film]) -> list[dict]:
     """One row per (KG movie, source) link: see :data:`HEADER`."""
-    by_href = {f.href: f for f in wikipedia if f.href}
+    by_href: dict[str, list[Film]] = defaultdict(list)  # a page listed in several years: re-releases
+    for f in sorted((f for f in wikipedia if f.href), key=lambda f: f.year or 9999):
+        by_href[f.href].append(f)
     wiki_titles, cmu_titles = _index(wikipedia), _index(cmu)
     rows = []
     for node, data in sorted(G.nodes(data=True)):
@@ -177,7 +180,8 @@ def link_movies(G: nx.MultiDiGraph, wikipedia: list[Film], cmu: list[Film]) -> l
         page = unicodedata.normalize("NFC", unquote(uri_local(data["uri"])))
         titles = {data["name"], data.get("title") or data["name"]}
         year = data.get("year")
-        wiki = (by_href[page], "href") if page in by_href else match(wiki_titles, titles, year, data["hint"])
+        wiki = (_first_release(by_href[page], year), "href") if page in by_href else \
+            match(wiki_titles, titles, year, data["hint"])
         year = year or (wiki[0].year if wiki else None)  # CMU (2012) by title alone is risky
         for source, found in (("wikipedia", wiki), ("cmu", match(cmu_titles, titles, year, data["hint"]))):
             if found:
@@ -186,6 +190,16 @@ def link_movies(G: nx.MultiDiGraph, wikipedia: list[Film], cmu: list[Film]) -> l
                              "genres": "|".join(broad_genres(film.labels)),
                              "source": source, "link": method})
     return rows
+
+
+def _first_release(films: list[Film], year: int | None) -> Film:
+    """Of the films a Wikipedia page is listed as (sorted by year), the one of the KG's year
+    (±1) if it has one, else the first: later listings are re-releases ("Jurassic Park 3D", 2013)."""
+    for distance in (0, 1):
+        near = [f for f in films if year is not None and f.year is not None and abs(f.year - year) <= distance]
+        if near:
+            return near[0]
+    return films[0]
 
 
 def write_rows(rows: list[dict], path: Path) -> None:

@@ -56,6 +56,13 @@ class NodeInfo(NamedTuple):
     item: bool
     year: int | None
     degree: int
+    film: bool = True  # False for a pinball machine, novel or film score named like a film
+
+
+def is_film_hint(hint: str) -> bool:
+    """Whether a URI's disambiguation ("1939 film", "pinball", "film score") names a film."""
+    return not hint or (re.search(r"\bfilm\b", hint) is not None
+                        and re.search(r"\bfilm (score|series)\b", hint) is None)
 
 
 @dataclass
@@ -188,7 +195,8 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
         if data.get("type") in LINKED_TYPES:
             name = data.get("title") or data.get("name") or str(node)
             index.nodes[node] = NodeInfo(name, data["type"], int(data.get("popularity") or 0),
-                                         bool(data.get("item")), data.get("year"), degree[node])
+                                         bool(data.get("item")), data.get("year"), degree[node],
+                                         data["type"] != ITEM_TYPE or is_film_hint(data.get("hint", "")))
     for alias, entries in index.aliases.items():
         index.aliases[alias] = sorted(entries, key=lambda e: _rank(index, e))
         words = alias.split()
@@ -205,8 +213,8 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
 
 
 def _prior(info: NodeInfo) -> tuple:
-    """Which of equally good matches a user more likely means: items, popular, dated, connected."""
-    return (not info.item, -info.popularity, info.year is None, -info.degree)
+    """Which of equally good matches a user more likely means: items, films, popular, dated, connected."""
+    return (not info.item, not info.film, -info.popularity, info.year is None, -info.degree)
 
 
 def _rank(index: LinkIndex, entry: Entry) -> tuple:

@@ -54,6 +54,17 @@ def test_links_record_how_they_were_made():
     }  # two Cinderellas and no year: not linked
 
 
+def test_a_page_listed_again_as_a_re_release_keeps_its_first_year():
+    rerelease = [Film("Closer 3D", 2013, ("Action",), "Closer_(2004_film)")]
+    for wiki in (WIKI + rerelease, rerelease + WIKI):  # whichever file comes first
+        rows = {(r["node"], r["source"]): r for r in link_movies(tiny(), wiki, CMU)}
+        assert (rows[1, "wikipedia"]["year"], rows[1, "wikipedia"]["genres"]) == (2004, "drama|romance")
+    G = tiny()
+    G.nodes[1]["year"] = 2013  # the KG's own year picks the listing of that year
+    rows = {(r["node"], r["source"]): r for r in link_movies(G, WIKI + rerelease, CMU)}
+    assert rows[1, "wikipedia"]["year"] == 2013
+
+
 def test_add_genres_from_tsv_adds_nodes_edges_and_years(tmp_path):
     G, path = tiny(), tmp_path / "g.tsv"
     write_rows(link_movies(G, WIKI, CMU), path)

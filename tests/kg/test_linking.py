@@ -45,6 +45,16 @@ def test_ambiguous_titles_return_all_ranked_by_popularity(index):
     assert nodes(index, "cinderella 2015") == [CIN15]
 
 
+def test_a_film_beats_a_pinball_machine_or_score_of_the_same_name(tiny):
+    from kg.linking import is_film_hint
+
+    tiny.add_node(99, name="Police Academy", title="Police Academy", type="movie", hint="pinball", uri="",
+                  year=None, item=True, popularity=50)  # more mentioned, but not a film
+    assert nodes(build_link_index(tiny), "I loved Police Academy") == [PA, 99]  # both, the film first
+    assert [is_film_hint(h) for h in ("", "film", "1939 film", "American film", "pinball", "film score",
+                                      "film series", "novel")] == [True] * 4 + [False] * 4
+
+
 def test_one_word_common_titles_need_a_capital(index):
     assert nodes(index, "I want to watch something up to date") == []
     assert nodes(index, "Have you seen Up? I loved it.") == [UP]
