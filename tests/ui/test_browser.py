@@ -88,6 +88,14 @@ def test_a_person_steers_the_recommendations_in_a_real_browser(app_url, browser,
     other.locator(".kg-prefs-empty").wait_for(timeout=60_000)  # the panel renders after the page loads
     assert other.locator(".kg-card").count() == 0 and other.locator(".kg-pref").count() == 0
     assert other.locator("#kg-chat [data-testid='user']").count() == 0
+
+    page.locator("#kg-new").click()  # the first person starts over: chat, cards and panel empty
+    page.locator(".kg-prefs-empty").wait_for(timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.kg-card').length === 0", timeout=60_000)
+    assert page.locator("#kg-chat [data-testid='user']").count() == 0
+    send(page, "I loved The Shining")
+    page.locator(".kg-pref[data-group=Likes]", has_text="The Shining").wait_for(timeout=REPLY_MS)
+    assert page.locator(".kg-pref[data-group=Dislikes]").count() == 0  # the old "not for me" is gone
     context.close()
 
 
