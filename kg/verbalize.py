@@ -171,10 +171,11 @@ def verbalize(G: nx.MultiDiGraph, facts: Fact | Sequence[Fact]) -> str:
     return _sentence("".join(parts))
 
 
-def _fame(G: nx.MultiDiGraph, node: int) -> tuple:
-    """Sort key: popular, well-connected nodes first (Morgan Freeman before a bit part)."""
-    data = G.nodes[node]
-    return (-(data.get("popularity") or 0), -G.degree(node), display(G, node))
+def by_fame(G: nx.MultiDiGraph, nodes) -> list[int]:
+    """``nodes`` best known first: popular, then well connected (Morgan Freeman before a bit part)."""
+    def key(node: int) -> tuple:
+        return (-(G.nodes[node].get("popularity") or 0), -G.degree(node), display(G, node))
+    return sorted(set(nodes), key=key)
 
 
 def _join(names: Sequence[str], more: int) -> str:
@@ -206,7 +207,7 @@ def summarize(G: nx.MultiDiGraph, subject: int, facts: Sequence[Fact], max_names
     sentences = []
     for (relation, forward), group in groups.items():
         ends = {f.tail if f.head == subject else f.head for f in group}
-        others = sorted(ends, key=lambda n: _fame(G, n))
+        others = by_fame(G, ends)
         shown = others[:max_names]
         names = [object_name(G, relation, n, is_tail=forward) for n in shown]
         example = Fact(subject, relation, shown[0]) if forward else Fact(shown[0], relation, subject)

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from agent.types import Preferences, RecommendedItem
 from kg.paths import facts_about
 from kg.schema import Fact
+from kg.verbalize import by_fame
 
 #: relations shown on a card under the title, with how many tails each
 CARD_PEOPLE = (("director", 2), ("starring", 3))
@@ -59,7 +60,8 @@ def people_line(G: nx.MultiDiGraph, item: int) -> str:
     """Director(s) and main stars of ``item`` from the KG, e.g. "Directed by X · starring Y, Z"."""
     parts = []
     for relation, most in CARD_PEOPLE:
-        tails = [name(G, f.tail) for f in facts_about(G, item, relations={relation}) if f.head == item]
+        tails = [name(G, n) for n in by_fame(G, [f.tail for f in facts_about(G, item, relations={relation})
+                                                  if f.head == item])]
         if tails:
             label = "Directed by" if relation == "director" else "starring"
             parts.append(f"{label} {', '.join(tails[:most])}")

@@ -34,6 +34,18 @@ def test_people_line_has_the_director_then_the_stars():
     assert render.people_line(agent_graph(), UP) == ""
 
 
+def test_people_line_names_the_best_known_stars_first():
+    G = agent_graph()
+    for n, name, films in [(901, "Aaron Bitpart", 0), (902, "Bea Bitpart", 0), (903, "Zed Famous", 20)]:
+        G.add_node(n, name=name, type="person", hint="", uri="")
+        G.add_edge(PA, n, key="starring", relation="starring")
+        for k in range(films):  # a long filmography: better known
+            G.add_edge(950 + k, n, key="starring", relation="starring")
+    line = render.people_line(G, PA)
+    assert line.startswith("Directed by Hugh Wilson · starring Zed Famous, Steve Guttenberg, ")
+    assert "Bea Bitpart" not in line  # three stars at most: a bit part is left out
+
+
 def test_a_path_reads_from_the_recommended_item_whichever_way_it_is_stored():
     G = agent_graph()
     path = (Fact(PA, "genre", COMEDY), Fact(TOY, "genre", COMEDY))
