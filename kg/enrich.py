@@ -15,8 +15,8 @@ Two halves:
 Links are made, in order of trust: ``href`` (the Wikipedia page name equals the DBpedia
 resource name; a page listed in several years takes the KG's year, else its first, as later
 listings are re-releases such as "Jurassic Park 3D" in 2013), ``title+year``, ``title+year±1``,
-``title`` (only when the KG has no year and the title is unique in the source). Raw labels map to broad, user-facing genres by
-:data:`GENRE_RULES`::
+``title`` (only when the KG has no year and the title is unique in the source). Raw labels map
+to broad, user-facing genres by :data:`GENRE_RULES`::
 
     >>> broad_genres(["Romantic comedy", "Family Film", "Silent film"])
     ['comedy', 'family', 'romance']

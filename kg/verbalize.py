@@ -101,12 +101,16 @@ def object_name(G: nx.MultiDiGraph, relation: str, node: int, *, is_tail: bool) 
 
 def phrase(G: nx.MultiDiGraph, fact: Fact, subject: int) -> str:
     """The verb phrase about ``subject`` (the fact's head or tail) naming the other end."""
-    template = TEMPLATES.get(fact.relation)
     forward = subject == fact.head
     other = fact.tail if forward else fact.head
-    obj = object_name(G, fact.relation, other, is_tail=forward)
+    return _verb(fact.relation, forward, object_name(G, fact.relation, other, is_tail=forward))
+
+
+def _verb(relation: str, forward: bool, obj: str) -> str:
+    """``relation``'s verb phrase with ``obj`` (one name, or several joined) as its object."""
+    template = TEMPLATES.get(relation)
     if template is None:
-        relation = fact.relation.replace("_", " ")
+        relation = relation.replace("_", " ")
         return f"— {relation} — {obj}" if forward else f"— {relation} of — {obj}"
     return (template.forward if forward else template.backward).format(o=obj)
 
@@ -208,16 +212,9 @@ def summarize(G: nx.MultiDiGraph, subject: int, facts: Sequence[Fact], max_names
     for (relation, forward), group in groups.items():
         ends = {f.tail if f.head == subject else f.head for f in group}
         others = by_fame(G, ends)
-        shown = others[:max_names]
-        names = [object_name(G, relation, n, is_tail=forward) for n in shown]
-        example = Fact(subject, relation, shown[0]) if forward else Fact(shown[0], relation, subject)
-        verb = phrase(G, example, subject)  # the phrase for the first name, then swap in all names
-        first = object_name(G, relation, shown[0], is_tail=forward)
-        verb = verb[: verb.rindex(first)] + _join(names, len(others) - len(shown))
-        who = display(G, subject) if not sentences or _is_person(G, subject) else "it"
+        names = [object_name(G, relation, n, is_tail=forward) for n in others[:max_names]]
+        verb = _verb(relation, forward, _join(names, len(others) - len(names)))
+        person = G.nodes[subject].get("type") == "person"  # named again: "he"/"she" is not in the graph
+        who = display(G, subject) if not sentences or person else "it"
         sentences.append(_sentence(f"{who} {verb}"))
     return " ".join(sentences)
-
-
-def _is_person(G: nx.MultiDiGraph, node: int) -> bool:
-    return G.nodes[node].get("type") == "person"  # named again: "he" or "she" is not in the graph

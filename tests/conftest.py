@@ -89,3 +89,24 @@ def tiny_movies():
 def tiny_model_factory():
     """``make_tiny_model(seed=0, hidden=32)``: a fresh random tiny Llama per call."""
     return make_tiny_model
+
+
+class TitleLM:
+    """A scripted ``LanguageModel`` that prefers titles starting with ``favourite`` (the ranking
+    logic around the model is under test, not the network)."""
+
+    def __init__(self, favourite: str):
+        self.favourite, self.prompts = favourite, []
+
+    def chat_prompt(self, system, user):
+        return f"{system}\n{user}\n"
+
+    def score(self, prompt, continuations, normalize=True):
+        self.prompts.append(prompt)
+        return [0.0 if c.startswith(self.favourite) else -5.0 - len(c) / 100 for c in continuations]
+
+    def choose(self, prompt, options):
+        return 0
+
+    def stream(self, prompt, max_new_tokens=64):
+        yield ""

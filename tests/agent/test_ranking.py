@@ -8,24 +8,11 @@ from agent.ranking import (RankConfig, RankContext, combine, conversation_text, 
 from agent.types import Ranked
 from kg.errors import KgrecError
 from kg.schema import Candidate
+from tests.conftest import TitleLM
 
 CONTEXT = RankContext(liked=(1,), disliked=(4,), text=conversation_text([("seeker", "i like alien"),
                                                                         ("recommender", "what genre ?")]))
 CANDIDATES = [Candidate(2, 0.9), Candidate(3, 0.5), Candidate(6, 0.4), Candidate(5, 0.1), Candidate(8, 0.05)]
-
-
-class TitleLM:
-    """A scripted model that prefers one title (the ranking logic, not the network, is under test)."""
-
-    def __init__(self, favourite: str):
-        self.favourite, self.prompts = favourite, []
-
-    def chat_prompt(self, system, user):
-        return f"{system}\n{user}\n"
-
-    def score(self, prompt, continuations, normalize=True):
-        self.prompts.append(prompt)
-        return [0.0 if c.startswith(self.favourite) else -5.0 - len(c) / 100 for c in continuations]
 
 
 def test_rank_returns_every_candidate_once_best_first(tiny_lm, tiny_movies):

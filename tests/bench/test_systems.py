@@ -2,29 +2,9 @@
 from bench.redial_eval import EvalTurn, Popularity, RetrieverOnly, popularity_order, replay, score
 from bench.systems import AgentReplay, ModelRanker
 from kg.redial import Utterance
+from tests.conftest import TitleLM
 
 from bench_graph import COMEDY, PA, PA2, SCARY, TROOPERS, UP
-
-
-class TitleLM:
-    """A scripted ``LanguageModel``: a title starting with ``favourite`` scores 1, the others 0."""
-
-    def __init__(self, favourite: str):
-        self.favourite, self.prompts = favourite, []
-
-    def chat_prompt(self, system, user):
-        return f"{system}\n{user}\n"
-
-    def score(self, prompt, continuations, normalize=True):
-        self.prompts.append(prompt)
-        return [1.0 if c.startswith(self.favourite) else 0.0 for c in continuations]
-
-    def choose(self, prompt, options):
-        return 0
-
-    def stream(self, prompt, max_new_tokens=64):
-        yield ""
-
 
 SEEKER, RECOMMENDER = "seeker", "recommender"
 TURN = EvalTurn("d1", "t1", (Utterance(SEEKER, "I loved Police Academy (1984), any comedies?"),
