@@ -150,6 +150,7 @@ def test_adapter_save_and_load_gives_identical_logits(tiny_lm_dir, tmp_path, tin
 def test_embedded_model_loads_from_the_cache_and_prefers_sensible_titles():
     lm = load_lm(ModelConfig(adapter=None))
     prompt = lm.chat_prompt("You recommend movies.", "I loved Alien (1979). Which movie should I watch next?")
-    scores = lm.score(prompt, ["Aliens (1986)", "Aliens (1986)"])
-    assert scores[0] == pytest.approx(scores[1])
+    sensible, same, nonsense = lm.score(prompt, ["Aliens (1986)", "Aliens (1986)", "Xq zzv Blorp (1066)"])
+    assert sensible == pytest.approx(same, rel=1e-4, abs=1e-4)  # identical continuations, up to float noise
+    assert sensible > nonsense + 1.0  # a real sequel title beats a nonsense one by a clear margin
     assert "".join(lm.stream(prompt, max_new_tokens=8)).strip()
