@@ -1,10 +1,10 @@
 """Agent turn latency on real ReDial contexts: p50/p95 per stage, first streamed piece, peak RSS.
 
 Usage:
-    .venv/bin/python -m bench.agent_latency                    # 100 valid-subset contexts, all variants
+    .venv/bin/python -m bench.agent_latency                    # 100 valid-split contexts, all variants
     .venv/bin/python -m bench.agent_latency --contexts 20 --variants baseline,default
 
-Each context (a recommendation turn of ``data/redial/valid_subset.jsonl``, in file order) gets
+Each context (a recommendation turn of ``data/redial/valid.jsonl``, in file order) gets
 a fresh session; its seeker messages are sent as one message (the last ones, capped) and the
 turn is timed through ``Recommender.stream``. Stages come from ``Session.last_timings``:
 linking (entity linking + preference update), retrieval, ranking, explanation, choice (the
@@ -41,11 +41,11 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def contexts(G, n: int) -> list[str]:
-    """The seeker's words before ``n`` recommendation turns of the valid subset (the last 3 messages)."""
+    """The seeker's words before ``n`` recommendation turns of the valid split (the last 3 messages)."""
     from kg.locations import data_dir
-    from kg.redial import load_dialogues, recommendation_turns
+    from kg.redial import VALID_FILE, load_dialogues, recommendation_turns
 
-    turns = recommendation_turns(G, load_dialogues(data_dir() / "redial" / "valid_subset.jsonl"))
+    turns = recommendation_turns(G, load_dialogues(data_dir() / VALID_FILE))
     out = []
     for turn in turns:
         said = [u.text for u in turn.context if u.role == "seeker"][-3:]

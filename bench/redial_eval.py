@@ -167,7 +167,7 @@ class System(Protocol):
 
 @dataclass
 class Popularity:
-    """Most-mentioned movies of the train subset, the same list every turn."""
+    """Most-mentioned movies of the train split, the same list every turn."""
 
     order: list[int]
     name: str = "popularity"
@@ -187,7 +187,7 @@ class RetrieverOnly:
 
 
 def popularity_order(G: nx.MultiDiGraph, catalog: Iterable[int]) -> list[int]:
-    """Catalog items by train-subset popularity (node attr ``popularity``), ties by id."""
+    """Catalog items by train-split popularity (node attr ``popularity``), ties by id."""
     return sorted(catalog, key=lambda n: (-int(G.nodes[n].get("popularity") or 0), n))
 
 
@@ -260,7 +260,7 @@ SYSTEM_NAMES = ("popularity", "retriever", "base", "lora", "agent")
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
-    "popularity": "most-mentioned movies of the ReDial train subset",
+    "popularity": "most-mentioned movies of the ReDial train split",
     "retriever": "KG retriever alone (agent's linking, preferences, filters; no model)",
     "base": "the retriever's top rank_pool reranked by the embedded model without adapter",
     "lora": "the retriever's top rank_pool reranked by the embedded model + shipped adapter (the agent's path)",

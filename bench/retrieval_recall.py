@@ -1,7 +1,7 @@
-"""Recall@10 / Recall@50 of the combined retriever on the ReDial valid subset, beside popularity.
+"""Recall@10 / Recall@50 of the combined retriever on the ReDial valid split, beside popularity.
 
 Usage:
-    .venv/bin/python -m bench.retrieval_recall            # valid subset (never the test split)
+    .venv/bin/python -m bench.retrieval_recall            # valid split (never the test split)
     .venv/bin/python -m bench.retrieval_recall --parts    # also each retriever on its own
 
 For every recommendation turn the seeds are the KG items mentioned in the context plus the
@@ -64,8 +64,8 @@ def evaluate(G, turns, seeds, names=None) -> list[tuple[str, float, float, float
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="redial/valid_subset.jsonl",
-                        help="dialogues under data/ (default: the valid subset)")
+    parser.add_argument("--split", default="redial/valid.jsonl",
+                        help="dialogues under data/ (default: the valid split)")
     parser.add_argument("--parts", action="store_true", help="also each retriever on its own")
     args = parser.parse_args(argv)
     from kg.linking import build_link_index

@@ -1,4 +1,4 @@
-"""Latency of linking, retrieval and explanation paths on real ReDial turns (valid subset).
+"""Latency of linking, retrieval and explanation paths on real ReDial turns (valid split).
 
 Usage:
     .venv/bin/python -m bench.retrieval_speed --turns 100
@@ -28,13 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     from kg.linking import build_link_index, link
     from kg.locations import data_dir
     from kg.paths import explanation_paths
-    from kg.redial import load_dialogues, recommendation_turns
+    from kg.redial import VALID_FILE, load_dialogues, recommendation_turns
     from kg.retrieval import popular, retrieve
     from kg.store import load_movie_graph
 
     G = load_movie_graph()
     index_ms, index = timed(lambda: build_link_index(G))
-    turns = recommendation_turns(G, load_dialogues(data_dir() / "redial/valid_subset.jsonl"))
+    turns = recommendation_turns(G, load_dialogues(data_dir() / VALID_FILE))
     turns = turns[: args.turns]
     first_ms, _ = timed(lambda: retrieve(G, turn_seeds(index, turns[0])))
     times: dict[str, list[float]] = {"popular (baseline)": [], "link (one message)": [],

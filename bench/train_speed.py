@@ -4,7 +4,7 @@ Usage:
     .venv/bin/python -m bench.train_speed --steps 4 --batch-size 8
 
 Both run forward + backward + AdamW on the same real training examples (KG questions and
-ReDial train-subset rank prompts, ``finetune.data``), batch by batch; tokens/s counts
+ReDial train-split rank prompts, ``finetune.data``), batch by batch; tokens/s counts
 non-padding tokens. The baseline is full-parameter fine-tuning in the same process.
 """
 from __future__ import annotations

@@ -59,7 +59,7 @@ class TrainConfig:
     negatives: int = _help("negatives per history example (yes/no formulation)", 2)
     # validation, checkpoints, logging
     eval_every: int = _help("optimizer steps between ranking validations (0: never)", 50)
-    eval_turns: int = _help("valid-subset turns used for periodic validation (0: all)", 100)
+    eval_turns: int = _help("valid-split turns used for periodic validation (0: all)", 100)
     metric: str = _help(f"early-stopping metric on valid, one of {METRICS}", "recall@10")
     validate_base: bool = _help("also validate at step 0 (the base model's reference number)", True)
     patience: int = _help("validations without improvement before stopping (0: never stop)", 3)

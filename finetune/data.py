@@ -1,7 +1,7 @@
 """Training examples: verbalized KG triples and ReDial user histories, as (prompt, completion).
 
 History examples use ``agent.ranking``'s prompt builder, so training and serving agree; only
-the ReDial *train* and *valid* subsets are ever read here (the test split never is).
+the ReDial *train* and *valid* splits are ever read here (the test split never is).
 
     >>> Example("Who directed Up (2009)?", "Pete Docter").completion
     'Pete Docter'
@@ -17,6 +17,7 @@ import torch
 
 from agent.ranking import RankConfig, RankContext, conversation_text, training_pairs
 from kg.locations import data_dir
+from kg.redial import TRAIN_FILE, VALID_FILE
 from kg.schema import CO_MENTIONED, Constraints, Fact
 from kg.verbalize import display, verbalize
 
@@ -31,7 +32,7 @@ QUESTIONS = {
     "subsequent_work": ("What is the sequel to {m}?", "Which movie is followed by {o}?"),
     "producer": ("Who produced {m}?", "Name a movie produced by {o}."),
 }
-SPLIT_FILES = {"train": "train_subset.jsonl", "valid": "valid_subset.jsonl"}  # never the test split
+SPLIT_FILES = {"train": TRAIN_FILE, "valid": VALID_FILE}  # never the test split
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def load_turns(G: nx.MultiDiGraph, split: str) -> list:
 
     if split not in SPLIT_FILES:
         raise ValueError(f"split {split!r}: only {tuple(SPLIT_FILES)} are used for training")
-    return recommendation_turns(G, load_dialogues(data_dir() / "redial" / SPLIT_FILES[split]))
+    return recommendation_turns(G, load_dialogues(data_dir() / SPLIT_FILES[split]))
 
 
 def turn_context(turn) -> RankContext:

@@ -1,4 +1,4 @@
-"""Ranking quality on the ReDial valid subset: retriever alone, base model, LoRA model.
+"""Ranking quality on the ReDial valid split: retriever alone, base model, LoRA model.
 
 Usage:
     python -m finetune.evaluate                                  # retriever / base / shipped adapter
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _print_table(results: dict) -> None:
-    print(f"\nReDial valid subset: {results['turns']} turns, {results['candidates']} candidates each")
+    print(f"\nReDial valid split: {results['turns']} turns, {results['candidates']} candidates each")
     print(f"{'ranker':<22}{'Recall@10':>10}{'NDCG@10':>9}{'weight':>8}{'LM alone R@10':>15}")
     r = results["retriever"]
     print(f"{'retriever (baseline)':<22}{r['recall@10']:>10.3f}{r['ndcg@10']:>9.3f}{'-':>8}{'-':>15}")

@@ -1,4 +1,4 @@
-"""LoRA fine-tuning with peft + the HF ``Trainer``, validated by ranking on the ReDial valid subset.
+"""LoRA fine-tuning with peft + the HF ``Trainer``, validated by ranking on the ReDial valid split.
 
 Usage:
     python -m finetune.cli --config configs/smollm2-cpu.yaml                  # or: kgrec finetune ...
@@ -34,7 +34,7 @@ def _rank_config(config: TrainConfig) -> RankConfig:
 
 
 def build_examples(config: TrainConfig, lm: LocalLM, G, turns) -> list:
-    """KG triples + optional paths + ReDial train-subset histories, shuffled by the Trainer."""
+    """KG triples + optional paths + ReDial train-split histories, shuffled by the Trainer."""
     examples = kg_examples(lm, G, config.kg_examples, config.seed)
     examples += path_examples(lm, G, config.path_examples, config.seed)
     examples += history_examples(lm, G, turns, _rank_config(config), config.candidates, config.negatives, config.seed)
@@ -84,7 +84,7 @@ def training_arguments(config: TrainConfig, checkpoints: Path):
 def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None, valid=None) -> dict:
     """Train, validate, keep the best adapter in ``config.output``; returns the metrics written.
 
-    By default the movie KG, the ReDial train subset (examples) and valid subset (validation,
+    By default the movie KG, the ReDial train split (examples) and valid split (validation,
     ``list[EvalTurn]``) are loaded; tests pass a tiny graph and turns instead.
     """
     from transformers import Trainer
@@ -103,7 +103,7 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     train_turns = load_turns(G, "train") if train_turns is None else train_turns
     examples = build_examples(config, lm, G, train_turns)
     if not examples:
-        raise KgrecError("no training examples (empty KG and ReDial train subset?); refusing to train")
+        raise KgrecError("no training examples (empty KG and ReDial train split?); refusing to train")
     rows = encode(lm, examples, config.max_length)
     if valid is None:
         turns = load_turns(G, "valid")[:config.eval_turns or None] if config.eval_every else []

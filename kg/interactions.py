@@ -1,8 +1,8 @@
 """The interaction signal the KG lacks: popularity per item and co-mention edges.
 
 Built from *sessions* (one per dialogue or per user): the items a session mentions and the
-ones it was positive about. The movie KG's sessions are the ReDial **train subset** dialogues
-only (never the test split, never the valid subset, which evaluation uses)::
+ones it was positive about. The movie KG's sessions are the ReDial **train** dialogues
+(``kg.redial.TRAIN_FILE``) only: never the test split, never the valid split, which tuning uses::
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph(); G.add_nodes_from([1, 2, 3], item=True)
@@ -20,11 +20,9 @@ from itertools import combinations
 import networkx as nx
 
 from kg.locations import data_dir
-from kg.redial import MENTION, load_dialogues, redial_to_node
+from kg.redial import MENTION, TRAIN_FILE, load_dialogues, redial_to_node
 from kg.schema import CO_MENTIONED
 
-#: the only ReDial file the KG's interactions are built from
-TRAIN_FILE = "redial/train_subset.jsonl"
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ def add_interactions(G: nx.MultiDiGraph, sessions: Iterable[Session], *, source:
 
 
 def add_redial_interactions(G: nx.MultiDiGraph, path=None) -> int:
-    """Popularity and co-mentions from the ReDial train subset; returns the number of dialogues."""
+    """Popularity and co-mentions from the ReDial train split; returns the number of dialogues."""
     dialogues = load_dialogues(path or data_dir() / TRAIN_FILE)
     add_interactions(G, redial_sessions(G, dialogues), source="redial")
     return len(dialogues)

@@ -139,10 +139,10 @@ def redial_chat_words() -> frozenset[str]:
     """Everyday words of the ReDial train dialogues (movies there are ``@ids``), if shipped."""
     from kg.errors import KgrecError
     from kg.locations import data_dir
-    from kg.redial import load_dialogues
+    from kg.redial import TRAIN_FILE, load_dialogues
 
     try:
-        dialogues = load_dialogues(data_dir() / "redial/train_subset.jsonl")
+        dialogues = load_dialogues(data_dir() / TRAIN_FILE)
     except KgrecError:
         return frozenset()
     return chat_words(" ".join(str(m.get("text", "")) for m in d["messages"]) for d in dialogues)

@@ -31,6 +31,9 @@ from kg.locations import data_dir
 SEEKER, RECOMMENDER = "seeker", "recommender"
 MENTION = re.compile(r"@(\d+)")
 REQUIRED_KEYS = ("conversationId", "messages", "movieMentions", "initiatorWorkerId")
+#: the ReDial splits under data/ that build and train the product (2,729 and 300 dialogues of the
+#: official train split); the test split is read by evaluation only
+TRAIN_FILE, VALID_FILE = "redial/train.jsonl", "redial/valid.jsonl"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ A kgrec graph is a ``networkx.MultiDiGraph`` ``G``:
   ``uri`` (source identifier, may be ``""``). Movies also carry ``title``
   (ReDial title with year, e.g. ``"Police Academy (1984)"``, or the name),
   ``year`` (``int`` or ``None``), ``item`` (``True`` for recommendable catalog
-  items) and ``popularity`` (mentions in the train subset, ``int``).
+  items) and ``popularity`` (mentions in the train split, ``int``).
 * **Edges** ``G.add_edge(head, tail, key=relation, relation=relation, source=...)``:
   the key *is* the relation name, so a (head, relation, tail) fact exists at most
   once. ``relation`` is a readable name from ``RELATIONS`` (``"starring"``,

@@ -48,7 +48,7 @@ def _file_bytes(path: Path) -> bytes:
 
 
 def build_full_graph(root: Path | None = None) -> nx.MultiDiGraph:
-    """DBpedia graph + ReDial titles + broad genres and years + train-subset interactions."""
+    """DBpedia graph + ReDial titles + broad genres and years + train-split interactions."""
     root = Path(root or data_dir())
     G = build.build_movie_graph(root)
     enrich.add_genres(G, root / enrich.GENRES_FILE)

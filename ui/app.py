@@ -11,6 +11,7 @@ from collections.abc import Callable
 import gradio as gr
 
 from kg.locations import data_dir
+from kg.redial import TRAIN_FILE
 from ui import handlers, render
 from ui.handlers import ChatState, Engine
 
@@ -43,7 +44,7 @@ def default_engine() -> Engine:
 
 def _openers() -> list[tuple[str, str]]:
     try:
-        return handlers.redial_openers(data_dir() / "redial" / "train_subset.jsonl")
+        return handlers.redial_openers(data_dir() / TRAIN_FILE)
     except Exception:  # examples are a nicety: the chat works without them
         handlers.log.exception("could not read ReDial openers")
         return []

@@ -6,7 +6,7 @@ import pytest
 from kg.build import apply_redial_titles, graph_from_triples
 from kg.errors import DataFileError
 from kg.locations import data_dir
-from kg.redial import MENTION, Turn, Utterance, load_dialogues, recommendation_turns, redial_to_node
+from kg.redial import MENTION, TRAIN_FILE, Turn, Utterance, load_dialogues, recommendation_turns, redial_to_node
 
 R = "http://dbpedia.org/resource/"
 # three movies whose ReDial ids are in the real KGSF mapping: 75815, 75828, 75918; 75881 is not in G
@@ -74,10 +74,10 @@ def test_bad_jsonl_line_names_file_and_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_subset_yields_turns_with_kg_targets():
+def test_train_split_yields_turns_with_kg_targets():
     from kg.build import build_movie_graph
     G = build_movie_graph()
-    turns = recommendation_turns(G, load_dialogues(data_dir() / "redial" / "train_subset.jsonl"))
+    turns = recommendation_turns(G, load_dialogues(data_dir() / TRAIN_FILE))
     assert len(turns) > 1000
     assert all(t.targets and all(G.nodes[n]["item"] for n in t.targets) for t in turns)
     texts = [u.text for t in turns for u in t.context]

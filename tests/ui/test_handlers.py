@@ -143,8 +143,9 @@ def test_a_bad_profile_file_is_reported_and_nothing_changes(engine, state, tmp_p
 
 def test_openers_are_real_redial_seeker_messages_with_titles():
     from kg.locations import data_dir
+    from kg.redial import TRAIN_FILE
 
-    openers = handlers.redial_openers(data_dir() / "redial" / "train_subset.jsonl")
+    openers = handlers.redial_openers(data_dir() / TRAIN_FILE)
     assert len(openers) == 4
     for text, source in openers:
         assert "@" not in text and source.startswith("ReDial conversation ")
