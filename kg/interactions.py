@@ -82,8 +82,8 @@ def add_interactions(G: nx.MultiDiGraph, sessions: Iterable[Session], *, source:
                            count=count, liked=liked)
 
 
-def add_redial_interactions(G: nx.MultiDiGraph, path=None) -> int:
-    """Popularity and co-mentions from the ReDial train split; returns the number of dialogues."""
-    dialogues = load_dialogues(path or data_dir() / TRAIN_FILE)
-    add_interactions(G, redial_sessions(G, dialogues), source="redial")
-    return len(dialogues)
+def add_redial_interactions(G: nx.MultiDiGraph, path=None) -> list[Session]:
+    """Popularity and co-mentions from the ReDial train split; returns its sessions."""
+    sessions = redial_sessions(G, load_dialogues(path or data_dir() / TRAIN_FILE))
+    add_interactions(G, sessions, source="redial")
+    return sessions

@@ -21,12 +21,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 import numpy as np
 
+from kg.collaborative import collaborative_scores
 from kg.schema import CO_MENTIONED, Candidate, Constraints
+from kg.similarity import CLOSE_BONUS, content_scores
 
 HUB_TYPES = frozenset({"language", "country"})
 HUB_DEGREE = 100  # a company or "other" node with more edges than this is a hub
@@ -37,9 +39,42 @@ RELATION_WEIGHTS = {
     "cinematography": 0.3, "editing": 0.3, "distributor": 0.2, "production_company": 0.3,
     "company": 0.3, "location": 0.3, CO_MENTIONED: 1.0,
 }
-#: fusion weights of ``retrieve`` (tuned on the ReDial valid subset, bench/retrieval_recall.py)
-FUSION_WEIGHTS = {"walk": 1.0, "comention": 0.5, "attribute": 0.5, "popular": 0.1}
 CACHE_KEY = "_kgrec_walk"
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m bench.tune_fusion``)."""
+
+    walk: float = field(default=0.75, metadata={"help": "personalised PageRank from the seeds"})
+    comention: float = field(default=0.5, metadata={"help": "summed co-mention counts"})
+    collaborative: float = field(default=0.0, metadata={"help": "EASE item-item model of the training dialogues"})
+    content: float = field(default=0.0, metadata={"help": "sequels, shared director, stars, writers"})
+    attribute: float = field(default=0.25, metadata={"help": "matches the asked genre, person or years"})
+    popular: float = field(default=0.1, metadata={"help": "most mentioned items"})
+    close_first: bool = field(default=True, metadata={"help": "close relatives of a liked film (sequels, "
+                              "franchise, same director and stars: kg.similarity) lead the list"})
+
+    def __post_init__(self):
+        for name in self.sources():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"FusionWeights.{name}={value!r}: expected a number >= 0")
+        if not isinstance(self.close_first, bool):
+            raise ValueError(f"FusionWeights.close_first={self.close_first!r}: expected True or False")
+
+    @classmethod
+    def sources(cls) -> list[str]:
+        """The retrievers' names (every field but ``close_first``)."""
+        return [f.name for f in fields(cls) if f.name != "close_first"]
+
+    @classmethod
+    def only(cls, source: str) -> FusionWeights:
+        """Weight 1 on one retriever, 0 elsewhere, no tier: a retriever on its own."""
+        names = cls.sources()
+        if source not in names:
+            raise ValueError(f"retriever {source!r}: expected one of {', '.join(names)}")
+        return cls(**{name: float(name == source) for name in names}, close_first=False)
 
 
 @dataclass(frozen=True)
@@ -271,30 +306,72 @@ def popular(G: nx.MultiDiGraph, constraints: Constraints = Constraints(),
     return _top(G, _priors(G), constraints, k, "popular", ordered=True)
 
 
-def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
-             k: int = 50, weights: dict[str, float] | None = None) -> list[Candidate]:
-    """All retrievers fused: a weighted sum of each list's scores divided by its best score.
+def from_collaborative(G: nx.MultiDiGraph, items: Iterable[int],
+                       constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+    """Items the training sessions' EASE model scores from ``items`` (``kg.collaborative``)."""
+    return _top(G, dict(collaborative_scores(G, items)), constraints, k, "collaborative", ordered=True)
 
-    The seeds themselves are never proposed (the user just named them).
+
+def from_content(G: nx.MultiDiGraph, items: Iterable[int],
+                 constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+    """Sequels and films sharing director, stars or writers with ``items`` (``kg.similarity``)."""
+    return _top(G, dict(content_scores(G, items)), constraints, k, "content", ordered=True)
+
+
+def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
+                    depth: int = 200, context: Iterable[int] = ()) -> dict[str, list[Candidate]]:
+    """Every retriever's ``depth`` best candidates (seeds excluded), by source name.
+
+    ``context``: more items of the conversation (e.g. suggested earlier and not rejected); the
+    interaction retrievers (co-mentions, collaborative) start from them as well as the seeds.
     """
     seeds = list(dict.fromkeys(seeds))
     constraints = replace(constraints, exclude=constraints.exclude | set(seeds))
-    weights = FUSION_WEIGHTS if weights is None else weights
-    depth = max(4 * k, 200)
-    lists = {
+    items = [s for s in seeds if is_item(G, s)]
+    session = [s for s in dict.fromkeys([*items, *context]) if is_item(G, s)]
+    return {
         "walk": from_seeds(G, seeds, constraints, depth),
-        "comention": from_comentions(G, [s for s in seeds if is_item(G, s)], constraints, depth),
+        "comention": from_comentions(G, session, constraints, depth),
+        "collaborative": from_collaborative(G, session, constraints, depth),
+        "content": from_content(G, items, constraints, depth),
         "attribute": from_attributes(G, constraints, depth),
         "popular": popular(G, constraints, depth),
     }
+
+
+def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeights(),
+         k: int = 50) -> list[Candidate]:
+    """A weighted sum of each list's scores divided by its best score; the ``k`` best.
+
+    With ``weights.close_first``, the content list's close relatives (score >= ``CLOSE_BONUS``)
+    come first, in fused order, whatever their weight.
+    """
     fused: dict[int, float] = defaultdict(float)
     sources: dict[int, list[str]] = defaultdict(list)
+    close = {c.item for c in lists.get("content", ()) if c.score >= CLOSE_BONUS} if weights.close_first else set()
     for name, candidates in lists.items():
-        if not candidates or not weights.get(name):
+        weight = getattr(weights, name)
+        if not candidates or not (weight or name == "content" and close):
             continue
         best = candidates[0].score
         for c in candidates:
-            fused[c.item] += weights[name] * c.score / best
-            sources[c.item].append(name)
-    ranked = sorted(fused, key=lambda n: (-fused[n], n))[:k]
+            if weight or c.item in close:
+                fused[c.item] += weight * c.score / best
+                sources[c.item].append(name)
+    ranked = sorted(fused, key=lambda n: (n not in close, -fused[n], n))[:k]
     return [Candidate(n, round(fused[n], 6), tuple(sources[n])) for n in ranked]
+
+
+def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
+             k: int = 50, weights: FusionWeights | None = None, context: Iterable[int] = ()) -> list[Candidate]:
+    """All retrievers fused (:func:`fuse` of :func:`candidate_lists`, ``FusionWeights()`` by default).
+
+    The seeds themselves are never proposed (the user just named them).
+    """
+    lists = candidate_lists(G, seeds, constraints, pool_depth(k), context)
+    return fuse(lists, weights or FusionWeights(), k)
+
+
+def pool_depth(k: int) -> int:
+    """How many candidates each retriever gives ``retrieve`` for a fused list of ``k``."""
+    return max(4 * k, 200)

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import build, enrich, interactions, redial
+from kg import build, collaborative, enrich, interactions, redial
 from kg.locations import cache_dir, data_dir
 
 CACHE_PREFIX = "movie-graph-"
 INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, interactions.TRAIN_FILE)
-CODE_MODULES = (build, enrich, interactions, redial)
+CODE_MODULES = (build, collaborative, enrich, interactions, redial)
 
 
 def cache_key(root: Path | None = None) -> str:
@@ -48,11 +48,13 @@ def _file_bytes(path: Path) -> bytes:
 
 
 def build_full_graph(root: Path | None = None) -> nx.MultiDiGraph:
-    """DBpedia graph + ReDial titles + broad genres and years + train-split interactions."""
+    """DBpedia graph + ReDial titles + broad genres and years + train-split interactions and EASE."""
     root = Path(root or data_dir())
     G = build.build_movie_graph(root)
     enrich.add_genres(G, root / enrich.GENRES_FILE)
-    interactions.add_redial_interactions(G, root / interactions.TRAIN_FILE)
+    sessions = interactions.add_redial_interactions(G, root / interactions.TRAIN_FILE)
+    collaborative.add_collaborative(G, [s.items for s in sessions])
+    G.graph["trained_on"] = f"{interactions.TRAIN_FILE} ({len(sessions):,} dialogues)"
     return G
 
 

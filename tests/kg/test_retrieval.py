@@ -4,7 +4,7 @@ import pytest
 
 from kg.retrieval import (WalkConfig, from_attributes, from_comentions, from_seeds, popular,
                           retrieve, satisfies, walk_scores)
-from kg.schema import Constraints
+from kg.schema import CO_MENTIONED, Constraints
 from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, ENGLISH, GUTTENBERG, HORROR, PA,
                                PA2, SCARY, UP, WILSON)
 
@@ -70,7 +70,7 @@ def test_popular_orders_by_mentions(tiny):
 def test_retrieve_fuses_all_retrievers_and_names_the_sources(tiny):
     candidates = retrieve(tiny, [PA], k=3)
     assert items(candidates) == [PA2, SCARY, UP]
-    assert candidates[0].sources == ("walk", "comention", "popular")
+    assert candidates[0].sources == ("walk", "comention", "content", "popular")  # the sequel: a close relative
     assert candidates[2].sources == ("popular",)
     assert candidates[0].score > candidates[1].score > candidates[2].score
     assert items(retrieve(tiny, [], k=2)) == [PA, UP]  # nothing known: the popular items
@@ -142,3 +142,37 @@ def test_cli_candidates_apply_names_as_constraints(tiny, capsys):
     assert "Police Academy (1984) is followed by Police Academy 2 (1985)." in out
     with pytest.raises(NotFoundError):
         run_candidates(Namespace(**{**vars(args), "genre": ["zzzzqqq"]}), tiny)
+
+
+def test_fusion_weights_reject_bad_values_and_single_out_one_retriever():
+    from kg.retrieval import FusionWeights
+
+    assert FusionWeights.only("content") == FusionWeights(walk=0, comention=0, collaborative=0, content=1,
+                                                          attribute=0, popular=0, close_first=False)
+    with pytest.raises(ValueError, match="walk"):
+        FusionWeights(walk=-1)
+    with pytest.raises(ValueError, match="comention"):
+        FusionWeights(comention="high")
+    with pytest.raises(ValueError, match="expected one of"):
+        FusionWeights.only("colaborative")
+
+
+def test_close_relatives_lead_only_when_asked(tiny):
+    from kg.retrieval import FusionWeights
+
+    tiny.add_edge(PA, SCARY, key=CO_MENTIONED, relation=CO_MENTIONED, count=50)  # far more co-mentioned
+    tiny.add_edge(SCARY, PA, key=CO_MENTIONED, relation=CO_MENTIONED, count=50)
+    assert items(retrieve(tiny, [PA], k=2))[0] == PA2  # the sequel leads all the same
+    plain = FusionWeights(close_first=False)
+    assert items(retrieve(tiny, [PA], k=2, weights=plain))[0] == SCARY
+    with pytest.raises(ValueError, match="close_first"):
+        FusionWeights(close_first="yes")
+
+
+def test_context_items_feed_the_co_mention_retriever_but_are_not_excluded(tiny):
+    from kg.retrieval import FusionWeights
+
+    only = FusionWeights.only("comention")
+    assert items(retrieve(tiny, [], k=3, weights=only)) == []  # no seed, no context: nothing co-mentioned
+    found = retrieve(tiny, [], k=3, weights=only, context=[CIN50])
+    assert items(found) == [UP] and found[0].sources == ("comention",)
