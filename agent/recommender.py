@@ -293,7 +293,8 @@ class Recommender:
         seeds = [n for n in turn.prefs.liked if n in G]
         args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
-                "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates}
+                "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
+                "context": [n for n in state.context_items(turn.prefs) if n in G]}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
             yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates))))

@@ -292,6 +292,12 @@ def has_preferences(prefs: Preferences) -> bool:
                 or prefs.year_max is not None or prefs.not_genres or prefs.not_people)
 
 
+def context_items(prefs: Preferences) -> list[int]:
+    """The conversation's movies for the interaction retrievers: liked, suggested or seen, not disliked."""
+    disliked = set(prefs.disliked)
+    return [n for n in dict.fromkeys(prefs.liked + prefs.recommended + prefs.seen) if n not in disliked]
+
+
 def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
     """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
     shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if G.nodes.get(n, {}).get("item")}

@@ -89,7 +89,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
     def retrieve_candidates(seeds: list[int], genres: list[int] | None = None, not_genres: list[int] | None = None,
                             people: list[int] | None = None, not_people: list[int] | None = None,
                             exclude: list[int] | None = None, year_min: int | None = None,
-                            year_max: int | None = None, k: int = 50) -> tuple[str, list]:
+                            year_max: int | None = None, k: int = 50,
+                            context: list[int] | None = None) -> tuple[str, list]:
         """Catalog movies related to the seed nodes that satisfy every hard filter, best first.
 
         Args:
@@ -102,6 +103,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             year_min: earliest release year.
             year_max: latest release year.
             k: at most this many candidates (1-500).
+            context: movies of the conversation (liked, suggested, seen; not disliked) that
+                co-mention and collaborative retrieval start from as well as the seeds.
         """
         if not 1 <= k <= 500:
             raise ToolException(f"k={k}: expected 1..500")
@@ -109,12 +112,13 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             raise ToolException(f"contradictory years: year_min={year_min} is after year_max={year_max}")
         if clash := set(genres or ()) & set(not_genres or ()) | set(people or ()) & set(not_people or ()):
             raise ToolException(f"contradictory filters: {sorted(clash)} both required and excluded")
-        for node in [*seeds, *(genres or ()), *(not_genres or ()), *(people or ()), *(not_people or ())]:
+        for node in [*seeds, *(genres or ()), *(not_genres or ()), *(people or ()), *(not_people or ()),
+                     *(context or ())]:
             _node(G, node)
         c = Constraints(exclude=frozenset(exclude or ()), genres=frozenset(genres or ()),
                         not_genres=frozenset(not_genres or ()), people=frozenset(people or ()),
                         not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max)
-        found = retrieval.retrieve(G, seeds, c, k=k)
+        found = retrieval.retrieve(G, seeds, c, k=k, context=context or ())
         text = "\n".join(f"{x.item}: {_title(G, x.item)} ({x.score:.3f})" for x in found) or "no movie satisfies these filters"
         return text, found
 

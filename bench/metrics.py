@@ -145,4 +145,24 @@ def summarize(
     result["off_catalog"] = off_catalog_share(rankings, catalog, k=max(ks))
     result["coverage@10"] = item_coverage(rankings, catalog, k=10)
     result["samples"] = float(sum(len(turn_labels) for turn_labels in labels))
+    result["recall@10_low"], result["recall@10_high"] = bootstrap_recall(rankings, labels, 10)
     return result
+
+
+def bootstrap_recall(rankings: Sequence[Ranking], labels: Sequence[Sequence[int]], k: int,
+                     resamples: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of Recall@k, resampling turns (a turn's labels stay together).
+
+    >>> bootstrap_recall([[1], [2]], [[1], [1]], 1, resamples=200)
+    (0.0, 1.0)
+    """
+    import numpy as np
+
+    hits = np.array([sum(label in set(r[:k]) for label in ls) for r, ls in zip(rankings, labels)], dtype=float)
+    counts = np.array([len(ls) for ls in labels], dtype=float)
+    if not len(hits) or not counts.sum():
+        return 0.0, 0.0
+    rows = np.random.default_rng(seed).integers(0, len(hits), size=(resamples, len(hits)))  # (R, T)
+    recalls = hits[rows].sum(axis=1) / np.maximum(counts[rows].sum(axis=1), 1.0)
+    low, high = np.quantile(recalls, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(low), float(high)

@@ -156,6 +156,7 @@ class Prepared:
     entities: tuple[int, ...]  # context entities the system uses (linked from text, or annotated)
     candidates: tuple  # kg.schema.Candidate, retriever order
     state: object = None  # bench.systems.ReplayState: the agent's preferences before replying
+    lists: dict | None = None  # each retriever's candidates (kg.retrieval.candidate_lists)
 
 
 class System(Protocol):
@@ -256,12 +257,17 @@ def score(
 
 # --- the command -----------------------------------------------------------------------------
 
-SYSTEM_NAMES = ("popularity", "retriever", "base", "lora", "agent")
+PART_NAMES = ("walk", "comention", "collaborative", "content")  # retrievers on their own
+SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "base", "lora", "agent")
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
     "popularity": "most-mentioned movies of the ReDial train split",
-    "retriever": "KG retriever alone (agent's linking, preferences, filters; no model)",
+    "retriever": "fused KG retriever alone (agent's linking, preferences, filters; no model)",
+    "walk": "personalised PageRank on the KG and co-mention edges, on its own",
+    "comention": "summed co-mention counts, on its own",
+    "collaborative": "EASE item-item model of the training dialogues, on its own",
+    "content": "sequels, franchise titles, shared director/stars/writers, on its own",
     "base": "the retriever's top rank_pool reranked by the embedded model without adapter",
     "lora": "the retriever's top rank_pool reranked by the embedded model + shipped adapter (the agent's path)",
     "agent": "full Recommender.respond on the last seeker message (its k items, then retriever order)",
@@ -307,7 +313,7 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
                   notes: list[str]) -> list:
     """The requested systems; the model is loaded once per adapter setting and shared."""
     from agent.llm import ModelConfig, default_adapter_dir, load_lm
-    from bench.systems import AgentChat, ModelRanker
+    from bench.systems import AgentChat, ModelRanker, RetrieverPart
 
     config = replayer.config
     lms: dict[str, object] = {}
@@ -328,6 +334,8 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
             systems.append(Popularity(fallback))
         elif name == "retriever":
             systems.append(RetrieverOnly())
+        elif name in PART_NAMES:
+            systems.append(RetrieverPart(name, replayer))
         elif name in ("base", "lora"):
             systems.append(ModelRanker(name, lm(name), G, config.rank_pool, config.rank))
         elif name == "agent":
@@ -335,6 +343,16 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
 
             systems.append(AgentChat(Recommender(config, graph=G, lm=lm("lora")), replayer))
     return systems
+
+
+def learned_from(G: nx.MultiDiGraph, name: str) -> str:
+    """What a system's numbers were learned from (the graph's training dialogues, the KG, a model)."""
+    dialogues = G.graph.get("trained_on", "no dialogues")
+    kg = f"KG + {dialogues}"
+    return {"popularity": dialogues, "comention": dialogues, "collaborative": dialogues,
+            "content": "KG only", "base": f"{kg}; SmolLM2-135M, no tuning",
+            "lora": f"{kg}; SmolLM2-135M + shipped adapter", "agent": f"{kg}; SmolLM2-135M + shipped adapter",
+            }.get(name, kg)
 
 
 def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kgrec eval redial") -> dict:
@@ -363,6 +381,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     result_systems = {
         s.name: scores[s.name] | {
             "description": DESCRIPTIONS.get(s.name, s.name),
+            "learned_from": learned_from(G, s.name),
             "seconds_per_turn": (seconds[s.name] + (shared if s.name != "popularity" else 0.0)) / n,
         } for s in systems}
     notes += [
@@ -375,6 +394,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
         "The replay calls the agent's layers directly (bench/systems.py: linking, preferences, retrieval, "
         "hard-filter re-check, ranking), not the chat loop; `agent` runs the chat loop on the last message.",
         "s/turn includes the shared linking + retrieval time except for popularity.",
+        "95% CI: percentile bootstrap of Recall@10 over turns (1,000 resamples, a turn's labels together).",
     ]
     shown = path.resolve().relative_to(REPO_ROOT) if path.resolve().is_relative_to(REPO_ROOT) else path
     return {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "data": str(shown),

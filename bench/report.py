@@ -46,19 +46,27 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def interval(metrics: dict) -> str:
+    """``"[.085, .103]"``: the bootstrap interval of Recall@10, or an em dash."""
+    if "recall@10_low" not in metrics:
+        return "—"
+    return f"[{metrics['recall@10_low']:.3f}, {metrics['recall@10_high']:.3f}]"
+
+
 def redial_markdown(result: dict) -> str:
     """The ``kgrec eval redial`` table: measured systems, then the published ones."""
-    header = ["system", "R@1", "R@10", "R@50", "NDCG@10", "MRR@50", "off-catalog", "coverage@10",
-              "new R@1", "new R@10", "new R@50", "s/turn"]
+    header = ["system", "R@1", "R@10", "R@50", "R@10 95% CI", "new R@1", "new R@10", "new R@50",
+              "new R@10 95% CI", "NDCG@10", "MRR@50", "off-catalog", "coverage@10", "s/turn", "learned from"]
     rows = []
     for name, system in result["systems"].items():
         a, n = system["all"], system["new_items"]
-        rows.append([name, a["recall@1"], a["recall@10"], a["recall@50"], a["ndcg@10"], a["mrr@50"],
-                     a["off_catalog"], a["coverage@10"], n["recall@1"], n["recall@10"],
-                     n["recall@50"], fmt(system["seconds_per_turn"], 2)])
+        rows.append([name, a["recall@1"], a["recall@10"], a["recall@50"], interval(a), n["recall@1"],
+                     n["recall@10"], n["recall@50"], interval(n), a["ndcg@10"], a["mrr@50"],
+                     a["off_catalog"], a["coverage@10"], fmt(system["seconds_per_turn"], 2),
+                     system.get("learned_from", "—")])
     for name, numbers in PUBLISHED.items():
         rows.append([f"{name} — *{PUBLISHED_NOTE}*", numbers.get("recall@1"), numbers.get("recall@10"),
-                     numbers.get("recall@50")] + [None] * 8)
+                     numbers.get("recall@50")] + [None] * 11)
     first = next(iter(result["systems"].values()))
     lines = [
         f"# kgrec on ReDial: {result['turns']} recommendation turns",

@@ -14,6 +14,14 @@ import statistics
 import time
 
 
+def turn_seeds(index, turn) -> list[int]:
+    """Items mentioned in the context, then entities linked in the seeker's messages."""
+    from kg.linking import link
+
+    linked = [m.node for u in turn.context if u.role == "seeker" for m in link(index, u.text)]
+    return list(dict.fromkeys([*turn.mentioned, *linked]))
+
+
 def timed(fn) -> tuple[float, object]:
     start = time.perf_counter()
     result = fn()
@@ -24,7 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100, help="turns to time (default 100)")
     args = parser.parse_args(argv)
-    from bench.retrieval_recall import turn_seeds
     from kg.linking import build_link_index, link
     from kg.locations import data_dir
     from kg.paths import explanation_paths

@@ -91,23 +91,53 @@ class AgentReplay:
             s.focus = u.fact_subject if u.fact_subject is not None else s.focus
         return s
 
-    def candidates(self, s: ReplayState) -> list[Candidate]:
-        """``retrieve_candidates`` as the agent calls it, with its hard-filter re-check."""
+    def lists(self, s: ReplayState) -> dict[str, list[Candidate]]:
+        """Each retriever's candidates for ``retrieve_candidates``'s call (``{}``: the agent would ask)."""
         from agent import state
         from kg import retrieval
 
         if not state.has_preferences(s.prefs):
-            return []  # the agent would ask a question instead of recommending
+            return {}  # the agent would ask a question instead of recommending
         c = state.constraints(self.G, s.prefs)
         seeds = [n for n in s.prefs.liked if n in self.G]
-        found = retrieval.retrieve(self.G, seeds, c, k=self.config.candidates)
+        context = [n for n in state.context_items(s.prefs) if n in self.G]
+        return retrieval.candidate_lists(self.G, seeds, c, retrieval.pool_depth(self.config.candidates), context)
+
+    def candidates(self, s: ReplayState, lists: dict | None = None, weights=None) -> list[Candidate]:
+        """``retrieval.retrieve``'s fused list (``weights``: ``FusionWeights()``) with the agent's re-check.
+
+        ``lists``: :meth:`lists` of ``s``, computed here when not given.
+        """
+        from agent import state
+        from kg import retrieval
+
+        lists = self.lists(s) if lists is None else lists
+        if not lists:
+            return []
+        found = retrieval.fuse(lists, weights or retrieval.FusionWeights(), self.config.candidates)
+        c = state.constraints(self.G, s.prefs)
         shown = set(s.prefs.recommended) | state.duplicates(self.G, sorted(c.exclude), self.titles)
         return [x for x in found if x.item in self.catalog and x.item not in shown
                 and retrieval.satisfies(self.G, x.item, c)]
 
     def prepare(self, turn: EvalTurn) -> Prepared:
         s = self.state(turn)
-        return Prepared(turn, tuple(s.prefs.liked), tuple(self.candidates(s)), s)
+        lists = self.lists(s)
+        return Prepared(turn, tuple(s.prefs.liked), tuple(self.candidates(s, lists)), s, lists)
+
+
+@dataclass
+class RetrieverPart:
+    """One retriever on its own (``FusionWeights.only``), with the agent's hard-filter re-check."""
+
+    name: str
+    replay: AgentReplay
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        from kg.retrieval import FusionWeights
+
+        weights = FusionWeights.only(self.name)
+        return [c.item for c in self.replay.candidates(prepared.state, prepared.lists, weights)]
 
 
 @dataclass

@@ -70,3 +70,13 @@ def test_stream_starts_fast_and_hostile_input_is_answered(rec):
         reply = rec.respond(s, message)
         assert reply.text and all(rec.graph.nodes[i.item].get("item") for i in reply.items)
         assert_promises_kept(rec, reply)
+
+
+def test_i_loved_ghostbusters_puts_its_sequel_among_the_first_five_candidates(rec):
+    G = rec.graph
+    reply = rec.respond(rec.new_session(), "I loved Ghostbusters")
+    assert [G.nodes[n]["title"] for n in reply.understood.liked] == ["Ghostbusters (1984)"]
+    step = next(s for s in reply.trace if s.tool == "retrieve_candidates")
+    first = [G.nodes[int(line.split(":", 1)[0])]["title"] for line in step.observation.splitlines()[:5]]
+    assert "Ghostbusters II (1989)" in first, first
+    assert_promises_kept(rec, reply)

@@ -69,8 +69,20 @@ def test_new_items_variant_drops_repeated_labels_and_their_ranking_entries():
 def test_summarize_reports_every_metric_and_the_sample_count():
     result = summarize(RANKINGS, LABELS, {10, 20, 30, 40})
     assert set(result) == {"recall@1", "recall@10", "recall@50", "ndcg@10", "mrr@50",
-                           "off_catalog", "coverage@10", "samples"}
+                           "off_catalog", "coverage@10", "samples", "recall@10_low", "recall@10_high"}
     assert result["samples"] == 4 and result["recall@10"] == 3 / 4
+    assert 0 <= result["recall@10_low"] <= result["recall@10"] <= result["recall@10_high"] <= 1
+
+
+def test_bootstrap_interval_narrows_with_more_turns_and_holds_the_estimate():
+    from bench.metrics import bootstrap_recall
+
+    few = bootstrap_recall([[1], [2]] * 10, [[1], [1]] * 10, 1)
+    many = bootstrap_recall([[1], [2]] * 1000, [[1], [1]] * 1000, 1)
+    assert few[0] < 0.5 < few[1] and many[0] < 0.5 < many[1]
+    assert many[1] - many[0] < (few[1] - few[0]) / 5  # ~1/sqrt(100) as wide
+    assert bootstrap_recall([[1]] * 5, [[1]] * 5, 1) == (1.0, 1.0)  # every turn a hit: no doubt
+    assert bootstrap_recall([[9], [9]], [[1, 2], []], 1) == (0.0, 0.0)
 
 
 def test_mismatched_inputs_are_refused():

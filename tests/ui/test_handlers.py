@@ -149,4 +149,4 @@ def test_openers_are_real_redial_seeker_messages_with_titles():
     assert len(openers) == 4
     for text, source in openers:
         assert "@" not in text and source.startswith("ReDial conversation ")
-    assert openers[0][0].startswith("I liked Jiro Dreams of Sushi (2011)")
+    assert openers[0][0].startswith("I love that scary movies. I love Annabelle (2014)")

@@ -1,0 +1,112 @@
+"""Tune the fused retriever's weights (``kg.retrieval.FusionWeights``) on ReDial **valid**, never test.
+
+Usage:
+    .venv/bin/python -m bench.tune_fusion                 # valid.jsonl, coordinate ascent on Recall@10
+    .venv/bin/python -m bench.tune_fusion --rounds 1      # quicker
+    .venv/bin/python -m bench.tune_fusion --rounds 0 --sweep content=0,1,2,3   # one weight, others at default
+
+Each valid dialogue's recommendation turns are replayed exactly as ``kgrec eval redial`` replays
+the test (``bench.systems.AgentReplay``: the agent's linking, preferences, retrieval and
+hard-filter re-check), each retriever's list is computed once per turn, and only the fusion is
+redone per weight setting. The table shows popularity (the baseline), every retriever on its
+own, the current ``FusionWeights()`` and the best weights found, in both protocols (all labels;
+labels that repeat a context movie dropped). Copy the best weights into ``FusionWeights``.
+``close_first`` (sequels and close relatives lead) is a product rule, not tuned: the table shows
+what it costs.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, replace
+
+from bench.metrics import exclude_mentioned, recall_at_k
+
+GRID = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def scores(replay, prepared, fallback, weights) -> dict[str, float]:
+    """Recall@10/@50 in both protocols of one weight setting (rankings padded as in the eval)."""
+    from bench.redial_eval import KEEP, pad
+
+    rankings, labels, seen = [], [], []
+    for p in prepared:
+        found = [c.item for c in replay.candidates(p.state, p.lists, weights)]
+        rankings.append(pad(found, fallback, KEEP + len(p.turn.annotated)))
+        labels.append(list(p.turn.labels))
+        seen.append(set(p.turn.annotated))
+    new_rankings, new_labels = exclude_mentioned(rankings, labels, seen)
+    return {"R@10": recall_at_k(rankings, labels, 10), "R@50": recall_at_k(rankings, labels, 50),
+            "new R@10": recall_at_k(new_rankings, new_labels, 10),
+            "new R@50": recall_at_k(new_rankings, new_labels, 50)}
+
+
+def objective(result: dict[str, float]) -> tuple[float, float]:
+    return result["R@10"], result["R@50"]
+
+
+def coordinate_ascent(evaluate, start, rounds: int):
+    """Best weights by changing one weight at a time over ``GRID``; ``(weights, result, log)``."""
+    best, best_result = start, evaluate(start)
+    log = [(asdict(best), best_result)]
+    for _ in range(rounds):
+        improved = False
+        for name in best.sources():
+            for value in GRID:
+                if value == getattr(best, name):
+                    continue
+                trial = replace(best, **{name: value})
+                result = evaluate(trial)
+                if objective(result) > objective(best_result):
+                    best, best_result, improved = trial, result, True
+                    log.append((asdict(best), best_result))
+        if not improved:
+            break
+    return best, best_result, log
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default=None, help="ReDial dialogues (default: data/redial/valid.jsonl)")
+    parser.add_argument("--rounds", type=int, default=2, help="coordinate-ascent rounds (default 2)")
+    parser.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
+                        help="also score these values of one weight, the others at FusionWeights()")
+    args = parser.parse_args(argv)
+    from bench.redial_eval import PART_NAMES, official_turns, popularity_order
+    from bench.systems import AgentReplay
+    from kg.locations import data_dir
+    from kg.redial import VALID_FILE, load_dialogues
+    from kg.retrieval import FusionWeights
+    from kg.store import catalog, load_movie_graph
+
+    G = load_movie_graph()
+    path = args.split or data_dir() / VALID_FILE
+    turns = official_turns(G, load_dialogues(path))
+    replay = AgentReplay(G)
+    prepared = [replay.prepare(t) for t in turns]
+    fallback = popularity_order(G, catalog(G))
+    evaluate = lambda w: scores(replay, prepared, fallback, w)  # noqa: E731
+    rows = [("popularity (baseline)", evaluate(FusionWeights.only("popular")))]
+    rows += [(f"{name} only", evaluate(FusionWeights.only(name))) for name in PART_NAMES]
+    rows.append(("FusionWeights() (current)", evaluate(FusionWeights())))
+    rows.append(("current, close_first=False", evaluate(replace(FusionWeights(), close_first=False))))
+    for sweep in args.sweep:
+        name, _, values = sweep.partition("=")
+        cast = (lambda v: v == "True") if name == "close_first" else float
+        rows += [(f"{name}={v}", evaluate(replace(FusionWeights(), **{name: cast(v)}))) for v in values.split(",")]
+    best, best_result, log = coordinate_ascent(evaluate, FusionWeights(), args.rounds)
+    rows.append(("tuned", best_result))
+    samples = sum(len(t.labels) for t in turns)
+    print(f"{path}: {len(turns)} recommendation turns, {samples} (turn, label) samples; "
+          f"graph learned from {G.graph.get('trained_on')}")
+    print(f"{'system':<28}" + "".join(f"{m:>10}" for m in rows[0][1]))
+    for name, result in rows:
+        print(f"{name:<28}" + "".join(f"{v:>10.3f}" for v in result.values()))
+    print("\nsteps that improved (weights -> R@10, R@50):")
+    for weights, result in log:
+        print(f"  {weights} -> {result['R@10']:.3f}, {result['R@50']:.3f}")
+    print(f"\nbest: {best}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
