@@ -47,9 +47,9 @@ class FusionWeights:
     """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m bench.tune_fusion``)."""
 
     walk: float = field(default=0.75, metadata={"help": "personalised PageRank from the seeds"})
-    comention: float = field(default=0.5, metadata={"help": "summed co-mention counts"})
+    comention: float = field(default=0.75, metadata={"help": "summed co-mention counts"})
     collaborative: float = field(default=0.0, metadata={"help": "EASE item-item model of the training dialogues"})
-    content: float = field(default=0.0, metadata={"help": "sequels, shared director, stars, writers"})
+    content: float = field(default=0.1, metadata={"help": "sequels, shared director, stars, writers"})
     attribute: float = field(default=0.25, metadata={"help": "matches the asked genre, person or years"})
     popular: float = field(default=0.1, metadata={"help": "most mentioned items"})
     close_first: bool = field(default=True, metadata={"help": "close relatives of a liked film (sequels, "
