@@ -179,3 +179,21 @@ def test_a_later_run_on_the_same_turns_adds_its_rows_to_the_earlier_table(tmp_pa
     assert "| popularity |" in (tmp_path / "results.md").read_text()
     # other turns: nothing is carried over
     assert list(merge_previous(tmp_path, run("third", ["lora"], limit=10))["systems"]) == ["lora"]
+
+
+def test_the_table_shows_both_protocols_an_interval_and_what_each_row_learned_from():
+    from bench.report import redial_markdown
+
+    metrics = {"recall@1": 0.1, "recall@10": 0.2, "recall@50": 0.3, "ndcg@10": 0.1, "mrr@50": 0.1,
+               "off_catalog": 0.0, "coverage@10": 0.01, "samples": 60.0,
+               "recall@10_low": 0.15, "recall@10_high": 0.25}
+    new = metrics | {"recall@10": 0.22, "recall@10_low": 0.17, "recall@10_high": 0.27}
+    result = {"command": "c", "date": "d", "data": "t", "turns": 50, "seed": 0, "limit": 50,
+              "entities": "text", "notes": [],
+              "systems": {"retriever": {"all": metrics, "new_items": new, "seconds_per_turn": 0.1,
+                                        "learned_from": "KG + redial/train.jsonl (2,729 dialogues)"}}}
+    text = redial_markdown(result)
+    header = next(line for line in text.splitlines() if line.startswith("| system"))
+    assert "R@10 95% CI" in header and "new R@10 95% CI" in header and "learned from" in header
+    row = next(line for line in text.splitlines() if line.startswith("| retriever"))
+    assert "[0.150, 0.250]" in row and "[0.170, 0.270]" in row and "2,729 dialogues" in row

@@ -72,3 +72,41 @@ def test_replaying_twice_gives_identical_rankings(tiny):
         return replay([TURN, TURN], systems, AgentReplay(tiny).prepare, order)[0]
 
     assert once() == once()
+
+
+def test_each_retriever_part_ranks_on_its_own_under_the_agents_filters(tiny):
+    from bench.redial_eval import build_systems
+
+    replayer = AgentReplay(tiny)
+    catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
+    order = popularity_order(tiny, catalog)
+    notes = []
+    systems = build_systems(["walk", "content", "comention"], tiny, replayer, order, notes)
+    prepared = replayer.prepare(TURN)
+    assert set(prepared.lists) >= {"walk", "comention", "collaborative", "content", "attribute", "popular"}
+    walk, content, comention = (s.rank(prepared) for s in systems)
+    assert walk[0] == PA2 and content == [PA2]  # the sequel; Troopers shares nobody with Police Academy
+    assert not {PA, SCARY} & set(walk + content + comention)  # liked, recommended and seen stay out
+
+
+def test_learned_from_names_the_graphs_training_dialogues(tiny):
+    from bench.redial_eval import learned_from
+
+    tiny.graph["trained_on"] = "redial/train.jsonl (2,729 dialogues)"
+    assert learned_from(tiny, "popularity") == "redial/train.jsonl (2,729 dialogues)"
+    assert learned_from(tiny, "retriever") == "KG + redial/train.jsonl (2,729 dialogues)"
+    assert learned_from(tiny, "content") == "KG only"
+    assert "no tuning" in learned_from(tiny, "base") and "adapter" in learned_from(tiny, "lora")
+
+
+def test_the_tuner_keeps_a_weight_change_only_when_valid_recall_rises():
+    from bench.tune_fusion import coordinate_ascent
+    from kg.retrieval import FusionWeights
+
+    def evaluate(w):  # recall peaks at walk=2, content=0.5; nothing else matters
+        score = 1 - abs(w.walk - 2) / 10 - abs(w.content - 0.5) / 10
+        return {"R@10": score, "R@50": score}
+
+    best, result, log = coordinate_ascent(evaluate, FusionWeights(), rounds=2)
+    assert (best.walk, best.content) == (2.0, 0.5) and result["R@10"] == 1.0
+    assert [entry[1]["R@10"] for entry in log] == sorted(entry[1]["R@10"] for entry in log)
