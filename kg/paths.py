@@ -41,7 +41,7 @@ RELATION_COST = {
 WEAK = 0.5
 PREFERENCE = tuple(RELATION_COST)  # tie-break between relations of equal cost
 MAX_HOPS = 3
-MAX_INNER_DEGREE = 300  # nodes this connected are not walked through on three-edge paths
+MAX_INNER_DEGREE = 150  # nodes this connected are not walked through on three-edge paths
 
 
 def relation_cost(relation: str) -> float:
