@@ -39,14 +39,20 @@ class EaseConfig:
             raise ValueError(f"EaseConfig.neighbours={self.neighbours!r}: expected an int >= 1")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ItemItem:
-    """Sparse item-item weights: row ``r`` is about ``items[r]``."""
+    """Sparse item-item weights: row ``r`` is about ``items[r]``. Equal when every array is."""
 
     items: tuple[int, ...]  # (I,) node id of each row
     neighbours: np.ndarray  # (I, N) int32 row indices of the neighbours, -1 = none
     weights: np.ndarray  # (I, N) float32 weights, 0 where neighbours is -1
     config: EaseConfig = EaseConfig()
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, ItemItem) and self.items == other.items and self.config == other.config
+                and np.array_equal(self.neighbours, other.neighbours) and np.array_equal(self.weights, other.weights))
+
+    __hash__ = None
 
     @cached_property
     def row_of(self) -> dict[int, int]:
