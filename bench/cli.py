@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import shlex
 
+from bench.redial_eval import SYSTEM_NAMES
+
 
 def _systems(value: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in value.split(",") if s.strip())
@@ -26,7 +28,7 @@ def register(subparsers) -> None:
     r.add_argument("--seed", type=int, default=0, help="sampling seed (same seed, same numbers)")
     r.add_argument("--entities", default="text", help="text (the agent's linking, default) or prev_entity")
     r.add_argument("--systems", type=_systems, default="popularity,retriever,base,lora",
-                   help="comma-separated: popularity,retriever,walk,comention,collaborative,content,base,lora,agent")
+                   help="comma-separated: " + ",".join(SYSTEM_NAMES))
     r.add_argument("--out", default="runs/eval-redial", help="folder for results.md/.json/.png")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=_redial)

@@ -258,7 +258,7 @@ def score(
 # --- the command -----------------------------------------------------------------------------
 
 PART_NAMES = ("walk", "comention", "collaborative", "content")  # retrievers on their own
-SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "base", "lora", "agent")
+SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "base", "lora", "agent")
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
@@ -268,6 +268,7 @@ DESCRIPTIONS = {
     "comention": "summed co-mention counts, on its own",
     "collaborative": "EASE item-item model of the training dialogues, on its own",
     "content": "sequels, franchise titles, shared director/stars/writers, on its own",
+    "dense-base": "the untuned embedded model as an encoder: the conversation's nearest KG cards, whole catalog",
     "base": "the retriever's top rank_pool reranked by the embedded model without adapter",
     "lora": "the retriever's top rank_pool reranked by the embedded model + shipped adapter (the agent's path)",
     "agent": "full Recommender.respond on the last seeker message (its k items, then retriever order)",
@@ -336,6 +337,8 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
             systems.append(RetrieverOnly())
         elif name in PART_NAMES:
             systems.append(RetrieverPart(name, replayer))
+        elif name == "dense-base":
+            systems.append(dense_system(name, lm("base"), G, replayer, notes))
         elif name in ("base", "lora"):
             systems.append(ModelRanker(name, lm(name), G, config.rank_pool, config.rank))
         elif name == "agent":
@@ -345,12 +348,27 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
     return systems
 
 
+def dense_system(name: str, lm, G: nx.MultiDiGraph, replayer, notes: list[str]):
+    """``DenseRanker`` over the model of ``lm`` with the catalog's index (built once, cached)."""
+    from agent.encoder import Encoder, build_index, model_id
+    from bench.systems import DenseRanker
+    from kg.store import catalog
+
+    encoder = Encoder(lm.model, lm.tokenizer)
+    start = time.perf_counter()
+    index = build_index(encoder, G, catalog(G), model_id(lm.model, lm.adapter))
+    notes.append(f"{name}: index of {len(index.items)} items x {index.vectors.shape[1]} dims, "
+                 f"{index.vectors.nbytes / 2**20:.1f} MiB, ready in {time.perf_counter() - start:.0f} s "
+                 f"(first {encoder.config.layers} layers)")
+    return DenseRanker(name, encoder, index, replayer)
+
+
 def learned_from(G: nx.MultiDiGraph, name: str) -> str:
     """What a system's numbers were learned from (the graph's training dialogues, the KG, a model)."""
     dialogues = G.graph.get("trained_on", "no dialogues")
     kg = f"KG + {dialogues}"
     return {"popularity": dialogues, "comention": dialogues, "collaborative": dialogues,
-            "content": "KG only", "base": f"{kg}; SmolLM2-135M, no tuning",
+            "content": "KG only", "dense-base": "KG cards; SmolLM2-135M, no tuning", "base": f"{kg}; SmolLM2-135M, no tuning",
             "lora": f"{kg}; SmolLM2-135M + shipped adapter", "agent": f"{kg}; SmolLM2-135M + shipped adapter",
             }.get(name, kg)
 

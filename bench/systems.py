@@ -141,6 +141,34 @@ class RetrieverPart:
 
 
 @dataclass
+class DenseRanker:
+    """The LM encoder alone: the conversation's nearest catalog items (``agent.encoder``).
+
+    It ranks the whole catalog with the agent's hard filters (its constraints; liked, suggested
+    and excluded films left out), also on turns where the agent would ask a question first.
+    """
+
+    name: str
+    encoder: object  # agent.encoder.Encoder
+    index: object  # agent.encoder.DenseIndex
+    replay: AgentReplay
+    k: int = 100
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        from dataclasses import replace
+
+        from agent import encoder as dense, state
+
+        s, G = prepared.state, self.replay.G
+        c = state.constraints(G, s.prefs)
+        shown = set(s.prefs.recommended) | set(s.prefs.liked) | state.duplicates(G, sorted(c.exclude), self.replay.titles)
+        c = replace(c, exclude=c.exclude | shown)
+        text = dense.query_text(G, s.prefs.liked, s.prefs.disliked, s.request)
+        vector = self.encoder.embed([text], self.encoder.config.max_query_tokens)[0]
+        return [x.item for x in dense.dense_candidates(G, self.index, vector, c, self.k)]
+
+
+@dataclass
 class ModelRanker:
     """``rank_candidates`` on the retriever's top ``rank_pool``; the rest keeps retrieval order."""
 

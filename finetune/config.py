@@ -17,6 +17,7 @@ from kg.errors import KgrecError
 SCHEDULES = ("linear", "cosine", "constant", "constant_with_warmup")
 METRICS = ("recall@10", "ndcg@10")
 REPORTERS = ("tensorboard", "wandb", "none")
+OBJECTIVES = ("rank", "dense")
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -51,6 +52,11 @@ class TrainConfig:
     max_steps: int = _help("optimizer steps", 300)
     max_length: int = _help("tokens per example (prompt cut from the left)", 384)
     seed: int = _help("random seed (data sampling and init)", 42)
+    # what is trained
+    objective: str = _help(f"one of {OBJECTIVES}: 'rank' the title reranker, 'dense' the conversation encoder "
+                           "(finetune.dense)", "rank")
+    dense_layers: int = _help("dense: transformer layers of the encoder (agent.encoder.EncoderConfig.layers)", 8)
+    temperature: float = _help("dense: softmax temperature of the cosine scores", 0.05)
     # data
     formulation: str = _help(f"ranking formulation, one of {FORMULATIONS}", "title")
     kg_examples: int = _help("verbalized KG-triple examples", 1500)
@@ -69,12 +75,12 @@ class TrainConfig:
 
     def __post_init__(self):
         choices = {"lr_schedule": SCHEDULES, "metric": METRICS, "report_to": REPORTERS,
-                   "formulation": FORMULATIONS, "quantize": (None, "4bit", "8bit")}
+                   "formulation": FORMULATIONS, "objective": OBJECTIVES, "quantize": (None, "4bit", "8bit")}
         for name, options in choices.items():
             if getattr(self, name) not in options:
                 raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected one of {options}")
         positive = ("lora_r", "lora_alpha", "batch_size", "grad_accumulation", "max_steps", "max_length",
-                    "save_every", "logging_steps")
+                    "save_every", "logging_steps", "dense_layers")
         for name in positive:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
@@ -85,6 +91,10 @@ class TrainConfig:
             raise KgrecError("TrainConfig: expected 0 <= lora_dropout < 1, learning_rate > 0, "
                              f"weight_decay >= 0, warmup >= 0; got {self.lora_dropout}, {self.learning_rate}, "
                              f"{self.weight_decay}, {self.warmup}")
+        if not 0 < self.temperature <= 10:
+            raise KgrecError(f"TrainConfig.temperature={self.temperature!r}: expected a number in (0, 10]")
+        if self.objective == "dense" and self.lora_layers > self.dense_layers:
+            raise KgrecError(f"TrainConfig.lora_layers={self.lora_layers}: expected at most dense_layers={self.dense_layers}")
         if not self.target_modules or not all(isinstance(m, str) for m in self.target_modules):
             raise KgrecError(f"TrainConfig.target_modules={self.target_modules!r}: expected a list of module names")
 

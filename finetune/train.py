@@ -55,7 +55,7 @@ def make_model(config: TrainConfig):
     model, tokenizer = load_base(model_config)
     if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
         model = prepare_model_for_kbit_training(model)
-    layers = model.config.num_hidden_layers
+    layers = config.dense_layers if config.objective == "dense" else model.config.num_hidden_layers
     top = list(range(max(0, layers - config.lora_layers), layers)) if config.lora_layers else None
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules=list(config.target_modules), layers_to_transform=top, task_type="CAUSAL_LM")
@@ -87,6 +87,10 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     By default the movie KG, the ReDial train split (examples) and valid split (validation,
     ``list[EvalTurn]``) are loaded; tests pass a tiny graph and turns instead.
     """
+    if config.objective == "dense":
+        from finetune.dense import train_dense
+
+        return train_dense(config, resume, G=G, train_turns=train_turns, valid_turns=valid)
     from transformers import Trainer
 
     from finetune.callbacks import RankingValidation

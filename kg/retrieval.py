@@ -52,6 +52,8 @@ class FusionWeights:
     content: float = field(default=0.1, metadata={"help": "sequels, shared director, stars, writers"})
     attribute: float = field(default=0.25, metadata={"help": "matches the asked genre, person or years"})
     popular: float = field(default=0.1, metadata={"help": "most mentioned items"})
+    dense: float = field(default=0.0, metadata={"help": "the LM encoder's nearest items to the conversation "
+                         "(agent.encoder; 0: the untuned encoder measured no better than chance)"})
     close_first: bool = field(default=True, metadata={"help": "close relatives of a liked film (sequels, "
                               "franchise, same director and stars: kg.similarity) lead the list"})
 

@@ -218,3 +218,36 @@ def summarize(G: nx.MultiDiGraph, subject: int, facts: Sequence[Fact], max_names
         who = display(G, subject) if not sentences or person else "it"
         sentences.append(_sentence(f"{who} {verb}"))
     return " ".join(sentences)
+
+
+#: what an item card lists, in order: (relation, label, at most this many names)
+CARD_FIELDS = (("genre", "Genres", 3), ("director", "Directed by", 2), ("starring", "Starring", 3),
+               ("writer", "Written by", 2), ("previous_work", "Follows", 1), ("subsequent_work", "Followed by", 1))
+
+
+def card(G: nx.MultiDiGraph, item: int) -> str:
+    """An item's KG card: its title and, per relation of ``CARD_FIELDS``, its best-known neighbours.
+
+    Every name on the card is the other end of one of the item's edges (what the dense encoder reads).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node(1, title="Up (2009)", type="movie")
+    >>> G.add_node(2, name="Pete Docter", type="person"); G.add_node(3, name="animation", type="genre")
+    >>> G.add_edge(1, 2, key="director"); G.add_edge(1, 3, key="genre")
+    'director'
+    'genre'
+    >>> card(G, 1)
+    'Up (2009). Genres: animation. Directed by: Pete Docter.'
+    """
+    ends: dict[str, list[int]] = {}
+    for _, tail, relation in G.out_edges(item, keys=True):
+        ends.setdefault(relation, []).append(tail)
+    for head, _, relation in G.in_edges(item, keys=True):  # "A is followed by B" also reads from B
+        reverse = {"subsequent_work": "previous_work", "previous_work": "subsequent_work"}.get(relation)
+        if reverse:
+            ends.setdefault(reverse, []).append(head)
+    parts = [display(G, item)]
+    for relation, label, most in CARD_FIELDS:
+        if relation in ends:
+            parts.append(f"{label}: {', '.join(display(G, n) for n in by_fame(G, ends[relation])[:most])}")
+    return ". ".join(parts) + "."

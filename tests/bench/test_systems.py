@@ -110,3 +110,18 @@ def test_the_tuner_keeps_a_weight_change_only_when_valid_recall_rises():
     best, result, log = coordinate_ascent(evaluate, FusionWeights(), rounds=2)
     assert (best.walk, best.content) == (2.0, 0.5) and result["R@10"] == 1.0
     assert [entry[1]["R@10"] for entry in log] == sorted(entry[1]["R@10"] for entry in log)
+
+
+def test_the_dense_system_ranks_the_catalog_under_the_agents_filters(tiny, tmp_path):
+    from agent.encoder import Encoder, EncoderConfig, build_index
+    from bench.systems import DenseRanker
+    from tests.conftest import make_tiny_model, make_tiny_tokenizer
+
+    replayer = AgentReplay(tiny)
+    catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
+    encoder = Encoder(make_tiny_model(), make_tiny_tokenizer(), EncoderConfig(layers=1))
+    system = DenseRanker("dense-base", encoder, build_index(encoder, tiny, catalog, "tiny", folder=tmp_path), replayer)
+    ranked = system.rank(replayer.prepare(TURN))
+    assert ranked and set(ranked) <= set(catalog)
+    assert not {PA, SCARY} & set(ranked)  # liked, recommended and seen stay out
+    assert set(ranked) == {PA2, TROOPERS}  # the comedies asked for, whatever the untrained encoder thinks

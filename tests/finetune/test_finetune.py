@@ -131,3 +131,46 @@ def test_cli_registers_finetune_with_its_flags():
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["finetune", "--config", "c.yaml", "--max-steps", "5", "--resume", "--output", "o"])
     assert (args.config, args.max_steps, args.resume, args.output) == ("c.yaml", 5, True, "o")
+
+
+def dense_config(folder, out, **kw):
+    return tiny_config(folder, out, objective="dense", dense_layers=2, lora_layers=1, batch_size=4,
+                       learning_rate=2e-2, temperature=0.1, eval_every=4, **kw)
+
+
+def test_dense_training_pulls_conversations_towards_their_movies(tiny_lm_dir, tiny_movies, tmp_path):
+    from finetune.dense import train_dense
+
+    out = tmp_path / "dense"
+    metrics = train_dense(dense_config(tiny_lm_dir, out, max_steps=24), G=tiny_movies, train_turns=TURNS,
+                          valid_turns=TURNS, index_folder=tmp_path / "index")
+    losses = [h["loss"] for h in metrics["history"] if "loss" in h]
+    assert losses[-1] < losses[0] * 0.7
+    assert metrics["pairs"] == {"train": 4, "valid": 4} and metrics["base_recall@10"] is not None
+    assert (out / "adapter_model.safetensors").exists() and (out / "curve.png").exists()
+    saved = load_file(out / "adapter_model.safetensors")
+    assert saved and all(".layers.1." in k for k in saved)  # LoRA on the encoder's top layer only
+
+
+def test_dense_training_resumes_to_the_same_adapter(tiny_lm_dir, tiny_movies, tmp_path):
+    import shutil
+
+    from finetune.dense import train_dense
+
+    kw = dict(G=tiny_movies, train_turns=TURNS, valid_turns=[], index_folder=tmp_path / "index")
+    train_dense(dense_config(tiny_lm_dir, tmp_path / "full", max_steps=8), **kw)
+    killed = dense_config(tiny_lm_dir, tmp_path / "killed", max_steps=8)
+    train_dense(killed, **kw)
+    shutil.rmtree(tmp_path / "killed" / "checkpoints" / "step-8")  # as if killed after step 4
+    metrics = train_dense(killed, resume=True, **kw)
+    assert metrics["global_step"] == 8
+    full = load_file(tmp_path / "full" / "adapter_model.safetensors")
+    resumed = load_file(tmp_path / "killed" / "adapter_model.safetensors")
+    assert all(torch.allclose(full[k], resumed[k], atol=1e-4) for k in full)
+
+
+def test_dense_config_refuses_lora_above_the_encoder():
+    with pytest.raises(KgrecError, match="lora_layers=9: expected at most dense_layers=8"):
+        TrainConfig(objective="dense", dense_layers=8, lora_layers=9)
+    with pytest.raises(KgrecError, match="objective='ranks'"):
+        TrainConfig(objective="ranks")

@@ -92,3 +92,17 @@ def test_a_summary_names_only_ends_of_the_given_facts_and_counts_the_rest(tiny):
     text = summarize(tiny, WILSON, facts_about(tiny, WILSON))
     assert text == "Hugh Wilson directed Police Academy (1984). Hugh Wilson wrote Police Academy (1984)."
     assert not [n for n in names if n in text and n != "Police Academy (1984)"]
+
+
+def test_an_item_card_names_only_the_items_neighbours(tiny):
+    from kg.verbalize import card, display
+
+    text = card(tiny, PA)
+    assert text.startswith("Police Academy (1984). Genres: comedy.")
+    assert "Directed by: Hugh Wilson" in text and "Starring: Steve Guttenberg" in text
+    assert "Followed by: Police Academy 2 (1985)" in text
+    neighbours = {display(tiny, n) for n in set(tiny.succ[PA]) | set(tiny.pred[PA])}
+    for part in text.rstrip(".").split(". ")[1:]:
+        for name in part.split(": ", 1)[1].split(", "):
+            assert name in neighbours
+    assert "Follows: Police Academy (1984)" in card(tiny, PA2)  # the sequel edge read from its other end
