@@ -41,6 +41,11 @@ def default_adapter_dir() -> Path:
     return data_dir() / "adapters" / "smollm2-kgrec"
 
 
+def default_dense_adapter_dir() -> Path:
+    """The dense encoder's adapter shipped for the embedded model (``finetune.dense``)."""
+    return data_dir() / "adapters" / "smollm2-dense"
+
+
 @dataclass
 class ModelConfig:
     """Which model to load and how."""

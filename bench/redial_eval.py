@@ -258,7 +258,7 @@ def score(
 # --- the command -----------------------------------------------------------------------------
 
 PART_NAMES = ("walk", "comention", "collaborative", "content")  # retrievers on their own
-SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "base", "lora", "agent")
+SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "dense-lora", "base", "lora", "agent")
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
@@ -269,6 +269,7 @@ DESCRIPTIONS = {
     "collaborative": "EASE item-item model of the training dialogues, on its own",
     "content": "sequels, franchise titles, shared director/stars/writers, on its own",
     "dense-base": "the untuned embedded model as an encoder: the conversation's nearest KG cards, whole catalog",
+    "dense-lora": "the encoder with its shipped adapter (conversation side; items as dense-base), whole catalog",
     "base": "the retriever's top rank_pool reranked by the embedded model without adapter",
     "lora": "the retriever's top rank_pool reranked by the embedded model + shipped adapter (the agent's path)",
     "agent": "full Recommender.respond on the last seeker message (its k items, then retriever order)",
@@ -313,7 +314,7 @@ def adapter_fingerprint(folder: Path) -> str:
 def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: list[int],
                   notes: list[str]) -> list:
     """The requested systems; the model is loaded once per adapter setting and shared."""
-    from agent.llm import ModelConfig, default_adapter_dir, load_lm
+    from agent.llm import ModelConfig, default_adapter_dir, default_dense_adapter_dir, load_lm
     from bench.systems import AgentChat, ModelRanker, RetrieverPart
 
     config = replayer.config
@@ -321,15 +322,22 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
 
     def lm(kind: str):
         if kind not in lms:
-            lms[kind] = load_lm(config.model or ModelConfig()) if kind == "lora" else load_lm(ModelConfig(adapter=None))
+            lms[kind] = (load_lm(config.model or ModelConfig()) if kind == "lora" else
+                         load_lm(ModelConfig(adapter=str(default_dense_adapter_dir()))) if kind == "dense-lora" else
+                         load_lm(ModelConfig(adapter=None)))
         return lms[kind]
 
     has_adapter = (default_adapter_dir() / "adapter_config.json").exists()
     if has_adapter and {"lora", "agent"} & set(names):
         notes.append(f"adapter: {adapter_fingerprint(default_adapter_dir())}")
+    has_dense = (default_dense_adapter_dir() / "adapter_config.json").exists()
+    if has_dense and "dense-lora" in names:
+        notes.append(f"dense adapter: {adapter_fingerprint(default_dense_adapter_dir())}")
     systems = []
     for name in names:
-        if name in ("lora", "agent") and not has_adapter:
+        if name == "dense-lora" and not has_dense:
+            notes.append(f"{name}: skipped, no dense adapter at {default_dense_adapter_dir()}")
+        elif name in ("lora", "agent") and not has_adapter:
             notes.append(f"{name}: skipped, no shipped adapter at {default_adapter_dir()}")
         elif name == "popularity":
             systems.append(Popularity(fallback))
@@ -337,8 +345,8 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
             systems.append(RetrieverOnly())
         elif name in PART_NAMES:
             systems.append(RetrieverPart(name, replayer))
-        elif name == "dense-base":
-            systems.append(dense_system(name, lm("base"), G, replayer, notes))
+        elif name in ("dense-base", "dense-lora"):
+            systems.append(dense_system(name, lm("base" if name == "dense-base" else name), G, replayer, notes))
         elif name in ("base", "lora"):
             systems.append(ModelRanker(name, lm(name), G, config.rank_pool, config.rank))
         elif name == "agent":
@@ -354,9 +362,14 @@ def dense_system(name: str, lm, G: nx.MultiDiGraph, replayer, notes: list[str]):
     from bench.systems import DenseRanker
     from kg.store import catalog
 
+    import contextlib
+
     encoder = Encoder(lm.model, lm.tokenizer)
     start = time.perf_counter()
-    index = build_index(encoder, G, catalog(G), model_id(lm.model, lm.adapter))
+    untuned = lm.model.disable_adapter() if hasattr(lm.model, "disable_adapter") else contextlib.nullcontext()
+    with untuned:  # items are always the untuned encoder's (finetune.dense tunes the conversation side)
+        base = lm.model.get_base_model() if hasattr(lm.model, "get_base_model") else lm.model
+        index = build_index(encoder, G, catalog(G), model_id(base))
     notes.append(f"{name}: index of {len(index.items)} items x {index.vectors.shape[1]} dims, "
                  f"{index.vectors.nbytes / 2**20:.1f} MiB, ready in {time.perf_counter() - start:.0f} s "
                  f"(first {encoder.config.layers} layers)")
@@ -368,7 +381,8 @@ def learned_from(G: nx.MultiDiGraph, name: str) -> str:
     dialogues = G.graph.get("trained_on", "no dialogues")
     kg = f"KG + {dialogues}"
     return {"popularity": dialogues, "comention": dialogues, "collaborative": dialogues,
-            "content": "KG only", "dense-base": "KG cards; SmolLM2-135M, no tuning", "base": f"{kg}; SmolLM2-135M, no tuning",
+            "content": "KG only", "dense-base": "KG cards; SmolLM2-135M, no tuning",
+            "dense-lora": f"KG cards + {dialogues}; SmolLM2-135M + dense adapter", "base": f"{kg}; SmolLM2-135M, no tuning",
             "lora": f"{kg}; SmolLM2-135M + shipped adapter", "agent": f"{kg}; SmolLM2-135M + shipped adapter",
             }.get(name, kg)
 

@@ -155,17 +155,22 @@ class DenseRanker:
     k: int = 100
 
     def rank(self, prepared: Prepared) -> list[int]:
-        from dataclasses import replace
+        return [c.item for c in dense_list(self.replay, self.encoder, self.index, prepared.state, self.k)]
 
-        from agent import encoder as dense, state
 
-        s, G = prepared.state, self.replay.G
-        c = state.constraints(G, s.prefs)
-        shown = set(s.prefs.recommended) | set(s.prefs.liked) | state.duplicates(G, sorted(c.exclude), self.replay.titles)
-        c = replace(c, exclude=c.exclude | shown)
-        text = dense.query_text(G, s.prefs.liked, s.prefs.disliked, s.request)
-        vector = self.encoder.embed([text], self.encoder.config.max_query_tokens)[0]
-        return [x.item for x in dense.dense_candidates(G, self.index, vector, c, self.k)]
+def dense_list(replay: AgentReplay, encoder, index, s: ReplayState, k: int = 200) -> list[Candidate]:
+    """The encoder's ``k`` nearest catalog items to the conversation of ``s``, under the agent's filters."""
+    from dataclasses import replace
+
+    from agent import encoder as dense, state
+
+    G = replay.G
+    c = state.constraints(G, s.prefs)
+    shown = set(s.prefs.recommended) | set(s.prefs.liked) | state.duplicates(G, sorted(c.exclude), replay.titles)
+    c = replace(c, exclude=c.exclude | shown)
+    text = dense.query_text(G, s.prefs.liked, s.prefs.disliked, s.request)
+    vector = encoder.embed([text], encoder.config.max_query_tokens)[0]
+    return dense.dense_candidates(G, index, vector, c, k)
 
 
 @dataclass

@@ -4,6 +4,7 @@ Usage:
     .venv/bin/python -m bench.tune_fusion                 # valid.jsonl, coordinate ascent on Recall@10
     .venv/bin/python -m bench.tune_fusion --rounds 1      # quicker
     .venv/bin/python -m bench.tune_fusion --rounds 0 --sweep content=0,1,2,3   # one weight, others at default
+    .venv/bin/python -m bench.tune_fusion --rounds 0 --dense lora --sweep dense=0,0.25,0.5,1   # the LM encoder joins
 
 Each valid dialogue's recommendation turns are replayed exactly as ``kgrec eval redial`` replays
 the test (``bench.systems.AgentReplay``: the agent's linking, preferences, retrieval and
@@ -64,12 +65,28 @@ def coordinate_ascent(evaluate, start, rounds: int):
     return best, best_result, log
 
 
+def add_dense(G, replay, prepared, kind: str) -> None:
+    """Each turn's lists gain ``"dense"``: the encoder's nearest items (only where the agent retrieves)."""
+    from bench.redial_eval import build_systems
+    from bench.systems import dense_list
+    from kg.retrieval import pool_depth
+
+    notes: list[str] = []
+    system = build_systems([f"dense-{kind}"], G, replay, [], notes)[0]
+    print("\n".join(notes))
+    for p in prepared:
+        if p.lists:
+            p.lists["dense"] = dense_list(replay, system.encoder, system.index, p.state, pool_depth(replay.config.candidates))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default=None, help="ReDial dialogues (default: data/redial/valid.jsonl)")
     parser.add_argument("--rounds", type=int, default=2, help="coordinate-ascent rounds (default 2)")
     parser.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
                         help="also score these values of one weight, the others at FusionWeights()")
+    parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
+                        "dense-lora, as kgrec eval redial builds them) to every turn's lists")
     args = parser.parse_args(argv)
     from bench.redial_eval import PART_NAMES, official_turns, popularity_order
     from bench.systems import AgentReplay
@@ -83,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     turns = official_turns(G, load_dialogues(path))
     replay = AgentReplay(G)
     prepared = [replay.prepare(t) for t in turns]
+    if args.dense:
+        add_dense(G, replay, prepared, args.dense)
     fallback = popularity_order(G, catalog(G))
     evaluate = lambda w: scores(replay, prepared, fallback, w)  # noqa: E731
     rows = [("popularity (baseline)", evaluate(FusionWeights.only("popular")))]

@@ -166,9 +166,9 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         state["step"] += 1
         state["tokens"] += sum(min(len(tokenizer(p.text)["input_ids"]), encoder.config.max_query_tokens) for p in batch)
         if state["step"] % config.logging_steps == 0 or state["step"] == 1:
-            state["history"].append({"step": state["step"], "loss": round(float(loss), 4)})
+            state["history"].append({"step": state["step"], "loss": round(float(loss.detach()), 4)})
             if writer:
-                writer.add_scalar("train/loss", float(loss), state["step"])
+                writer.add_scalar("train/loss", float(loss.detach()), state["step"])
         if config.eval_every and valid and state["step"] % config.eval_every == 0:
             validate()
             if config.patience and state["bad"] >= config.patience:
