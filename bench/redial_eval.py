@@ -258,7 +258,7 @@ def score(
 # --- the command -----------------------------------------------------------------------------
 
 PART_NAMES = ("walk", "comention", "collaborative", "content")  # retrievers on their own
-SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "dense-lora", "base", "lora", "agent")
+SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "dense-lora", "base", "lora", "default", "agent")
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
@@ -272,6 +272,7 @@ DESCRIPTIONS = {
     "dense-lora": "the encoder with its shipped adapter (conversation side; items as dense-base), whole catalog",
     "base": "the retriever's top rank_pool reranked by the embedded model without adapter",
     "lora": "the retriever's top rank_pool reranked by the embedded model + shipped adapter (the agent's path)",
+    "default": "what AgentConfig() ranks by: the fused retriever, reranked by the shipped adapter when rank_with_model",
     "agent": "full Recommender.respond on the last seeker message (its k items, then retriever order)",
 }
 
@@ -347,6 +348,13 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
             systems.append(RetrieverPart(name, replayer))
         elif name in ("dense-base", "dense-lora"):
             systems.append(dense_system(name, lm("base" if name == "dense-base" else name), G, replayer, notes))
+        elif name == "default":
+            from agent.config import AgentConfig
+
+            default = AgentConfig()
+            systems.append(ModelRanker(name, lm("lora"), G, default.rank_pool, default.rank) if default.rank_with_model
+                           and has_adapter else RetrieverOnly(name))
+            notes.append(f"default: AgentConfig() = {'the fused retriever reranked by the shipped adapter' if default.rank_with_model and has_adapter else 'the fused retriever, no model'}")
         elif name in ("base", "lora"):
             systems.append(ModelRanker(name, lm(name), G, config.rank_pool, config.rank))
         elif name == "agent":
@@ -383,7 +391,8 @@ def learned_from(G: nx.MultiDiGraph, name: str) -> str:
     return {"popularity": dialogues, "comention": dialogues, "collaborative": dialogues,
             "content": "KG only", "dense-base": "KG cards; SmolLM2-135M, no tuning",
             "dense-lora": f"KG cards + {dialogues}; SmolLM2-135M + dense adapter", "base": f"{kg}; SmolLM2-135M, no tuning",
-            "lora": f"{kg}; SmolLM2-135M + shipped adapter", "agent": f"{kg}; SmolLM2-135M + shipped adapter",
+            "lora": f"{kg}; SmolLM2-135M + shipped adapter", "default": f"{kg}; SmolLM2-135M + shipped adapter",
+            "agent": f"{kg}; SmolLM2-135M + shipped adapter",
             }.get(name, kg)
 
 

@@ -67,11 +67,11 @@ def query_vectors(encoder: Encoder, index: DenseIndex, texts: list[str]) -> torc
 
 def loss_of(encoder: Encoder, index: DenseIndex, items: torch.Tensor, batch: list[Pair], temperature: float):
     q = query_vectors(encoder, index, [p.text for p in batch])
-    logits = q @ items.T / temperature  # (B, N): every catalog item is a negative
+    logits = (q.float() @ items.T) / temperature  # (B, N): every catalog item is a negative
     for b, p in enumerate(batch):
         if p.context:
             logits[b, list(p.context)] = -1e4
-    return torch.nn.functional.cross_entropy(logits, torch.tensor([p.target for p in batch]))
+    return torch.nn.functional.cross_entropy(logits, torch.tensor([p.target for p in batch], device=logits.device))
 
 
 @torch.no_grad()
@@ -79,7 +79,7 @@ def recall_at(encoder: Encoder, index: DenseIndex, items: torch.Tensor, valid: l
     hits = 0
     for start in range(0, len(valid), 32):
         batch = valid[start:start + 32]
-        scores = query_vectors(encoder, index, [p.text for p in batch]) @ items.T
+        scores = query_vectors(encoder, index, [p.text for p in batch]).float() @ items.T
         for b, p in enumerate(batch):
             if p.context:
                 scores[b, list(p.context)] = -9.0
@@ -114,7 +114,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     encoder = Encoder(model, tokenizer, EncoderConfig(layers=config.dense_layers))
     with model.disable_adapter():  # the item side: the untuned encoder's index, shared with serving
         index = build_index(encoder, G, catalog(G), model_id(model.get_base_model()), folder=index_folder)
-    items = torch.from_numpy(index.vectors)
+    items = torch.from_numpy(index.vectors).to(encoder.device)
     train = pairs(G, load_turns(G, "train") if train_turns is None else train_turns, index)
     valid = pairs(G, load_turns(G, "valid") if valid_turns is None else valid_turns, index)
     if not train:
