@@ -157,6 +157,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     while state["step"] < config.max_steps:
         start = state["step"] * size % len(train)
         batch = (train[start:start + size] + train[:max(0, start + size - len(train))])[:size]
+        step_started = time.perf_counter()
         loss = loss_of(encoder, index, items, batch, config.temperature)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -164,6 +165,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         schedule.step()
         optimizer.zero_grad()
         state["step"] += 1
+        state["seconds"] = state.get("seconds", 0.0) + time.perf_counter() - step_started
         state["tokens"] += sum(min(len(tokenizer(p.text)["input_ids"]), encoder.config.max_query_tokens) for p in batch)
         if state["step"] % config.logging_steps == 0 or state["step"] == 1:
             state["history"].append({"step": state["step"], "loss": round(float(loss.detach()), 4)})
@@ -182,9 +184,10 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         model.save_pretrained(output)
     if writer:
         writer.close()
-    seconds = time.perf_counter() - started
+    seconds = state.get("seconds", 0.0)  # optimizer steps only, summed over resumed runs
     extra = {"objective": "dense", "pairs": {"train": len(train), "valid": len(valid)},
-             "train_runtime_s": round(seconds, 1), "train_tokens_per_s": round(state["tokens"] / max(1e-9, seconds), 1),
+             "this_run_wall_s": round(time.perf_counter() - started, 1), "train_step_s": round(seconds, 1),
+             "train_tokens_per_s": round(state["tokens"] / max(1e-9, seconds), 1),
              "tokens_seen": state["tokens"], "global_step": state["step"], "best_step": state["best_step"],
              "best_" + config.metric: state["best"], "base_" + config.metric: state["base"]}
     return write_report(output, config, state["history"], extra)
