@@ -82,6 +82,16 @@ class RankConfig:
             raise KgrecError(f"RankConfig.max_candidates={self.max_candidates}: expected 1..26 for listwise, >= 1 else")
 
 
+UTTERANCE_CHARS, HISTORY_UTTERANCES = 500, 6  # what the agent keeps of a conversation for its models
+
+
+def recent_text(utterances: Sequence[tuple[str, str]]) -> str:
+    """The last utterance and the ``HISTORY_UTTERANCES`` before it, each cut at ``UTTERANCE_CHARS``,
+    as the agent writes them for the ranker and the encoder."""
+    said = [(role, text[:UTTERANCE_CHARS]) for role, text in utterances]
+    return conversation_text(said[:-1][-HISTORY_UTTERANCES:] + said[-1:])
+
+
 def conversation_text(utterances: Iterable[tuple[str, str]]) -> str:
     """``[("seeker", "hi"), ("recommender", "hello")]`` -> ``"User: hi\\nRecommender: hello"``."""
     return "\n".join(f"{ROLE_NAMES.get(role, role.title())}: {text}" for role, text in utterances)

@@ -321,11 +321,10 @@ class Recommender:
     @staticmethod
     def _conversation(turn: _Turn) -> str:
         """The conversation in the rank prompt's format ("User: ...\nRecommender: ...")."""
-        from agent.ranking import conversation_text
+        from agent.ranking import recent_text
 
         roles = {"user": "seeker", "assistant": "recommender"}
-        said = [(roles.get(r, r), t[:500]) for r, t in turn.history[-6:]] + [("seeker", turn.text[:500])]
-        return conversation_text(said)
+        return recent_text([(roles.get(r, r), t) for r, t in turn.history] + [("seeker", turn.text)])
 
     def _do_explain_items(self, G, turn: _Turn) -> Iterator[str]:
         best = turn.ranked[:self.config.k]

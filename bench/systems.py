@@ -28,17 +28,11 @@ from agent.types import Preferences
 from bench.redial_eval import EvalTurn, Prepared
 from kg.schema import Candidate, Mention
 
-UTTERANCE_CHARS, HISTORY_UTTERANCES = 500, 6  # as Recommender._conversation cuts the request
-
-
 def request_text(context) -> str:
     """The conversation as ``rank_candidates`` gets it from the agent ("User: ...\nRecommender: ...")."""
-    from agent.ranking import conversation_text
+    from agent.ranking import recent_text
 
-    if not context:
-        return ""
-    said = [(u.role, u.text[:UTTERANCE_CHARS]) for u in context[:-1]][-HISTORY_UTTERANCES:]
-    return conversation_text(said + [(context[-1].role, context[-1].text[:UTTERANCE_CHARS])])
+    return recent_text([(u.role, u.text) for u in context]) if context else ""
 
 
 @dataclass

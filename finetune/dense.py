@@ -24,11 +24,9 @@ import networkx as nx
 import numpy as np
 import torch
 
-from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id, query_text
-from agent.ranking import conversation_text
+from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id, pool, query_text
+from agent.ranking import recent_text
 from kg.errors import KgrecError
-
-HISTORY_UTTERANCES, UTTERANCE_CHARS = 6, 500  # as the agent writes the conversation
 
 
 @dataclass(frozen=True)
@@ -41,9 +39,8 @@ class Pair:
 def turn_text(G: nx.MultiDiGraph, turn) -> str:
     """``query_text`` of a ``kg.redial.Turn``: liked = its movies not disliked, then the conversation."""
     disliked = set(turn.disliked)
-    said = [(u.role, u.text[:UTTERANCE_CHARS]) for u in turn.context][-(HISTORY_UTTERANCES + 1):]
-    return query_text(G, [m for m in turn.mentioned if m not in disliked], list(turn.disliked),
-                      conversation_text(said))
+    said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
+    return query_text(G, [m for m in turn.mentioned if m not in disliked], list(turn.disliked), said)
 
 
 def pairs(G: nx.MultiDiGraph, turns, index: DenseIndex) -> list[Pair]:
@@ -58,8 +55,6 @@ def pairs(G: nx.MultiDiGraph, turns, index: DenseIndex) -> list[Pair]:
 def query_vectors(encoder: Encoder, index: DenseIndex, texts: list[str]) -> torch.Tensor:
     """(B, H) standardized unit vectors, with gradients (the training forward pass)."""
     batch = encoder._batch(texts, encoder.config.max_query_tokens)
-    from agent.encoder import pool
-
     raw = pool(encoder.hidden(batch), batch["attention_mask"])
     mean, scale = (torch.from_numpy(a).to(raw) for a in (index.mean, index.scale))
     return torch.nn.functional.normalize((raw - mean) / scale, dim=-1)
