@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 import prompts
-from agent import profile, replies, state
+from agent import profile, replies, scheduler, state
 from agent.config import AgentConfig
 from agent.explain import check_explanation
 from agent.tools import by_name, make_tools, run_tool
@@ -52,32 +52,6 @@ class Session:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-class _LockedLM:
-    """The model behind one lock, so sessions on several threads take turns on it."""
-
-    def __init__(self, lm: LanguageModel, lock: threading.Lock):
-        self._lm, self._lock = lm, lock
-
-    def chat_prompt(self, system, user):
-        with self._lock:
-            return self._lm.chat_prompt(system, user)
-
-    def score(self, prompt, continuations, normalize=True):
-        with self._lock:
-            return self._lm.score(prompt, continuations, normalize)
-
-    def choose(self, prompt, options):
-        with self._lock:
-            return self._lm.choose(prompt, options)
-
-    def stream(self, prompt, max_new_tokens=64):
-        with self._lock:
-            yield from self._lm.stream(prompt, max_new_tokens)
-
-    def __getattr__(self, name):  # extras of the real model (e.g. batched scoring) stay reachable
-        return getattr(self._lm, name)
-
-
 @dataclass
 class _Turn:
     """Work in progress of one turn."""
@@ -95,6 +69,7 @@ class _Turn:
     ranked: list | None = None
     items: list[RecommendedItem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    deadline: float | None = None  # time.monotonic() after which model calls give way (see agent.scheduler)
 
     def timed(self, stage: str, since: float) -> None:
         self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - since
@@ -111,9 +86,9 @@ class Recommender:
                  lm: LanguageModel | None = None):
         self.config = config if config is not None else AgentConfig()
         self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
-        self._lm_lock, self._load_lock = threading.Lock(), threading.RLock()  # see Session.lock
+        self._model_lock, self._load_lock = scheduler.FairLock(), threading.RLock()  # see Session.lock
         if lm is not None:
-            self._lm = _LockedLM(lm, self._lm_lock)
+            self._lm = scheduler.SharedModel(lm, self._model_lock)
 
     # ------------------------------------------------------------------ lazily built parts
     @property
@@ -129,7 +104,7 @@ class Recommender:
         with self._load_lock:
             if self._lm is None:
                 from agent.llm import ModelConfig, load_lm
-                self._lm = _LockedLM(load_lm(self.config.model or ModelConfig()), self._lm_lock)
+                self._lm = scheduler.SharedModel(load_lm(self.config.model or ModelConfig()), self._model_lock)
             return self._lm
 
     def _kg(self):
@@ -202,6 +177,8 @@ class Recommender:
             mentions = state.best_mentions(linking.link(index, text), self.config.min_link_score)
             u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
             turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))
+            wait = self.config.model_wait_s
+            turn.deadline = None if wait is None else time.monotonic() + wait
             turn.timed("linking", start)
             yield from self._say(turn, self._understood(G, turn))
             yield from self._loop(G, turn)
@@ -257,7 +234,12 @@ class Recommender:
         if not self.config.lm_chooses_actions:
             return allowed[0]
         lm, start = self.lm, time.perf_counter()
-        choice = lm.choose(lm.chat_prompt(prompts.load("action.txt"), user), list(allowed))
+        try:
+            with scheduler.deadline(turn.deadline):
+                choice = lm.choose(lm.chat_prompt(prompts.load("action.txt"), user), list(allowed))
+        except scheduler.ModelBusy as e:
+            turn.steps.append(Step("choose_action", {"allowed": list(allowed)}, str(e), error=True))
+            choice = 0
         turn.timed("choice", start)
         ok = isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(allowed)
         return allowed[choice] if ok else allowed[0]
@@ -265,7 +247,8 @@ class Recommender:
     def _run(self, turn: _Turn, name: str, arguments: dict, with_model: bool = False):
         tool = self.tools(with_model)[name]
         start = time.perf_counter()
-        step, artifact = run_tool(tool, arguments)
+        with scheduler.deadline(turn.deadline):  # a busy model makes the step fail, not wait
+            step, artifact = run_tool(tool, arguments)
         turn.timed(STAGES.get(name, name), start)
         turn.steps.append(step)
         return artifact if not step.error else None
@@ -335,6 +318,9 @@ class Recommender:
         if self.config.lm_chooses_paths:
             args["request"] = turn.text[:500]
         explanations = self._run(turn, "explain_items", args, with_model=self.config.lm_chooses_paths)
+        if explanations is None and "request" in args:  # the model was busy or failed: the first path
+            del args["request"]
+            explanations = self._run(turn, "explain_items", args)
         if explanations is None:
             explanations = [Explanation(r.item, (), "") for r in best]
         for ranked, explanation in zip(best, explanations):

@@ -15,8 +15,11 @@ from kg.redial import TRAIN_FILE
 from ui import handlers, render
 from ui.handlers import ChatState, Engine
 
-#: Gradio queue shared by every event that calls the agent: one model, one call at a time
-AGENT = {"concurrency_id": "agent", "concurrency_limit": 1}
+#: Gradio queue shared by every event that calls the agent. Sessions run side by side (the graph
+#: work is quick); the model inside serves them one call at a time, in arrival order, and a turn
+#: that would wait too long for it goes on without it (``agent.scheduler``, ``AgentConfig.model_wait_s``).
+SESSIONS_AT_ONCE = 32
+AGENT = {"concurrency_id": "agent", "concurrency_limit": SESSIONS_AT_ONCE}
 CSS = """
 .kg-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 12px; }
 .kg-card h3.kg-title { margin: 0 0 2px 0; font-size: 1.1em; }
@@ -31,12 +34,12 @@ CSS = """
 """
 
 
-def default_engine() -> Engine:
-    """The real recommender (real KG, embedded model), built when the first message arrives."""
+def default_engine(config=None) -> Engine:
+    """The real recommender (real KG, embedded model; ``config`` an ``AgentConfig``), built when the first message arrives."""
     def build():
         from agent import AgentConfig, Recommender
 
-        recommender = Recommender(AgentConfig())
+        recommender = Recommender(config or AgentConfig())
         recommender.tools(with_model=True)  # load the graph, link index and model now, not mid-reply
         return recommender
     return Engine(build)
@@ -50,9 +53,12 @@ def _openers() -> list[tuple[str, str]]:
         return []
 
 
-def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.Blocks:
-    """The page. ``allow_paths=False`` (for ``--share``) hides saving/loading profiles by server path."""
+def build_app(engine: Engine | None = None, *, allow_paths: bool = True,
+              sessions_at_once: int = SESSIONS_AT_ONCE) -> gr.Blocks:
+    """The page. ``allow_paths=False`` (for ``--share``) hides saving/loading profiles by server path;
+    ``sessions_at_once`` events that call the agent run at the same time (more wait in Gradio's queue)."""
     engine = engine or default_engine()
+    agent = dict(AGENT, concurrency_limit=sessions_at_once)  # a group takes its lowest limit
     with gr.Blocks(title="kgrec: movie recommendations you can argue with", analytics_enabled=False) as demo:
         state = gr.State(None)  # this browser session's ChatState, made on its first event
         cards = gr.State(())  # ((Card, clicked), ...): re-renders the cards when it changes
@@ -97,8 +103,8 @@ def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.B
                 yield ("", st.history, st, handlers.card_views(st),
                        handlers.preference_views(engine, st), f"*Model: {engine.status}*")
 
-        box.submit(on_send, [box, state], outputs, api_name="send", **AGENT)
-        send_button.click(on_send, [box, state], outputs, api_visibility="private", **AGENT)
+        box.submit(on_send, [box, state], outputs, api_name="send", **agent)
+        send_button.click(on_send, [box, state], outputs, api_visibility="private", **agent)
         new_button.click(_views(engine, handlers.new_conversation), [state], [chat, state, cards, prefs],
                          api_name="new_conversation")
         demo.load(lambda: f"*Model: {engine.status}*", None, [status])
