@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.text import clean
 from agent.types import Preferences, Reply
 from kg.errors import KgrecError
 from ui import render
@@ -69,11 +70,13 @@ class ChatState:
 
 
 def cap(message: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, str]:
-    """The message trimmed to ``limit`` characters, and a notice when it was cut."""
-    message = message.strip()
-    if len(message) <= limit:
+    """The message cleaned (``agent.text``: valid Unicode, no control characters) and trimmed to
+    ``limit`` characters, and a notice when it was cut. Nothing else reaches the page's history."""
+    size = len(message.strip())
+    message = clean(message, limit)[0]
+    if size <= limit:
         return message, ""
-    return message[:limit], f"Your message was {len(message):,} characters; I read the first {limit:,}."
+    return message, f"Your message was {size:,} characters; I read the first {limit:,}."
 
 
 def _session(engine: Engine, state: ChatState):

@@ -55,6 +55,14 @@ def test_a_huge_paste_is_capped_with_a_notice(engine, state):
     assert state.cards  # the capped message still counts
 
 
+def test_a_lone_surrogate_or_control_characters_never_break_the_page(engine, state):
+    chat(engine, state, "hi \ud800\x00\x1b[31m")
+    chat(engine, state, "I loved Police Academy")
+    assert state.cards and PA in state.session.preferences.liked
+    json.dumps(state.history, ensure_ascii=False).encode("utf-8")  # what Gradio sends to the browser
+    assert state.history[0]["content"] == "hi \ufffd[31m"
+
+
 def test_not_for_me_marks_the_card_and_the_next_answer_leaves_it_out(engine, state):
     chat(engine, state, "I loved Police Academy")
     rejected = state.cards[0]
