@@ -96,8 +96,8 @@ def read(path: str | os.PathLike) -> tuple[str | None, Preferences]:
         raise DataFileError(path, e.lineno, f"valid JSON ({e.msg})") from e
     except RecursionError as e:
         raise DataFileError(path, None, "not a kgrec profile: expected JSON nested at most a few levels deep") from e
-    except ValueError as e:  # e.g. an integer of thousands of digits (Python's int-size limit)
-        raise DataFileError(path, None, f"not a kgrec profile: expected plain JSON values ({str(e)[:80]})") from e
+    except ValueError as e:  # an integer of thousands of digits (Python's int-size limit)
+        raise DataFileError(path, None, "not a kgrec profile: expected numbers of at most 4,300 digits") from e
     return from_json(path, data)
 
 

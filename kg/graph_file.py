@@ -73,7 +73,8 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
             arrays = {name: npz[name] for name in npz.files}
         data = json.loads(arrays.pop("graph.json").tobytes())
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, RecursionError, UnicodeDecodeError) as e:
-        raise GraphFileError(path, f"{type(e).__name__}: {str(e)[:200]}") from e
+        why = "it holds pickled objects, which are never loaded" if "pickle" in str(e) else str(e)[:200]
+        raise GraphFileError(path, f"{type(e).__name__}: {why}") from e
     try:
         return _graph(data, arrays)
     except (TypeError, ValueError, KeyError, IndexError) as e:

@@ -75,7 +75,7 @@ HOSTILE = {
     "a huge user id": json.dumps({**_profile(), "user_id": "x" * 10_000}),
     "more than a megabyte": json.dumps(_profile(liked=[1] * 400_000)),
 }
-EXPECTED = {"deep nesting": "nested", "deep inside the preferences": "nested", "5,000-digit number": "plain JSON values",
+EXPECTED = {"deep nesting": "nested", "deep inside the preferences": "nested", "5,000-digit number": "at most 4,300 digits",
             "year_min > year_max": '"year_min" <= "year_max" (found 2000 > 1990)', "year out of range": "year from 1800",
             "negative node id": "node ids", "unknown preference": "unknown: favourite_colour",
             "unknown top-level field": "unknown: admin", "a boolean as an id": "node ids",
