@@ -5,7 +5,7 @@
     >>> rec.respond(s, "I loved Police Academy").items[0].title   # doctest: +SKIP
     'Police Academy 2: Their First Assignment (1985)'
 
-Each turn: cap the message, link entities (``kg.linking``), update the preferences
+Each turn: clean and cap the message (``agent.text``), link entities (``kg.linking``), update the preferences
 (``agent.state``), then a loop of at most ``max_steps`` tool steps whose next action is chosen
 among the allowed ones (by the model when more than one is allowed). Items only ever come from
 the catalog through ``retrieve_candidates``, and every hard filter is re-checked before answering.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 import prompts
-from agent import profile, replies, scheduler, state
+from agent import profile, replies, scheduler, state, text as safe_text
 from agent.config import AgentConfig
 from agent.explain import check_explanation
 from agent.tools import by_name, make_tools, run_tool
@@ -173,7 +173,7 @@ class Recommender:
         with session.lock:
             G, index, _ = self._kg()
             start = time.perf_counter()
-            text, notice = state.cap_message(message, self.config.max_message_chars)
+            text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
             mentions = state.best_mentions(linking.link(index, text), self.config.min_link_score)
             u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
             turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))

@@ -20,6 +20,7 @@ from ui.handlers import ChatState, Engine
 #: that would wait too long for it goes on without it (``agent.scheduler``, ``AgentConfig.model_wait_s``).
 SESSIONS_AT_ONCE = 32
 AGENT = {"concurrency_id": "agent", "concurrency_limit": SESSIONS_AT_ONCE}
+MAX_UPLOAD = "1mb"  # a saved profile is a few kB (agent.profile.MAX_BYTES)
 CSS = """
 .kg-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 12px; }
 .kg-card h3.kg-title { margin: 0 0 2px 0; font-size: 1.1em; }
@@ -53,9 +54,8 @@ def _openers() -> list[tuple[str, str]]:
         return []
 
 
-def build_app(engine: Engine | None = None, *, allow_paths: bool = True,
-              sessions_at_once: int = SESSIONS_AT_ONCE) -> gr.Blocks:
-    """The page. ``allow_paths=False`` (for ``--share``) hides saving/loading profiles by server path;
+def build_app(engine: Engine | None = None, *, sessions_at_once: int = SESSIONS_AT_ONCE) -> gr.Blocks:
+    """The page. Profiles go through the browser only (download and upload), never a server path;
     ``sessions_at_once`` events that call the agent run at the same time (more wait in Gradio's queue)."""
     engine = engine or default_engine()
     agent = dict(AGENT, concurrency_limit=sessions_at_once)  # a group takes its lowest limit
@@ -92,7 +92,7 @@ def build_app(engine: Engine | None = None, *, allow_paths: bool = True,
                     _prefs(engine, rows, state, cards, prefs, chat)
 
                 new_button = gr.Button("New conversation", elem_id="kg-new")
-                _profile_panel(engine, state, cards, prefs, chat, allow_paths)
+                _profile_panel(engine, state, cards, prefs, chat)
 
         outputs = [box, chat, state, cards, prefs, status]
 
@@ -116,7 +116,8 @@ def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = 7860,
     """Serve ``demo`` in the background; returns the local URL and the public one (``share``) or None."""
     demo.queue()
     _, local_url, share_url = demo.launch(server_name=host, server_port=port, share=share, quiet=True,
-                                          prevent_thread_lock=True, css=CSS, footer_links=["api"])
+                                          prevent_thread_lock=True, css=CSS, footer_links=["api"],
+                                          max_file_size=MAX_UPLOAD)
     return local_url, share_url
 
 
@@ -163,25 +164,22 @@ def _prefs(engine: Engine, rows, state, cards, prefs, chat) -> None:
                          [chat, state, cards, prefs], api_visibility="private", **AGENT)
 
 
-def _profile_panel(engine: Engine, state, cards, prefs, chat, allow_paths: bool) -> None:
-    """Save the session's profile (download, or to a path) and load one (upload, or from a path)."""
+def _profile_panel(engine: Engine, state, cards, prefs, chat) -> None:
+    """Save the session's profile as a browser download; load one by uploading it."""
     with gr.Accordion("Your profile", open=False):
-        path = gr.Textbox(label="Profile file on this computer", placeholder="~/kgrec-profile.json",
-                          visible=allow_paths, elem_id="kg-profile-path")
-        with gr.Row():
-            load_button = gr.Button("Load", size="sm", visible=allow_paths)
-            save_button = gr.Button("Save", size="sm")
-        upload = gr.UploadButton("Upload a saved profile", file_types=[".json"], size="sm")
-        download = gr.File(label="Saved profile", visible=False, interactive=False)
+        save_button = gr.Button("Save my profile", size="sm", elem_id="kg-profile-save")
+        download = gr.DownloadButton(f"Download {handlers.PROFILE_NAME}", visible=False, size="sm",
+                                     elem_id="kg-profile-download")
+        upload = gr.UploadButton("Load a saved profile", file_types=[".json"], size="sm",
+                                 elem_id="kg-profile-upload")
 
-    def save(st, where):
-        st, saved = handlers.save_profile(engine, st or ChatState(), where if allow_paths else None)
-        return st.history, st, gr.File(value=str(saved) if saved else None, visible=saved is not None)
+    def save(st):
+        st, saved = handlers.save_profile(engine, st or ChatState())
+        return st.history, st, gr.DownloadButton(value=str(saved) if saved else None, visible=saved is not None)
 
-    def load(st, where):
-        st = handlers.load_profile(engine, st or ChatState(), where)
+    def load(st, uploaded):
+        st = handlers.load_profile(engine, st or ChatState(), uploaded)
         return st.history, st, handlers.card_views(st), handlers.preference_views(engine, st)
 
-    save_button.click(save, [state, path], [chat, state, download], api_visibility="private", **AGENT)
-    load_button.click(load, [state, path], [chat, state, cards, prefs], api_visibility="private", **AGENT)
+    save_button.click(save, [state], [chat, state, download], api_visibility="private", **AGENT)
     upload.upload(load, [state, upload], [chat, state, cards, prefs], api_visibility="private", **AGENT)

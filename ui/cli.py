@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--share", action="store_true",
-                        help="also open a public link (profiles then load/save by upload/download only)")
+                        help="also open a public link (profiles always go by browser download/upload)")
     parser.set_defaults(func=run)
 
 
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         raise KgrecError(f"--port {args.port}: expected a port number from 1 to 65535")
     from ui.app import build_app, launch  # gradio is heavy: import it only when chatting
 
-    demo = build_app(allow_paths=not args.share)
+    demo = build_app()
     local_url, share_url = launch(demo, host=args.host, port=args.port, share=args.share)
     print(f"kgrec chat: open {local_url}" + (f" (public link: {share_url})" if share_url else ""), flush=True)
     print("Press Ctrl+C to stop.", flush=True)
