@@ -33,8 +33,15 @@ class AgentConfig:
     rank_with_model: bool = field(default=True, metadata={"help": "rerank with the model (else retrieval order)"})
     lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
     lm_chooses_paths: bool = field(default=False, metadata={"help": "let the model pick which KG path to cite (one more model call per turn)"})
+    graph: str | None = field(default=None, metadata={"help": "an installed graph name or a graph folder (kg.registry.load_graph); None = the shipped movie KG"})
 
     def __post_init__(self):
+        if self.graph is not None:
+            from kg.registry import graph_folder
+
+            if not isinstance(self.graph, str):
+                raise KgrecError(f"AgentConfig.graph={self.graph!r}: expected a graph name or folder (str) or None")
+            graph_folder(self.graph)  # unknown -> one line naming the installed graphs
         _check_range("k", self.k, 1, 20)
         _check_range("candidates", self.candidates, 1, 1000)
         _check_range("rank_pool", self.rank_pool, 1, 200)

@@ -103,7 +103,8 @@ class _Turn:
 class Recommender:
     """Conversational movie recommender over a KG, ranked by a small language model.
 
-    ``graph`` defaults to ``kg.store.load_movie_graph()`` and ``lm`` to
+    ``graph`` defaults to ``kg.registry.load_graph(config.graph)`` (the shipped movie KG unless
+    ``AgentConfig.graph`` names another) and ``lm`` to
     ``agent.llm.load_lm(config.model)``; both are loaded on first use.
     """
 
@@ -120,8 +121,8 @@ class Recommender:
     def graph(self) -> nx.MultiDiGraph:
         with self._load_lock:
             if self._graph is None:
-                from kg.store import load_movie_graph
-                self._graph = load_movie_graph()
+                from kg.registry import load_graph
+                self._graph = load_graph(self.config.graph)
             return self._graph
 
     @property

@@ -155,7 +155,7 @@ def write_simulate(out: Path, result: dict) -> list[Path]:
 
 
 #: what must match for two runs to have scored the very same turns / simulated the same seekers
-SAME_TURNS = ("data", "turns", "seed", "limit", "entities")
+SAME_TURNS = ("data", "graph", "turns", "seed", "limit", "entities")
 SAME_SEEKERS = ("data", "dialogues", "seed", "max_turns", "hints")
 
 

@@ -31,12 +31,13 @@ CSS = """
 """
 
 
-def default_engine() -> Engine:
-    """The real recommender (real KG, embedded model), built when the first message arrives."""
+def default_engine(graph: str | None = None) -> Engine:
+    """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
+    built when the first message arrives."""
     def build():
         from agent import AgentConfig, Recommender
 
-        recommender = Recommender(AgentConfig())
+        recommender = Recommender(AgentConfig(graph=graph))
         recommender.tools(with_model=True)  # load the graph, link index and model now, not mid-reply
         return recommender
     return Engine(build)
