@@ -29,6 +29,7 @@ from agent.tools import by_name, make_tools, run_tool
 from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
 from kg import linking, retrieval
 from kg.errors import KgrecError
+from kg.linking import item_types
 
 FEEDBACK = ("liked", "seen", "disliked")
 STAGES = {"retrieve_candidates": "retrieval", "rank_candidates": "ranking", "explain_items": "explanation",
@@ -275,12 +276,12 @@ class Recommender:
     def _do_ask_question(self, G, turn: _Turn) -> Iterator[str]:
         turn.asked = True
         turn.steps.append(Step("ask_question", {}, "asked what the user wants"))
-        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask"))
+        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask", G))
 
     def _do_search_entities(self, G, turn: _Turn) -> Iterator[str]:
         turn.searched = {}
         for title in turn.u.unknown_titles:
-            found = self._run(turn, "search_entities", {"query": title, "types": ["movie"], "limit": 3}) or []
+            found = self._run(turn, "search_entities", {"query": title, "types": list(item_types(G)), "limit": 3}) or []
             turn.searched[title] = [m.node for m in found]
             yield from self._say(turn, replies.unknown(G, title[:80], turn.searched[title]))
 
@@ -298,7 +299,7 @@ class Recommender:
                 "context": [n for n in state.context_items(turn.prefs) if n in G]}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
-            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates))))
+            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
 
     def _allowed_items(self, G, turn: _Turn, found: list) -> list:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
@@ -358,15 +359,15 @@ class Recommender:
                 turn.items.append(item)
                 yield from self._say(turn, replies.item_line(len(turn.items), item))
         elif turn.candidates is not None and not turn.items:
-            yield from self._say(turn, replies.fill("none", filters=replies.filters(G, turn.prefs)))
+            yield from self._say(turn, replies.fill("none", G, filters=replies.filters(G, turn.prefs)))
         elif not turn.pieces:
-            yield from self._say(turn, replies.fill("ask"))
+            yield from self._say(turn, replies.fill("ask", G))
 
     def _facts_text(self, G, turn: _Turn) -> str:
         from kg.verbalize import summarize
 
         if turn.u.fact_subject is None:
-            return replies.fill("which_movie")
+            return replies.fill("which_movie", G)
         if not turn.facts:
             return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=replies.label(G, turn.u.fact_subject))
         return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from agent.types import Preferences
+from kg.linking import item_types
 from kg.schema import Constraints, Mention
 
 NEGATIVE = re.compile(
@@ -209,7 +210,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     subject = person = None  # a question is about its first movie, else its first person
     for m in mentions:
         polarity = _polarity(low, m)
-        if m.type == "movie" and relations is not None:
+        if m.type in item_types(G) and relations is not None:
             subject = subject if subject is not None else m.node
         elif m.type == "person" and relations is not None:
             person = person if person is not None else m.node
@@ -336,7 +337,7 @@ def duplicates(G: nx.MultiDiGraph, shown: Sequence[int], titles: dict[str, list[
     or equal): the KG holds a few movies twice, and "Police Academy" should not follow "Police Academy"."""
     found = set()
     for node in shown:
-        if node not in G or G.nodes[node].get("type") != "movie":
+        if node not in G or G.nodes[node].get("type") not in item_types(G):
             continue
         year = G.nodes[node].get("year")
         for other in titles.get(_key(G, node), ()):
