@@ -275,7 +275,7 @@ SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "dense-lor
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
-    "popularity": "most-mentioned movies of the ReDial train split",
+    "popularity": "most-mentioned items of the graph's training dialogues",
     "retriever": "fused KG retriever alone (agent's linking, preferences, filters; no model)",
     "walk": "personalised PageRank on the KG and co-mention edges, on its own",
     "comention": "summed co-mention counts, on its own",

@@ -4,6 +4,7 @@ Usage:
     kgrec finetune --config configs/smollm2-cpu.yaml
     kgrec finetune --config configs/smollm2-cpu.yaml --max-steps 20 --output /tmp/adapter
     kgrec finetune --config configs/smollm2-cpu.yaml --resume
+    kgrec finetune --config configs/smollm2-cpu.yaml --graph inspired --output runs/adapter-inspired
     python -m finetune.evaluate --adapter data/adapters/smollm2-kgrec   # Recall@10 on valid
     accelerate launch -m finetune.cli --config configs/qwen-gpu-4bit.yaml
 """
@@ -18,7 +19,7 @@ FLAGS = {
     "--learning-rate": ("learning_rate", float), "--batch-size": ("batch_size", int),
     "--eval-every": ("eval_every", int), "--eval-turns": ("eval_turns", int), "--seed": ("seed", int),
     "--report-to": ("report_to", str), "--formulation": ("formulation", str), "--quantize": ("quantize", str),
-    "--device": ("device", str), "--kg-examples": ("kg_examples", int),
+    "--device": ("device", str), "--kg-examples": ("kg_examples", int), "--graph": ("graph", str),
 }
 
 

@@ -138,3 +138,28 @@ def turns_file(spec: str | None, split: str) -> Path | None:
     if folder is None or not (folder / f"{split}.jsonl").exists():
         return None
     return folder / f"{split}.jsonl"
+
+
+def graph_turns(G: nx.MultiDiGraph, split: str) -> list | None:
+    """The imported ``split`` turns of a graph loaded from a folder, as ``kg.redial.Turn``; ``None`` if none.
+
+    The context alternates speakers and ends with the seeker (the next message is the recommender's).
+    """
+    from kg.errors import DataFileError
+    from kg.redial import RECOMMENDER, SEEKER, Turn, Utterance
+
+    path = Path(G.graph.get("folder", "")) / f"{split}.jsonl" if G.graph.get("folder") else None
+    if path is None or not path.exists():
+        return None
+    turns = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            row = json.loads(line)
+            texts = [t for t in row["context"] if t.strip()]
+            roles = [SEEKER if (len(texts) - 1 - i) % 2 == 0 else RECOMMENDER for i in range(len(texts))]
+            mentioned = tuple(dict.fromkeys(n for n in row["prev_entity"] if G.nodes.get(n, {}).get("item")))
+            turns.append(Turn(str(row["dialog_id"]), tuple(map(Utterance, roles, texts)), mentioned, (), (),
+                              tuple(row["rec"])))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+            raise DataFileError(path, number, f"a CRSLab turn with context, rec, prev_entity ({e})") from e
+    return turns
