@@ -292,12 +292,14 @@ class Recommender:
 
     def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
         c = state.constraints(G, turn.prefs)
-        seeds = [n for n in turn.prefs.liked if n in G]
+        seeds = state.seeds(G, turn.prefs)
         args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
                 "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
                 "context": [n for n in state.context_items(turn.prefs) if n in G]}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
+        if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation
+            yield from self._say(turn, "\n" + replies.soft_genres(G, state.soft_genres(G, turn.prefs)))
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
             yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
 

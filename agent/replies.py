@@ -102,6 +102,16 @@ def filters(G: nx.MultiDiGraph, p: Preferences) -> str:
     return "; ".join(x for x in parts if x) or "not seen, not disliked, not already suggested"
 
 
+def soft_genres(G: nx.MultiDiGraph, genres: Sequence[int]) -> str:
+    """Why wished genres are not filters: none of the catalog has them, or few items have a genre."""
+    from kg.answerable import items_with
+
+    missing = [g for g in genres if items_with(G, g) == 0]
+    if missing:
+        return fill("no_genre", G, genres=" or ".join(label(G, g) for g in missing))
+    return fill("soft_genre", G, genres=" or ".join(label(G, g) for g in genres))
+
+
 def intro(n: int, G: nx.MultiDiGraph | None = None) -> str:
     return fill("intro_one", G) if n == 1 else fill("intro_many", G, n=n)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from agent.types import Preferences
+from kg.answerable import hard_genres
 from kg.linking import item_types
 from kg.schema import Constraints, Mention
 
@@ -299,10 +300,23 @@ def context_items(prefs: Preferences) -> list[int]:
     return [n for n in dict.fromkeys(prefs.liked + prefs.recommended + prefs.seen) if n not in disliked]
 
 
+def seeds(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
+    """The retrieval seeds: liked nodes, and wished genres the graph cannot answer as filters."""
+    hard = set(hard_genres(G, prefs.genres))
+    return [n for n in dict.fromkeys(prefs.liked + [g for g in prefs.genres if g not in hard]) if n in G]
+
+
+def soft_genres(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
+    """Wished genres kept as preferences, not filters (no catalog item has them, or few items have a genre)."""
+    hard = set(hard_genres(G, prefs.genres))
+    return [g for g in prefs.genres if g not in hard and g in G]
+
+
 def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
     """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
     shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if G.nodes.get(n, {}).get("item")}
-    return Constraints(exclude=frozenset(shown), genres=frozenset(prefs.genres), not_genres=frozenset(prefs.not_genres),
+    genres = frozenset(hard_genres(G, prefs.genres))  # the others are soft: seeds (see seeds)
+    return Constraints(exclude=frozenset(shown), genres=genres, not_genres=frozenset(prefs.not_genres),
                        people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
                        year_min=prefs.year_min, year_max=prefs.year_max)
 

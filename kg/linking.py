@@ -268,9 +268,16 @@ def _exact(index: LinkIndex, text: str, words: list[tuple[str, int, int]]) -> li
                 continue
             if any(e.weak for e in entries) and not _capitalised(text, words, i, j):
                 entries = [e for e in entries if not e.weak]
+            if j - i > 1 and _list_break(text, words, i, j):  # "comedy, drama" is two genres, not Comedy-drama
+                entries = [e for e in entries if index.nodes[e.node].type != "genre"]
             if entries:
                 matches.append(_Match(i, j, 1.0, tuple(entries)))
     return matches
+
+
+def _list_break(text: str, words: list[tuple[str, int, int]], i: int, j: int) -> bool:
+    """Whether a comma, semicolon or slash separates two words of the span (a list, not one name)."""
+    return any(set(text[words[k][2]:words[k + 1][1]]) & set(",;/") for k in range(i, j - 1))
 
 
 def _cutoff(key: str) -> float:
