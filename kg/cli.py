@@ -101,14 +101,17 @@ def run_import(args: argparse.Namespace) -> int:
         G, turns, notes = imported.graph, imported.turns, list(imported.notes)
         source = f"UniCRS KG {args.unicrs}" + "".join(f", {k} {v}" for k, v in dialogues.items())
     else:
-        if dialogues:
-            raise KgrecError("--dialogues goes with --unicrs; with --items give --interactions FILE")
+        from kg.import_unicrs import add_dialogues
         from kg.importer import import_graph
 
         G = import_graph(args.items, args.triples, args.interactions, domain_noun=args.noun or "item",
                          name=args.name, relation_types=types)
-        turns, notes = {}, G.graph.pop("import_notes", [])
-        source = ", ".join(str(p) for p in (args.items, args.triples, args.interactions) if p)
+        notes = G.graph.pop("import_notes", [])
+        if dialogues and args.interactions:
+            raise KgrecError("--dialogues and --interactions both give popularity and co-mentions: expected one of them")
+        turns, more = add_dialogues(G, dialogues)
+        notes += more
+        source = ", ".join(str(p) for p in (args.items, args.triples, args.interactions, *dialogues.values()) if p)
     print_stats(G)
     for note in notes:
         print(f"note: {note}")
@@ -123,10 +126,13 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from kg import store
     from kg.registry import SHIPPED, graph_meta, installed
-    from kg.store import load_movie_graph
 
-    shipped = graph_meta(load_movie_graph(), "shipped: data/redial_kg + data/redial/train.jsonl (the default)")
+    source = "shipped: data/redial_kg + data/redial/train.jsonl (the default)"
+    built = (store.cache_dir() / f"{store.CACHE_PREFIX}{store.cache_key()}.pkl").exists()
+    shipped = graph_meta(store.load_movie_graph(), source) if built else {
+        "noun": "movie", "items": 0, "nodes": 0, "source": source + "; not built yet (kgrec kg build)"}
     print(f"{'name':<20}{'noun':<8}{'items':>8}{'nodes':>9}  source")
     for meta in [shipped | {"name": SHIPPED, "folder": "built in"}, *installed()]:
         print(f"{meta['name']:<20}{meta.get('noun', '?'):<8}{meta.get('items', 0):>8,}"
@@ -193,7 +199,8 @@ def register(subparsers) -> None:
     p.add_argument("--unicrs", default=None, metavar="DIR",
                    help="a UniCRS/CRSLab KG folder (dbpedia_subkg.json, entity2id.json, relation2id.json, item_ids.json)")
     p.add_argument("--dialogues", action="append", default=[], metavar="SPLIT=FILE",
-                   help="with --unicrs: train=FILE (popularity, co-mentions, EASE; turns) or valid=FILE (turns)")
+                   help="train=FILE (popularity, co-mentions, EASE; turns) or valid=FILE (turns); "
+                        "utterances name items in movie_link (URIs, or the items file's ids)")
     p.add_argument("--relation-type", action="append", default=[], metavar="REL=TYPE",
                    help="type the tails of a relation, e.g. musicComposer=person (repeatable)")
     p.add_argument("--noun", default=None, help="what an item is, e.g. book (default: item; movie with --unicrs)")

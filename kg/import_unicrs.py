@@ -129,15 +129,15 @@ def dialogue_rows(dialogue: list[dict], ids: dict[str, int], catalog: set[int], 
     return rows, Session(tuple(dict.fromkeys(mentioned)), frozenset(suggested))
 
 
-def import_unicrs(folder, dialogue_files: dict[str, str] | None = None, *, noun: str = "movie",
-                  name: str | None = None, relation_types: dict[str, str] | None = None) -> Imported:
-    """Graph + turns of a UniCRS KG folder and dialogue files ``{"train": path, "valid": path}``."""
-    G, notes = read_unicrs_kg(folder, noun=noun, name=name, relation_types=relation_types)
+def add_dialogues(G: nx.MultiDiGraph, dialogue_files: dict[str, str]) -> tuple[dict, list[str]]:
+    """CRSLab turns of each split, and notes; the ``train`` split's sessions give popularity,
+    co-mentions and EASE (in place). ``movie_link`` entries name items by their ``uri`` (a UniCRS
+    URI, or an imported items file's id)."""
     ids = {d["uri"]: n for n, d in G.nodes(data=True) if d.get("uri")}
     ids |= {f"<{uri}>": n for uri, n in list(ids.items())}
     catalog = {n for n, item in G.nodes(data="item") if item}
-    turns, sessions = {}, {}
-    for split, path in (dialogue_files or {}).items():
+    turns, sessions, notes = {}, {}, []
+    for split, path in dialogue_files.items():
         dialogues = read_dialogues(path)
         rows, split_sessions = [], []
         for number, dialogue in enumerate(dialogues):
@@ -154,4 +154,12 @@ def import_unicrs(folder, dialogue_files: dict[str, str] | None = None, *, noun:
         add_interactions(G, sessions["train"], source=Path(dialogue_files["train"]).name)
         collaborative.add_collaborative(G, [s.items for s in sessions["train"]])
         G.graph["trained_on"] = f"{Path(dialogue_files['train']).name} ({len(sessions['train']):,} dialogues)"
-    return Imported(G, turns, tuple(notes))
+    return turns, notes
+
+
+def import_unicrs(folder, dialogue_files: dict[str, str] | None = None, *, noun: str = "movie",
+                  name: str | None = None, relation_types: dict[str, str] | None = None) -> Imported:
+    """Graph + turns of a UniCRS KG folder and dialogue files ``{"train": path, "valid": path}``."""
+    G, notes = read_unicrs_kg(folder, noun=noun, name=name, relation_types=relation_types)
+    turns, more = add_dialogues(G, dialogue_files or {})
+    return Imported(G, turns, tuple(notes + more))

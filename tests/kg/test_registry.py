@@ -66,3 +66,20 @@ def test_agent_config_takes_a_graph_name(cache):
     assert rec.graph.graph["domain_noun"] == "book"
     with pytest.raises(KgrecError, match="installed: redial-dbpedia, books"):
         AgentConfig(graph="nope")
+
+
+def test_the_readme_walkthrough_on_the_shipped_example(cache, tmp_path, capsys):
+    films = Path(__file__).parents[2] / "data" / "examples" / "films"
+    assert main(["kg", "import", "--items", str(films / "items.csv"), "--triples", str(films / "triples.csv"),
+                 "--dialogues", f"train={films / 'train.jsonl'}", "--dialogues", f"valid={films / 'valid.jsonl'}",
+                 "--noun", "movie", "--name", "films"]) == 0
+    assert "6 dialogues, 10 recommendation turns (train)" in capsys.readouterr().out
+    assert main(["kg", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "redial-dbpedia" in listing and "films" in listing and "16" in listing
+    assert main(["kg", "candidates", "--graph", "films", "--like", "the usual suspects", "-k", "2"]) == 0
+    top = capsys.readouterr().out
+    assert "Heat (1995)" in top and "Collateral (2004)" in top
+    assert main(["eval", "redial", "--graph", "films", "--systems", "popularity,retriever",
+                 "--out", str(tmp_path / "eval"), "--no-progress"]) == 0
+    assert "# kgrec on graph films: 3 recommendation turns" in capsys.readouterr().out
