@@ -4,7 +4,7 @@ know, and the genre is a soft preference instead)::
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph(); G.add_nodes_from([1, 2], item=True); G.add_node(9, type="genre")
-    >>> G.add_node(8, type="genre"); G.add_edge(1, 9, key="genre")
+    >>> G.add_node(8, type="genre"); _ = G.add_edge(1, 9, key="genre")
     >>> genre_coverage(G), hard_genres(G, [8, 9])
     (0.5, (9,))
 """
