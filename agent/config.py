@@ -36,8 +36,15 @@ class AgentConfig:
     model_wait_s: float | None = field(default=2.0, metadata={
         "help": "seconds a turn waits for the model while other sessions use it; past that the turn "
                 "goes on in the knowledge graph's order (None: wait as long as it takes)"})
+    graph: str | None = field(default=None, metadata={"help": "an installed graph name or a graph folder (kg.registry.load_graph); None = the shipped movie KG"})
 
     def __post_init__(self):
+        if self.graph is not None:
+            from kg.registry import graph_folder
+
+            if not isinstance(self.graph, str):
+                raise KgrecError(f"AgentConfig.graph={self.graph!r}: expected a graph name or folder (str) or None")
+            graph_folder(self.graph)  # unknown -> one line naming the installed graphs
         _check_range("k", self.k, 1, 20)
         _check_range("candidates", self.candidates, 1, 1000)
         _check_range("rank_pool", self.rank_pool, 1, 200)

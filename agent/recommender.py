@@ -29,6 +29,7 @@ from agent.tools import by_name, make_tools, run_tool
 from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
 from kg import linking, retrieval
 from kg.errors import KgrecError
+from kg.linking import item_types
 
 FEEDBACK = ("liked", "seen", "disliked")
 STAGES = {"retrieve_candidates": "retrieval", "rank_candidates": "ranking", "explain_items": "explanation",
@@ -78,7 +79,8 @@ class _Turn:
 class Recommender:
     """Conversational movie recommender over a KG, ranked by a small language model.
 
-    ``graph`` defaults to ``kg.store.load_movie_graph()`` and ``lm`` to
+    ``graph`` defaults to ``kg.registry.load_graph(config.graph)`` (the shipped movie KG unless
+    ``AgentConfig.graph`` names another) and ``lm`` to
     ``agent.llm.load_lm(config.model)``; both are loaded on first use.
     """
 
@@ -95,8 +97,8 @@ class Recommender:
     def graph(self) -> nx.MultiDiGraph:
         with self._load_lock:
             if self._graph is None:
-                from kg.store import load_movie_graph
-                self._graph = load_movie_graph()
+                from kg.registry import load_graph
+                self._graph = load_graph(self.config.graph)
             return self._graph
 
     @property
@@ -257,12 +259,12 @@ class Recommender:
     def _do_ask_question(self, G, turn: _Turn) -> Iterator[str]:
         turn.asked = True
         turn.steps.append(Step("ask_question", {}, "asked what the user wants"))
-        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask"))
+        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask", G))
 
     def _do_search_entities(self, G, turn: _Turn) -> Iterator[str]:
         turn.searched = {}
         for title in turn.u.unknown_titles:
-            found = self._run(turn, "search_entities", {"query": title, "types": ["movie"], "limit": 3}) or []
+            found = self._run(turn, "search_entities", {"query": title, "types": list(item_types(G)), "limit": 3}) or []
             turn.searched[title] = [m.node for m in found]
             yield from self._say(turn, replies.unknown(G, title[:80], turn.searched[title]))
 
@@ -273,14 +275,16 @@ class Recommender:
 
     def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
         c = state.constraints(G, turn.prefs)
-        seeds = [n for n in turn.prefs.liked if n in G]
+        seeds = state.seeds(G, turn.prefs)
         args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
                 "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
                 "context": [n for n in state.context_items(turn.prefs) if n in G]}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
+        if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation
+            yield from self._say(turn, "\n" + replies.soft_genres(G, state.soft_genres(G, turn.prefs)))
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
-            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates))))
+            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
 
     def _allowed_items(self, G, turn: _Turn, found: list) -> list:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
@@ -343,15 +347,15 @@ class Recommender:
                 turn.items.append(item)
                 yield from self._say(turn, replies.item_line(len(turn.items), item))
         elif turn.candidates is not None and not turn.items:
-            yield from self._say(turn, replies.fill("none", filters=replies.filters(G, turn.prefs)))
+            yield from self._say(turn, replies.fill("none", G, filters=replies.filters(G, turn.prefs)))
         elif not turn.pieces:
-            yield from self._say(turn, replies.fill("ask"))
+            yield from self._say(turn, replies.fill("ask", G))
 
     def _facts_text(self, G, turn: _Turn) -> str:
         from kg.verbalize import summarize
 
         if turn.u.fact_subject is None:
-            return replies.fill("which_movie")
+            return replies.fill("which_movie", G)
         if not turn.facts:
             return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=replies.label(G, turn.u.fact_subject))
         return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))

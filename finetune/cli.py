@@ -5,6 +5,7 @@ Usage:
     kgrec finetune --config configs/smollm2-cpu.yaml --max-steps 20 --output /tmp/adapter
     kgrec finetune --config configs/smollm2-cpu.yaml --resume          # from the newest complete checkpoint
     kgrec finetune --config configs/smollm2-cpu.yaml --save-every 25   # a checkpoint every 25 optimizer steps
+    kgrec finetune --config configs/smollm2-cpu.yaml --graph inspired --output runs/adapter-inspired
     python -m finetune.evaluate --adapter data/adapters/smollm2-kgrec   # Recall@10 on valid
     accelerate launch -m finetune.cli --config configs/qwen-gpu-4bit.yaml
 """
@@ -20,6 +21,7 @@ FLAGS = {
     "--eval-every": ("eval_every", int), "--eval-turns": ("eval_turns", int), "--seed": ("seed", int),
     "--report-to": ("report_to", str), "--formulation": ("formulation", str), "--quantize": ("quantize", str),
     "--device": ("device", str), "--kg-examples": ("kg_examples", int), "--save-every": ("save_every", int),
+    "--graph": ("graph", str),
 }
 
 

@@ -98,7 +98,8 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
 
     from finetune.data import load_turns
     from finetune.train import make_model, write_report
-    from kg.store import catalog, load_movie_graph
+    from kg.registry import load_graph
+    from kg.store import catalog
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"
@@ -106,7 +107,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     if resume and last is None:
         raise KgrecError(f"--resume: no complete checkpoint in {checkpoints}; start without --resume")
     torch.manual_seed(config.seed)
-    G = load_movie_graph() if G is None else G
+    G = load_graph(config.graph) if G is None else G
     model, tokenizer = make_model(config)
     encoder = Encoder(model, tokenizer, EncoderConfig(layers=config.dense_layers))
     with model.disable_adapter():  # the item side: the untuned encoder's index, shared with serving

@@ -94,7 +94,7 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     from transformers import Trainer
 
     from finetune.callbacks import RankingValidation
-    from kg.store import load_movie_graph
+    from kg.registry import load_graph
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"
@@ -104,7 +104,7 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     torch.manual_seed(config.seed)
     model, tokenizer = make_model(config)
     lm = LocalLM(model, tokenizer, max_prompt_tokens=config.max_length)
-    G = load_movie_graph() if G is None else G
+    G = load_graph(config.graph) if G is None else G
     train_turns = load_turns(G, "train") if train_turns is None else train_turns
     examples = build_examples(config, lm, G, train_turns)
     if not examples:

@@ -35,12 +35,13 @@ CSS = """
 """
 
 
-def default_engine(config=None) -> Engine:
-    """The real recommender (real KG, embedded model; ``config`` an ``AgentConfig``), built when the first message arrives."""
+def default_engine(graph: str | None = None) -> Engine:
+    """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
+    built when the first message arrives."""
     def build():
         from agent import AgentConfig, Recommender
 
-        recommender = Recommender(config or AgentConfig())
+        recommender = Recommender(AgentConfig(graph=graph))
         recommender.tools(with_model=True)  # load the graph, link index and model now, not mid-reply
         return recommender
     return Engine(build)

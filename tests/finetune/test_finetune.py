@@ -241,3 +241,21 @@ def test_dense_config_refuses_lora_above_the_encoder():
         TrainConfig(objective="dense", dense_layers=8, lora_layers=9)
     with pytest.raises(KgrecError, match="objective='ranks'"):
         TrainConfig(objective="ranks")
+
+
+def test_an_imported_graph_trains_on_its_own_turns(tmp_path, monkeypatch):
+    from finetune.data import load_turns
+    from kg.registry import load_graph
+    from kgrec_cli import main
+    from tests.kg.test_import_unicrs import COLLATERAL, HEAT, SCARFACE, write_unicrs
+
+    monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))
+    paths = write_unicrs(tmp_path / "kg")
+    assert main(["kg", "import", "--unicrs", str(tmp_path / "kg"), "--dialogues", f"train={paths['train']}",
+                 "--dialogues", f"valid={paths['valid']}", "--name", "tiny"]) == 0
+    G = load_graph("tiny")
+    train, valid = load_turns(G, "train"), load_turns(G, "valid")
+    assert [t.targets for t in train] == [(COLLATERAL, SCARFACE), (COLLATERAL,)]
+    assert train[0].context[-1].role == "seeker" and train[0].mentioned == (HEAT,)
+    assert [t.targets for t in valid] == [(HEAT,)] and valid[0].context[0].text == "Something like Scarface"
+    assert SCARFACE in G
