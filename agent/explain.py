@@ -4,10 +4,17 @@ An explanation cites KG paths (each a tuple of real ``Fact`` edges touching the 
 exactly ``kg.verbalize`` of those paths, so nothing in it comes from a model's free text. The model
 may only *choose* which path to cite.
 
-    >>> e = explain(G, item=2, anchors=[1])                           # doctest: +SKIP
-    >>> e.text                                                        # doctest: +SKIP
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node(1, name="Police Academy", title="Police Academy (1984)", type="movie", item=True)
+    >>> G.add_node(2, name="Police Academy 2", title="Police Academy 2 (1985)", type="movie", item=True)
+    >>> G.add_node(9, name="Steve Guttenberg", type="person")
+    >>> for movie in (1, 2):
+    ...     _ = G.add_edge(movie, 9, key="starring", relation="starring")
+    >>> e = explain(G, item=2, anchors=[1])
+    >>> e.text
     'Police Academy 2 (1985) stars Steve Guttenberg, who stars in Police Academy (1984).'
-    >>> check_explanation(G, e)                                       # doctest: +SKIP
+    >>> check_explanation(G, e)
     True
 """
 from __future__ import annotations

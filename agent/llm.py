@@ -3,9 +3,11 @@
 ``LocalLM`` is the agent's scorer and chooser. Its free text is weak, so the agent asks it
 to *score* given strings (titles, yes/no, tool names) and never to state facts.
 
-    >>> lm = load_lm(ModelConfig())                        # doctest: +SKIP
-    >>> p = lm.chat_prompt("You recommend movies.", "I loved Alien (1979).")  # doctest: +SKIP
-    >>> lm.score(p, ["Aliens (1986)", "Frozen (2013)"])    # doctest: +SKIP
+With the real model (not run as a doctest)::
+
+    lm = load_lm(ModelConfig())
+    p = lm.chat_prompt("You recommend movies.", "I loved Alien (1979).")
+    lm.score(p, ["Aliens (1986)", "Frozen (2013)"])
 """
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """The conversational recommender: sessions, the per-turn tool loop, and the Python API.
 
-    >>> rec = Recommender(AgentConfig())                      # doctest: +SKIP
-    >>> s = rec.new_session()                                 # doctest: +SKIP
-    >>> rec.respond(s, "I loved Police Academy").items[0].title   # doctest: +SKIP
-    'Police Academy 2: Their First Assignment (1985)'
+With the real KG and model (not run as a doctest)::
+
+    rec = Recommender(AgentConfig())
+    s = rec.new_session()
+    rec.respond(s, "I loved Police Academy").items[0].title
+    # -> 'Police Academy 2: Their First Assignment (1985)'
 
 Each turn: clean and cap the message (``agent.text``), link entities (``kg.linking``), update the preferences
 (``agent.state``), then a loop of at most ``max_steps`` tool steps whose next action is chosen

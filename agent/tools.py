@@ -5,9 +5,11 @@ and, as the artifact, the typed values (``Mention``, ``Fact``, ``Candidate``, ``
 ``Explanation``) for Python callers. A bad call (unknown node, contradictory filters, bad
 arguments) becomes an error observation; a bug in our code raises.
 
-    >>> tools = {t.name: t for t in make_tools(G, index)}            # doctest: +SKIP
-    >>> tools["get_facts"].invoke({"node": 1})                       # doctest: +SKIP
-    'Police Academy (1984) stars Steve Guttenberg.'
+For example, over the movie KG (not run as a doctest)::
+
+    tools = {t.name: t for t in make_tools(G, index)}
+    tools["get_facts"].invoke({"node": 1})
+    # -> 'Police Academy (1984) stars Steve Guttenberg.'
 """
 from __future__ import annotations
 
