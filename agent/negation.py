@@ -28,13 +28,13 @@ RESET = re.compile(r"[.;!?\n]|\b(?:but|however|though|although|yet|instead|rathe
                    r"enjoy(?:ed|s)?|want|prefer|give me|show me|recommend|i'?d like|something|maybe|how about|what about)\b")
 LIST = re.compile(r"^(?:[\s,/&]|\b(?:or|and|nor|either|neither|any|more|movies?|films?|with|by|from|of|the|a|an)\b)*$")
 AFTER = re.compile(
-    r"^\W*(?:(?:movies?|films?|stuff|ones)\s+)?(?:(?:is|are|was|were)\s+)?(?:(?:just|really|so|pretty)\s+)?"
+    r"^\W*(?:(?:movies?|films?|stuff|ones)\W*)?(?:(?:is|are|was|were)\s+)?(?:(?:just|really|so|pretty)\s+)?"
     r"(?:terrible|awful|boring|bad|horrible|overrated|the worst|not for me|a no\b|out\b|off the table|no thanks"
     r"|not really|please no|no way|nope|never again|a pass)\b"
-    r"|^\W*(?:(?:movies?|films?|stuff|ones)\s+)?(?:i|we)\s+(?:really\s+|just\s+)?(?:can'?t stand|cannot stand|hate[sd]?|dislike[sd]?|don'?t (?:want|like)"
+    r"|^\W*(?:(?:movies?|films?|stuff|ones)\W*)?(?:i|we)\s+(?:really\s+|just\s+)?(?:can'?t stand|cannot stand|hate[sd]?|dislike[sd]?|don'?t (?:want|like)"
     r"|do not (?:want|like)|didn'?t like|won'?t watch)\b(?=\s*(?:that|it|them|those|him|her|one|ones|stuff)?\s*(?:\W|$))")
 SENTENCE = re.compile(r"[.;!?\n]")
-YEAR = r"((?:19|20)\d\d)"
+YEAR = r"((?:19|20)\d\d)(?!'?s\b)"  # "2000's" is a decade
 DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
                 "seventies": 1970, "eighties": 1980, "nineties": 1990}
 #: (pattern, kind): the positive reading of each kind is in ``_interval``; earlier patterns win overlaps

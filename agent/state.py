@@ -221,7 +221,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     years = _years(low, liked_years)
     return Understanding(
         **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
-        not_years=years.not_years, replaces_genres=bool(REPLACE.search(low)), fact_relations=relations, fact_subject=subject,
+        not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
         unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given)
 
