@@ -60,21 +60,22 @@ class YearReading:
     not_years: tuple[tuple[int, int], ...] = ()
 
 
-def in_scope(between: str) -> bool:
-    """Whether a cue still negates a mention with ``between`` (masked text) between them."""
+def in_scope(between: str, lists: bool = True) -> bool:
+    """Whether a cue still negates a mention with ``between`` (masked text) between them; with
+    ``lists``, across a list of mentions ("no horror, comedy or romance")."""
     if RESET.search(between):
         return False
-    if LIST.match(between):
+    if lists and LIST.match(between):
         return True
     return "," not in between and re.search(r"\band\b", between) is None and len(between) <= 40
 
 
-def negated(low: str, start: int, end: int) -> bool:
+def negated(low: str, start: int, end: int, lists: bool = True) -> bool:
     """Whether the phrase at ``low[start:end]`` is negated by a cue before or right after it."""
     sentence = max((m.end() for m in SENTENCE.finditer(low, 0, start)), default=0)
     before = low[max(sentence, start - 120):start]
     cues = list(CUE.finditer(before))
-    if cues and in_scope(before[cues[-1].end():]):
+    if cues and in_scope(before[cues[-1].end():], lists):
         return True
     return AFTER.search(low[end:end + 60]) is not None
 
@@ -110,7 +111,7 @@ def read_years(low: str) -> YearReading:
     lows, highs, excluded = [], [], []
     for m, kind in _phrases(low):
         lo, hi = _interval(kind, m)
-        if not negated(low, m.start(), m.end()):
+        if not negated(low, m.start(), m.end(), lists=False):  # "not horror, before 1990"
             lows += [lo] if lo is not None else []
             highs += [hi] if hi is not None else []
         elif lo is not None and hi is not None:

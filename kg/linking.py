@@ -47,6 +47,7 @@ rather instead less more recommend suggest want movie movies film films
 #: "the movie X", "a film called 9": a short title plainly named as a movie
 NAMED_AS_MOVIE = re.compile(r"(?:\b(?:the|a|that)\s+(?:movie|film|flick)(?:\s+(?:called|named|titled))?"
                             r"|\b(?:called|named|titled))\s*$", re.IGNORECASE)
+TITLE_SMALL = frozenset("a an the and or of in on at to as by for with from".split())  # lower case in Title Case
 QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 
 
@@ -126,7 +127,7 @@ def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
             yearful = bool(year) and alias.endswith(str(year))
             stripped = score < 1.0 and " " not in alias  # "The American" -> "american"
             weak = (_is_weak(index, alias) or stripped) and not yearful
-            bare = not yearful and (len(alias.replace(" ", "")) <= 2 or alias.replace(" ", "").isdigit())
+            bare = not yearful and (len(alias.replace(" ", "")) <= 1 or alias.replace(" ", "").isdigit())
             _add(index, alias, Entry(node, score, weak=weak or bare, bare=bare))
 
 
@@ -267,7 +268,7 @@ def _capitalised(text: str, words: list[tuple[str, int, int]], i: int, j: int) -
         return quoted
     if text.isupper() or not text[start].isupper() or (text[start:end].isupper() and end - start > 1):
         return False
-    if j - i > 1 and all(text[words[k][1]].isupper() for k in range(i, j)):
+    if j - i > 1 and all(text[words[k][1]].isupper() or words[k][0] in TITLE_SMALL for k in range(i, j)):
         return True
     return bool(before) and SENTENCE_END.search(before) is None
 
