@@ -279,7 +279,8 @@ def _exact(index: LinkIndex, text: str, words: list[tuple[str, int, int]]) -> li
     for i in range(len(folded)):
         for j in range(min(len(folded), i + MAX_TOKENS), i, -1):
             entries = index.aliases.get(" ".join(folded[i:j]))
-            if not entries or (all(w in CUE_WORDS for w in folded[i:j]) and not _named(text, words, i, j)):
+            if not entries or (all(w in CUE_WORDS for w in folded[i:j])
+                               and not _named(text, words, i, j) and not _capitalised(text, words, i, j)):
                 continue  # "I hated Gladiator" names no film "Hated"
             if any(e.bare for e in entries) and not _named(text, words, i, j):
                 entries = [e for e in entries if not e.bare]
