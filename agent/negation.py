@@ -22,17 +22,38 @@ CUE = re.compile(
     r"\b(?:(?:do|does|did)(?:n'?t| not)\s+(?:really\s+)?(?:like|want|love|enjoy|need|care for)"
     r"|(?:can'?t|cannot|could ?n'?t)\s+stand|(?:anything|everything|all)\s+but|other than|rather than|instead of|apart from"
     r"|not|no|none|nothing(?!\s+but\b)|never|without|except(?:\s+for)?|avoid(?:ing)?|skip|hate[sd]?|dislike[sd]?"
+    r"|exclud(?:e|ing)|minus|leav(?:e|ing) out|spare me|keep away from|steer clear of|done with|forget(?: about)?"
+    r"|allergic to|rule out|ruling out|hold the|count me out(?: for| of)?|pass on|ugh"
     r"|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|tired of|enough of|sick of|less|fewer)\b")
+#: idioms whose cue words praise: "nothing beats", "can't get enough of", "without a doubt"
+PRAISE = re.compile(r"\b(?:nothing beats|nothing tops|can'?t get enough of|no doubt|without a doubt|never gets old"
+                    r"|never disappoints|no wonder|not only|can'?t wait|(?:not|wasn'?t|isn'?t) (?:that |so |too |at all )?"
+                    r"(?:bad|boring))\b")
+#: a wish verb right after a cue belongs to it: "never want to see", "don't really like"
+CUE_VERB = re.compile(r"^\s*(?:(?:i|really|ever|even|again|do|would)\s+)*(?:wanna|want|like[sd]?|love[sd]?|enjoy(?:ed)?|need|care for|feel like|feeling)"
+                      r"(?:\s+to\s+(?:see|watch|have))?\b")
 #: words that start a new wish: negation does not carry past them
 RESET = re.compile(r"[.;!?\n]|\b(?:but|however|though|although|yet|instead|rather|whereas|love[sd]?|like[sd]?|"
                    r"enjoy(?:ed|s)?|want|prefer|give me|show me|recommend|i'?d like|something|maybe|how about|what about)\b")
 LIST = re.compile(r"^(?:[\s,/&]|\b(?:or|and|nor|either|neither|any|more|movies?|films?|with|by|from|of|the|a|an)\b)*$")
+_THING = r"(?:(?:movies?|films?|stuff|ones)\W*)?"
+_END = r"(?=\s*(?:that|it|them|those|him|her|one|ones|stuff|honestly|really|though|again)?\s*(?:\W|$))"
 AFTER = re.compile(
-    r"^\W*(?:(?:movies?|films?|stuff|ones)\W*)?(?:(?:is|are|was|were)\s+)?(?:(?:just|really|so|pretty)\s+)?"
+    rf"^\W*{_THING}(?:(?:is|are|was|were|'s|'re)\s+)?(?:(?:just|really|so|pretty|honestly)\s+)?"
     r"(?:terrible|awful|boring|bad|horrible|overrated|the worst|not for me|a no\b|out\b|off the table|no thanks"
-    r"|not really|please no|no way|nope|never again|a pass)\b"
-    r"|^\W*(?:(?:movies?|films?|stuff|ones)\W*)?(?:i|we)\s+(?:really\s+|just\s+)?(?:can'?t stand|cannot stand|hate[sd]?|dislike[sd]?|don'?t (?:want|like)"
-    r"|do not (?:want|like)|didn'?t like|won'?t watch)\b(?=\s*(?:that|it|them|those|him|her|one|ones|stuff)?\s*(?:\W|$))")
+    r"|not really|please no|no way|nope|nah|never again|a pass|not (?:really )?my (?:thing|cup of tea|kind of)"
+    r"|(?:is|are)n'?t (?:really )?my (?:thing|cup of tea)|not my style|(?:gets )?a hard (?:pass|no)|off limits"
+    r"|ugh)\b"
+    rf"|^\W*{_THING}(?:(?:i|we)\s+)?(?:really\s+|just\s+)?(?:can'?t stand|cannot stand|hate[sd]?|dislike[sd]?"
+    rf"|don'?t (?:want|like)|do not (?:want|like)|didn'?t like|won'?t watch)\b{_END}"
+    rf"|^\W*{_THING}(?:no|nah|nope)\s*(?:thanks|thank you|way|please)?\s*(?:[.!?,;]|$)")
+#: a judgement after a mention, in its clause ("Iron Man bored me", "a waste of time")
+BAD = re.compile(r"\b(?:bad|awful|terrible|horrible|boring|bored|waste|worst|overrated|hate[ds]?|dislike[ds]?|disappointing"
+                 r"|disappointed|meh|suck(?:s|ed)?|lame|dull|garbage|trash|annoying|stupid|cringe|nah|nope|a pass"
+                 r"|not (?:today|tonight|now|again|for me)|no thanks)\b")
+GOOD = re.compile(r"\b(?:great|good|amazing|awesome|love[ds]?|like[ds]?|enjoy(?:ed)?|fun|funny|fantastic|best|favou?rite"
+                  r"|brilliant|(?:not|wasn'?t|isn'?t) (?:that |so |too )?(?:bad|boring))\b")
+CLAUSE = re.compile(r"[.;!?\n]|\b(?:but|however|though|although|whereas)\b")
 SENTENCE = re.compile(r"[.;!?\n]")
 YEAR = r"((?:19|20)\d\d)(?!'?s\b)"  # "2000's" is a decade
 DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
@@ -70,14 +91,19 @@ def in_scope(between: str, lists: bool = True) -> bool:
     return "," not in between and re.search(r"\band\b", between) is None and len(between) <= 40
 
 
-def negated(low: str, start: int, end: int, lists: bool = True) -> bool:
-    """Whether the phrase at ``low[start:end]`` is negated by a cue before or right after it."""
+def negated(low: str, start: int, end: int, lists: bool = True, limit: int | None = None) -> bool:
+    """Whether the phrase at ``low[start:end]`` is negated by a cue before it, or right after it, or
+    judged badly in the rest of its clause (up to ``limit``, where the next mention starts)."""
     sentence = max((m.end() for m in SENTENCE.finditer(low, 0, start)), default=0)
     before = low[max(sentence, start - 120):start]
-    cues = list(CUE.finditer(before))
-    if cues and in_scope(before[cues[-1].end():], lists):
+    cues = list(CUE.finditer(PRAISE.sub(lambda m: " " * len(m.group()), before)))
+    if cues and in_scope(CUE_VERB.sub("", before[cues[-1].end():], count=1), lists):
         return True
-    return AFTER.search(low[end:end + 60]) is not None
+    if AFTER.search(low[end:end + 60]):
+        return True
+    after = low[end:min(end + 80, limit if limit is not None else len(low))].lstrip(" ?!.,")  # "Why Him? bored me"
+    after = after[:m.start()] if (m := CLAUSE.search(after)) else after
+    return BAD.search(after) is not None and GOOD.search(after) is None
 
 
 def _interval(kind: str, m: re.Match) -> tuple[int | None, int | None]:

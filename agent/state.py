@@ -105,9 +105,10 @@ def _clause_before(low: str, start: int) -> str:
     return window[cuts[-1].end():] if cuts else window
 
 
-def _polarity(low: str, mention: Mention) -> str:
-    """"negative", "seen" or "positive" from the words around a mention (``agent.negation``)."""
-    if negation.negated(low, *mention.span):
+def _polarity(low: str, mention: Mention, limit: int | None = None) -> str:
+    """"negative", "seen" or "positive" from the words around a mention (``agent.negation``);
+    ``limit``: where the next mention starts."""
+    if negation.negated(low, *mention.span, limit=limit):
         return "negative"
     if SEEN.search(_clause_before(low, mention.span[0])):
         return "seen"
@@ -190,8 +191,9 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
     relations = _fact_relations(low)
     subject = person = None  # a question is about its first movie, else its first person
+    starts = sorted({m.span[0] for m in mentions})
     for m in mentions:
-        polarity = _polarity(low, m)
+        polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None))
         if m.type == "movie" and relations is not None:
             subject = subject if subject is not None else m.node
         elif m.type == "person" and relations is not None:
@@ -275,11 +277,11 @@ def apply(prefs: Preferences, u: Understanding) -> Preferences:
 
 
 def _apply_not_years(new: Preferences, u: Understanding) -> None:
-    """Excluded ranges: a newly wanted range lifts the exclusions it overlaps, a new exclusion
-    that leaves no year of the wanted range replaces that range."""
-    if u.year_min is not None or u.year_max is not None:
-        lo, hi = u.year_min if u.year_min is not None else -10**9, u.year_max if u.year_max is not None else 10**9
-        new.not_years = [r for r in new.not_years if r[1] < lo or hi < r[0]]
+    """Excluded ranges: a newly wanted closed range ("the 80s then") lifts the exclusions it
+    overlaps (an open bound, "after 1980", lifts none); a new exclusion that leaves no year of the
+    wanted range replaces that range."""
+    if u.year_min is not None and u.year_max is not None:
+        new.not_years = [r for r in new.not_years if r[1] < u.year_min or u.year_max < r[0]]
     for r in u.not_years:
         if tuple(r) not in map(tuple, new.not_years):
             new.not_years.append(tuple(r))

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -143,6 +145,8 @@ def table(stats: dict, label: str) -> str:
              len(stats["breaks"]), stats["contradiction_items"], f"{quantile(lat, .5):.3f}", f"{quantile(lat, .95):.3f}"]]
     out = markdown_table(["agent", "turns", "sessions", "items shown", "crashes", "off-catalog items", "constraint breaks",
                           "items on contradictions", "latency p50 (s)", "p95 (s)"], rows)
+    kinds = Counter(re.sub(r"\d+", "N", b.split(": ", 1)[1].split(" <- ")[0]) for b in stats["breaks"])
+    out += "".join(f"\nbreaks of kind {k!r}: {n}" for k, n in kinds.most_common())
     for name in ("crashes", "breaks"):
         out += "".join(f"\n{name[:-1] if name == 'breaks' else 'crash'}: {x}" for x in stats[name][:5])
     return out

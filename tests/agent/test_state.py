@@ -172,3 +172,12 @@ def test_funnier_instead_and_less_scary_replace_the_genre(read, text, wanted):
     prefs = state.apply(Preferences(), read("I want horror"))
     prefs = state.apply(prefs, read(text))
     assert HORROR not in prefs.genres and prefs.genres == ([wanted] if wanted else [])
+
+
+@pytest.mark.parametrize("text, liked, disliked", [
+    ("nothing beats Toy Story", (TOY,), ()), ("I can't get enough of Toy Story", (TOY,), ()),
+    ("loved Toy Story, it wasn't boring at all", (TOY,), ()), ("Toy Story bored me", (), (TOY,)),
+    ("I never want to see Toy Story again", (), (TOY,)), ("I loved Toy Story, Police Academy was a waste of time", (TOY,), (PA,))])
+def test_praise_idioms_stay_likes_and_judgements_after_a_title_are_dislikes(read, text, liked, disliked):
+    u = read(text)
+    assert (u.liked, u.disliked) == (liked, disliked)
