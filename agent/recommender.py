@@ -5,7 +5,7 @@
     >>> rec.respond(s, "I loved Police Academy").items[0].title   # doctest: +SKIP
     'Police Academy 2: Their First Assignment (1985)'
 
-Each turn: cap the message, link entities (``kg.linking``), update the preferences
+Each turn: clean and cap the message (``agent.text``), link entities (``kg.linking``), update the preferences
 (``agent.state``), then a loop of at most ``max_steps`` tool steps whose next action is chosen
 among the allowed ones (by the model when more than one is allowed). Items only ever come from
 the catalog through ``retrieve_candidates``, and every hard filter is re-checked before answering.
@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 import prompts
-from agent import profile, replies, state
+from agent import profile, replies, scheduler, state, text as safe_text
 from agent.config import AgentConfig
 from agent.explain import check_explanation
 from agent.tools import by_name, make_tools, run_tool
 from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
 from kg import linking, retrieval
 from kg.errors import KgrecError
+from kg.linking import item_types
 
 FEEDBACK = ("liked", "seen", "disliked")
 STAGES = {"retrieve_candidates": "retrieval", "rank_candidates": "ranking", "explain_items": "explanation",
@@ -52,32 +53,6 @@ class Session:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-class _LockedLM:
-    """The model behind one lock, so sessions on several threads take turns on it."""
-
-    def __init__(self, lm: LanguageModel, lock: threading.Lock):
-        self._lm, self._lock = lm, lock
-
-    def chat_prompt(self, system, user):
-        with self._lock:
-            return self._lm.chat_prompt(system, user)
-
-    def score(self, prompt, continuations, normalize=True):
-        with self._lock:
-            return self._lm.score(prompt, continuations, normalize)
-
-    def choose(self, prompt, options):
-        with self._lock:
-            return self._lm.choose(prompt, options)
-
-    def stream(self, prompt, max_new_tokens=64):
-        with self._lock:
-            yield from self._lm.stream(prompt, max_new_tokens)
-
-    def __getattr__(self, name):  # extras of the real model (e.g. batched scoring) stay reachable
-        return getattr(self._lm, name)
-
-
 @dataclass
 class _Turn:
     """Work in progress of one turn."""
@@ -95,6 +70,7 @@ class _Turn:
     ranked: list | None = None
     items: list[RecommendedItem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    deadline: float | None = None  # time.monotonic() after which model calls give way (see agent.scheduler)
 
     def timed(self, stage: str, since: float) -> None:
         self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - since
@@ -103,7 +79,8 @@ class _Turn:
 class Recommender:
     """Conversational movie recommender over a KG, ranked by a small language model.
 
-    ``graph`` defaults to ``kg.store.load_movie_graph()`` and ``lm`` to
+    ``graph`` defaults to ``kg.registry.load_graph(config.graph)`` (the shipped movie KG unless
+    ``AgentConfig.graph`` names another) and ``lm`` to
     ``agent.llm.load_lm(config.model)``; both are loaded on first use.
     """
 
@@ -111,17 +88,17 @@ class Recommender:
                  lm: LanguageModel | None = None):
         self.config = config if config is not None else AgentConfig()
         self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
-        self._lm_lock, self._load_lock = threading.Lock(), threading.RLock()  # see Session.lock
+        self._model_lock, self._load_lock = scheduler.FairLock(), threading.RLock()  # see Session.lock
         if lm is not None:
-            self._lm = _LockedLM(lm, self._lm_lock)
+            self._lm = scheduler.SharedModel(lm, self._model_lock)
 
     # ------------------------------------------------------------------ lazily built parts
     @property
     def graph(self) -> nx.MultiDiGraph:
         with self._load_lock:
             if self._graph is None:
-                from kg.store import load_movie_graph
-                self._graph = load_movie_graph()
+                from kg.registry import load_graph
+                self._graph = load_graph(self.config.graph)
             return self._graph
 
     @property
@@ -129,7 +106,7 @@ class Recommender:
         with self._load_lock:
             if self._lm is None:
                 from agent.llm import ModelConfig, load_lm
-                self._lm = _LockedLM(load_lm(self.config.model or ModelConfig()), self._lm_lock)
+                self._lm = scheduler.SharedModel(load_lm(self.config.model or ModelConfig()), self._model_lock)
             return self._lm
 
     def _kg(self):
@@ -198,10 +175,12 @@ class Recommender:
         with session.lock:
             G, index, _ = self._kg()
             start = time.perf_counter()
-            text, notice = state.cap_message(message, self.config.max_message_chars)
+            text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
             mentions = state.best_mentions(linking.link(index, text), self.config.min_link_score)
             u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
             turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))
+            wait = self.config.model_wait_s
+            turn.deadline = None if wait is None else time.monotonic() + wait
             turn.timed("linking", start)
             yield from self._say(turn, self._understood(G, turn))
             yield from self._loop(G, turn)
@@ -257,7 +236,12 @@ class Recommender:
         if not self.config.lm_chooses_actions:
             return allowed[0]
         lm, start = self.lm, time.perf_counter()
-        choice = lm.choose(lm.chat_prompt(prompts.load("action.txt"), user), list(allowed))
+        try:
+            with scheduler.deadline(turn.deadline):
+                choice = lm.choose(lm.chat_prompt(prompts.load("action.txt"), user), list(allowed))
+        except scheduler.ModelBusy as e:
+            turn.steps.append(Step("choose_action", {"allowed": list(allowed)}, str(e), error=True))
+            choice = 0
         turn.timed("choice", start)
         ok = isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(allowed)
         return allowed[choice] if ok else allowed[0]
@@ -265,7 +249,8 @@ class Recommender:
     def _run(self, turn: _Turn, name: str, arguments: dict, with_model: bool = False):
         tool = self.tools(with_model)[name]
         start = time.perf_counter()
-        step, artifact = run_tool(tool, arguments)
+        with scheduler.deadline(turn.deadline):  # a busy model makes the step fail, not wait
+            step, artifact = run_tool(tool, arguments)
         turn.timed(STAGES.get(name, name), start)
         turn.steps.append(step)
         return artifact if not step.error else None
@@ -274,12 +259,12 @@ class Recommender:
     def _do_ask_question(self, G, turn: _Turn) -> Iterator[str]:
         turn.asked = True
         turn.steps.append(Step("ask_question", {}, "asked what the user wants"))
-        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask"))
+        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask", G))
 
     def _do_search_entities(self, G, turn: _Turn) -> Iterator[str]:
         turn.searched = {}
         for title in turn.u.unknown_titles:
-            found = self._run(turn, "search_entities", {"query": title, "types": ["movie"], "limit": 3}) or []
+            found = self._run(turn, "search_entities", {"query": title, "types": list(item_types(G)), "limit": 3}) or []
             turn.searched[title] = [m.node for m in found]
             yield from self._say(turn, replies.unknown(G, title[:80], turn.searched[title]))
 
@@ -290,15 +275,17 @@ class Recommender:
 
     def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
         c = state.constraints(G, turn.prefs)
-        seeds = [n for n in turn.prefs.liked if n in G]
+        seeds = state.seeds(G, turn.prefs)
         args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
                 "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
                 "not_years": [list(r) for r in sorted(c.not_years)],
                 "context": [n for n in state.context_items(turn.prefs) if n in G]}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
+        if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation
+            yield from self._say(turn, "\n" + replies.soft_genres(G, state.soft_genres(G, turn.prefs)))
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
-            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates))))
+            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
 
     def _allowed_items(self, G, turn: _Turn, found: list) -> list:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
@@ -336,6 +323,9 @@ class Recommender:
         if self.config.lm_chooses_paths:
             args["request"] = turn.text[:500]
         explanations = self._run(turn, "explain_items", args, with_model=self.config.lm_chooses_paths)
+        if explanations is None and "request" in args:  # the model was busy or failed: the first path
+            del args["request"]
+            explanations = self._run(turn, "explain_items", args)
         if explanations is None:
             explanations = [Explanation(r.item, (), "") for r in best]
         for ranked, explanation in zip(best, explanations):
@@ -358,15 +348,15 @@ class Recommender:
                 turn.items.append(item)
                 yield from self._say(turn, replies.item_line(len(turn.items), item))
         elif turn.candidates is not None and not turn.items:
-            yield from self._say(turn, replies.fill("none", filters=replies.filters(G, turn.prefs)))
+            yield from self._say(turn, replies.fill("none", G, filters=replies.filters(G, turn.prefs)))
         elif not turn.pieces:
-            yield from self._say(turn, replies.fill("ask"))
+            yield from self._say(turn, replies.fill("ask", G))
 
     def _facts_text(self, G, turn: _Turn) -> str:
         from kg.verbalize import summarize
 
         if turn.u.fact_subject is None:
-            return replies.fill("which_movie")
+            return replies.fill("which_movie", G)
         if not turn.facts:
             return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=replies.label(G, turn.u.fact_subject))
         return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))

@@ -25,8 +25,32 @@ def templates() -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in found.items()}
 
 
-def fill(name: str, **fields) -> str:
-    return templates()[name].format(**fields)
+#: a catalog noun -> who a user names besides items ("an actor" for movies)
+PERSON_WORDS = {"movie": "an actor", "film": "an actor", "book": "an author", "song": "an artist",
+                "album": "an artist", "track": "an artist", "game": "a studio"}
+
+
+def plural(noun: str) -> str:
+    """``"movie"`` -> ``"movies"``, ``"story"`` -> ``"stories"``."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def nouns(G: nx.MultiDiGraph | None) -> dict[str, str]:
+    """The graph's words for templates: ``noun``, ``nouns``, ``person``, ``example`` (its most popular item)."""
+    noun = (G.graph.get("domain_noun") if G is not None else None) or "movie"
+    example = "Police Academy"
+    if G is not None:
+        items = [(int(d.get("popularity") or 0), -n, d) for n, d in G.nodes(data=True) if d.get("item")]
+        if items:
+            example = str(max(items, key=lambda x: x[:2])[2].get("name") or example)
+    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example}
+
+
+def fill(name: str, G: nx.MultiDiGraph | None = None, **fields) -> str:
+    """Template ``name`` with ``fields``; the catalog's nouns come from ``G`` (default: movies)."""
+    return templates()[name].format(**(nouns(G) | fields))
 
 
 def label(G: nx.MultiDiGraph, node: int) -> str:
@@ -85,8 +109,18 @@ def filters(G: nx.MultiDiGraph, p: Preferences) -> str:
     return "; ".join(x for x in parts if x) or "not seen, not disliked, not already suggested"
 
 
-def intro(n: int) -> str:
-    return fill("intro_one") if n == 1 else fill("intro_many", n=n)
+def soft_genres(G: nx.MultiDiGraph, genres: Sequence[int]) -> str:
+    """Why wished genres are not filters: none of the catalog has them, or few items have a genre."""
+    from kg.answerable import items_with
+
+    missing = [g for g in genres if items_with(G, g) == 0]
+    if missing:
+        return fill("no_genre", G, genres=" or ".join(label(G, g) for g in missing))
+    return fill("soft_genre", G, genres=" or ".join(label(G, g) for g in genres))
+
+
+def intro(n: int, G: nx.MultiDiGraph | None = None) -> str:
+    return fill("intro_one", G) if n == 1 else fill("intro_many", G, n=n)
 
 
 def item_line(n: int, item: RecommendedItem) -> str:
@@ -97,5 +131,5 @@ def item_line(n: int, item: RecommendedItem) -> str:
 
 def unknown(G: nx.MultiDiGraph, title: str, closest: Sequence[int]) -> str:
     options = [label(G, n) for n in closest]
-    tail = fill("closest", options=" or ".join(options)) if options else fill("nothing_close")
+    tail = fill("closest", G, options=" or ".join(options)) if options else fill("nothing_close", G)
     return f"{fill('unknown', title=title)} {tail}"

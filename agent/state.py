@@ -16,6 +16,8 @@ import networkx as nx
 
 from agent import negation
 from agent.types import Preferences
+from kg.answerable import hard_genres
+from kg.linking import item_types
 from kg.schema import Constraints, Mention
 
 SEEN = re.compile(r"\b(seen|watched|saw)\b")
@@ -194,7 +196,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     starts = sorted({m.span[0] for m in mentions})
     for m in mentions:
         polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None))
-        if m.type == "movie" and relations is not None:
+        if m.type in item_types(G) and relations is not None:
             subject = subject if subject is not None else m.node
         elif m.type == "person" and relations is not None:
             person = person if person is not None else m.node
@@ -301,10 +303,23 @@ def context_items(prefs: Preferences) -> list[int]:
     return [n for n in dict.fromkeys(prefs.liked + prefs.recommended + prefs.seen) if n not in disliked]
 
 
+def seeds(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
+    """The retrieval seeds: liked nodes, and wished genres the graph cannot answer as filters."""
+    hard = set(hard_genres(G, prefs.genres))
+    return [n for n in dict.fromkeys(prefs.liked + [g for g in prefs.genres if g not in hard]) if n in G]
+
+
+def soft_genres(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
+    """Wished genres kept as preferences, not filters (no catalog item has them, or few items have a genre)."""
+    hard = set(hard_genres(G, prefs.genres))
+    return [g for g in prefs.genres if g not in hard and g in G]
+
+
 def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
     """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
     shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if G.nodes.get(n, {}).get("item")}
-    return Constraints(exclude=frozenset(shown), genres=frozenset(prefs.genres), not_genres=frozenset(prefs.not_genres),
+    genres = frozenset(hard_genres(G, prefs.genres))  # the others are soft: seeds (see seeds)
+    return Constraints(exclude=frozenset(shown), genres=genres, not_genres=frozenset(prefs.not_genres),
                        people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
                        year_min=prefs.year_min, year_max=prefs.year_max,
                        not_years=frozenset(tuple(r) for r in prefs.not_years))
@@ -344,7 +359,7 @@ def duplicates(G: nx.MultiDiGraph, shown: Sequence[int], titles: dict[str, list[
     or equal): the KG holds a few movies twice, and "Police Academy" should not follow "Police Academy"."""
     found = set()
     for node in shown:
-        if node not in G or G.nodes[node].get("type") != "movie":
+        if node not in G or G.nodes[node].get("type") not in item_types(G):
             continue
         year = G.nodes[node].get("year")
         for other in titles.get(_key(G, node), ()):

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 import prompts
 from agent import explain
+from agent.text import clean_value
 from agent.types import LanguageModel, Step
 from kg import linking, paths, retrieval
 from kg.errors import KgrecError
@@ -28,6 +29,7 @@ from kg.schema import Constraints
 from kg.verbalize import verbalize
 
 MAX_FACTS = 200  # the reply groups them by relation (kg.verbalize.summarize)
+MAX_QUERY_CHARS, MAX_REQUEST_CHARS = 500, 10_000  # text arguments are cleaned and cut (agent.text)
 _call_ids = itertools.count()
 
 
@@ -71,6 +73,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
         """
         if not 1 <= limit <= 20:
             raise ToolException(f"limit={limit}: expected 1..20")
+        query = clean_value(query, MAX_QUERY_CHARS)
         found = linking.lookup(index, query, types=types, limit=limit)
         text = "\n".join(f"{m.node}: {m.name} ({m.type})" for m in found) or f"nothing named like {query!r}"
         return text, found
@@ -140,6 +143,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
         """
         if not 1 <= max_hops <= 4 or not 1 <= limit <= 10:
             raise ToolException(f"max_hops={max_hops}, limit={limit}: expected 1..4 and 1..10")
+        request = clean_value(request, MAX_REQUEST_CHARS)
         prompt = lm.chat_prompt(prompts.load("explain.txt"), request) if lm is not None and request else ""
         result = explain.explain(G, _node(G, item, "item"), [a for a in anchors if a in G], max_hops=max_hops,
                                  limit=limit, lm=lm, prompt=prompt)
@@ -158,6 +162,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
         """
         if not 1 <= max_hops <= 4 or not 1 <= limit <= 10:
             raise ToolException(f"max_hops={max_hops}, limit={limit}: expected 1..4 and 1..10")
+        request = clean_value(request, MAX_REQUEST_CHARS)
         prompt = lm.chat_prompt(prompts.load("explain.txt"), request) if lm is not None and request else ""
         result = explain.explain_all(G, [_node(G, i, "item") for i in items], [a for a in anchors if a in G],
                                      max_hops=max_hops, limit=limit, lm=lm, prompt=prompt)
@@ -189,6 +194,7 @@ def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
         if len(scores) != len(items):
             raise ToolException(f"{len(scores)} retrieval_scores for {len(items)} items: expected one per item")
         candidates = [Candidate(_node(G, i, "item"), float(s)) for i, s in zip(items, scores)]
+        request = clean_value(request, MAX_REQUEST_CHARS)
         context = ranking.RankContext(liked=tuple(liked), disliked=tuple(disliked), text=request)
         config = rank_config if rank_config is not None else ranking.RankConfig()
         ranked = ranking.rank(lm, G, context, candidates, config)

@@ -3,6 +3,8 @@
     kgrec eval redial --limit 500 --seed 0           # CRSLab test turns, all baselines
     kgrec eval redial --entities prev_entity         # the file's context entities instead of linking
     kgrec eval redial --data data/redial/test_data.jsonl --systems popularity,retriever
+    kgrec eval redial --graph inspired --systems popularity,retriever   # an imported graph, its valid turns
+    kgrec eval redial --graph inspired --data other/test.jsonl          # any CRSLab file over that graph
     kgrec eval simulate --dialogues 200 --seed 0     # scripted seekers, success within 5 turns
     kgrec bench                                      # every speed benchmark in one table
 """
@@ -24,6 +26,8 @@ def register(subparsers) -> None:
 
     r = which.add_parser("redial", help="replay ReDial's recommendation turns and score the rankings")
     r.add_argument("--data", help="CRSLab test.jsonl (default: data/redial_kg/test.jsonl) or official ReDial JSONL")
+    r.add_argument("--graph", default=None, metavar="NAME|DIR",
+                   help="an installed graph or graph folder (default: the shipped movie KG); default --data: its valid turns")
     r.add_argument("--limit", type=int, help="evaluate a sample of this many turns (default: all 3,552)")
     r.add_argument("--seed", type=int, default=0, help="sampling seed (same seed, same numbers)")
     r.add_argument("--entities", default="text", help="text (the agent's linking, default) or prev_entity")
@@ -72,9 +76,9 @@ def _redial(args: argparse.Namespace) -> int:
     from bench.redial_eval import RedialEvalConfig, evaluate
 
     systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
-    config = RedialEvalConfig(data=args.data, limit=args.limit, seed=args.seed, entities=args.entities,
+    config = RedialEvalConfig(data=args.data, graph=args.graph, limit=args.limit, seed=args.seed, entities=args.entities,
                               systems=systems, out=args.out)
-    command = _command(args, "eval redial", {"data": None, "limit": None, "seed": None, "entities": "text",
+    command = _command(args, "eval redial", {"data": None, "graph": None, "limit": None, "seed": None, "entities": "text",
                                               "systems": "popularity,retriever,base,lora", "out": "runs/eval-redial"})
     result = evaluate(config, progress=not args.no_progress, command=command)
     paths = report.write_redial(config.out, report.merge_previous(config.out, result))

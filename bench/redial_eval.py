@@ -187,6 +187,19 @@ class RetrieverOnly:
         return [c.item for c in prepared.candidates]
 
 
+MIN_CATALOG_LABELS = 0.95  # share of a file's labels that must be catalog items of the graph
+
+
+def check_labels(path, turns: Sequence[EvalTurn], catalog: Iterable[int], graph_name: str) -> None:
+    """Refuse (one line) a turn file whose labels are mostly not catalog items of the graph."""
+    catalog = set(catalog)
+    labels = [label for t in turns for label in t.labels]
+    known = sum(1 for label in labels if label in catalog)
+    if not labels or known < MIN_CATALOG_LABELS * len(labels):
+        raise KgrecError(f"{path}: {known:,} of {len(labels):,} labels are catalog items of graph {graph_name!r}; "
+                         f"expected at least {MIN_CATALOG_LABELS:.0%} (wrong --graph for this file?)")
+
+
 def popularity_order(G: nx.MultiDiGraph, catalog: Iterable[int]) -> list[int]:
     """Catalog items by train-split popularity (node attr ``popularity``), ties by id."""
     return sorted(catalog, key=lambda n: (-int(G.nodes[n].get("popularity") or 0), n))
@@ -262,7 +275,7 @@ SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "dense-lor
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
-    "popularity": "most-mentioned movies of the ReDial train split",
+    "popularity": "most-mentioned items of the graph's training dialogues",
     "retriever": "fused KG retriever alone (agent's linking, preferences, filters; no model)",
     "walk": "personalised PageRank on the KG and co-mention edges, on its own",
     "comention": "summed co-mention counts, on its own",
@@ -281,7 +294,8 @@ DESCRIPTIONS = {
 class RedialEvalConfig:
     """Settings of ``kgrec eval redial``; validated on construction."""
 
-    data: str | None = None  # CRSLab test.jsonl (default) or official ReDial dialogues
+    data: str | None = None  # CRSLab test.jsonl (default; a --graph's valid turns) or official ReDial dialogues
+    graph: str | None = None  # kg.registry.load_graph spec; None = the shipped movie KG
     limit: int | None = None  # sample this many turns (all when None)
     seed: int = 0
     entities: str = "text"  # "text": the agent's linking; "prev_entity": the file's annotations
@@ -396,6 +410,21 @@ def learned_from(G: nx.MultiDiGraph, name: str) -> str:
             }.get(name, kg)
 
 
+def eval_file(config: RedialEvalConfig) -> Path:
+    """``--data``, else the ``--graph``'s imported valid turns, else ReDial's CRSLab test file."""
+    from kg import registry
+    from kg.locations import data_dir
+
+    if config.data:
+        return Path(config.data)
+    if config.graph is None:
+        return data_dir() / "redial_kg" / "test.jsonl"
+    path = registry.turns_file(config.graph, "valid")
+    if path is None:
+        raise KgrecError(f"--graph {config.graph}: it has no imported valid turns; give --data FILE (CRSLab turns)")
+    return path
+
+
 def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kgrec eval redial") -> dict:
     """Replay the turns through every system of ``config``; the JSON-able results."""
     import datetime as dt
@@ -403,13 +432,15 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     from tqdm import tqdm
 
     from bench.systems import AgentReplay
-    from kg.locations import data_dir
-    from kg.store import catalog, load_movie_graph
+    from kg import registry
+    from kg.store import catalog
 
-    G = load_movie_graph()
+    G = registry.load_graph(config.graph)
     items = catalog(G)
-    path = Path(config.data) if config.data else data_dir() / "redial_kg" / "test.jsonl"
-    turns = sample_turns(load_turns(path, G), config.limit, config.seed)
+    path = eval_file(config)
+    all_turns = load_turns(path, G)
+    check_labels(path, all_turns, items, G.graph.get("name", config.graph or registry.SHIPPED))
+    turns = sample_turns(all_turns, config.limit, config.seed)
     fallback = popularity_order(G, items)
     replayer = AgentReplay(G, entities=config.entities)
     notes: list[str] = []
@@ -439,5 +470,6 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     ]
     shown = path.resolve().relative_to(REPO_ROOT) if path.resolve().is_relative_to(REPO_ROOT) else path
     return {"command": command, "date": dt.datetime.now().isoformat(timespec="seconds"), "data": str(shown),
+            "graph": G.graph.get("name", ""),
             "turns": len(turns), "seed": config.seed, "limit": config.limit, "entities": config.entities,
             "systems": result_systems, "notes": notes}

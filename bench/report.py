@@ -53,6 +53,16 @@ def interval(metrics: dict) -> str:
     return f"[{metrics['recall@10_low']:.3f}, {metrics['recall@10_high']:.3f}]"
 
 
+def published(result: dict) -> dict:
+    """The papers' ReDial numbers, for a run on the shipped ReDial graph only (not another data set's)."""
+    return PUBLISHED if result.get("graph", "redial-dbpedia") in ("redial-dbpedia", "") else {}
+
+
+def data_title(result: dict) -> str:
+    graph = result.get("graph") or "redial-dbpedia"
+    return "ReDial" if graph == "redial-dbpedia" else f"graph {graph}"
+
+
 def redial_markdown(result: dict) -> str:
     """The ``kgrec eval redial`` table: measured systems, then the published ones."""
     header = ["system", "R@1", "R@10", "R@50", "R@10 95% CI", "new R@1", "new R@10", "new R@50",
@@ -64,12 +74,12 @@ def redial_markdown(result: dict) -> str:
                      n["recall@10"], n["recall@50"], interval(n), a["ndcg@10"], a["mrr@50"],
                      a["off_catalog"], a["coverage@10"], fmt(system["seconds_per_turn"], 2),
                      system.get("learned_from", "—")])
-    for name, numbers in PUBLISHED.items():
+    for name, numbers in published(result).items():
         rows.append([f"{name} — *{PUBLISHED_NOTE}*", numbers.get("recall@1"), numbers.get("recall@10"),
                      numbers.get("recall@50")] + [None] * 11)
     first = next(iter(result["systems"].values()))
     lines = [
-        f"# kgrec on ReDial: {result['turns']} recommendation turns",
+        f"# kgrec on {data_title(result)}: {result['turns']} recommendation turns",
         "",
         f"`{result['command']}` — {result['date']}",
         "",
@@ -114,11 +124,11 @@ def write_redial(out: Path, result: dict) -> list[Path]:
     """``results.md``, ``results.json`` and ``results.png`` under ``out``; returns their paths."""
     out = Path(out)
     paths = [out / "results.md", out / "results.json", out / "results.png"]
-    write_json(paths[1], result | {"published": PUBLISHED, "published_note": PUBLISHED_NOTE})
+    write_json(paths[1], result | {"published": published(result), "published_note": PUBLISHED_NOTE})
     paths[0].write_text(redial_markdown(result), encoding="utf-8")
     groups = {name: s["all"] for name, s in result["systems"].items()}
-    groups |= {f"{name} ({PUBLISHED_NOTE})": numbers for name, numbers in PUBLISHED.items()}
-    bar_chart(paths[2], f"ReDial, {result['turns']} turns: Recall@k", groups,
+    groups |= {f"{name} ({PUBLISHED_NOTE})": numbers for name, numbers in published(result).items()}
+    bar_chart(paths[2], f"{data_title(result)}, {result['turns']} turns: Recall@k", groups,
               ["recall@1", "recall@10", "recall@50"], hatched=[g for g in groups if g.endswith(f"({PUBLISHED_NOTE})")])
     return paths
 
@@ -155,7 +165,7 @@ def write_simulate(out: Path, result: dict) -> list[Path]:
 
 
 #: what must match for two runs to have scored the very same turns / simulated the same seekers
-SAME_TURNS = ("data", "turns", "seed", "limit", "entities")
+SAME_TURNS = ("data", "graph", "turns", "seed", "limit", "entities")
 SAME_SEEKERS = ("data", "dialogues", "seed", "max_turns", "hints")
 
 

@@ -93,7 +93,7 @@ class AgentReplay:
         if not state.has_preferences(s.prefs):
             return {}  # the agent would ask a question instead of recommending
         c = state.constraints(self.G, s.prefs)
-        seeds = [n for n in s.prefs.liked if n in self.G]
+        seeds = state.seeds(self.G, s.prefs)
         context = [n for n in state.context_items(s.prefs) if n in self.G]
         return retrieval.candidate_lists(self.G, seeds, c, retrieval.pool_depth(self.config.candidates), context)
 

@@ -3,7 +3,9 @@
 Usage:
     kgrec finetune --config configs/smollm2-cpu.yaml
     kgrec finetune --config configs/smollm2-cpu.yaml --max-steps 20 --output /tmp/adapter
-    kgrec finetune --config configs/smollm2-cpu.yaml --resume
+    kgrec finetune --config configs/smollm2-cpu.yaml --resume          # from the newest complete checkpoint
+    kgrec finetune --config configs/smollm2-cpu.yaml --save-every 25   # a checkpoint every 25 optimizer steps
+    kgrec finetune --config configs/smollm2-cpu.yaml --graph inspired --output runs/adapter-inspired
     python -m finetune.evaluate --adapter data/adapters/smollm2-kgrec   # Recall@10 on valid
     accelerate launch -m finetune.cli --config configs/qwen-gpu-4bit.yaml
 """
@@ -18,13 +20,14 @@ FLAGS = {
     "--learning-rate": ("learning_rate", float), "--batch-size": ("batch_size", int),
     "--eval-every": ("eval_every", int), "--eval-turns": ("eval_turns", int), "--seed": ("seed", int),
     "--report-to": ("report_to", str), "--formulation": ("formulation", str), "--quantize": ("quantize", str),
-    "--device": ("device", str), "--kg-examples": ("kg_examples", int),
+    "--device": ("device", str), "--kg-examples": ("kg_examples", int), "--save-every": ("save_every", int),
+    "--graph": ("graph", str),
 }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="YAML file of TrainConfig fields (unknown keys are errors)")
-    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in <output>")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest complete checkpoint in <output>/checkpoints")
     for flag, (name, kind) in FLAGS.items():
         parser.add_argument(flag, dest=name, type=kind, default=None, help=f"overrides {name}")
 

@@ -35,6 +35,7 @@ class TrainConfig:
     model: str = _help("'embedded', a model folder, a .gguf file or 'hub:<id>'", "embedded")
     quantize: str | None = _help("None, '4bit' or '8bit' (QLoRA; CUDA only)", None)
     device: str = _help("'auto' (accelerate picks), 'cpu', 'cuda'", "auto")
+    graph: str | None = _help("an installed graph name or graph folder (kg.registry); None = the shipped movie KG", None)
     output: str = _help("adapter folder (checkpoints go to <output>/checkpoints)", "data/adapters/smollm2-kgrec")
     # LoRA
     lora_r: int = _help("LoRA rank", 16)
@@ -95,6 +96,10 @@ class TrainConfig:
             raise KgrecError(f"TrainConfig.temperature={self.temperature!r}: expected a number in (0, 10]")
         if self.objective == "dense" and self.lora_layers > self.dense_layers:
             raise KgrecError(f"TrainConfig.lora_layers={self.lora_layers}: expected at most dense_layers={self.dense_layers}")
+        if self.graph is not None:
+            from kg.registry import graph_folder
+
+            graph_folder(str(self.graph))  # unknown -> one line naming the installed graphs
         if not self.target_modules or not all(isinstance(m, str) for m in self.target_modules):
             raise KgrecError(f"TrainConfig.target_modules={self.target_modules!r}: expected a list of module names")
 

@@ -17,6 +17,7 @@ import torch
 
 from agent.ranking import RankConfig, RankContext, conversation_text, training_pairs
 from kg.locations import data_dir
+from kg.errors import KgrecError
 from kg.redial import TRAIN_FILE, VALID_FILE
 from kg.schema import CO_MENTIONED, Constraints, Fact
 from kg.verbalize import display, verbalize
@@ -104,11 +105,19 @@ def path_examples(lm, G: nx.MultiDiGraph, n: int, seed: int = 0) -> list[Example
 
 
 def load_turns(G: nx.MultiDiGraph, split: str) -> list:
-    """ReDial recommendation turns of the ``"train"`` or ``"valid"`` subset."""
+    """Recommendation turns of the ``"train"`` or ``"valid"`` split: an imported graph's own
+    (``kg.registry.graph_turns``), else ReDial's."""
     from kg.redial import load_dialogues, recommendation_turns
+    from kg.registry import graph_turns
 
     if split not in SPLIT_FILES:
         raise ValueError(f"split {split!r}: only {tuple(SPLIT_FILES)} are used for training")
+    if G.graph.get("folder"):
+        turns = graph_turns(G, split)
+        if turns is None:
+            raise KgrecError(f"graph {G.graph.get('name')!r} has no imported {split} turns; "
+                             f"import it with --dialogues {split}=FILE")
+        return turns
     return recommendation_turns(G, load_dialogues(data_dir() / SPLIT_FILES[split]))
 
 

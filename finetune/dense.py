@@ -83,8 +83,10 @@ def recall_at(encoder: Encoder, index: DenseIndex, items: torch.Tensor, valid: l
 
 
 def _checkpoint(folder: Path) -> Path | None:
-    found = sorted(folder.glob("step-*"), key=lambda p: int(p.name.split("-")[1])) if folder.is_dir() else []
-    return found[-1] if found else None
+    """The newest complete ``step-N`` checkpoint (a half-written newest one is skipped, with a notice)."""
+    from finetune.checkpoints import DENSE_FILES, newest_complete
+
+    return newest_complete(folder, "step-", DENSE_FILES)
 
 
 def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid_turns=None,
@@ -96,15 +98,16 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
 
     from finetune.data import load_turns
     from finetune.train import make_model, write_report
-    from kg.store import catalog, load_movie_graph
+    from kg.registry import load_graph
+    from kg.store import catalog
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"
-    last = _checkpoint(checkpoints)
+    last = _checkpoint(checkpoints) if resume else None
     if resume and last is None:
-        raise KgrecError(f"--resume: no checkpoint in {checkpoints}; start without --resume")
+        raise KgrecError(f"--resume: no complete checkpoint in {checkpoints}; start without --resume")
     torch.manual_seed(config.seed)
-    G = load_movie_graph() if G is None else G
+    G = load_graph(config.graph) if G is None else G
     model, tokenizer = make_model(config)
     encoder = Encoder(model, tokenizer, EncoderConfig(layers=config.dense_layers))
     with model.disable_adapter():  # the item side: the untuned encoder's index, shared with serving
@@ -123,7 +126,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     state = {"step": 0, "best": None, "best_step": None, "base": None, "bad": 0, "history": [], "tokens": 0}
     if resume:
         set_peft_model_state_dict(model, load_file(str(last / "adapter_model.safetensors")))
-        extra = torch.load(last / "trainer.pt", weights_only=False)
+        extra = torch.load(last / "trainer.pt", weights_only=True)  # tensors and plain values only
         optimizer.load_state_dict(extra["optimizer"])
         schedule.load_state_dict(extra["schedule"])
         state = extra["state"]

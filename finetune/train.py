@@ -94,16 +94,17 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     from transformers import Trainer
 
     from finetune.callbacks import RankingValidation
-    from kg.store import load_movie_graph
+    from kg.registry import load_graph
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"
-    if resume and not _last_checkpoint(checkpoints):
-        raise KgrecError(f"--resume: no checkpoint in {checkpoints}; start without --resume")
+    last = _last_checkpoint(checkpoints) if resume else None
+    if resume and last is None:
+        raise KgrecError(f"--resume: no complete checkpoint in {checkpoints}; start without --resume")
     torch.manual_seed(config.seed)
     model, tokenizer = make_model(config)
     lm = LocalLM(model, tokenizer, max_prompt_tokens=config.max_length)
-    G = load_movie_graph() if G is None else G
+    G = load_graph(config.graph) if G is None else G
     train_turns = load_turns(G, "train") if train_turns is None else train_turns
     examples = build_examples(config, lm, G, train_turns)
     if not examples:
@@ -117,7 +118,7 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     trainer = Trainer(model=model, args=training_arguments(config, checkpoints), train_dataset=ListDataset(rows),
                       data_collator=Collator(tokenizer.pad_token_id), callbacks=[validation])
     validation.trainer = trainer
-    result = trainer.train(resume_from_checkpoint=str(_last_checkpoint(checkpoints)) if resume else None)
+    result = trainer.train(resume_from_checkpoint=str(last) if last is not None else None)
     if trainer.is_world_process_zero():
         if validation.best_step is None:  # no validation ran: the last step is the adapter
             model.save_pretrained(output)
@@ -131,9 +132,10 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
 
 
 def _last_checkpoint(checkpoints: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete Trainer checkpoint (a half-written newest one is skipped, with a notice)."""
+    from finetune.checkpoints import TRAINER_FILES, newest_complete
 
-    return Path(found) if checkpoints.is_dir() and (found := get_last_checkpoint(str(checkpoints))) else None
+    return newest_complete(checkpoints, "checkpoint-", TRAINER_FILES)
 
 
 def _kinds(examples) -> dict:

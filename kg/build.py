@@ -109,34 +109,39 @@ def readable_relation(uri: str) -> str:
 
 
 # ---------------------------------------------------------------- graph
-def node_type(roles: Counter, is_item: bool, hint: str) -> str:
+def node_type(roles: Counter, is_item: bool, hint: str, noun: str = ITEM_TYPE) -> str:
     """The node type from the tail roles it plays (``Counter`` of types)."""
     if is_item:
-        return ITEM_TYPE
+        return noun
     if roles:
-        return max(roles, key=lambda t: (roles[t], -TYPE_PRIORITY.index(t)))
+        order = TYPE_PRIORITY + tuple(sorted(set(roles) - set(TYPE_PRIORITY)))
+        return max(roles, key=lambda t: (roles[t], -order.index(t)))
     return ITEM_TYPE if "film" in hint and "score" not in hint else "other"
 
 
 def graph_from_triples(uris: dict[int, str], triples: Iterable[tuple[int, str, int]],
                        items: Iterable[int] = (), *, name: str = "redial-dbpedia",
-                       source: str = "dbpedia") -> nx.MultiDiGraph:
-    """A typed, named, deduplicated graph without self-loops from ``(head, relation, tail)``."""
-    items = set(items)
-    G = nx.MultiDiGraph(name=name, domain_noun=ITEM_TYPE)
+                       source: str = "dbpedia", tail_types: dict[str, str] | None = None,
+                       noun: str = ITEM_TYPE) -> nx.MultiDiGraph:
+    """A typed, named, deduplicated graph without self-loops from ``(head, relation, tail)``.
+
+    ``tail_types`` (default ``TAIL_TYPES``) types a relation's tails; items are typed ``noun``.
+    """
+    items, tail_types = set(items), TAIL_TYPES if tail_types is None else tail_types
+    G = nx.MultiDiGraph(name=name, domain_noun=noun)
     roles: dict[int, Counter] = {node: Counter() for node in uris}
     for head, relation, tail in triples:
         if head == tail or relation == SELF_LOOP:
             continue
         G.add_edge(head, tail, key=relation, relation=relation, source=source)
-        if relation in TAIL_TYPES:
-            roles.setdefault(tail, Counter())[TAIL_TYPES[relation]] += 1
+        if relation in tail_types:
+            roles.setdefault(tail, Counter())[tail_types[relation]] += 1
     for node in sorted(set(uris) | set(G.nodes) | items):
         uri = strip_uri(uris.get(node, ""))
         display, hint = name_from_uri(uri) if uri else (str(node), "")
-        kind = node_type(roles.get(node, Counter()), node in items, hint)
+        kind = node_type(roles.get(node, Counter()), node in items, hint, noun)
         attrs = {"name": display, "type": kind, "hint": hint, "uri": uri}
-        if kind == ITEM_TYPE:
+        if kind in (ITEM_TYPE, noun):
             year = hint_year(hint)
             attrs |= {"title": with_year(display, year), "year": year, "item": node in items,
                       "popularity": 0}

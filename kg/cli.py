@@ -7,7 +7,10 @@ Usage:
     kgrec kg facts "Steve Guttenberg"
     kgrec kg path "Police Academy" "Three Men and a Baby"
     kgrec kg candidates --like "Police Academy" --genre comedy -k 10
-    kgrec kg import --items books.csv --triples books.tsv --interactions ratings.csv --noun book
+    kgrec kg import --items books.csv --triples books.tsv --interactions ratings.csv --noun book --name books
+    kgrec kg import --unicrs DIR --dialogues train=DIR/train.jsonl --dialogues valid=DIR/valid.jsonl --name inspired
+    kgrec kg list                        # installed graphs (name, noun, items, nodes, source)
+    kgrec kg candidates --graph books --like "Dune"     # every query takes --graph NAME|DIR
 """
 from __future__ import annotations
 
@@ -60,24 +63,86 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from kg.store import load_movie_graph
+    from kg.registry import load_graph
 
-    print_stats(load_movie_graph())
+    print_stats(load_graph(args.graph))
     return 0
 
 
-def run_import(args: argparse.Namespace) -> int:
-    from kg.importer import import_graph
+def pairs(values: list[str], flag: str, keys: tuple[str, ...] | None = None) -> dict[str, str]:
+    """``["a=b", ...]`` -> ``{"a": "b"}``; a malformed pair or unknown key is a user error."""
+    from kg.errors import KgrecError
 
-    G = import_graph(args.items, args.triples, args.interactions,
-                     domain_noun=args.noun, name=args.name)
+    out = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip() or (keys and key.strip() not in keys):
+            expected = f"KEY=VALUE with KEY one of {', '.join(keys)}" if keys else "KEY=VALUE"
+            raise KgrecError(f"{flag} {value!r}: expected {expected}")
+        out[key.strip()] = rest.strip()
+    return out
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kg import registry
+    from kg.errors import KgrecError
+
+    types = pairs(args.relation_type, "--relation-type")
+    dialogues = pairs(args.dialogues, "--dialogues", registry.TURN_SPLITS)
+    if bool(args.items) == bool(args.unicrs):
+        raise KgrecError("kgrec kg import: expected exactly one of --items FILE or --unicrs DIR")
+    if args.unicrs:
+        from kg.import_unicrs import import_unicrs
+
+        imported = import_unicrs(args.unicrs, dialogues, noun=args.noun or "movie", name=args.name,
+                                 relation_types=types)
+        G, turns, notes = imported.graph, imported.turns, list(imported.notes)
+        source = f"UniCRS KG {args.unicrs}" + "".join(f", {k} {v}" for k, v in dialogues.items())
+    else:
+        from kg.import_unicrs import add_dialogues
+        from kg.importer import import_graph
+
+        G = import_graph(args.items, args.triples, args.interactions, domain_noun=args.noun or "item",
+                         name=args.name, relation_types=types)
+        notes = G.graph.pop("import_notes", [])
+        if dialogues and args.interactions:
+            raise KgrecError("--dialogues and --interactions both give popularity and co-mentions: expected one of them")
+        turns, more = add_dialogues(G, dialogues)
+        notes += more
+        source = ", ".join(str(p) for p in (args.items, args.triples, args.interactions, *dialogues.values()) if p)
     print_stats(G)
+    for note in notes:
+        print(f"note: {note}")
+    if args.out or args.name:
+        folder = Path(args.out) if args.out else registry.graphs_dir() / registry.check_name(args.name)
+        registry.save_graph(G, folder, source=source, turns=turns)
+        use = args.out if args.out else args.name
+        print(f"saved to {folder}; use it with --graph {use} (kgrec chat, kgrec kg ..., kgrec eval redial)")
+    else:
+        print("not saved: give --name NAME (installed) or --out DIR to keep it")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from kg import store
+    from kg.registry import SHIPPED, graph_meta, installed
+
+    source = "shipped: data/redial_kg + data/redial/train.jsonl (the default)"
+    built = (store.cache_dir() / f"{store.CACHE_PREFIX}{store.cache_key()}{store.CACHE_SUFFIX}").exists()
+    shipped = graph_meta(store.load_movie_graph(), source) if built else {
+        "noun": "movie", "items": 0, "nodes": 0, "source": source + "; not built yet (kgrec kg build)"}
+    print(f"{'name':<20}{'noun':<8}{'items':>8}{'nodes':>9}  source")
+    for meta in [shipped | {"name": SHIPPED, "folder": "built in"}, *installed()]:
+        print(f"{meta['name']:<20}{meta.get('noun', '?'):<8}{meta.get('items', 0):>8,}"
+              f"{meta.get('nodes', 0):>9,}  {meta.get('source', '')}  [{meta['folder']}]")
     return 0
 
 
 def run_query(args: argparse.Namespace) -> int:
     from kg.errors import KgrecError
-    from kg.store import load_movie_graph
+    from kg.registry import load_graph
 
     try:
         cli_query = importlib.import_module("kg.cli_query")
@@ -87,7 +152,7 @@ def run_query(args: argparse.Namespace) -> int:
         raise KgrecError(f"'kgrec kg {args.query}' is not available in this version") from e
 
     handler = getattr(cli_query, f"run_{args.query}")
-    return int(handler(args, load_movie_graph()) or 0)
+    return int(handler(args, load_graph(args.graph)) or 0)
 
 
 def _add_queries(sub) -> None:
@@ -109,6 +174,13 @@ def _add_queries(sub) -> None:
     p.add_argument("-k", type=int, default=10, help="how many (default 10)")
     for name in QUERIES:
         sub.choices[name].set_defaults(func=run_query, query=name)
+        add_graph_argument(sub.choices[name])
+
+
+def add_graph_argument(parser) -> None:
+    """``--graph NAME|DIR`` (default: the shipped movie KG); resolved by ``kg.registry.load_graph``."""
+    parser.add_argument("--graph", default=None, metavar="NAME|DIR",
+                        help="an installed graph (kgrec kg list) or a graph folder (default: the shipped movie KG)")
 
 
 def register(subparsers) -> None:
@@ -116,12 +188,23 @@ def register(subparsers) -> None:
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="kg_command", required=True)
     sub.add_parser("build", help="rebuild the cached movie KG").set_defaults(func=run_build)
-    sub.add_parser("stats", help="counts by node type and relation").set_defaults(func=run_stats)
-    p = sub.add_parser("import", help="build a KG of any domain from three files and print its stats")
-    p.add_argument("--items", required=True, help="CSV: id,name[,year,genre,...]")
-    p.add_argument("--triples", default=None, help="TSV: head, relation, tail")
+    p = sub.add_parser("stats", help="counts by node type and relation")
+    add_graph_argument(p)
+    p.set_defaults(func=run_stats)
+    sub.add_parser("list", help="installed graphs").set_defaults(func=run_list)
+    p = sub.add_parser("import", help="import a KG of any domain, print its stats and save it (--name/--out)")
+    p.add_argument("--items", default=None, help="CSV: id,name[,year,genre,...]")
+    p.add_argument("--triples", default=None, help="TSV (or .csv): head, relation, tail")
     p.add_argument("--interactions", default=None, help="CSV: user,item,rating|like")
-    p.add_argument("--noun", default="item", help="what an item is, e.g. book (default: item)")
-    p.add_argument("--name", default=None, help="graph name (default: the items file's stem)")
+    p.add_argument("--unicrs", default=None, metavar="DIR",
+                   help="a UniCRS/CRSLab KG folder (dbpedia_subkg.json, entity2id.json, relation2id.json, item_ids.json)")
+    p.add_argument("--dialogues", action="append", default=[], metavar="SPLIT=FILE",
+                   help="train=FILE (popularity, co-mentions, EASE; turns) or valid=FILE (turns); "
+                        "utterances name items in movie_link (URIs, or the items file's ids)")
+    p.add_argument("--relation-type", action="append", default=[], metavar="REL=TYPE",
+                   help="type the tails of a relation, e.g. musicComposer=person (repeatable)")
+    p.add_argument("--noun", default=None, help="what an item is, e.g. book (default: item; movie with --unicrs)")
+    p.add_argument("--name", default=None, help="graph name; saves it under the installed graphs")
+    p.add_argument("--out", default=None, metavar="DIR", help="save the graph folder here instead")
     p.set_defaults(func=run_import)
     _add_queries(sub)

@@ -5,8 +5,10 @@ Three files, each with a header row:
 * **items CSV**: ``id,name`` then optional attribute columns. ``year`` becomes the item's
   ``year``; any other column (``genre``, ``author``, ...) becomes edges ``item --column--> value``
   (several values separated by ``|``).
-* **triples TSV**: ``head<TAB>relation<TAB>tail``. A head or tail equal to an item id is that
-  item; anything else is an entity named by the text.
+* **triples TSV or CSV** (by extension): ``head<TAB>relation<TAB>tail``. A head or tail equal to
+  an item id is that item (the import notes count such triples per relation); anything else is an
+  entity named by the text (its ``uri`` keeps the source text). A text that is an item's *name*
+  but not its id is kept as a separate entity and reported, never merged by guess.
 * **interactions CSV** (optional): ``user,item`` and ``rating`` (positive when >= 4) or ``like``
   (``1``/``0``). Each user is one session: items get ``popularity`` (number of users) and
   ``co_mentioned`` edges with ``count`` (users who share both) and ``liked``.
@@ -14,13 +16,17 @@ Three files, each with a header row:
 Node ids: items keep their ids when all are non-negative integers, else they are numbered
 0.. in file order; other entities follow, in order of first appearance. Items are typed
 ``domain_noun`` (``"book"``); entities by the relations they are tails of (``author`` ->
-``person``, ``genre`` -> ``genre``, ``publisher`` -> ``company``, else ``other``)::
+``person``, ``genre`` -> ``genre``, ``publisher`` -> ``company``, else ``other``); the
+``relation_types`` mapping (``--relation-type illustrator=person``) adds or overrides those.
+Relation names are snake case (``musicComposer`` -> ``music_composer``). What the import could
+not decide is listed in ``G.graph["import_notes"]`` (the CLI prints it)::
 
     kgrec kg import --items books.csv --triples books.tsv --interactions ratings.csv --noun book
 """
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -54,8 +60,8 @@ def read_table(path, required: list[str], delimiter: str) -> tuple[list[str], li
 
 
 def relation_name(text: str) -> str:
-    """``"Written By"`` -> ``"written_by"``."""
-    return "_".join(text.lower().split())
+    """``"Written By"`` -> ``"written_by"``, ``"musicComposer"`` -> ``"music_composer"``."""
+    return "_".join(re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower().split())
 
 
 class _Ids:
@@ -122,29 +128,53 @@ def _sessions(path, rows: list[tuple[int, dict]], header: list[str], items: dict
     return [Session(tuple(v), frozenset(i for i, p in v.items() if p)) for v in by_user.values()]
 
 
-def _type_entities(G: nx.MultiDiGraph, ids: _Ids) -> None:
+def _type_entities(G: nx.MultiDiGraph, ids: _Ids, tail_types: dict[str, str]) -> list[str]:
+    """Type each entity by the relations it is a tail of; returns notes on mixed roles."""
+    mixed = []
     for name, node in ids.entities.items():
-        roles = Counter(TAIL_TYPES.get(k, "other") for _, _, k in G.in_edges(node, keys=True))
-        kind = max(roles, key=lambda t: (roles[t], -(TYPE_PRIORITY + ("other",)).index(t)),
-                   default="other")
-        G.add_node(node, name=name, type=kind, hint="", uri="")
+        roles = Counter(tail_types.get(k, "other") for _, _, k in G.in_edges(node, keys=True))
+        order = TYPE_PRIORITY + tuple(sorted(set(roles) - set(TYPE_PRIORITY) - {"other"})) + ("other",)
+        kind = max(roles, key=lambda t: (roles[t], -order.index(t)), default="other")
+        if len(set(roles) - {"other"}) > 1:
+            mixed.append(f"{name!r} ({'/'.join(sorted(roles))}: typed {kind})")
+        G.add_node(node, name=name, type=kind, hint="", uri=name)
+    return [f"{len(mixed)} entities are tails of relations of different types: {', '.join(mixed[:5])}"] if mixed else []
+
+
+def _clash_notes(G: nx.MultiDiGraph, ids: _Ids, by_id: Counter) -> list[str]:
+    """Texts that name an item without being its id, item names shared by several items."""
+    names = Counter(G.nodes[n]["name"].casefold() for n in ids.items.values())
+    notes = [f"{n} items share the name {name!r} (a chat mention of it is ambiguous)"
+             for name, n in names.items() if n > 1]
+    clashes = [t for t in ids.entities if t.casefold() in names]
+    if clashes:
+        notes.append(f"{len(clashes)} triple heads/tails are an item's name but not its id, kept as separate "
+                     f"entities (write the item id to mean the item): {', '.join(map(repr, clashes[:5]))}")
+    notes += [f"{n} triples of relation {r!r} point at items by id" for r, n in by_id.most_common()]
+    return notes
 
 
 def import_graph(items_path, triples_path=None, interactions_path=None, *,
-                 domain_noun: str = "item", name: str | None = None) -> nx.MultiDiGraph:
-    """A kgrec graph from an items CSV, a triples TSV and an interactions CSV (see above)."""
+                 domain_noun: str = "item", name: str | None = None,
+                 relation_types: dict[str, str] | None = None) -> nx.MultiDiGraph:
+    """A kgrec graph from an items CSV, a triples TSV/CSV and an interactions CSV (see above)."""
     header, item_rows = read_table(items_path, ["id", "name"], ",")
     ids = _Ids(_item_ids(items_path, item_rows))
     G = nx.MultiDiGraph(name=name or Path(items_path).stem, domain_noun=domain_noun)
     edges = _add_items(G, items_path, header, item_rows, ids, domain_noun)
+    by_id = Counter()
     if triples_path is not None:
-        _, triples = read_table(triples_path, ["head", "relation", "tail"], "\t")
-        edges += [(ids(r["head"]), relation_name(r["relation"]), ids(r["tail"]),
-                   Path(triples_path).name) for _, r in triples]
+        delimiter = "," if str(triples_path).lower().endswith(".csv") else "\t"
+        _, triples = read_table(triples_path, ["head", "relation", "tail"], delimiter)
+        for _, r in triples:
+            relation = relation_name(r["relation"])
+            by_id[relation] += r["tail"] in ids.items
+            edges.append((ids(r["head"]), relation, ids(r["tail"]), Path(triples_path).name))
     for head, relation, tail, source in edges:
         if head != tail and not G.has_edge(head, tail, relation):
             G.add_edge(head, tail, key=relation, relation=relation, source=source)
-    _type_entities(G, ids)
+    tail_types = {**TAIL_TYPES, **{relation_name(k): v for k, v in (relation_types or {}).items()}}
+    G.graph["import_notes"] = _type_entities(G, ids, tail_types) + _clash_notes(G, ids, +by_id)
     if interactions_path is not None:
         i_header, rows = read_table(interactions_path, ["user", "item"], ",")
         add_interactions(G, _sessions(interactions_path, rows, i_header, ids.items),

@@ -98,10 +98,17 @@ def _add(index: LinkIndex, alias: str, entry: Entry) -> None:
         index.aliases[alias].append(entry)
 
 
+TRAILING_ARTICLE = re.compile(r"^(.+?),\s*(the|a|an)$", re.IGNORECASE)
+
+
 def _movie_aliases(data: dict) -> list[tuple[str, float]]:
     title = data.get("title") or data.get("name") or ""
     bare = re.sub(r"\s*\(\d{4}\)\s*$", "", title)
     names = {bare: 1.0, data.get("name") or bare: 1.0}
+    for name in list(names):  # library style "Usual Suspects, The" -> "The Usual Suspects"
+        match = TRAILING_ARTICLE.match(name)
+        if match:
+            names.setdefault(f"{match.group(2)} {match.group(1)}", 1.0)
     for name in list(names):
         if ":" in name:
             names.setdefault(name.split(":")[0], 0.9)
@@ -118,9 +125,15 @@ def _is_weak(index: LinkIndex, alias: str) -> bool:
     return all(w in index.common for w in alias.split())
 
 
+def item_types(G: nx.MultiDiGraph) -> tuple[str, ...]:
+    """The node types of the graph's items: ``"movie"`` and the graph's noun (``"book"``)."""
+    return tuple(dict.fromkeys((ITEM_TYPE, G.graph.get("domain_noun") or ITEM_TYPE)))
+
+
 def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
+    kinds = item_types(G)
     for node, data in G.nodes(data=True):
-        if data.get("type") != ITEM_TYPE:
+        if data.get("type") not in kinds and not data.get("item"):
             continue
         year = data.get("year")
         for alias, score in _movie_aliases(data):
@@ -204,8 +217,9 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
     _index_genres(index, G)
     _index_movies(index, G)
     _index_people(index, G, degree)
+    linked = (*LINKED_TYPES, *item_types(G))
     for node, data in G.nodes(data=True):
-        if data.get("type") in LINKED_TYPES:
+        if data.get("type") in linked or data.get("item"):
             name = data.get("title") or data.get("name") or str(node)
             index.nodes[node] = NodeInfo(name, data["type"], int(data.get("popularity") or 0),
                                          bool(data.get("item")), data.get("year"), degree[node],
@@ -226,8 +240,9 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
 
 
 def _prior(info: NodeInfo) -> tuple:
-    """Which of equally good matches a user more likely means: items, films, popular, dated, connected."""
-    return (not info.item, not info.film, -info.popularity, info.year is None, -info.degree)
+    """Which of equally good matches a user more likely means: a node with edges (an edgeless one
+    gives nothing to recommend from), items, films, popular, dated, connected."""
+    return (info.degree == 0, not info.item, not info.film, -info.popularity, info.year is None, -info.degree)
 
 
 def _rank(index: LinkIndex, entry: Entry) -> tuple:
@@ -286,9 +301,16 @@ def _exact(index: LinkIndex, text: str, words: list[tuple[str, int, int]]) -> li
                 entries = [e for e in entries if not e.bare]
             if any(e.weak and not e.bare for e in entries) and not _capitalised(text, words, i, j):
                 entries = [e for e in entries if not e.weak]
+            if j - i > 1 and _list_break(text, words, i, j):  # "comedy, drama" is two genres, not Comedy-drama
+                entries = [e for e in entries if index.nodes[e.node].type != "genre"]
             if entries:
                 matches.append(_Match(i, j, 1.0, tuple(entries)))
     return matches
+
+
+def _list_break(text: str, words: list[tuple[str, int, int]], i: int, j: int) -> bool:
+    """Whether a comma, semicolon or slash separates two words of the span (a list, not one name)."""
+    return any(set(text[words[k][2]:words[k + 1][1]]) & set(",;/") for k in range(i, j - 1))
 
 
 def _cutoff(key: str) -> float:

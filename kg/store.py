@@ -10,20 +10,19 @@ input file and of the code that builds the graph, so editing either rebuilds it:
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import sys
-import tempfile
 from pathlib import Path
 
 import networkx as nx
 
-from kg import build, collaborative, enrich, interactions, redial
+from kg import build, collaborative, enrich, graph_file, interactions, redial
+from kg.graph_file import GraphFileError, load_graph, save_graph
 from kg.locations import cache_dir, data_dir
 
 CACHE_PREFIX = "movie-graph-"
 INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, interactions.TRAIN_FILE)
-CODE_MODULES = (build, collaborative, enrich, interactions, redial)
+CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial)
+CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches are removed)
 
 
 def cache_key(root: Path | None = None) -> str:
@@ -59,27 +58,25 @@ def build_full_graph(root: Path | None = None) -> nx.MultiDiGraph:
 
 
 def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
-    """The full movie KG, from the cache when the inputs and code are unchanged."""
-    path = cache_dir() / f"{CACHE_PREFIX}{cache_key()}.pkl"
+    """The full movie KG, from the cache when the inputs and code are unchanged.
+
+    A cache that is torn, corrupt or has an empty catalog is rebuilt, with a one-line notice on stderr.
+    """
+    path = cache_dir() / f"{CACHE_PREFIX}{cache_key()}{CACHE_SUFFIX}"
     if path.exists() and not rebuild:
         try:
-            with open(path, "rb") as handle:
-                return pickle.load(handle)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass  # a torn or stale cache file: rebuild it
+            G = load_graph(path)
+            if not catalog(G):
+                raise GraphFileError(path, "no catalog items")
+            return G
+        except GraphFileError as e:
+            print(f"kgrec: {e}; rebuilding it", file=sys.stderr)
     G = build_full_graph()
-    _write_atomically(path, G)
-    return G
-
-
-def _write_atomically(path: Path, G: nx.MultiDiGraph) -> None:
-    for old in path.parent.glob(f"{CACHE_PREFIX}*.pkl"):
-        if old != path:
+    for old in path.parent.glob(f"{CACHE_PREFIX}*"):
+        if old != path and old.suffix in (CACHE_SUFFIX, ".pkl"):
             old.unlink(missing_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        pickle.dump(G, out, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    save_graph(G, path)
+    return G
 
 
 def catalog(G: nx.MultiDiGraph) -> list[int]:

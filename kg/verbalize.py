@@ -120,9 +120,21 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
+#: catalog noun -> what people do with an item, for co-mention sentences ("People who read ...")
+VERBS = {"movie": "mention", "book": "read", "song": "listen to", "album": "listen to", "track": "listen to",
+         "game": "play", "podcast": "listen to"}
+
+
+def interaction_verb(G: nx.MultiDiGraph) -> str:
+    """``G.graph["verb"]``, else the noun's verb (``"read"`` for books), else ``"like"``."""
+    noun = G.graph.get("domain_noun") or "movie"
+    return G.graph.get("verb") or VERBS.get(noun, "like")
+
+
 def _fact_sentence(G: nx.MultiDiGraph, fact: Fact) -> str:
     if fact.relation == CO_MENTIONED:
-        return (f"People who mention {display(G, fact.head)} often mention "
+        verb = interaction_verb(G)
+        return (f"People who {verb} {display(G, fact.head)} often {verb} "
                 f"{display(G, fact.tail)} too.")
     template = TEMPLATES.get(fact.relation)
     subject = fact.tail if template is not None and template.natural == "tail" else fact.head

@@ -15,8 +15,12 @@ from kg.redial import TRAIN_FILE
 from ui import handlers, render
 from ui.handlers import ChatState, Engine
 
-#: Gradio queue shared by every event that calls the agent: one model, one call at a time
-AGENT = {"concurrency_id": "agent", "concurrency_limit": 1}
+#: Gradio queue shared by every event that calls the agent. Sessions run side by side (the graph
+#: work is quick); the model inside serves them one call at a time, in arrival order, and a turn
+#: that would wait too long for it goes on without it (``agent.scheduler``, ``AgentConfig.model_wait_s``).
+SESSIONS_AT_ONCE = 32
+AGENT = {"concurrency_id": "agent", "concurrency_limit": SESSIONS_AT_ONCE}
+MAX_UPLOAD = "1mb"  # a saved profile is a few kB (agent.profile.MAX_BYTES)
 CSS = """
 .kg-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 12px; }
 .kg-card h3.kg-title { margin: 0 0 2px 0; font-size: 1.1em; }
@@ -31,12 +35,13 @@ CSS = """
 """
 
 
-def default_engine() -> Engine:
-    """The real recommender (real KG, embedded model), built when the first message arrives."""
+def default_engine(graph: str | None = None) -> Engine:
+    """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
+    built when the first message arrives."""
     def build():
         from agent import AgentConfig, Recommender
 
-        recommender = Recommender(AgentConfig())
+        recommender = Recommender(AgentConfig(graph=graph))
         recommender.tools(with_model=True)  # load the graph, link index and model now, not mid-reply
         return recommender
     return Engine(build)
@@ -50,9 +55,11 @@ def _openers() -> list[tuple[str, str]]:
         return []
 
 
-def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.Blocks:
-    """The page. ``allow_paths=False`` (for ``--share``) hides saving/loading profiles by server path."""
+def build_app(engine: Engine | None = None, *, sessions_at_once: int = SESSIONS_AT_ONCE) -> gr.Blocks:
+    """The page. Profiles go through the browser only (download and upload), never a server path;
+    ``sessions_at_once`` events that call the agent run at the same time (more wait in Gradio's queue)."""
     engine = engine or default_engine()
+    agent = dict(AGENT, concurrency_limit=sessions_at_once)  # a group takes its lowest limit
     with gr.Blocks(title="kgrec: movie recommendations you can argue with", analytics_enabled=False) as demo:
         state = gr.State(None)  # this browser session's ChatState, made on its first event
         cards = gr.State(())  # ((Card, clicked), ...): re-renders the cards when it changes
@@ -86,7 +93,7 @@ def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.B
                     _prefs(engine, rows, state, cards, prefs, chat)
 
                 new_button = gr.Button("New conversation", elem_id="kg-new")
-                _profile_panel(engine, state, cards, prefs, chat, allow_paths)
+                _profile_panel(engine, state, cards, prefs, chat)
 
         outputs = [box, chat, state, cards, prefs, status]
 
@@ -97,8 +104,8 @@ def build_app(engine: Engine | None = None, *, allow_paths: bool = True) -> gr.B
                 yield ("", st.history, st, handlers.card_views(st),
                        handlers.preference_views(engine, st), f"*Model: {engine.status}*")
 
-        box.submit(on_send, [box, state], outputs, api_name="send", **AGENT)
-        send_button.click(on_send, [box, state], outputs, api_visibility="private", **AGENT)
+        box.submit(on_send, [box, state], outputs, api_name="send", **agent)
+        send_button.click(on_send, [box, state], outputs, api_visibility="private", **agent)
         new_button.click(_views(engine, handlers.new_conversation), [state], [chat, state, cards, prefs],
                          api_name="new_conversation")
         demo.load(lambda: f"*Model: {engine.status}*", None, [status])
@@ -110,7 +117,8 @@ def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = 7860,
     """Serve ``demo`` in the background; returns the local URL and the public one (``share``) or None."""
     demo.queue()
     _, local_url, share_url = demo.launch(server_name=host, server_port=port, share=share, quiet=True,
-                                          prevent_thread_lock=True, css=CSS, footer_links=["api"])
+                                          prevent_thread_lock=True, css=CSS, footer_links=["api"],
+                                          max_file_size=MAX_UPLOAD)
     return local_url, share_url
 
 
@@ -157,25 +165,22 @@ def _prefs(engine: Engine, rows, state, cards, prefs, chat) -> None:
                          [chat, state, cards, prefs], api_visibility="private", **AGENT)
 
 
-def _profile_panel(engine: Engine, state, cards, prefs, chat, allow_paths: bool) -> None:
-    """Save the session's profile (download, or to a path) and load one (upload, or from a path)."""
+def _profile_panel(engine: Engine, state, cards, prefs, chat) -> None:
+    """Save the session's profile as a browser download; load one by uploading it."""
     with gr.Accordion("Your profile", open=False):
-        path = gr.Textbox(label="Profile file on this computer", placeholder="~/kgrec-profile.json",
-                          visible=allow_paths, elem_id="kg-profile-path")
-        with gr.Row():
-            load_button = gr.Button("Load", size="sm", visible=allow_paths)
-            save_button = gr.Button("Save", size="sm")
-        upload = gr.UploadButton("Upload a saved profile", file_types=[".json"], size="sm")
-        download = gr.File(label="Saved profile", visible=False, interactive=False)
+        save_button = gr.Button("Save my profile", size="sm", elem_id="kg-profile-save")
+        download = gr.DownloadButton(f"Download {handlers.PROFILE_NAME}", visible=False, size="sm",
+                                     elem_id="kg-profile-download")
+        upload = gr.UploadButton("Load a saved profile", file_types=[".json"], size="sm",
+                                 elem_id="kg-profile-upload")
 
-    def save(st, where):
-        st, saved = handlers.save_profile(engine, st or ChatState(), where if allow_paths else None)
-        return st.history, st, gr.File(value=str(saved) if saved else None, visible=saved is not None)
+    def save(st):
+        st, saved = handlers.save_profile(engine, st or ChatState())
+        return st.history, st, gr.DownloadButton(value=str(saved) if saved else None, visible=saved is not None)
 
-    def load(st, where):
-        st = handlers.load_profile(engine, st or ChatState(), where)
+    def load(st, uploaded):
+        st = handlers.load_profile(engine, st or ChatState(), uploaded)
         return st.history, st, handlers.card_views(st), handlers.preference_views(engine, st)
 
-    save_button.click(save, [state, path], [chat, state, download], api_visibility="private", **AGENT)
-    load_button.click(load, [state, path], [chat, state, cards, prefs], api_visibility="private", **AGENT)
+    save_button.click(save, [state], [chat, state, download], api_visibility="private", **AGENT)
     upload.upload(load, [state, upload], [chat, state, cards, prefs], api_visibility="private", **AGENT)

@@ -4,6 +4,7 @@ Usage:
     kgrec chat                      # http://127.0.0.1:7860
     kgrec chat --port 8000 --host 0.0.0.0
     kgrec chat --share              # also a public gradio.live link (off by default)
+    kgrec chat --graph inspired     # an installed graph (kgrec kg list) or a graph folder
 
 The model and the graph load on the first message, not when the page starts.
 """
@@ -19,17 +20,22 @@ def register(subparsers) -> None:
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--graph", default=None, metavar="NAME|DIR",
+                        help="an installed graph (kgrec kg list) or a graph folder (default: the shipped movie KG)")
     parser.add_argument("--share", action="store_true",
-                        help="also open a public link (profiles then load/save by upload/download only)")
+                        help="also open a public link (profiles always go by browser download/upload)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise KgrecError(f"--port {args.port}: expected a port number from 1 to 65535")
-    from ui.app import build_app, launch  # gradio is heavy: import it only when chatting
+    from kg.registry import graph_folder
 
-    demo = build_app(allow_paths=not args.share)
+    graph_folder(args.graph)  # an unknown graph fails now, in one line, not at the first message
+    from ui.app import build_app, default_engine, launch  # gradio is heavy: import it only when chatting
+
+    demo = build_app(default_engine(args.graph))
     local_url, share_url = launch(demo, host=args.host, port=args.port, share=args.share)
     print(f"kgrec chat: open {local_url}" + (f" (public link: {share_url})" if share_url else ""), flush=True)
     print("Press Ctrl+C to stop.", flush=True)

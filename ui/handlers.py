@@ -6,6 +6,7 @@ every recommendation decision is the agent's.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import tempfile
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.text import clean
 from agent.types import Preferences, Reply
 from kg.errors import KgrecError
 from ui import render
@@ -69,11 +71,13 @@ class ChatState:
 
 
 def cap(message: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, str]:
-    """The message trimmed to ``limit`` characters, and a notice when it was cut."""
-    message = message.strip()
-    if len(message) <= limit:
+    """The message cleaned (``agent.text``: valid Unicode, no control characters) and trimmed to
+    ``limit`` characters, and a notice when it was cut. Nothing else reaches the page's history."""
+    size = len(message.strip())
+    message = clean(message, limit)[0]
+    if size <= limit:
         return message, ""
-    return message[:limit], f"Your message was {len(message):,} characters; I read the first {limit:,}."
+    return message, f"Your message was {size:,} characters; I read the first {limit:,}."
 
 
 def _session(engine: Engine, state: ChatState):
@@ -175,38 +179,52 @@ def new_conversation(engine: Engine, state: ChatState) -> ChatState:
     return ChatState()
 
 
-def save_profile(engine: Engine, state: ChatState,
-                 path: str | Path | None = None) -> tuple[ChatState, Path | None]:
-    """Save the session's profile to ``path`` (or a temporary file to download); returns the file."""
+PROFILE_NAME = "kgrec-profile.json"  # the name the browser downloads it as
+
+
+@functools.cache
+def _downloads() -> Path:
+    """This server's private folder of profile downloads, made on the first save."""
+    return Path(tempfile.mkdtemp(prefix="kgrec-profiles-"))
+
+
+def _profile_file(session) -> Path:
+    """``<server temp folder>/<session id>/kgrec-profile.json``: a name the server makes, one per session."""
+    folder = _downloads() / session.id
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / PROFILE_NAME
+
+
+def save_profile(engine: Engine, state: ChatState) -> tuple[ChatState, Path | None]:
+    """Save the session's profile for the browser to download; returns the file (never a user's path)."""
     if state.session is None:
         _say(state, "Nothing to save yet. Tell me about a movie first.")
         return state, None
-    if path:
-        target = Path(path).expanduser()
-    else:
-        target = Path(tempfile.mkdtemp(prefix="kgrec-profile-")) / "kgrec-profile.json"
+    target = _profile_file(state.session)
     try:
         engine.get().save_profile(state.session, target)
     except (KgrecError, OSError) as e:
-        _say(state, f"Sorry, I could not save the profile: {e}")
+        log.exception("saving a profile failed")
+        _say(state, f"Sorry, I could not save the profile ({type(e).__name__}).")
         return state, None
-    _say(state, f"Saved your profile to `{target}`.")
+    _say(state, f"Your profile is ready: use “Download {PROFILE_NAME}” to keep it.")
     return state, target
 
 
-def load_profile(engine: Engine, state: ChatState, path: str | Path | None) -> ChatState:
-    """Continue as the user saved in ``path``: a new conversation with their preferences."""
-    if not path:
-        _say(state, "Give a profile file's path or upload one.")
+def load_profile(engine: Engine, state: ChatState, upload: str | Path | None) -> ChatState:
+    """Continue as the user of an uploaded profile (``upload``: the copy the server made of it)."""
+    if not upload:
+        _say(state, "Upload a profile file you saved before.")
         return state
+    name = clean(Path(upload).name, 120)[0]
     try:
-        session = engine.get().load_profile(Path(path).expanduser())
-    except (KgrecError, OSError) as e:
-        _say(state, f"Sorry, I could not load that profile: {e}")
+        session = engine.get().load_profile(Path(upload))
+    except KgrecError as e:  # the file's problem in one line, without the server's folder
+        _say(state, f"Sorry, I could not load {name}: {getattr(e, 'expected', e)}")
         return state
     fresh = ChatState(session=session)
     fresh.understood = _preferences(engine, fresh)
-    _say(fresh, f"Loaded your profile from `{Path(path).name}`.")
+    _say(fresh, f"Loaded your profile from `{name}`.")
     return fresh
 
 

@@ -80,3 +80,13 @@ def test_i_loved_ghostbusters_puts_its_sequel_among_the_first_five_candidates(re
     first = [G.nodes[int(line.split(":", 1)[0])]["title"] for line in step.observation.splitlines()[:5]]
     assert "Ghostbusters II (1989)" in first, first
     assert_promises_kept(rec, reply)
+
+
+def test_a_lone_surrogate_leaves_the_model_ranked_turns_working(rec):
+    s = rec.new_session()
+    rec.respond(s, "hi \ud800 \x00")
+    reply = rec.respond(s, "I loved Police Academy")
+    assert reply.items and "rank_candidates" in [step.tool for step in reply.trace]
+    assert not any(step.error for step in reply.trace)
+    assert_promises_kept(rec, reply)
+    assert all(text.encode("utf-8") for _, text in s.history)

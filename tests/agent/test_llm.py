@@ -124,6 +124,30 @@ def test_corrupt_adapter_is_one_clear_error(tiny_lm_dir, tmp_path, tiny_model_fa
         load_lm(ModelConfig(model=str(tiny_lm_dir), adapter=str(tmp_path)))
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_an_adapter_with_non_finite_weights_is_refused(tiny_lm_dir, tmp_path, tiny_model_factory, bad):
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "adapter"
+    _save_adapter(tiny_model_factory(), folder)
+    weights = load_file(folder / "adapter_model.safetensors")
+    name = sorted(weights)[0]
+    weights[name].view(-1)[0] = bad
+    save_file(weights, folder / "adapter_model.safetensors")
+    with pytest.raises(KgrecError, match=r"non-finite \(NaN/inf\) weights in 1 tensors") as e:
+        load_lm(ModelConfig(model=str(tiny_lm_dir), adapter=str(folder)))
+    assert "\n" not in str(e.value)
+
+
+def test_an_adapter_without_its_weights_file_says_so(tiny_lm_dir, tmp_path, tiny_model_factory):
+    folder = tmp_path / "adapter"
+    _save_adapter(tiny_model_factory(), folder)
+    (folder / "adapter_model.safetensors").unlink()
+    with pytest.raises(KgrecError, match="the adapter's weights are missing") as e:
+        load_lm(ModelConfig(model=str(tiny_lm_dir), adapter=str(folder)))
+    assert "Repo id" not in str(e.value)
+
+
 def test_adapter_for_another_base_model_is_one_clear_error(tmp_path, tiny_model_factory):
     make_tiny_model = tiny_model_factory
     folder = tmp_path / "adapter"

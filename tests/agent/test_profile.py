@@ -56,3 +56,45 @@ def test_nodes_no_longer_in_the_graph_are_dropped_on_load(rec, tmp_path):
     path.write_text(json.dumps({"format": "kgrec-profile", "version": 1, "user_id": None,
                                 "preferences": {"liked": [PA, 987654], "seen": []}}))
     assert rec.load_profile(path).preferences.liked == [PA]
+
+
+def _profile(**prefs) -> dict:
+    return {"format": "kgrec-profile", "version": 1, "user_id": None, "preferences": prefs}
+
+
+HOSTILE = {
+    "deep nesting": "[" * 100_000 + "]" * 100_000,
+    "deep inside the preferences": json.dumps(_profile()).replace('"preferences": {}', '"preferences": ' + "[" * 50_000 + "]" * 50_000),
+    "5,000-digit number": json.dumps(_profile(liked=[1])).replace("[1]", "[" + "9" * 5000 + "]"),
+    "year_min > year_max": json.dumps(_profile(year_min=2000, year_max=1990)),
+    "year out of range": json.dumps(_profile(year_min=-5)),
+    "negative node id": json.dumps(_profile(liked=[-1])),
+    "unknown preference": json.dumps(_profile(liked=[1], favourite_colour="red")),
+    "unknown top-level field": json.dumps({**_profile(), "admin": True}),
+    "a boolean as an id": json.dumps(_profile(liked=[True])),
+    "a huge user id": json.dumps({**_profile(), "user_id": "x" * 10_000}),
+    "more than a megabyte": json.dumps(_profile(liked=[1] * 400_000)),
+}
+EXPECTED = {"deep nesting": "nested", "deep inside the preferences": "nested", "5,000-digit number": "at most 4,300 digits",
+            "year_min > year_max": '"year_min" <= "year_max" (found 2000 > 1990)', "year out of range": "year from 1800",
+            "negative node id": "node ids", "unknown preference": "unknown: favourite_colour",
+            "unknown top-level field": "unknown: admin", "a boolean as an id": "node ids",
+            "a huge user id": "user_id", "more than a megabyte": "at most 1,000 kB"}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_profile_is_one_clear_line_and_stays_as_it_was(rec, tmp_path, name):
+    path = tmp_path / "p.json"
+    path.write_text(HOSTILE[name])
+    before = path.read_bytes()
+    with pytest.raises(KgrecError) as e:
+        rec.load_profile(path)
+    message = str(e.value)
+    assert message.startswith(f"{path}: ") and EXPECTED[name] in message and "\n" not in message and len(message) < 400
+    assert path.read_bytes() == before
+
+
+def test_a_surrogate_in_the_user_id_is_cleaned(rec, tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"format": "kgrec-profile", "version": 1, "user_id": "ana\\ud800", "preferences": {}}')
+    assert rec.load_profile(path).user_id == "ana\ufffd"

@@ -74,3 +74,16 @@ def test_quick_mode_passes_the_shorter_arguments(tmp_path):
                                                    "print('| cached load |', ' '.join(sys.argv[1:]), '|')\n")
     text, _ = run(only="kg_load", out=tmp_path / "out", timeout=60, root=tmp_path, quick=True)
     assert "| cached load | --runs 1 |" in text
+
+
+@pytest.mark.slow
+def test_concurrency_bench_drives_the_real_server_without_errors(capsys):
+    from bench import concurrency
+
+    assert concurrency.main(["--sessions", "2", "--turns", "2", "--policies", "shared", "--port", "7893"]) == 0
+    table = capsys.readouterr().out
+    shared = next(line for line in table.splitlines() if line.startswith("| sessions side by side"))
+    cells = [c.strip() for c in shared.strip("|").split("|")]
+    assert cells[1:3] == ["4", "0"]  # four timed turns, no errors
+    ranked, done = cells[8].split("/")
+    assert done == "4" and 0 <= int(ranked) <= 4

@@ -85,8 +85,40 @@ def test_resume_continues_from_the_checkpoint_step(tiny_lm_dir, tiny_movies, tmp
     assert all(torch.allclose(full[k], resumed[k], atol=1e-4) for k in full)
 
 
+@pytest.mark.parametrize("damage", ["missing", "torn"])
+def test_resume_falls_back_past_a_half_written_checkpoint(tiny_lm_dir, tiny_movies, tmp_path, capsys, damage):
+    full = tiny_config(tiny_lm_dir, tmp_path / "full", eval_every=0, max_steps=8)
+    train(full, G=tiny_movies, train_turns=TURNS, valid=[])
+    killed = tiny_config(tiny_lm_dir, tmp_path / "killed", eval_every=0, max_steps=8)
+    train(killed, G=tiny_movies, train_turns=TURNS, valid=[])
+    newest = tmp_path / "killed" / "checkpoints" / "checkpoint-8"  # killed while saving step 8
+    if damage == "missing":
+        (newest / "optimizer.pt").unlink()
+    else:
+        raw = (newest / "adapter_model.safetensors").read_bytes()
+        (newest / "adapter_model.safetensors").write_bytes(raw[: len(raw) // 2])
+    previous = newest.parent / "checkpoint-4" / "trainer_state.json"
+    saved = json.loads(previous.read_text())
+    saved["log_history"].append({"step": 4, "mark": "from checkpoint-4"})  # survives only a resume from it
+    previous.write_text(json.dumps(saved))
+    capsys.readouterr()
+    metrics = train(killed, resume=True, G=tiny_movies, train_turns=TURNS, valid=[])
+    assert f"skipping the half-written checkpoint {newest}" in capsys.readouterr().err
+    assert metrics["global_step"] == 8 and {"step": 4, "mark": "from checkpoint-4"} in metrics["history"]
+    a, b = load_file(tmp_path / "full" / "adapter_model.safetensors"), load_file(tmp_path / "killed" / "adapter_model.safetensors")
+    assert all(torch.allclose(a[k], b[k], atol=1e-4) for k in a)
+
+
+def test_resume_with_only_half_written_checkpoints_is_refused(tiny_lm_dir, tmp_path):
+    folder = tmp_path / "a" / "checkpoints" / "checkpoint-4"
+    folder.mkdir(parents=True)
+    (folder / "trainer_state.json").write_text("{")
+    with pytest.raises(KgrecError, match="no complete checkpoint"):
+        train(tiny_config(tiny_lm_dir, tmp_path / "a"), resume=True, train_turns=[], valid=[])
+
+
 def test_resume_without_a_checkpoint_is_refused(tiny_lm_dir, tmp_path):
-    with pytest.raises(KgrecError, match="no checkpoint"):
+    with pytest.raises(KgrecError, match="no complete checkpoint"):
         train(tiny_config(tiny_lm_dir, tmp_path / "none"), resume=True, train_turns=[], valid=[])
 
 
@@ -100,6 +132,24 @@ def test_config_precedence_defaults_then_yaml_then_flags(tmp_path):
     path.write_text("max_steps: 7\nlearning_rate: 0.001\n")
     config = load_config(path, {"max_steps": 3, "batch_size": None})
     assert (config.max_steps, config.learning_rate, config.batch_size) == (3, 0.001, TrainConfig().batch_size)
+
+
+def test_the_checkpoint_interval_is_a_flag_over_the_yaml_over_the_default(tmp_path):
+    from finetune.cli import FLAGS, add_arguments
+    import argparse
+
+    path = tmp_path / "c.yaml"
+    path.write_text("save_every: 10\n")
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+
+    def config(*argv):
+        args = parser.parse_args(["--config", str(path), *argv])
+        return load_config(args.config, {name: getattr(args, name) for name, _ in FLAGS.values()})
+
+    assert TrainConfig().save_every == 50 and config().save_every == 10 and config("--save-every", "7").save_every == 7
+    with pytest.raises(KgrecError, match="save_every=0"):
+        config("--save-every", "0")
 
 
 def test_yaml_typo_is_an_error_naming_the_key(tmp_path):
@@ -131,6 +181,7 @@ def test_cli_registers_finetune_with_its_flags():
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["finetune", "--config", "c.yaml", "--max-steps", "5", "--resume", "--output", "o"])
     assert (args.config, args.max_steps, args.resume, args.output) == ("c.yaml", 5, True, "o")
+    assert parser.parse_args(["finetune", "--save-every", "7"]).save_every == 7
 
 
 def dense_config(folder, out, **kw):
@@ -169,8 +220,42 @@ def test_dense_training_resumes_to_the_same_adapter(tiny_lm_dir, tiny_movies, tm
     assert all(torch.allclose(full[k], resumed[k], atol=1e-4) for k in full)
 
 
+def test_dense_resume_falls_back_past_a_half_written_checkpoint(tiny_lm_dir, tiny_movies, tmp_path, capsys):
+    from finetune.dense import train_dense
+
+    kw = dict(G=tiny_movies, train_turns=TURNS, valid_turns=[], index_folder=tmp_path / "index")
+    train_dense(dense_config(tiny_lm_dir, tmp_path / "full", max_steps=8), **kw)
+    killed = dense_config(tiny_lm_dir, tmp_path / "killed", max_steps=8)
+    train_dense(killed, **kw)
+    (tmp_path / "killed" / "checkpoints" / "step-8" / "trainer.pt").write_bytes(b"PK\x03\x04 torn")
+    capsys.readouterr()
+    metrics = train_dense(killed, resume=True, **kw)
+    assert "step-8" in capsys.readouterr().err and metrics["global_step"] == 8
+    full = load_file(tmp_path / "full" / "adapter_model.safetensors")
+    resumed = load_file(tmp_path / "killed" / "adapter_model.safetensors")
+    assert all(torch.allclose(full[k], resumed[k], atol=1e-4) for k in full)
+
+
 def test_dense_config_refuses_lora_above_the_encoder():
     with pytest.raises(KgrecError, match="lora_layers=9: expected at most dense_layers=8"):
         TrainConfig(objective="dense", dense_layers=8, lora_layers=9)
     with pytest.raises(KgrecError, match="objective='ranks'"):
         TrainConfig(objective="ranks")
+
+
+def test_an_imported_graph_trains_on_its_own_turns(tmp_path, monkeypatch):
+    from finetune.data import load_turns
+    from kg.registry import load_graph
+    from kgrec_cli import main
+    from tests.kg.test_import_unicrs import COLLATERAL, HEAT, SCARFACE, write_unicrs
+
+    monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))
+    paths = write_unicrs(tmp_path / "kg")
+    assert main(["kg", "import", "--unicrs", str(tmp_path / "kg"), "--dialogues", f"train={paths['train']}",
+                 "--dialogues", f"valid={paths['valid']}", "--name", "tiny"]) == 0
+    G = load_graph("tiny")
+    train, valid = load_turns(G, "train"), load_turns(G, "valid")
+    assert [t.targets for t in train] == [(COLLATERAL, SCARFACE), (COLLATERAL,)]
+    assert train[0].context[-1].role == "seeker" and train[0].mentioned == (HEAT,)
+    assert [t.targets for t in valid] == [(HEAT,)] and valid[0].context[0].text == "Something like Scarface"
+    assert SCARFACE in G

@@ -24,7 +24,7 @@ def node(G, name):
 
 
 def test_books_graph_has_typed_items_and_entities(G):
-    assert G.graph == {"name": "items", "domain_noun": "book"}
+    assert (G.graph["name"], G.graph["domain_noun"]) == ("items", "book")
     assert len(catalog(G)) == 27
     dune = G.nodes[node(G, "Dune")]
     assert (dune["type"], dune["title"], dune["year"], dune["uri"]) == ("book", "Dune (1965)", 1965, "b01")
@@ -99,3 +99,28 @@ def test_cli_import_prints_counts(capsys):
     assert "27 items (book)" in out and "items with a genre: 96.3%" in out
     assert main(["kg", "import", "--items", str(BOOKS / "missing.csv")]) == 2
     assert "missing.csv: cannot read" in capsys.readouterr().err
+
+
+def test_relation_names_are_snake_case_and_user_mapping_types_tails(tmp_path):
+    (tmp_path / "items.csv").write_text("id,name\nm1,Psycho\nm2,Vertigo\n", encoding="utf-8")
+    (tmp_path / "t.csv").write_text("head,relation,tail\nm1,musicComposer,Bernard Herrmann\n"
+                                    "m2,musicComposer,Bernard Herrmann\nm2,Tone,suspense\n", encoding="utf-8")
+    G = import_graph(tmp_path / "items.csv", tmp_path / "t.csv", domain_noun="movie",
+                     relation_types={"tone": "genre"})
+    herrmann, tone = node(G, "Bernard Herrmann"), node(G, "suspense")
+    assert G.has_edge(node(G, "Psycho"), herrmann, "music_composer")
+    assert (G.nodes[herrmann]["type"], G.nodes[tone]["type"]) == ("person", "genre")
+    assert G.nodes[herrmann]["uri"] == "Bernard Herrmann"  # the source's own text is kept
+
+
+def test_clashes_are_reported_not_guessed(tmp_path):
+    (tmp_path / "items.csv").write_text("id,name\n7,Dune\n8,Dune\n9,Emma\n", encoding="utf-8")
+    (tmp_path / "t.tsv").write_text("head\trelation\ttail\n7\tadapted_as\tEmma\n7\tsequel\t9\n", encoding="utf-8")
+    G = import_graph(tmp_path / "items.csv", tmp_path / "t.tsv")
+    assert sorted(catalog(G)) == [7, 8, 9]  # numeric ids are kept
+    emma_entity = [n for n, d in G.nodes(data=True) if d["name"] == "Emma" and not d.get("item")]
+    assert len(emma_entity) == 1 and G.has_edge(7, 9, "sequel")  # "Emma" by name is not item 9
+    notes = " | ".join(G.graph["import_notes"])
+    assert "2 items share the name 'dune'" in notes
+    assert "an item's name but not its id" in notes and "'Emma'" in notes
+    assert "1 triples of relation 'sequel' point at items by id" in notes

@@ -2,6 +2,7 @@
 import networkx as nx
 import pytest
 
+from kg.graph_file import load_graph, save_graph
 from kg.store import CACHE_PREFIX, cache_key, catalog, load_movie_graph
 
 
@@ -27,12 +28,15 @@ def test_cache_key_changes_with_input_bytes(tmp_path):
 
 
 @pytest.mark.slow
-def test_full_graph_is_cached_and_complete(tmp_path, monkeypatch):
+def test_full_graph_is_cached_and_complete(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KGREC_CACHE", str(tmp_path))
-    G = load_movie_graph(rebuild=True)
-    assert len(list(tmp_path.glob(f"{CACHE_PREFIX}*.pkl"))) == 1
+    (tmp_path / f"{CACHE_PREFIX}0123456789abcdef.pkl").write_bytes(b"an old pickle cache")
+    G = load_movie_graph()
+    [cache] = tmp_path.glob(f"{CACHE_PREFIX}*")  # the old pickle is gone
+    assert cache.suffix == ".npz"
     again = load_movie_graph()
-    assert nx.utils.graphs_equal(G, again)
+    assert nx.utils.graphs_equal(G, again) and again.graph["collaborative"] == G.graph["collaborative"]
+    assert capsys.readouterr().err == ""
     assert len(catalog(G)) == 6281
     comedy = next(n for n, d in G.nodes(data=True) if d["type"] == "genre" and d["name"] == "comedy")
     [police] = [n for n, d in G.nodes(data=True) if d.get("title") == "Police Academy (1984)"]
@@ -41,3 +45,17 @@ def test_full_graph_is_cached_and_complete(tmp_path, monkeypatch):
     assert G.nodes[popular]["popularity"] > 10
     assert any(k == "co_mentioned" and d["count"] >= 1
                for _, _, k, d in G.out_edges(popular, keys=True, data=True))
+
+
+@pytest.mark.slow
+def test_a_corrupt_or_empty_cache_is_rebuilt_with_a_one_line_notice(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KGREC_CACHE", str(tmp_path))
+    cache = tmp_path / f"{CACHE_PREFIX}{cache_key()}.npz"
+    cache.write_bytes(b"\x80\x04 torn")
+    assert len(catalog(load_movie_graph())) == 6281
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(cache) in err and "rebuilding it" in err
+    save_graph(nx.MultiDiGraph(), cache)  # a readable graph with nothing to recommend
+    assert len(catalog(load_movie_graph())) == 6281
+    assert "(no catalog items); rebuilding it" in capsys.readouterr().err
+    assert len(catalog(load_graph(cache))) == 6281  # the rebuilt cache replaced it

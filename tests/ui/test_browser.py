@@ -5,6 +5,7 @@ Slow: the first message loads the embedded model and the movie KG. Chromium come
 """
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -97,6 +98,41 @@ def test_a_person_steers_the_recommendations_in_a_real_browser(app_url, browser,
     page.locator(".kg-pref[data-group=Likes]", has_text="The Shining").wait_for(timeout=REPLY_MS)
     assert page.locator(".kg-pref[data-group=Dislikes]").count() == 0  # the old "not for me" is gone
     context.close()
+
+
+@pytest.mark.slow
+def test_a_profile_goes_by_browser_download_and_upload_never_by_server_path(app_url, browser, tmp_path):
+    page = browser.new_context(accept_downloads=True).new_page()
+    page.goto(app_url)
+    send(page, "I loved Police Academy")
+    page.locator(".kg-pref[data-group=Likes]", has_text="Police Academy").wait_for(timeout=REPLY_MS)
+    page.get_by_text("Your profile").click()
+    assert page.locator("#kg-profile-path").count() == 0 and page.get_by_label("Profile file on this computer").count() == 0
+    page.locator("#kg-profile-save").click()
+    page.locator("#kg-profile-download").wait_for(state="visible", timeout=60_000)
+    with page.expect_download(timeout=60_000) as info:
+        page.locator("#kg-profile-download").click()
+    saved = tmp_path / "downloaded.json"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename == "kgrec-profile.json"
+    assert json.loads(saved.read_text())["preferences"]["liked"]
+
+    other = browser.new_context().new_page()  # later, in another browser: upload it
+    other.goto(app_url)
+    other.locator(".kg-prefs-empty").wait_for(timeout=60_000)
+    other.get_by_text("Your profile").click()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "kgrec-profile", "version": 1, "preferences": {"liked": [' + "9" * 5000 + "]}}")
+    for path in (bad, saved):
+        with other.expect_file_chooser() as chooser:
+            other.locator("#kg-profile-upload").click()
+        chooser.value.set_files(str(path))
+        if path == bad:
+            other.locator("#kg-chat", has_text="could not load bad.json").wait_for(timeout=60_000)
+    other.locator(".kg-pref[data-group=Likes]", has_text="Police Academy").wait_for(timeout=60_000)
+    assert json.loads(saved.read_text())["preferences"]["liked"]  # the uploaded file is unchanged
+    other.context.close()
+    page.context.close()
 
 
 @pytest.mark.slow

@@ -55,6 +55,14 @@ def test_a_huge_paste_is_capped_with_a_notice(engine, state):
     assert state.cards  # the capped message still counts
 
 
+def test_a_lone_surrogate_or_control_characters_never_break_the_page(engine, state):
+    chat(engine, state, "hi \ud800\x00\x1b[31m")
+    chat(engine, state, "I loved Police Academy")
+    assert state.cards and PA in state.session.preferences.liked
+    json.dumps(state.history, ensure_ascii=False).encode("utf-8")  # what Gradio sends to the browser
+    assert state.history[0]["content"] == "hi \ufffd[31m"
+
+
 def test_not_for_me_marks_the_card_and_the_next_answer_leaves_it_out(engine, state):
     chat(engine, state, "I loved Police Academy")
     rejected = state.cards[0]
@@ -119,26 +127,50 @@ def test_an_agent_failure_apologises_and_the_session_keeps_working(state, caplog
     assert state.cards and engine.status == "ready"
 
 
-def test_a_profile_saved_and_loaded_restores_the_preferences(engine, state, tmp_path):
+def test_a_profile_downloaded_and_uploaded_restores_the_preferences(engine, state, tmp_path):
     chat(engine, state, "I loved Police Academy")
-    state, saved = handlers.save_profile(engine, state, tmp_path / "me.json")
-    assert saved == tmp_path / "me.json" and saved.exists()
-    state, download = handlers.save_profile(engine, state)  # no path: a file to download
-    assert download.exists() and json.loads(download.read_text()) == json.loads(saved.read_text())
-    back = handlers.load_profile(engine, ChatState(), str(saved))
+    state, download = handlers.save_profile(engine, state)  # the file the browser downloads
+    assert download.name == "kgrec-profile.json" and json.loads(download.read_text())["format"] == "kgrec-profile"
+    assert str(download.parent) not in state.history[-1]["content"]  # the server's folder is not shown
+    uploaded = tmp_path / "my old profile.json"  # what the browser uploads comes back as a server copy
+    uploaded.write_bytes(download.read_bytes())
+    back = handlers.load_profile(engine, ChatState(), str(uploaded))
     assert "Police Academy (1984)" in [r.label for r in handlers.preference_views(engine, back)]
-    assert "me.json" in back.history[-1]["content"]
+    assert "my old profile.json" in back.history[-1]["content"]
+    assert uploaded.read_bytes() == download.read_bytes()  # loading never rewrites the file
 
 
-def test_a_bad_profile_file_is_reported_and_nothing_changes(engine, state, tmp_path):
+def test_two_sessions_get_their_own_download_and_nothing_is_saved_before_a_message(engine):
+    alice, bob = ChatState(), ChatState()
+    chat(engine, alice, "I loved Police Academy")
+    chat(engine, bob, "I loved The Shining")
+    _, a = handlers.save_profile(engine, alice)
+    _, b = handlers.save_profile(engine, bob)
+    assert a != b and json.loads(a.read_text()) != json.loads(b.read_text())
+    state, nothing = handlers.save_profile(engine, ChatState())
+    assert nothing is None and "Nothing to save yet" in state.history[-1]["content"]
+
+
+def test_a_bad_uploaded_profile_is_one_line_and_nothing_changes(engine, state, tmp_path):
     chat(engine, state, "I loved Police Academy")
     bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
+    bad.write_text('{"format": "kgrec-profile", "version": 1, "preferences": {"year_min": 2000, "year_max": 1990}}')
     same = handlers.load_profile(engine, state, bad)
     assert same is state and PA in same.session.preferences.liked
-    assert "could not load" in same.history[-1]["content"]
-    nothing = handlers.save_profile(engine, ChatState(), tmp_path / "x.json")[1]
-    assert nothing is None and not (tmp_path / "x.json").exists()
+    said = same.history[-1]["content"]
+    assert said.startswith("Sorry, I could not load bad.json: ") and "year_min" in said
+    assert str(tmp_path) not in said and "\n" not in said
+
+
+def test_the_page_has_no_server_path_box():
+    from ui.app import build_app
+
+    demo = build_app(Engine(tiny_recommender))
+    kinds = {type(block).__name__ for block in demo.blocks.values()}
+    labels = " ".join(str(getattr(block, "label", "") or "") + str(getattr(block, "placeholder", "") or "")
+                      for block in demo.blocks.values())
+    assert {"UploadButton", "DownloadButton"} <= kinds
+    assert "path" not in labels.lower() and "on this computer" not in labels
 
 
 def test_openers_are_real_redial_seeker_messages_with_titles():

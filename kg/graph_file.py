@@ -1,0 +1,122 @@
+"""A graph on disk in a data-only format: ``save_graph(G, path)`` and ``load_graph(path)``.
+
+The file is a numpy ``.npz`` (a zip, read with ``allow_pickle=False``): nothing in it can run
+code when it is loaded. It holds the graph as JSON bytes (nodes, edges and their attributes,
+the scalar graph attributes) and the arrays of any fitted model on ``G.graph`` (the EASE model
+of ``kg.collaborative``). A file that is torn, corrupt or not a graph raises ``GraphFileError``::
+
+    >>> import tempfile, networkx as nx
+    >>> G = nx.MultiDiGraph(name="tiny"); G.add_edge(1, 2, key="starring", relation="starring")
+    'starring'
+    >>> path = f"{tempfile.mkdtemp()}/g.npz"; save_graph(G, path)
+    >>> nx.utils.graphs_equal(load_graph(path), G)
+    True
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from kg.collaborative import EaseConfig, ItemItem
+from kg.errors import KgrecError
+
+FORMAT = "kgrec-graph"
+VERSION = 1
+SCALARS = (str, int, float, bool, type(None))
+
+
+class GraphFileError(KgrecError):
+    """A graph file that cannot be read back: names the file and what is wrong."""
+
+    def __init__(self, path, problem: str):
+        super().__init__(f"{path}: not a readable kgrec graph ({problem})")
+        self.path, self.problem = path, problem
+
+
+def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> None:
+    """Write ``G`` to ``path`` atomically (a temporary file in the same folder, then a rename)."""
+    path = Path(path)
+    arrays, models, scalars = {}, {}, {}
+    for key, value in G.graph.items():
+        if isinstance(value, ItemItem):
+            models[key] = {"kind": "item_item", "l2": value.config.l2, "neighbours": value.config.neighbours}
+            arrays.update({f"{key}.items": np.asarray(value.items, dtype=np.int64),
+                           f"{key}.neighbours": value.neighbours, f"{key}.weights": value.weights})
+        elif isinstance(value, SCALARS):
+            scalars[key] = value
+        else:
+            raise TypeError(f"G.graph[{key!r}] is a {type(value).__name__}: save_graph stores scalars and ItemItem only")
+    data = {"format": FORMAT, "version": VERSION, "graph": scalars, "models": models,
+            "nodes": [[n, d] for n, d in G.nodes(data=True)],
+            "edges": [[u, v, k, d] for u, v, k, d in G.edges(keys=True, data=True)]}
+    arrays["graph.json"] = np.frombuffer(json.dumps(data, separators=(",", ":")).encode(), dtype=np.uint8)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.savez_compressed(out, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
+    """The graph saved at ``path``; ``GraphFileError`` when it is missing, torn or malformed."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        data = json.loads(arrays.pop("graph.json").tobytes())
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, RecursionError, UnicodeDecodeError) as e:
+        why = "it holds pickled objects, which are never loaded" if "pickle" in str(e) else str(e)[:200]
+        raise GraphFileError(path, f"{type(e).__name__}: {why}") from e
+    try:
+        return _graph(data, arrays)
+    except (TypeError, ValueError, KeyError, IndexError) as e:
+        raise GraphFileError(path, f"{type(e).__name__}: {str(e)[:200]}") from e
+
+
+def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
+        raise ValueError(f'expected "format": "{FORMAT}", "version": {VERSION}')
+    G = nx.MultiDiGraph()
+    G.graph.update(_checked_dict(data["graph"], "graph attributes"))
+    for key, spec in _checked_dict(data["models"], "models").items():
+        G.graph[key] = _item_item(key, spec, arrays)
+    nodes = [(n, attrs) for n, attrs in data["nodes"]]
+    bad = next(((n, a) for n, a in nodes if type(n) is not int or not isinstance(a, dict)), None)
+    if bad is not None:
+        raise ValueError(f"node {bad[0]!r}: expected an integer id and an attribute object")
+    G.add_nodes_from(nodes)
+    edges = [(u, v, k, attrs) for u, v, k, attrs in data["edges"]]
+    bad = next((e for e in edges if e[0] not in G or e[1] not in G or not isinstance(e[2], str)
+                or not isinstance(e[3], dict)), None)
+    if bad is not None:
+        raise ValueError(f"edge {bad[0]!r} -{bad[2]!r}-> {bad[1]!r}: expected known nodes, a relation and attributes")
+    G.add_edges_from(edges)
+    return G
+
+
+def _checked_dict(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what}: expected an object")
+    return value
+
+
+def _item_item(key: str, spec: dict, arrays: dict[str, np.ndarray]) -> ItemItem:
+    if not isinstance(spec, dict) or spec.get("kind") != "item_item":
+        raise ValueError(f"model {key!r}: unknown kind")
+    items, neighbours, weights = (arrays[f"{key}.{name}"] for name in ("items", "neighbours", "weights"))
+    ok = (items.ndim == 1 and items.dtype.kind == "i" and neighbours.dtype == np.int32
+          and weights.dtype == np.float32 and neighbours.ndim == 2 and neighbours.shape == weights.shape
+          and neighbours.shape[0] == len(items) and (neighbours.size == 0 or neighbours.max() < len(items))
+          and bool(np.isfinite(weights).all()))
+    if not ok:
+        raise ValueError(f"model {key!r}: inconsistent arrays")
+    config = EaseConfig(l2=float(spec["l2"]), neighbours=int(spec["neighbours"]))
+    return ItemItem(tuple(int(i) for i in items), neighbours, weights, config)

@@ -1,0 +1,92 @@
+"""Graphs on disk in a data-only format: what is saved comes back; nothing else loads or runs."""
+import json
+import pickle
+import zipfile
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from kg.collaborative import add_collaborative, collaborative_scores
+from kg.graph_file import GraphFileError, load_graph, save_graph
+
+from tests.kg.conftest import PA, PA2, SCARY, UP, tiny_graph
+
+
+def _with_ease():
+    G = tiny_graph()
+    add_collaborative(G, [(PA, PA2), (PA, PA2, SCARY), (UP, SCARY)])
+    G.graph["trained_on"] = "3 sessions"
+    return G
+
+
+def test_round_trip_keeps_nodes_edges_attributes_and_the_ease_model(tmp_path):
+    G = _with_ease()
+    save_graph(G, tmp_path / "g.npz")
+    back = load_graph(tmp_path / "g.npz")
+    assert nx.utils.graphs_equal(G, back)
+    assert back.graph["collaborative"] == G.graph["collaborative"]
+    assert collaborative_scores(back, [PA]) == collaborative_scores(G, [PA])
+    assert back.nodes[PA]["year"] == 1984 and back.nodes[PA]["item"] is True
+
+
+class _Exploit:
+    def __reduce__(self):
+        import pathlib
+        return (pathlib.Path.touch, (pathlib.Path(_Exploit.marker),))
+
+
+def test_a_crafted_pickle_is_refused_and_never_runs(tmp_path):
+    _Exploit.marker = str(tmp_path / "ran")
+    path = tmp_path / "g.npz"
+    path.write_bytes(pickle.dumps(_Exploit()))
+    with pytest.raises(GraphFileError, match="not a readable kgrec graph"):
+        load_graph(path)
+    np.save(tmp_path / "obj.npy", np.array([_Exploit()], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(path, "w") as z:  # an npz whose array is a pickled object
+        z.write(tmp_path / "obj.npy", "graph.json.npy")
+    with pytest.raises(GraphFileError):
+        load_graph(path)
+    assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "missing"])
+def test_a_torn_or_missing_file_gives_one_clear_error(tmp_path, damage):
+    path = tmp_path / "g.npz"
+    save_graph(_with_ease(), path)
+    raw = path.read_bytes()
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes({"truncate": raw[: len(raw) // 2], "garbage": b"\x00junk" * 99, "empty": b""}[damage])
+    with pytest.raises(GraphFileError) as e:
+        load_graph(path)
+    assert str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+def _write_json(path, data: bytes):
+    np.savez(path, **{"graph.json": np.frombuffer(data, dtype=np.uint8)})
+
+
+@pytest.mark.parametrize("data", [
+    b"[" * 100_000 + b"]" * 100_000,                       # deep nesting
+    b'{"format": "kgrec-graph", "version": 1, "graph": {}, "models": {}, "nodes": [[' + b"9" * 5000 + b', {}]], "edges": []}',
+    b'{"format": "kgrec-graph", "version": 1, "graph": {}, "models": {}, "nodes": [["x", {}]], "edges": []}',
+    b'{"format": "kgrec-graph", "version": 1, "graph": {}, "models": {}, "nodes": [], "edges": [[1, 2, "a", {}]]}',
+    b'{"format": "other"}',
+])
+def test_malformed_content_gives_one_clear_error(tmp_path, data):
+    _write_json(tmp_path / "g.npz", data)
+    with pytest.raises(GraphFileError, match="g.npz: not a readable kgrec graph"):
+        load_graph(tmp_path / "g.npz")
+
+
+def test_inconsistent_model_arrays_are_refused(tmp_path):
+    G = _with_ease()
+    model = G.graph["collaborative"]
+    bad = model.neighbours.copy()
+    bad[0, 0] = len(model.items) + 5  # points past the last row
+    object.__setattr__(model, "neighbours", bad)
+    save_graph(G, tmp_path / "g.npz")
+    with pytest.raises(GraphFileError, match="inconsistent arrays"):
+        load_graph(tmp_path / "g.npz")
