@@ -145,7 +145,7 @@ class Recommender:
             session.preferences = state.apply(session.preferences, u)
 
     def forget(self, session: Session, node: int | str) -> None:
-        """Remove a preference: a node anywhere in it, or the year bound "year_min" / "year_max"."""
+        """Remove a preference: a node anywhere in it, the year bound "year_min" / "year_max", or "not_years"."""
         with session.lock:
             session.preferences = state.forget(session.preferences, node)
 
@@ -281,6 +281,7 @@ class Recommender:
         args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
                 "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
+                "not_years": [list(r) for r in sorted(c.not_years)],
                 "context": [n for n in state.context_items(turn.prefs) if n in G]}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
         if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation

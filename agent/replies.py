@@ -79,6 +79,12 @@ def years(year_min: int | None, year_max: int | None) -> str:
     return f"from {year_min} on" if year_min is not None else f"up to {year_max}" if year_max is not None else ""
 
 
+def not_years(ranges) -> str:
+    """ "not from 1980 to 1989": the excluded year ranges."""
+    spans = [f"{lo}" if lo == hi else f"{lo} to {hi}" for lo, hi in sorted(ranges)]
+    return f"not from {' or '.join(spans)}" if spans else ""
+
+
 def summary(G: nx.MultiDiGraph, p: Preferences) -> str:
     """The preferences in a few words: "you like Police Academy (1984); no Steve Guttenberg"."""
     liked = [n for n in p.liked if n not in p.people]
@@ -87,7 +93,7 @@ def summary(G: nx.MultiDiGraph, p: Preferences) -> str:
              f"{_names(G, p.genres)}" if p.genres else "",
              f"no {_names(G, p.not_genres)}" if p.not_genres else "",
              f"no {_names(G, p.not_people)}" if p.not_people else "",
-             years(p.year_min, p.year_max),
+             years(p.year_min, p.year_max), not_years(p.not_years),
              f"not {_names(G, [n for n in p.disliked if n not in p.not_people])}"
              if [n for n in p.disliked if n not in p.not_people] else "",
              f"seen {_names(G, p.seen)}" if p.seen else ""]
@@ -98,7 +104,8 @@ def filters(G: nx.MultiDiGraph, p: Preferences) -> str:
     """The hard filters in a few words, for "nothing fits" replies."""
     parts = [_names(G, p.genres), f"no {_names(G, p.not_genres)}" if p.not_genres else "",
              f"with {_names(G, p.people)}" if p.people else "",
-             f"no {_names(G, p.not_people)}" if p.not_people else "", years(p.year_min, p.year_max)]
+             f"no {_names(G, p.not_people)}" if p.not_people else "", years(p.year_min, p.year_max),
+             not_years(p.not_years)]
     return "; ".join(x for x in parts if x) or "not seen, not disliked, not already suggested"
 
 

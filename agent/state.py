@@ -14,15 +14,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from agent import negation
 from agent.types import Preferences
 from kg.answerable import hard_genres
 from kg.linking import item_types
 from kg.schema import Constraints, Mention
 
-NEGATIVE = re.compile(
-    r"\b(not|no|none|nothing|never|without|except|avoid|skip|hate[sd]?|dislike[sd]?|"
-    r"don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|can'?t stand|cannot stand|tired of|enough of|sick of)\b")
-NEGATIVE_AFTER = re.compile(r"^\W*(was|is|were|are)?\s*(terrible|awful|boring|bad|horrible|overrated|the worst|not for me)\b")
 SEEN = re.compile(r"\b(seen|watched|saw)\b")
 HARD_PERSON = re.compile(r"\b(with|starring|featuring|by|directed by|from)\s*$")
 CLAUSE_END = re.compile(r"[.;!?\n]|,\s|\bbut\b|\bhowever\b|\bthough\b|\band\b")
@@ -47,9 +44,8 @@ UNKNOWN_TITLE = re.compile(
     r"\b(?:loved|love|liked|like|enjoyed|watched|seen|saw|hated|recommend|suggest|about)\s+"
     r"[\"“']?((?:[A-Z0-9][\w'’:&-]*)(?:\s+(?:[A-Z0-9][\w'’:&-]*|of|the|a|and|in|on))*)")
 QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
-YEAR = r"((?:19|20)\d\d)"
+REPLACE = re.compile(r"\b(?:instead|rather|funnier|scarier|sillier|creepier|less\s+\w+|a different genre)\b")
 GENERIC = {"film", "films", "movie", "movies", "picture", "pictures", "cinema"}  # not a genre wish
-DECADE = re.compile(r"\b(?:the\s+)?'?(19|20)?([0-9])0'?s\b")
 
 
 @dataclass(frozen=True)
@@ -65,6 +61,8 @@ class Understanding:
     not_people: tuple[int, ...] = ()
     year_min: int | None = None
     year_max: int | None = None
+    not_years: tuple[tuple[int, int], ...] = ()  # excluded year ranges, inclusive ("not from the 80s")
+    replaces_genres: bool = False  # "funnier", "instead": the genres said replace the wanted ones
     fact_relations: tuple[str, ...] | None = None  # set when the user asks about a movie (() = anything)
     fact_subject: int | None = None
     wants_more: bool = False
@@ -76,7 +74,7 @@ class Understanding:
     def adds_preferences(self) -> bool:
         """Did this message state a like, dislike, seen movie or filter?"""
         return bool(self.liked or self.disliked or self.seen or self.genres or self.not_genres or self.people
-                    or self.not_people or self.year_min is not None or self.year_max is not None)
+                    or self.not_people or self.year_min is not None or self.year_max is not None or self.not_years)
 
     @property
     def has_signal(self) -> bool:
@@ -109,39 +107,25 @@ def _clause_before(low: str, start: int) -> str:
     return window[cuts[-1].end():] if cuts else window
 
 
-def _polarity(low: str, mention: Mention) -> str:
-    """"negative", "seen" or "positive" from the words around a mention."""
-    before = _clause_before(low, mention.span[0])
-    after = low[mention.span[1]:mention.span[1] + 40]
-    if NEGATIVE.search(before) or NEGATIVE_AFTER.search(after):
+def _polarity(low: str, mention: Mention, limit: int | None = None) -> str:
+    """"negative", "seen" or "positive" from the words around a mention (``agent.negation``);
+    ``limit``: where the next mention starts."""
+    if negation.negated(low, *mention.span, limit=limit):
         return "negative"
-    if SEEN.search(before):
+    if SEEN.search(_clause_before(low, mention.span[0])):
         return "seen"
     return "positive"
 
 
-def _years(low: str, liked_years: Sequence[int]) -> tuple[int | None, int | None]:
-    """Year bounds stated in the (lower-case, titles masked) message."""
-    lo = hi = None
-    if m := re.search(rf"\b(?:between|from)\s+{YEAR}\s*(?:and|to|-|until)\s*{YEAR}\b", low):
-        return int(m.group(1)), int(m.group(2))
-    if m := re.search(rf"\b(?:after|since|later than|newer than|post)\s+{YEAR}\b", low):
-        lo = int(m.group(1)) + (0 if "since" in m.group(0) else 1)
-    if m := re.search(rf"\bfrom\s+{YEAR}\s+(?:on|onwards?)\b", low):
-        lo = int(m.group(1))
-    if m := re.search(rf"\b(?:before|until|older than|earlier than|pre)\s+{YEAR}\b", low):
-        hi = int(m.group(1)) - (0 if "until" in m.group(0) else 1)
-    if lo is None and hi is None and (m := re.search(rf"\b(?:in|from)\s+{YEAR}\b(?!\s*(?:on|onwards?)\b)", low)):
-        lo = hi = int(m.group(1))
-    if lo is None and hi is None and (m := DECADE.search(low)):
-        century = m.group(1) or ("19" if int(m.group(2)) >= 3 else "20")
-        lo = int(f"{century}{m.group(2)}0")
-        hi = lo + 9
+def _years(low: str, liked_years: Sequence[int]) -> negation.YearReading:
+    """Year bounds and excluded ranges stated in the (lower-case, titles masked) message."""
+    read = negation.read_years(low)
+    lo, hi = read.year_min, read.year_max
     if liked_years and re.search(r"\b(newer|more recent|recent ones?|modern)\b", low) and lo is None:
         lo = max(liked_years) + 1
     if liked_years and re.search(r"\b(older|classics?|old ones?)\b", low) and hi is None:
         hi = min(liked_years) - 1
-    return lo, hi
+    return negation.YearReading(lo, hi, read.not_years)
 
 
 def _ordinal(low: str, last_items: Sequence[int]) -> tuple[int | None, int]:
@@ -209,8 +193,9 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
     relations = _fact_relations(low)
     subject = person = None  # a question is about its first movie, else its first person
+    starts = sorted({m.span[0] for m in mentions})
     for m in mentions:
-        polarity = _polarity(low, m)
+        polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None))
         if m.type in item_types(G) and relations is not None:
             subject = subject if subject is not None else m.node
         elif m.type == "person" and relations is not None:
@@ -233,23 +218,25 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         subject = next((n for n in (subject, referred, person) if n is not None), None)
     elif referred is not None:
         before = _clause_before(low, where)
-        key = "disliked" if NEGATIVE.search(before) else "seen" if SEEN.search(before) else "liked"
+        key = "disliked" if negation.negated(low, where, where) else "seen" if SEEN.search(before) else "liked"
         out[key].append(referred)
     liked_years = [G.nodes[n]["year"] for n in prefs.liked + out["liked"]
                    if n in G and isinstance(G.nodes[n].get("year"), int)]
-    year_min, year_max = _years(low, liked_years)
-    contradictions = _contradictions(G, out, year_min, year_max)
+    years = _years(low, liked_years)
     return Understanding(
-        **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=year_min, year_max=year_max,
-        fact_relations=relations, fact_subject=subject,
+        **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
+        not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
-        unknown_titles=_unknown_titles(text, mentions), contradictions=contradictions, mentions=given)
+        unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given)
 
 
-def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], year_min, year_max) -> tuple[str, ...]:
+def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], years: negation.YearReading) -> tuple[str, ...]:
     found = []
-    if year_min is not None and year_max is not None and year_min > year_max:
-        found.append(f"films from {year_min} or later and from {year_max} or earlier")
+    lo, hi = years.year_min, years.year_max
+    if lo is not None and hi is not None and lo > hi:
+        found.append(f"films from {lo} or later and from {hi} or earlier")
+    elif negation.covers(years.not_years, lo, hi):
+        found.append(f"films from {lo} to {hi} but not from " + ", ".join(f"{a} to {b}" for a, b in years.not_years))
     for want, avoid in (("genres", "not_genres"), ("people", "not_people"), ("liked", "disliked")):
         for node in set(out[want]) & set(out[avoid]):
             found.append(f"{G.nodes[node].get('name', node)} both wanted and not wanted")
@@ -273,6 +260,8 @@ def apply(prefs: Preferences, u: Understanding) -> Preferences:
     _add(new.liked, u.liked, new.disliked)
     _add(new.disliked, u.disliked, new.liked)
     _add(new.seen, u.seen)
+    if u.replaces_genres and u.genres:  # "something funnier" after horror: comedy instead of horror
+        new.genres.clear()
     _add(new.genres, u.genres, new.not_genres)
     _add(new.not_genres, u.not_genres, new.genres)
     _add(new.people, u.people, new.not_people)
@@ -285,13 +274,27 @@ def apply(prefs: Preferences, u: Understanding) -> Preferences:
         new.year_max = u.year_max
         if new.year_min is not None and new.year_min > u.year_max and u.year_min is None:
             new.year_min = None
+    _apply_not_years(new, u)
     return new
+
+
+def _apply_not_years(new: Preferences, u: Understanding) -> None:
+    """Excluded ranges: a newly wanted closed range ("the 80s then") lifts the exclusions it
+    overlaps (an open bound, "after 1980", lifts none); a new exclusion that leaves no year of the
+    wanted range replaces that range."""
+    if u.year_min is not None and u.year_max is not None:
+        new.not_years = [r for r in new.not_years if r[1] < u.year_min or u.year_max < r[0]]
+    for r in u.not_years:
+        if tuple(r) not in map(tuple, new.not_years):
+            new.not_years.append(tuple(r))
+    if u.not_years and negation.covers(new.not_years, new.year_min, new.year_max):
+        new.year_min = new.year_max = None
 
 
 def has_preferences(prefs: Preferences) -> bool:
     """Is there anything to recommend from?"""
     return bool(prefs.liked or prefs.genres or prefs.people or prefs.year_min is not None
-                or prefs.year_max is not None or prefs.not_genres or prefs.not_people)
+                or prefs.year_max is not None or prefs.not_genres or prefs.not_people or prefs.not_years)
 
 
 def context_items(prefs: Preferences) -> list[int]:
@@ -318,14 +321,19 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
     genres = frozenset(hard_genres(G, prefs.genres))  # the others are soft: seeds (see seeds)
     return Constraints(exclude=frozenset(shown), genres=genres, not_genres=frozenset(prefs.not_genres),
                        people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
-                       year_min=prefs.year_min, year_max=prefs.year_max)
+                       year_min=prefs.year_min, year_max=prefs.year_max,
+                       not_years=frozenset(tuple(r) for r in prefs.not_years))
 
 
 def forget(prefs: Preferences, node: int | str) -> Preferences:
-    """``prefs`` without ``node`` anywhere (or without the year bound ``"year_min"`` / ``"year_max"``)."""
+    """``prefs`` without ``node`` anywhere (or without the year bound ``"year_min"`` / ``"year_max"``,
+    or without the excluded year ranges, ``"not_years"``)."""
     new = copy.deepcopy(prefs)
     if node in ("year_min", "year_max"):
         setattr(new, node, None)
+        return new
+    if node == "not_years":
+        new.not_years = []
         return new
     for name in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people"):
         setattr(new, name, [n for n in getattr(new, name) if n != node])

@@ -95,7 +95,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                             people: list[int] | None = None, not_people: list[int] | None = None,
                             exclude: list[int] | None = None, year_min: int | None = None,
                             year_max: int | None = None, k: int = 50,
-                            context: list[int] | None = None) -> tuple[str, list]:
+                            context: list[int] | None = None,
+                            not_years: list[list[int]] | None = None) -> tuple[str, list]:
         """Catalog movies related to the seed nodes that satisfy every hard filter, best first.
 
         Args:
@@ -110,11 +111,14 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             k: at most this many candidates (1-500).
             context: movies of the conversation (liked, suggested, seen; not disliked) that
                 co-mention and collaborative retrieval start from as well as the seeds.
+            not_years: [first, last] year ranges a movie must be outside (e.g. [[1980, 1989]]).
         """
         if not 1 <= k <= 500:
             raise ToolException(f"k={k}: expected 1..500")
         if year_min is not None and year_max is not None and year_min > year_max:
             raise ToolException(f"contradictory years: year_min={year_min} is after year_max={year_max}")
+        if any(len(r) != 2 or r[0] > r[1] for r in not_years or ()):
+            raise ToolException(f"not_years={not_years}: expected [first, last] year ranges, first <= last")
         if clash := set(genres or ()) & set(not_genres or ()) | set(people or ()) & set(not_people or ()):
             raise ToolException(f"contradictory filters: {sorted(clash)} both required and excluded")
         for node in [*seeds, *(genres or ()), *(not_genres or ()), *(people or ()), *(not_people or ()),
@@ -122,7 +126,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             _node(G, node)
         c = Constraints(exclude=frozenset(exclude or ()), genres=frozenset(genres or ()),
                         not_genres=frozenset(not_genres or ()), people=frozenset(people or ()),
-                        not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max)
+                        not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max,
+                        not_years=frozenset((int(a), int(b)) for a, b in not_years or ()))
         found = retrieval.retrieve(G, seeds, c, k=k, context=context or ())
         text = "\n".join(f"{x.item}: {_title(G, x.item)} ({x.score:.3f})" for x in found) or "no movie satisfies these filters"
         return text, found

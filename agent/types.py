@@ -65,6 +65,7 @@ class Preferences:
     not_people: list[int] = field(default_factory=list)
     year_min: int | None = None
     year_max: int | None = None
+    not_years: list[tuple[int, int]] = field(default_factory=list)  # excluded year ranges, inclusive
 
 
 @dataclass(frozen=True)

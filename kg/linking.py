@@ -38,6 +38,17 @@ MAX_TOKENS = 10  # longest alias looked up, in words
 MAX_FUZZY_TOKENS = 6
 MAX_AMBIGUITY = 8  # nodes returned for one ambiguous span
 REDIAL_ID = re.compile(r"@(\d+)")
+#: cue words (likes, negations) a typo match never folds into a title: "hated gladiator" is no "The Gladiator"
+CUE_WORDS = frozenset("""
+not no never none nothing without except avoid skip hate hated hates dislike disliked like liked likes love
+loved loves enjoy enjoyed seen saw watched but than other anything everything stand cant cannot dont didnt
+rather instead less more recommend suggest want movie movies film films
+""".split())
+#: "the movie X", "a film called 9": a short title plainly named as a movie
+NAMED_AS_MOVIE = re.compile(r"(?:\b(?:the|a|that)\s+(?:movie|film|flick)(?:\s+(?:called|named|titled))?"
+                            r"|\b(?:called|named|titled))\s*$", re.IGNORECASE)
+TITLE_SMALL = frozenset("a an the and or of in on at to as by for with from".split())  # lower case in Title Case
+QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class Entry:
     node: int
     score: float
     weak: bool = False  # only counts written capitalised (or followed by the year)
+    bare: bool = False  # a letter or a number ("X", "9"): only counts plainly named as a movie
 
 
 class NodeInfo(NamedTuple):
@@ -128,7 +140,8 @@ def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
             yearful = bool(year) and alias.endswith(str(year))
             stripped = score < 1.0 and " " not in alias  # "The American" -> "american"
             weak = (_is_weak(index, alias) or stripped) and not yearful
-            _add(index, alias, Entry(node, score, weak=weak))
+            bare = not yearful and (len(alias.replace(" ", "")) <= 1 or alias.replace(" ", "").isdigit())
+            _add(index, alias, Entry(node, score, weak=weak or bare, bare=bare))
 
 
 def _index_people(index: LinkIndex, G: nx.MultiDiGraph, degree: dict[int, int]) -> None:
@@ -245,15 +258,32 @@ class _Match:
     entries: tuple[Entry, ...]
 
 
-def _capitalised(text: str, words: list[tuple[str, int, int]], i: int, j: int) -> bool:
-    """Whether a span is written like a name: quoted, Title Cased, or capitalised mid-sentence."""
-    start = words[i][1]
+def _quoted(text: str, start: int, end: int) -> bool | None:
+    """True when quotes enclose exactly ``text[start:end]``, False when a quote opens before it but
+    does not close right after it ("'DROP TABLE movies'" quotes no "Drop"), None without a quote."""
     before = text[:start].rstrip()
-    if before.endswith(('"', "'", "“", "‘")):
-        return True
-    if text.isupper() or not text[start].isupper():
+    if not before or before[-1] not in QUOTES:
+        return None
+    return text[end:].lstrip(" .!?").startswith(QUOTES[before[-1]])
+
+
+def _named(text: str, words: list[tuple[str, int, int]], i: int, j: int) -> bool:
+    """Whether a span is plainly named as a movie: quoted exactly, or after "the movie" / "called"."""
+    start, end = words[i][1], words[j - 1][2]
+    return bool(_quoted(text, start, end)) or NAMED_AS_MOVIE.search(text[:start]) is not None
+
+
+def _capitalised(text: str, words: list[tuple[str, int, int]], i: int, j: int) -> bool:
+    """Whether a span is written like a name: quoted, Title Cased, or capitalised mid-sentence
+    (a word in capitals, "DROP", is shouting or code, not a name)."""
+    start, end = words[i][1], words[j - 1][2]
+    before = text[:start].rstrip()
+    quoted = _quoted(text, start, end)
+    if quoted is not None:
+        return quoted
+    if text.isupper() or not text[start].isupper() or (text[start:end].isupper() and end - start > 1):
         return False
-    if j - i > 1 and all(text[words[k][1]].isupper() for k in range(i, j)):
+    if j - i > 1 and all(text[words[k][1]].isupper() or words[k][0] in TITLE_SMALL for k in range(i, j)):
         return True
     return bool(before) and SENTENCE_END.search(before) is None
 
@@ -264,9 +294,12 @@ def _exact(index: LinkIndex, text: str, words: list[tuple[str, int, int]]) -> li
     for i in range(len(folded)):
         for j in range(min(len(folded), i + MAX_TOKENS), i, -1):
             entries = index.aliases.get(" ".join(folded[i:j]))
-            if not entries:
-                continue
-            if any(e.weak for e in entries) and not _capitalised(text, words, i, j):
+            if not entries or (all(w in CUE_WORDS for w in folded[i:j])
+                               and not _named(text, words, i, j) and not _capitalised(text, words, i, j)):
+                continue  # "I hated Gladiator" names no film "Hated"
+            if any(e.bare for e in entries) and not _named(text, words, i, j):
+                entries = [e for e in entries if not e.bare]
+            if any(e.weak and not e.bare for e in entries) and not _capitalised(text, words, i, j):
                 entries = [e for e in entries if not e.weak]
             if j - i > 1 and _list_break(text, words, i, j):  # "comedy, drama" is two genres, not Comedy-drama
                 entries = [e for e in entries if index.nodes[e.node].type != "genre"]
@@ -310,11 +343,12 @@ def _fuzzy(index: LinkIndex, words: list[tuple[str, int, int]]) -> list[_Match]:
     folded = [w for w, _, _ in words]
     unknown = [w not in index.vocab and not w.isdigit() and len(w) >= 3 for w in folded]
     edge = [w in STOPWORDS and len(w) <= 3 for w in folded]
+    cue = [w in CUE_WORDS for w in folded]
     matches, close = [], {}
     for i in range(len(folded)):
         for j in range(i + 1, min(len(folded), i + MAX_FUZZY_TOKENS) + 1):
             key = " ".join(folded[i:j])
-            if not any(unknown[i:j]) or edge[i] or edge[j - 1] or len(key) < 6:
+            if not any(unknown[i:j]) or edge[i] or edge[j - 1] or len(key) < 6 or cue[i:j].count(True):
                 continue
             choices = index.single if j - i == 1 else _neighbours(index, folded[i:j], close)
             for alias, score, _ in process.extract(key, choices, scorer=fuzz.ratio, limit=3,

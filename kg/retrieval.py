@@ -140,10 +140,12 @@ def satisfies(G: nx.MultiDiGraph, item: int, constraints: Constraints) -> bool:
     if not is_item(G, item) or item in c.exclude:
         return False
     year = G.nodes[item].get("year")
-    if (c.year_min is not None or c.year_max is not None) and year is None:
+    if (c.year_min is not None or c.year_max is not None or c.not_years) and year is None:
         return False
     if (c.year_min is not None and year < c.year_min) or (c.year_max is not None and
                                                           year > c.year_max):
+        return False
+    if any(lo <= year <= hi for lo, hi in c.not_years):
         return False
     out = G.succ[item]
     if c.genres and not any(g in out for g in c.genres):
@@ -271,7 +273,7 @@ def from_attributes(G: nx.MultiDiGraph, constraints: Constraints,
         pool = set.intersection(*pools) if len(pools) == len(c.people) else set()
     elif c.genres:
         pool = {n for g in c.genres if g in G for n in G.pred[g]}
-    elif c.year_min is not None or c.year_max is not None:
+    elif c.year_min is not None or c.year_max is not None or c.not_years:
         pool = set(G.nodes)
     else:
         return []

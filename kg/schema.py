@@ -99,3 +99,4 @@ class Constraints:
     not_people: frozenset[int] = frozenset()  # item must involve none of these nodes
     year_min: int | None = None
     year_max: int | None = None
+    not_years: frozenset[tuple[int, int]] = frozenset()  # (first, last) year ranges the item must be outside

@@ -232,3 +232,12 @@ def test_the_model_can_pick_the_cited_paths_in_one_call(G):
     reply = rec.respond(rec.new_session(), "I loved Police Academy and Steve Guttenberg")
     assert [c[0] for c in lm.calls] == ["score", "score"]  # ranking, then all the paths at once
     assert reply.items and all(check_explanation(G, i.explanation) and i.explanation.paths for i in reply.items)
+
+
+def test_not_from_the_80s_excludes_the_80s_and_a_contradiction_asks_back(rec, G):
+    s = rec.new_session()
+    reply = rec.respond(s, "something like Police Academy, but not from the 80s")
+    assert reply.items and reply.understood.not_years == [(1980, 1989)] and "not from 1980 to 1989" in reply.text
+    assert all(not 1980 <= G.nodes[i.item]["year"] <= 1989 for i in reply.items)
+    reply = rec.respond(s, "only 1950s horror after 2015")
+    assert reply.items == () and reply.text.rstrip().endswith("?") and reply.understood.genres == []

@@ -4,7 +4,7 @@ import pytest
 from agent import state
 from agent.types import Preferences
 from kg import linking
-from tests.agent.conftest import (ANIMATION, COMEDY, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY, SHINING, TOY,
+from tests.agent.conftest import (ANIMATION, COMEDY, DRAMA, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY, SHINING, TOY,
                                   WILSON)
 
 
@@ -112,3 +112,72 @@ def test_a_duplicate_entry_of_a_mentioned_movie_is_not_a_new_suggestion(G):
     G.add_node(99, name="Police Academy", type="movie", title="Police Academy", year=None, item=True)
     G.add_node(98, name="Police Academy", type="movie", title="Police Academy (2030)", year=2030, item=True)
     assert state.duplicates(G, [PA], state.title_index(G)) == {99}
+
+
+@pytest.mark.parametrize("text", ["anything but comedies", "other than comedies", "everything except comedy",
+                                  "avoid comedies", "without comedy please", "I can't stand comedies",
+                                  "something scary but not comedy", "comedies? no thanks", "comedy is not for me",
+                                  "comedies I can't stand", "anything rather than comedy"])
+def test_every_negation_cue_excludes_the_genre_in_either_order(read, text):
+    u = read(text)
+    assert u.not_genres == (COMEDY,) and COMEDY not in u.genres
+
+
+@pytest.mark.parametrize("text", ["other than Tom Hanks", "anything but Tom Hanks", "Tom Hanks? no thanks",
+                                  "I can't stand Tom Hanks", "no Tom Hanks or Steve Guttenberg"])
+def test_negated_people_are_excluded_never_liked(read, text):
+    u = read(text)
+    assert HANKS in u.not_people and HANKS not in u.liked + u.people
+
+
+def test_negation_stops_at_a_new_wish(read):
+    u = read("I hated Police Academy, I loved Toy Story")
+    assert (u.liked, u.disliked) == ((TOY,), (PA,))
+    u = read("no horror, I want comedy")
+    assert (u.not_genres, u.genres) == ((HORROR,), (COMEDY,))
+    assert read("nothing but comedies").genres == (COMEDY,)
+
+
+@pytest.mark.parametrize("text, bounds, excluded", [
+    ("not from the 80s", (None, None), ((1980, 1989),)), ("avoid the 1990s", (None, None), ((1990, 1999),)),
+    ("not before 2000", (2000, None), ()), ("nothing after 2010", (None, 2010), ()),
+    ("no movies from the eighties", (None, None), ((1980, 1989),)),
+    ("something like Police Academy, but not from the 80s", (None, None), ((1980, 1989),)),
+    ("the 80s? no thanks", (None, None), ((1980, 1989),))])
+def test_negated_years_are_complemented_not_inverted(read, text, bounds, excluded):
+    u = read(text)
+    assert ((u.year_min, u.year_max), u.not_years) == (bounds, excluded)
+
+
+def test_excluded_years_become_a_hard_filter_and_a_wanted_range_lifts_them(read, G):
+    prefs = state.apply(Preferences(), read("something like Police Academy, but not from the 80s"))
+    assert prefs.liked == [PA] and prefs.not_years == [(1980, 1989)]
+    assert state.constraints(G, prefs).not_years == {(1980, 1989)}
+    prefs = state.apply(prefs, read("ok, the 80s then"))
+    assert prefs.not_years == [] and (prefs.year_min, prefs.year_max) == (1980, 1989)
+    assert state.forget(state.apply(prefs, read("not from the 90s")), "not_years").not_years == []
+
+
+@pytest.mark.parametrize("text", ["only 1950s horror after 2015", "comedy but no comedy",
+                                  "comedies from the 80s but not from the 80s", "before 1990 and after 2000",
+                                  "something with Tom Hanks but without Tom Hanks"])
+def test_contradictions_are_found_and_change_nothing(read, text):
+    u = read(text)
+    assert u.contradictions and state.apply(Preferences(genres=[DRAMA]), u) == Preferences(genres=[DRAMA])
+
+
+@pytest.mark.parametrize("text, wanted", [("something funnier", COMEDY), ("a comedy instead", COMEDY),
+                                          ("I'd rather have a comedy", COMEDY), ("less scary", None)])
+def test_funnier_instead_and_less_scary_replace_the_genre(read, text, wanted):
+    prefs = state.apply(Preferences(), read("I want horror"))
+    prefs = state.apply(prefs, read(text))
+    assert HORROR not in prefs.genres and prefs.genres == ([wanted] if wanted else [])
+
+
+@pytest.mark.parametrize("text, liked, disliked", [
+    ("nothing beats Toy Story", (TOY,), ()), ("I can't get enough of Toy Story", (TOY,), ()),
+    ("loved Toy Story, it wasn't boring at all", (TOY,), ()), ("Toy Story bored me", (), (TOY,)),
+    ("I never want to see Toy Story again", (), (TOY,)), ("I loved Toy Story, Police Academy was a waste of time", (TOY,), (PA,))])
+def test_praise_idioms_stay_likes_and_judgements_after_a_title_are_dislikes(read, text, liked, disliked):
+    u = read(text)
+    assert (u.liked, u.disliked) == (liked, disliked)

@@ -176,3 +176,35 @@ def test_cli_unknown_names_are_not_found_with_the_closest(tiny):
     with pytest.raises(NotFoundError, match="not found; closest") as error:
         run_facts(Namespace(name="Xqzzyplk Wrongname"), tiny)
     assert isinstance(error.value.closest, list)
+
+
+def _short_titles_graph():
+    import networkx as nx
+
+    G = nx.MultiDiGraph()
+    for node, name, year in [(1, "X", 1986), (2, "9", 2013), (3, "The Drop", 2014), (4, "The Gladiator", 1986)]:
+        G.add_node(node, name=name, title=f"{name} ({year})", type="movie", item=True, popularity=1, year=year)
+    return G
+
+
+def test_a_letter_or_number_title_links_only_when_plainly_named_as_a_movie():
+    index = build_link_index(_short_titles_graph(), redial_ids={})
+    for garbage in ("X", "give me 9 movies", "recommend me the movie called 'DROP TABLE movies'",
+                    "'; DROP TABLE movies; --", "ｘ"):
+        assert nodes(index, garbage) == [], garbage
+    assert nodes(index, "I loved the movie X") == [1] and nodes(index, 'I loved "9"') == [2]
+    assert nodes(index, "I loved X (1986)") == [1] and nodes(index, "a film called 9") == [2]
+    assert nodes(index, "I loved 'The Drop'") == [3]
+
+
+def test_a_cue_word_is_never_absorbed_into_a_title_mention():
+    import networkx as nx
+
+    G = nx.MultiDiGraph()
+    for node, name, year in [(4, "The Gladiator", 1986), (5, "Gladiator", 2000), (6, "Hated", 1994)]:
+        G.add_node(node, name=name, title=f"{name} ({year})", type="movie", item=True, popularity=1, year=year)
+    index = build_link_index(G, redial_ids={}, common_words=())  # "hated" is no everyday word here
+    for text in ("I hated Gladiator", "hated gladiatr", "I loved Gladiator"):
+        found = link(index, text)
+        assert found and all(m.surface.lower().startswith("gladiat") for m in found), (text, found)
+    assert nodes(index, 'I watched "Hated"') == [6]

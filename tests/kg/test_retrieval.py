@@ -176,3 +176,12 @@ def test_context_items_feed_the_co_mention_retriever_but_are_not_excluded(tiny):
     assert items(retrieve(tiny, [], k=3, weights=only)) == []  # no seed, no context: nothing co-mentioned
     found = retrieve(tiny, [], k=3, weights=only, context=[CIN50])
     assert items(found) == [UP] and found[0].sources == ("comention",)
+
+
+def test_excluded_year_ranges_are_hard_filters(tiny):
+    from kg.retrieval import satisfies
+    from kg.schema import Constraints
+
+    c = Constraints(not_years=frozenset({(1980, 1989)}))
+    assert not satisfies(tiny, PA, c) and not satisfies(tiny, PA2, c) and satisfies(tiny, SCARY, c)
+    assert all(not 1980 <= tiny.nodes[x.item]["year"] <= 1989 for x in popular(tiny, c))

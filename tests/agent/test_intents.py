@@ -1,0 +1,25 @@
+"""The labelled intent suite (bench/intents.py) over the real graph: nothing said is read backwards."""
+import time
+
+import pytest
+
+from bench import intents
+
+
+@pytest.mark.slow
+def test_no_intent_of_the_suite_is_inverted_or_wrong():
+    from kg.store import load_movie_graph
+
+    G = load_movie_graph()
+    start = time.perf_counter()
+    cases = intents.cases(G)
+    counts, examples = intents.run(G, cases)
+    kinds = {k for k, _ in counts}
+    assert len(cases) >= 2000 and {"hate", "person_negated", "genre_negated", "decade_negated", "year_negated",
+                                   "contradiction", "garbage", "replace", "mixed"} <= kinds
+    bad = {key: texts[:5] for key, texts in examples.items() if key[1] in ("inverted", "wrong")}
+    assert not bad, bad  # a hate read as a like, an excluded decade as the wanted one, garbage liked, ...
+    missed = sum(n for (_, outcome), n in counts.items() if outcome == "missed")
+    print(f"{len(cases)} intents, {missed} missed, 0 inverted, in {time.perf_counter() - start:.1f} s")
+    assert missed <= 0.02 * len(cases)
+    assert time.perf_counter() - start < 60
