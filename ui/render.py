@@ -47,7 +47,7 @@ class PrefRow:
 
     group: str  # "Likes", "Dislikes", "Seen", "Wanted", "Avoid", "Years"
     label: str
-    node: int | str  # a KG node id, or "year_min" / "year_max"
+    node: int | str  # a KG node id, or "year_min" / "year_max" / "not_years"
 
 
 def name(G: nx.MultiDiGraph, node: int) -> str:
@@ -192,4 +192,7 @@ def preference_rows(G: nx.MultiDiGraph, prefs: Preferences) -> list[PrefRow]:
         rows.append(PrefRow("Years", f"from {prefs.year_min}", "year_min"))
     if prefs.year_max is not None:
         rows.append(PrefRow("Years", f"until {prefs.year_max}", "year_max"))
+    if prefs.not_years:
+        label = ", ".join(f"{a}-{b}" for a, b in prefs.not_years)
+        rows.append(PrefRow("Years", f"not {label}", "not_years"))
     return rows

@@ -98,3 +98,19 @@ def test_a_surrogate_in_the_user_id_is_cleaned(rec, tmp_path):
     path = tmp_path / "p.json"
     path.write_text('{"format": "kgrec-profile", "version": 1, "user_id": "ana\\ud800", "preferences": {}}')
     assert rec.load_profile(path).user_id == "ana\ufffd"
+
+
+def test_excluded_year_ranges_survive_a_save_and_a_load(tmp_path):
+    from agent import profile
+    from agent.types import Preferences
+
+    path = tmp_path / "p.json"
+    profile.write(path, Preferences(liked=[1], not_years=[(1980, 1989)]), "me")
+    assert profile.read(path)[1].not_years == [(1980, 1989)]
+    bad = tmp_path / "bad.json"
+    data = profile.to_json(Preferences(), None)
+    data["preferences"]["not_years"] = [[1990, 1980]]
+    import json
+    bad.write_text(json.dumps(data))
+    with pytest.raises(KgrecError, match="not_years"):
+        profile.read(bad)

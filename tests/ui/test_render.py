@@ -84,3 +84,12 @@ def test_the_understood_panel_lists_each_preference_once_in_groups():
         ("Seen", "Up (2009)", UP), ("Wanted", "comedy", COMEDY), ("Avoid", "Tom Hanks", HANKS),
         ("Years", "from 1990", "year_min")]
     assert render.preference_rows(G, Preferences()) == []
+
+
+def test_an_excluded_decade_is_a_removable_row():
+    from agent import state
+
+    prefs = Preferences(not_years=[(1980, 1989)])
+    row = render.preference_rows(agent_graph(), prefs)[-1]
+    assert (row.group, row.label, row.node) == ("Years", "not 1980-1989", "not_years")
+    assert state.forget(prefs, row.node).not_years == []
