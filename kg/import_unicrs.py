@@ -16,7 +16,6 @@ per recommender utterance that links a catalog item: ``context``, ``rec``, ``pre
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import networkx as nx
 from kg import build, collaborative, enrich
 from kg.errors import DataFileError, KgrecError
 from kg.interactions import Session, add_interactions
+from kg.jsonl import read_jsonl
 
 KG_FILES = ("dbpedia_subkg.json", "entity2id.json", "relation2id.json", "item_ids.json")
 ROLES = {"SEEKER": "seeker", "RECOMMENDER": "recommender"}
@@ -77,24 +77,12 @@ def typing_notes(G: nx.MultiDiGraph, tail_types: dict[str, str]) -> list[str]:
 
 def read_dialogues(path) -> list[list[dict]]:
     """Dialogues of a UniCRS-style JSONL file; a malformed line raises ``DataFileError``."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise DataFileError(path, None, f"cannot read ({e.strerror}); expected UniCRS dialogues") from e
-    dialogues = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            dialogue = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataFileError(path, number, f"a JSON list of utterances ({e.msg})") from e
-        if not isinstance(dialogue, list) or not all(
-                isinstance(u, dict) and u.get("role") in ROLES and isinstance(u.get("text"), str) for u in dialogue):
-            raise DataFileError(path, number, "a list of utterances {text, role: SEEKER|RECOMMENDER, movie_link, entity_link}")
-        dialogues.append(dialogue)
-    return dialogues
+    def valid(dialogue) -> bool:
+        return isinstance(dialogue, list) and all(
+            isinstance(u, dict) and u.get("role") in ROLES and isinstance(u.get("text"), str) for u in dialogue)
+
+    return read_jsonl(path, valid, "a list of utterances {text, role: SEEKER|RECOMMENDER, movie_link, entity_link}",
+                      "UniCRS dialogues", syntax="a JSON list of utterances")
 
 
 def _merged(dialogue: list[dict], ids: dict[str, int]) -> list[tuple[str, str, list[int], list[int]]]:

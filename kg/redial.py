@@ -16,7 +16,6 @@ Conventions (kept identical to CRSLab's preparation of ``data/redial_kg/test.jso
 from __future__ import annotations
 
 import csv
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import networkx as nx
 
 from kg.build import REDIAL_FILES, clean_text
 from kg.errors import DataFileError
+from kg.jsonl import read_jsonl
 from kg.locations import data_dir
 
 SEEKER, RECOMMENDER = "seeker", "recommender"
@@ -54,23 +54,9 @@ class Turn:
 
 def load_dialogues(path) -> list[dict]:
     """The dialogues of a ReDial ``.jsonl`` file; a bad line raises ``DataFileError``."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise DataFileError(path, None, f"cannot read ({e.strerror}); expected ReDial JSONL") from e
-    dialogues = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            dialogue = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataFileError(path, number, f"a JSON dialogue object ({e.msg})") from e
-        if not isinstance(dialogue, dict) or any(k not in dialogue for k in REQUIRED_KEYS):
-            raise DataFileError(path, number, f"a dialogue with keys {', '.join(REQUIRED_KEYS)}")
-        dialogues.append(dialogue)
-    return dialogues
+    return read_jsonl(path, lambda d: isinstance(d, dict) and all(k in d for k in REQUIRED_KEYS),
+                      f"a dialogue with keys {', '.join(REQUIRED_KEYS)}", "ReDial JSONL",
+                      syntax="a JSON dialogue object")
 
 
 def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
