@@ -9,6 +9,7 @@ import networkx as nx
 
 import prompts
 from agent.types import Preferences, RecommendedItem
+from kg.retrieval import cached
 
 
 @lru_cache(maxsize=None)
@@ -40,12 +41,14 @@ def plural(noun: str) -> str:
 def nouns(G: nx.MultiDiGraph | None) -> dict[str, str]:
     """The graph's words for templates: ``noun``, ``nouns``, ``person``, ``example`` (its most popular item)."""
     noun = (G.graph.get("domain_noun") if G is not None else None) or "movie"
-    example = "Police Academy"
-    if G is not None:
-        items = [(int(d.get("popularity") or 0), -n, d) for n, d in G.nodes(data=True) if d.get("item")]
-        if items:
-            example = str(max(items, key=lambda x: x[:2])[2].get("name") or example)
-    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example}
+    example = cached(G, "example_item", _example) if G is not None else None
+    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example or "Police Academy"}
+
+
+def _example(G: nx.MultiDiGraph) -> str:
+    """The name of the graph's most popular item (cached: scanning every node took 40 ms a turn)."""
+    items = [(int(d.get("popularity") or 0), -n, d) for n, d in G.nodes(data=True) if d.get("item")]
+    return str(max(items, key=lambda x: x[:2])[2].get("name") or "Police Academy") if items else "Police Academy"
 
 
 def fill(name: str, G: nx.MultiDiGraph | None = None, **fields) -> str:

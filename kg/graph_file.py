@@ -76,7 +76,7 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
         why = "it holds pickled objects, which are never loaded" if "pickle" in str(e) else str(e)[:200]
         raise GraphFileError(path, f"{type(e).__name__}: {why}") from e
     try:
-        return _graph(data, arrays)
+        return nx.freeze(_graph(data, arrays))  # read-only: kg.retrieval caches on it safely
     except (TypeError, ValueError, KeyError, IndexError) as e:
         raise GraphFileError(path, f"{type(e).__name__}: {str(e)[:200]}") from e
 

@@ -48,8 +48,11 @@ def relation_cost(relation: str) -> float:
     return RELATION_COST.get(relation, WEAK)
 
 
+_RANK = {relation: i for i, relation in enumerate(PREFERENCE)}
+
+
 def _fact_key(fact: Fact) -> tuple:
-    rank = PREFERENCE.index(fact.relation) if fact.relation in PREFERENCE else len(PREFERENCE)
+    rank = _RANK.get(fact.relation, len(PREFERENCE))
     return (relation_cost(fact.relation), rank, fact.relation)
 
 
@@ -118,9 +121,11 @@ def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> li
 
 def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple]:
     degree = degrees(G)
+    best: dict[tuple[int, int], Fact | None] = {}  # routes share hops: each pair is looked up once
     scored = []
     for nodes in routes:
-        path = tuple(_best_fact(G, a, b) for a, b in zip(nodes, nodes[1:]))
+        path = tuple(best[pair] if pair in best else best.setdefault(pair, _best_fact(G, *pair))
+                     for pair in zip(nodes, nodes[1:]))
         cost = (len(path) + sum(relation_cost(f.relation) for f in path)
                 + sum(_penalty(degree[n]) for n in nodes[1:-1]))
         scored.append((cost, nodes, path))

@@ -76,7 +76,7 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
         if old != path and old.suffix in (CACHE_SUFFIX, ".pkl"):
             old.unlink(missing_ok=True)
     save_graph(G, path)
-    return G
+    return nx.freeze(G)  # as a loaded one: read-only
 
 
 def catalog(G: nx.MultiDiGraph) -> list[int]:

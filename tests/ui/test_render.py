@@ -8,7 +8,6 @@ from kg.schema import Fact
 from tests.agent.conftest import COMEDY, GUTTENBERG, HANKS, PA, PA2, SHINING, TOY, UP, WILSON, agent_graph
 from ui import render
 
-PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def recommended(item, paths, text="Because."):
@@ -25,8 +24,8 @@ def test_a_card_shows_title_people_explanation_and_its_cited_path():
     assert card.explanation == "It also stars Steve Guttenberg."
     assert card.path_text == ("Police Academy 2: Their First Assignment (1985) —starring→ Steve Guttenberg"
                               " ←starring— Police Academy (1984)")
-    assert card.picture.startswith("data:image/png;base64,")
-    assert base64.b64decode(card.picture.split(",", 1)[1]).startswith(PNG)
+    assert card.picture.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(card.picture.split(",", 1)[1]).startswith(b"<?xml")
 
 
 def test_people_line_has_the_director_then_the_stars():
@@ -56,11 +55,15 @@ def test_a_path_reads_from_the_recommended_item_whichever_way_it_is_stored():
     assert render.path_text(G, ()) == ""
 
 
-def test_a_picture_of_several_paths_is_a_small_png():
+def test_a_picture_of_several_paths_is_a_small_svg_naming_every_node_and_relation():
     G = agent_graph()
     paths = ((Fact(TOY, "starring", HANKS),), (Fact(TOY, "genre", COMEDY), Fact(PA, "genre", COMEDY)))
-    png = render.path_png(G, TOY, paths)
-    assert png.startswith(PNG) and 2_000 < len(png) < 80_000
+    svg = render.path_svg(G, TOY, paths)
+    assert svg.startswith(b"<?xml") and b"<svg" in svg and 2_000 < len(svg) < 80_000
+    text = svg.decode()
+    for node in (TOY, HANKS, COMEDY, PA):
+        assert render._short(render.name(G, node)) in text
+    assert ">starring<" in text and ">genre<" in text
 
 
 def test_a_card_without_a_path_has_no_picture_and_html_is_escaped():
