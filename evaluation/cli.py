@@ -1,4 +1,4 @@
-"""``kgrec eval redial``, ``kgrec eval simulate`` and ``kgrec bench``.
+"""``kgrec eval redial`` and ``kgrec eval simulate`` (``kgrec bench`` is ``bench/cli.py``).
 
     kgrec eval redial --limit 500 --seed 0           # CRSLab test turns, all baselines
     kgrec eval redial --entities prev_entity         # the file's context entities instead of linking
@@ -6,14 +6,13 @@
     kgrec eval redial --graph inspired --systems popularity,retriever   # an imported graph, its valid turns
     kgrec eval redial --graph inspired --data other/test.jsonl          # any CRSLab file over that graph
     kgrec eval simulate --dialogues 200 --seed 0     # scripted seekers, success within 5 turns
-    kgrec bench                                      # every speed benchmark in one table
 """
 from __future__ import annotations
 
 import argparse
 import shlex
 
-from bench.redial_eval import SYSTEM_NAMES
+from evaluation.redial import SYSTEM_NAMES
 
 
 def _systems(value: str) -> tuple[str, ...]:
@@ -50,15 +49,8 @@ def register(subparsers) -> None:
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=_simulate)
 
-    b = subparsers.add_parser("bench", help="run every speed benchmark of bench/ and gather one table")
-    b.add_argument("--only", help="comma-separated subset: kg_load,retrieval_speed,model_speed,train_speed,agent_latency")
-    b.add_argument("--timeout", type=float, default=600.0, help="seconds per benchmark script")
-    b.add_argument("--out", default="runs/bench")
-    b.add_argument("--quick", action="store_true", help="fewer repeats and contexts per script (bench.speed.QUICK_ARGS)")
-    b.set_defaults(func=_bench)
 
-
-def _command(args: argparse.Namespace, words: str, defaults: dict) -> str:
+def command_line(args: argparse.Namespace, words: str, defaults: dict) -> str:
     """The command line that reproduces this run (options left at their default omitted)."""
     parts = [f"kgrec {words}"]
     for name, default in defaults.items():
@@ -72,13 +64,13 @@ def _command(args: argparse.Namespace, words: str, defaults: dict) -> str:
 
 
 def _redial(args: argparse.Namespace) -> int:
-    from bench import report
-    from bench.redial_eval import RedialEvalConfig, evaluate
+    from evaluation import report
+    from evaluation.redial import RedialEvalConfig, evaluate
 
     systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
     config = RedialEvalConfig(data=args.data, graph=args.graph, limit=args.limit, seed=args.seed, entities=args.entities,
                               systems=systems, out=args.out)
-    command = _command(args, "eval redial", {"data": None, "graph": None, "limit": None, "seed": None, "entities": "text",
+    command = command_line(args, "eval redial", {"data": None, "graph": None, "limit": None, "seed": None, "entities": "text",
                                               "systems": "popularity,retriever,base,lora", "out": "runs/eval-redial"})
     result = evaluate(config, progress=not args.no_progress, command=command)
     paths = report.write_redial(config.out, report.merge_previous(config.out, result))
@@ -88,27 +80,17 @@ def _redial(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from bench import report
-    from bench.simulate import SimulateConfig, evaluate
+    from evaluation import report
+    from evaluation.simulate import SimulateConfig, evaluate
 
     systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
     config = SimulateConfig(data=args.data, dialogues=args.dialogues, seed=args.seed, max_turns=args.max_turns,
                             systems=systems, out=args.out, hints=args.hints)
-    command = _command(args, "eval simulate", {"data": None, "dialogues": None, "seed": None, "max_turns": 5,
+    command = command_line(args, "eval simulate", {"data": None, "dialogues": None, "seed": None, "max_turns": 5,
                                                 "systems": "popularity,retriever,base,lora", "out": "runs/eval-simulate",
                                                 "hints": "genre,starring,director,year"})
     result = evaluate(config, progress=not args.no_progress, command=command)
     paths = report.write_simulate(config.out, report.merge_previous(config.out, result, report.SAME_SEEKERS))
     print(paths[0].read_text(encoding="utf-8"))
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from bench import speed
-
-    command = _command(args, "bench", {"only": None, "timeout": 600.0, "out": "runs/bench", "quick": False})
-    text, paths = speed.run(only=args.only, out=args.out, timeout=args.timeout, command=command, quick=args.quick)
-    print(text)
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0

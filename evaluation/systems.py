@@ -1,55 +1,87 @@
-"""kgrec's own systems for the replay, built from the agent's layers.
+"""The systems a replay scores; kgrec's own run the agent's turn pipeline (``agent.turn``).
 
-For speed the replay does not run the whole chat loop per turn. :class:`AgentReplay` rebuilds
-what the agent would know after the dialogue so far by calling the very functions
-``agent.Recommender.stream`` calls, in the same order:
+For speed the replay does not run the chat loop per turn. :class:`AgentReplay` rebuilds the
+session the chat would hold after the dialogue so far, with the stages the chat runs:
 
-* each seeker utterance: ``kg.linking.link`` → ``agent.state.best_mentions(min_link_score)`` →
-  ``agent.state.understand`` → ``agent.state.apply``;
+* each seeker utterance: ``agent.text.clean`` and ``agent.turn.understand`` (linking, the best
+  mentions, understanding, new preferences);
 * each recommender utterance: the movies it names become ``prefs.recommended`` and
   ``last_items``, as the agent's own suggestions would (so they are never suggested again);
-* then ``retrieve_candidates``'s call (seeds = liked nodes, ``agent.state.constraints``,
-  ``k = AgentConfig.candidates``), the same re-check of hard filters (catalog, not recommended,
-  no duplicate of an excluded film, ``kg.retrieval.satisfies``), and ``rank_candidates``'s call
-  of ``agent.ranking.rank`` on the top ``rank_pool`` with the conversation as the agent writes it
-  (its last 6 earlier utterances and the seeker's message, each cut at 500 characters).
+* then ``agent.turn.constraints`` and ``agent.turn.retrieve`` (every retriever fused, then
+  ``agent.turn.allowed``), and for the model systems ``agent.turn.rank`` on the top ``rank_pool``
+  with the conversation as the chat writes it (``agent.turn.conversation``).
 
-``--entities prev_entity`` skips the linking and takes the file's context entities as liked.
-``AgentChat`` instead runs the real ``Recommender.respond`` on the last seeker message, with
-the session's state rebuilt as above (slow: the model picks actions and explanation paths).
+``tests/evaluation/test_parity_slow.py`` checks on real ReDial turns that ``Recommender.respond``
+shows the items of this fast path in the same order. ``--entities prev_entity`` skips the linking
+and takes the file's context entities as liked. :class:`AgentChat` runs the real
+``Recommender.respond`` on the last seeker message (slow: the model picks actions and paths).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 import networkx as nx
 
+from agent import turn as stages
+from agent.config import AgentConfig
 from agent.types import Preferences
-from bench.redial_eval import EvalTurn, Prepared
-from kg.schema import Candidate, Mention
+from evaluation.turns import EvalTurn
+from kg.schema import Candidate
 
-def request_text(context) -> str:
-    """The conversation as ``rank_candidates`` gets it from the agent ("User: ...\nRecommender: ...")."""
-    from agent.ranking import recent_text
 
-    return recent_text([(u.role, u.text) for u in context]) if context else ""
+@dataclass(frozen=True)
+class Replayed:
+    """A conversation replayed through ``agent.turn``: the session afterwards and its last message read."""
+
+    session: stages.Before  # what the chat's session would hold after the context
+    understood: stages.Understood  # the last seeker message (its prefs are session.prefs)
+    request: stages.Request  # what the agent would retrieve now
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the systems share for one turn: the input entities and the retriever's candidates."""
+
+    turn: EvalTurn
+    entities: tuple[int, ...]  # context entities the system uses (linked from text, or annotated)
+    candidates: tuple  # kg.schema.Candidate, retriever order (agent.turn.retrieve)
+    replayed: Replayed | None = None
+    lists: dict | None = None  # each retriever's candidates (agent.turn.candidate_lists); {}: the agent asks
+
+
+class System(Protocol):
+    name: str
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        """Items for this turn, best first (may be short; the harness pads it)."""
 
 
 @dataclass
-class ReplayState:
-    """The agent's view of a dialogue before its next reply."""
+class Popularity:
+    """Most-mentioned movies of the train split, the same list every turn."""
 
-    prefs: Preferences
-    last_items: tuple[int, ...] = ()
-    focus: int | None = None
-    request: str = ""  # the conversation as the ranking prompt gets it
+    order: list[int]
+    name: str = "popularity"
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        return self.order
+
+
+@dataclass
+class RetrieverOnly:
+    """The KG retriever's candidate order, no model."""
+
+    name: str = "retriever"
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        return [c.item for c in prepared.candidates]
 
 
 class AgentReplay:
-    """The agent's linking → preferences → retrieval pipeline, replayed over a context."""
+    """The agent's understand → constraints → retrieve stages, replayed over a context."""
 
-    def __init__(self, G: nx.MultiDiGraph, config=None, entities: str = "text"):
-        from agent.config import AgentConfig
+    def __init__(self, G: nx.MultiDiGraph, config: AgentConfig | None = None, entities: str = "text"):
         from agent.state import title_index
         from kg.linking import build_link_index
 
@@ -58,71 +90,62 @@ class AgentReplay:
         self.index = build_link_index(G) if entities == "text" else None
         self.titles = title_index(G)
 
-    def mentions(self, text: str) -> list[Mention]:
+    def read(self, before: stages.Before, text: str) -> stages.Understood:
+        """A seeker's message through the chat's boundary (``agent.text.clean``) and ``agent.turn.understand``."""
+        from agent.text import clean
+
+        return stages.understand(self.G, self.index, clean(text, self.config.max_message_chars)[0], before, self.config)
+
+    def heard(self, before: stages.Before, text: str) -> stages.Before:
+        """A recommender's message: the catalog items it names count as shown."""
         from agent import state
+        from agent.text import clean
         from kg.linking import link
 
-        return state.best_mentions(link(self.index, text), self.config.min_link_score)
+        said = clean(text, self.config.max_message_chars)[0]
+        mentions = state.best_mentions(link(self.index, said), self.config.min_link_score)
+        named = [m.node for m in mentions if m.node in self.catalog]
+        p = before.prefs
+        prefs = replace(p, recommended=p.recommended + [n for n in dict.fromkeys(named) if n not in p.recommended])
+        return stages.Before(prefs, tuple(dict.fromkeys(named)) or before.last_items, before.focus,
+                             before.history + (("assistant", said),))
 
-    def state(self, turn: EvalTurn) -> ReplayState:
-        """Preferences after ``turn.context``, as the agent's session would hold them."""
-        from agent import state
-
-        s = ReplayState(Preferences(), request=request_text(turn.context))
+    def replayed(self, turn: EvalTurn) -> Replayed:
+        """The session after ``turn.context``, as the agent's would be, and its retrieval request."""
+        before = stages.Before(Preferences())
+        understood = None
         if self.entities == "prev_entity":
-            s.prefs.liked = [n for n in dict.fromkeys(turn.annotated) if n in self.G]
-            return s
-        for utterance in turn.context:
-            text = utterance.text[:self.config.max_message_chars]
-            mentions = self.mentions(text)
+            before = stages.Before(Preferences(liked=[n for n in dict.fromkeys(turn.annotated) if n in self.G]))
+        for utterance in turn.context if self.entities == "text" else ():
             if utterance.role == "recommender":
-                named = [m.node for m in mentions if m.node in self.catalog]
-                s.prefs.recommended.extend(n for n in named if n not in s.prefs.recommended)
-                s.last_items = tuple(dict.fromkeys(named)) or s.last_items
+                before, understood = self.heard(before, utterance.text), None
                 continue
-            u = state.understand(self.G, text, mentions, s.prefs, s.last_items, s.focus)
-            s.prefs = state.apply(s.prefs, u)
-            s.focus = u.fact_subject if u.fact_subject is not None else s.focus
-        return s
+            understood = self.read(before, utterance.text)
+            focus = understood.u.fact_subject if understood.u.fact_subject is not None else before.focus
+            before = stages.Before(understood.prefs, before.last_items, focus,
+                                   before.history + (("user", understood.text),))
+        if understood is None:  # no seeker message last: the context as it stands
+            from agent.ranking import recent_text
+            from agent.state import Understanding
 
-    def lists(self, s: ReplayState) -> dict[str, list[Candidate]]:
-        """Each retriever's candidates for ``retrieve_candidates``'s call (``{}``: the agent would ask)."""
-        from agent import state
-        from kg import retrieval
+            said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
+            understood = stages.Understood("", Understanding(), before.prefs, said)
+        return Replayed(before, understood, stages.constraints(self.G, before.prefs, self.config, self.titles))
 
-        if not state.has_preferences(s.prefs):
-            return {}  # the agent would ask a question instead of recommending
-        c = state.constraints(self.G, s.prefs)
-        seeds = state.seeds(self.G, s.prefs)
-        context = [n for n in state.context_items(s.prefs) if n in self.G]
-        return retrieval.candidate_lists(self.G, seeds, c, retrieval.pool_depth(self.config.candidates), context)
-
-    def candidates(self, s: ReplayState, lists: dict | None = None, weights=None) -> list[Candidate]:
-        """``retrieval.retrieve``'s fused list (``weights``: ``FusionWeights()``) with the agent's re-check.
-
-        ``lists``: :meth:`lists` of ``s``, computed here when not given.
-        """
-        from agent import state
-        from kg import retrieval
-
-        lists = self.lists(s) if lists is None else lists
-        if not lists:
-            return []
-        found = retrieval.fuse(lists, weights or retrieval.FusionWeights(), self.config.candidates)
-        c = state.constraints(self.G, s.prefs)
-        shown = set(s.prefs.recommended) | state.duplicates(self.G, sorted(c.exclude), self.titles)
-        return [x for x in found if x.item in self.catalog and x.item not in shown
-                and retrieval.satisfies(self.G, x.item, c)]
+    def lists(self, r: Replayed) -> dict[str, list[Candidate]]:
+        """Each retriever's candidates for the agent's request (``{}``: the agent would ask instead)."""
+        return stages.candidate_lists(self.G, r.request) if stages.recommends(r.session.prefs) else {}
 
     def prepare(self, turn: EvalTurn) -> Prepared:
-        s = self.state(turn)
-        lists = self.lists(s)
-        return Prepared(turn, tuple(s.prefs.liked), tuple(self.candidates(s, lists)), s, lists)
+        r = self.replayed(turn)
+        lists = self.lists(r)
+        candidates = stages.retrieve(self.G, r.request, lists=lists) if lists else []
+        return Prepared(turn, tuple(r.session.prefs.liked), tuple(candidates), r, lists)
 
 
 @dataclass
 class RetrieverPart:
-    """One retriever on its own (``FusionWeights.only``), with the agent's hard-filter re-check."""
+    """One retriever on its own (``FusionWeights.only``), through ``agent.turn.retrieve``."""
 
     name: str
     replay: AgentReplay
@@ -130,8 +153,10 @@ class RetrieverPart:
     def rank(self, prepared: Prepared) -> list[int]:
         from kg.retrieval import FusionWeights
 
-        weights = FusionWeights.only(self.name)
-        return [c.item for c in self.replay.candidates(prepared.state, prepared.lists, weights)]
+        if not prepared.lists:
+            return []
+        found = stages.retrieve(self.replay.G, prepared.replayed.request, FusionWeights.only(self.name), prepared.lists)
+        return [c.item for c in found]
 
 
 @dataclass
@@ -149,45 +174,35 @@ class DenseRanker:
     k: int = 100
 
     def rank(self, prepared: Prepared) -> list[int]:
-        return [c.item for c in dense_list(self.replay, self.encoder, self.index, prepared.state, self.k)]
+        return [c.item for c in dense_list(self.replay, self.encoder, self.index, prepared.replayed, self.k)]
 
 
-def dense_list(replay: AgentReplay, encoder, index, s: ReplayState, k: int = 200) -> list[Candidate]:
-    """The encoder's ``k`` nearest catalog items to the conversation of ``s``, under the agent's filters."""
-    from dataclasses import replace
+def dense_list(replay: AgentReplay, encoder, index, r: Replayed, k: int = 200) -> list[Candidate]:
+    """The encoder's ``k`` nearest catalog items to the conversation of ``r``, under the agent's filters."""
+    from agent import encoder as dense
 
-    from agent import encoder as dense, state
-
-    G = replay.G
-    c = state.constraints(G, s.prefs)
-    shown = set(s.prefs.recommended) | set(s.prefs.liked) | state.duplicates(G, sorted(c.exclude), replay.titles)
-    c = replace(c, exclude=c.exclude | shown)
-    text = dense.query_text(G, s.prefs.liked, s.prefs.disliked, s.request)
+    prefs, c = r.session.prefs, r.request.constraints
+    c = replace(c, exclude=c.exclude | set(prefs.recommended) | set(prefs.liked) | r.request.hidden)
+    text = dense.query_text(replay.G, prefs.liked, prefs.disliked, r.understood.conversation)
     vector = encoder.embed([text], encoder.config.max_query_tokens)[0]
-    return dense.dense_candidates(G, index, vector, c, k)
+    return dense.dense_candidates(replay.G, index, vector, c, k)
 
 
 @dataclass
 class ModelRanker:
-    """``rank_candidates`` on the retriever's top ``rank_pool``; the rest keeps retrieval order."""
+    """``agent.turn.rank``: the model reranks the retriever's top ``rank_pool``; the rest keeps its order."""
 
     name: str
     lm: object  # agent.types.LanguageModel
     G: nx.MultiDiGraph
-    rank_pool: int = 20
-    rank_config: object = None  # agent.ranking.RankConfig
+    config: AgentConfig = None  # rank_pool and rank (RankConfig) are read; None: AgentConfig()
+
+    def __post_init__(self):
+        self.config = replace(self.config or AgentConfig(), rank_with_model=True)
 
     def rank(self, prepared: Prepared) -> list[int]:
-        from agent import ranking
-
-        pool = list(prepared.candidates[:self.rank_pool])
-        if not pool:
-            return []
-        s = prepared.state
-        context = ranking.RankContext(liked=tuple(s.prefs.liked), disliked=tuple(s.prefs.disliked),
-                                      text=s.request)
-        ranked = ranking.rank(self.lm, self.G, context, pool, self.rank_config or ranking.RankConfig())
-        return [r.item for r in ranked] + [c.item for c in prepared.candidates[self.rank_pool:]]
+        ranked = stages.rank(self.lm, self.G, prepared.replayed.understood, prepared.candidates, self.config)
+        return [r.item for r in ranked]
 
 
 @dataclass
@@ -204,13 +219,17 @@ class AgentChat:
     name: str = "agent"
 
     def rank(self, prepared: Prepared) -> list[int]:
-        turn = prepared.turn
-        if not turn.context or turn.context[-1].role != "seeker":
-            return []
-        earlier = EvalTurn(turn.dialog_id, turn.turn_id, turn.context[:-1], turn.annotated, turn.labels)
-        before = self.replay.state(earlier)
-        session = self.recommender.new_session()
-        session.preferences, session.last_items, session.focus = before.prefs, before.last_items, before.focus
-        session.history = [("user" if u.role == "seeker" else "assistant", u.text) for u in earlier.context]
-        reply = self.recommender.respond(session, turn.context[-1].text)
-        return [item.item for item in reply.items] + [c.item for c in prepared.candidates]
+        reply = chat_reply(self.recommender, self.replay, prepared.turn)
+        return [] if reply is None else [item.item for item in reply.items] + [c.item for c in prepared.candidates]
+
+
+def chat_reply(recommender, replay: AgentReplay, turn: EvalTurn):
+    """``recommender.respond`` to the last seeker message of ``turn``, its session replayed from the
+    earlier context (``None`` when the context does not end with the seeker)."""
+    if not turn.context or turn.context[-1].role != "seeker":
+        return None
+    earlier = replay.replayed(replace(turn, context=turn.context[:-1])).session
+    session = recommender.new_session()
+    session.preferences, session.last_items, session.focus = earlier.prefs, earlier.last_items, earlier.focus
+    session.history = list(earlier.history)
+    return recommender.respond(session, turn.context[-1].text)

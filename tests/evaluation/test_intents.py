@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from bench import intents
+from evaluation import intents
 
 
 @pytest.mark.slow
