@@ -13,11 +13,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
+if TYPE_CHECKING:  # evaluation.systems pulls in the agent: imported where a replay needs it
+    from evaluation.systems import Prepared, System
+
 from evaluation import metrics
-from evaluation.systems import Popularity, Prepared, RetrieverOnly, System
 from evaluation.turns import EvalTurn, check_labels, load_turns, sample_turns
 from kg.errors import KgrecError
 from kg.locations import REPO_ROOT
@@ -159,7 +162,7 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
                   notes: list[str]) -> list:
     """The requested systems; the model is loaded once per adapter setting and shared."""
     from agent.llm import ModelConfig, default_adapter_dir, default_dense_adapter_dir, load_lm
-    from evaluation.systems import AgentChat, ModelRanker, RetrieverPart
+    from evaluation.systems import AgentChat, ModelRanker, Popularity, RetrieverOnly, RetrieverPart
 
     config = replayer.config
     lms: dict[str, object] = {}
