@@ -18,7 +18,7 @@ import sys
 from kg.errors import KgrecError
 
 #: modules whose ``register(subparsers)`` adds subcommands, in help order
-CLI_MODULES = ("kg.cli", "finetune.cli", "ui.cli", "bench.cli")
+CLI_MODULES = ("kg.cli", "finetune.cli", "ui.cli", "evaluation.cli", "bench.cli")
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ Three formulations, all scored with one prompt prefill reused for every candidat
 * ``"listwise"`` — LlamaRec-like: the candidates are lettered in the prompt and the model
   chooses a letter; the score is log p(letter).
 
-Chosen by measurement: ``python -m finetune.evaluate --adapter none --formulations title yesno
+Chosen by measurement: ``python -m evaluation.validation --adapter none --formulations title yesno
 listwise`` (SmolLM2-135M base, ReDial valid subset: 224 turns / 274 (turn, movie) samples, 20
 candidates from ``kg.retrieval.retrieve``, mix weight tuned per formulation):
 
@@ -31,7 +31,7 @@ letters follow the retriever's order, so its "gain" is partly position bias), it
 negatives, and its training target (a title after a prompt) is the same kind of completion
 as the KG-triple examples, so both kinds of data teach the one skill. Yes/no carries little
 signal before tuning. The final score mixes the model and the retriever (both z-scored within
-the list) with ``lm_weight``, tuned on the valid subset by ``finetune.evaluate``.
+the list) with ``lm_weight``, tuned on the valid subset by ``evaluation.validation``.
 """
 from __future__ import annotations
 

@@ -7,10 +7,11 @@ With the real KG and model (not run as a doctest)::
     rec.respond(s, "I loved Police Academy").items[0].title
     # -> 'Police Academy 2: Their First Assignment (1985)'
 
-Each turn: clean and cap the message (``agent.text``), link entities (``kg.linking``), update the preferences
-(``agent.state``), then a loop of at most ``max_steps`` tool steps whose next action is chosen
-among the allowed ones (by the model when more than one is allowed). Items only ever come from
-the catalog through ``retrieve_candidates``, and every hard filter is re-checked before answering.
+Each turn: clean and cap the message (``agent.text``), then the stages of ``agent.turn``
+(understand, constraints, retrieve, rank, explain, reply) as a loop of at most ``max_steps`` tool
+steps whose next action is chosen among the allowed ones (by the model when more than one is
+allowed). Items only ever come from the catalog through ``retrieve_candidates``, and pass
+``agent.turn.allowed`` (every hard filter) before they are ranked.
 """
 from __future__ import annotations
 
@@ -24,12 +25,11 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 import prompts
-from agent import profile, replies, scheduler, state, text as safe_text
+from agent import profile, replies, scheduler, state, text as safe_text, turn as stages
 from agent.config import AgentConfig
-from agent.explain import check_explanation
 from agent.tools import by_name, make_tools, run_tool
 from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
-from kg import linking, retrieval
+from kg import linking
 from kg.errors import KgrecError
 from kg.linking import item_types
 
@@ -59,10 +59,8 @@ class Session:
 class _Turn:
     """Work in progress of one turn."""
 
-    text: str
-    u: state.Understanding
-    prefs: Preferences
-    history: tuple[tuple[str, str], ...] = ()  # earlier (role, text) of the session
+    before: stages.Before
+    understood: stages.Understood
     steps: list[Step] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
     asked: bool = False
@@ -76,6 +74,18 @@ class _Turn:
 
     def timed(self, stage: str, since: float) -> None:
         self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - since
+
+    @property
+    def text(self) -> str:
+        return self.understood.text
+
+    @property
+    def u(self) -> state.Understanding:
+        return self.understood.u
+
+    @property
+    def prefs(self) -> Preferences:
+        return self.understood.prefs
 
 
 class Recommender:
@@ -178,9 +188,8 @@ class Recommender:
             G, index, _ = self._kg()
             start = time.perf_counter()
             text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
-            mentions = state.best_mentions(linking.link(index, text), self.config.min_link_score)
-            u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
-            turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))
+            before = stages.Before(session.preferences, session.last_items, session.focus, tuple(session.history))
+            turn = _Turn(before, stages.understand(G, index, text, before, self.config))
             wait = self.config.model_wait_s
             turn.deadline = None if wait is None else time.monotonic() + wait
             turn.timed("linking", start)
@@ -276,51 +285,28 @@ class Recommender:
         yield from ()
 
     def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
-        c = state.constraints(G, turn.prefs)
-        seeds = state.seeds(G, turn.prefs)
-        args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
-                "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
-                "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
-                "not_years": [list(r) for r in sorted(c.not_years)],
-                "context": [n for n in state.context_items(turn.prefs) if n in G]}
-        turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
+        request = stages.constraints(G, turn.prefs, self.config, self._titles)
+        found = self._run(turn, "retrieve_candidates", stages.tool_arguments(request)) or []
+        turn.candidates = stages.allowed(G, request, found)  # the one check, whatever the tool returned
         if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation
             yield from self._say(turn, "\n" + replies.soft_genres(G, state.soft_genres(G, turn.prefs)))
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
             yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
 
-    def _allowed_items(self, G, turn: _Turn, found: list) -> list:
-        """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
-        catalog, c = self._kg()[2], state.constraints(G, turn.prefs)
-        shown = set(turn.prefs.recommended) | state.duplicates(G, sorted(c.exclude), self._titles)
-        return [x for x in found if x.item in catalog and x.item not in shown and retrieval.satisfies(G, x.item, c)]
-
     def _do_rank_candidates(self, G, turn: _Turn) -> Iterator[str]:
-        pool = turn.candidates[:self.config.rank_pool]
+        pool = stages.rank_pool(turn.candidates, self.config)
         if not self.config.rank_with_model:
-            turn.ranked = list(pool)
+            turn.ranked = pool
             return
-        args = {"items": [x.item for x in pool], "liked": list(turn.prefs.liked), "disliked": list(turn.prefs.disliked),
-                "request": self._conversation(turn), "retrieval_scores": [x.score for x in pool]}
-        ranked = self._run(turn, "rank_candidates", args, with_model=True)
-        if ranked is None:  # the model failed: keep the retriever's order
-            ranked = pool
-        turn.ranked = self._allowed_items(G, turn, list(ranked))
+        ranked = self._run(turn, "rank_candidates", stages.rank_arguments(turn.understood, pool), with_model=True)
+        # the tool returns the pool's items reordered (else an error step): they passed stages.allowed
+        turn.ranked = list(ranked) if ranked is not None else pool  # the model failed: the retriever's order
         yield from ()
-
-    @staticmethod
-    def _conversation(turn: _Turn) -> str:
-        """The conversation in the rank prompt's format ("User: ...\nRecommender: ...")."""
-        from agent.ranking import recent_text
-
-        roles = {"user": "seeker", "assistant": "recommender"}
-        return recent_text([(roles.get(r, r), t) for r, t in turn.history] + [("seeker", turn.text)])
 
     def _do_explain_items(self, G, turn: _Turn) -> Iterator[str]:
         best = turn.ranked[:self.config.k]
-        anchors = list(turn.u.liked) + [n for n in turn.prefs.liked + turn.prefs.genres + turn.prefs.people
-                                        if n not in turn.u.liked]
-        args = {"items": [r.item for r in best], "anchors": anchors, "max_hops": self.config.explanation_hops,
+        args = {"items": [r.item for r in best], "anchors": stages.anchors(turn.understood),
+                "max_hops": self.config.explanation_hops,
                 "limit": self.config.paths_considered}
         if self.config.lm_chooses_paths:
             args["request"] = turn.text[:500]
@@ -328,12 +314,7 @@ class Recommender:
         if explanations is None and "request" in args:  # the model was busy or failed: the first path
             del args["request"]
             explanations = self._run(turn, "explain_items", args)
-        if explanations is None:
-            explanations = [Explanation(r.item, (), "") for r in best]
-        for ranked, explanation in zip(best, explanations):
-            if not check_explanation(G, explanation):
-                raise RuntimeError(f"explanation of {ranked.item} cites a fact that is not in the graph: {explanation}")
-            item = RecommendedItem(ranked.item, replies.label(G, ranked.item), float(ranked.score), explanation)
+        for item in stages.explained(G, best, explanations):
             turn.items.append(item)
             yield from self._say(turn, replies.item_line(len(turn.items), item))
 
@@ -364,15 +345,10 @@ class Recommender:
         return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))
 
     def _finish(self, session: Session, turn: _Turn, notice: str) -> Reply:
-        prefs = turn.prefs
-        shown = [i.item for i in turn.items]
-        prefs.recommended.extend(n for n in shown if n not in prefs.recommended)
-        session.preferences = prefs
-        if shown:
-            session.last_items, session.focus = tuple(shown), None
-        elif turn.u.fact_subject is not None:
-            session.focus = turn.u.fact_subject
         text = "".join(turn.pieces)
-        session.history = (session.history + [("user", turn.text), ("assistant", text)])[-HISTORY:]
+        now = stages.after(turn.before, turn.understood, [i.item for i in turn.items], text, HISTORY)
+        session.preferences, session.last_items, session.focus, session.history = \
+            now.prefs, now.last_items, now.focus, list(now.history)
+        prefs = now.prefs
         return Reply(text=text, items=tuple(turn.items), understood=copy.deepcopy(prefs),
                      mentions=turn.u.mentions, trace=tuple(turn.steps), notice=notice)

@@ -19,7 +19,7 @@ import resource
 import statistics
 import time
 
-from bench.report import markdown_table
+from evaluation.report import markdown_table
 
 VARIANTS = {  # key -> (label, AgentConfig overrides)
     "baseline": ("retrieval order, no model (baseline)", {"rank_with_model": False, "lm_chooses_paths": False}),

@@ -1,55 +1,16 @@
-"""``kgrec eval redial``, ``kgrec eval simulate`` and ``kgrec bench``.
+"""``kgrec bench``: every speed and memory benchmark of ``bench/`` in one table.
 
-    kgrec eval redial --limit 500 --seed 0           # CRSLab test turns, all baselines
-    kgrec eval redial --entities prev_entity         # the file's context entities instead of linking
-    kgrec eval redial --data data/redial/test_data.jsonl --systems popularity,retriever
-    kgrec eval redial --graph inspired --systems popularity,retriever   # an imported graph, its valid turns
-    kgrec eval redial --graph inspired --data other/test.jsonl          # any CRSLab file over that graph
-    kgrec eval simulate --dialogues 200 --seed 0     # scripted seekers, success within 5 turns
     kgrec bench                                      # every speed benchmark in one table
+    kgrec bench --quick --only kg_load,agent_latency
 """
 from __future__ import annotations
 
 import argparse
-import shlex
 
-from bench.redial_eval import SYSTEM_NAMES
-
-
-def _systems(value: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in value.split(",") if s.strip())
+from evaluation.cli import command_line
 
 
 def register(subparsers) -> None:
-    ev = subparsers.add_parser("eval", help="measure recommendation quality (ReDial replay, user simulation)")
-    which = ev.add_subparsers(dest="eval_command", required=True)
-
-    r = which.add_parser("redial", help="replay ReDial's recommendation turns and score the rankings")
-    r.add_argument("--data", help="CRSLab test.jsonl (default: data/redial_kg/test.jsonl) or official ReDial JSONL")
-    r.add_argument("--graph", default=None, metavar="NAME|DIR",
-                   help="an installed graph or graph folder (default: the shipped movie KG); default --data: its valid turns")
-    r.add_argument("--limit", type=int, help="evaluate a sample of this many turns (default: all 3,552)")
-    r.add_argument("--seed", type=int, default=0, help="sampling seed (same seed, same numbers)")
-    r.add_argument("--entities", default="text", help="text (the agent's linking, default) or prev_entity")
-    r.add_argument("--systems", type=_systems, default="popularity,retriever,base,lora",
-                   help="comma-separated: " + ",".join(SYSTEM_NAMES))
-    r.add_argument("--out", default="runs/eval-redial", help="folder for results.md/.json/.png")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
-    r.set_defaults(func=_redial)
-
-    s = which.add_parser("simulate", help="scripted seekers from ReDial test dialogues look for a target movie")
-    s.add_argument("--data", help="official ReDial JSONL (default: data/redial/test_data.jsonl)")
-    s.add_argument("--dialogues", type=int, default=200, help="number of simulated seekers (default 200)")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--max-turns", type=int, default=5, help="success = target recommended within this many turns")
-    s.add_argument("--systems", type=_systems, default="popularity,retriever,base,lora",
-                   help="comma-separated: popularity,retriever,base,lora")
-    s.add_argument("--hints", type=_systems, default="genre,starring,director,year",
-                   help="what the seeker may reveal, comma-separated (fewer kinds: a harder search)")
-    s.add_argument("--out", default="runs/eval-simulate")
-    s.add_argument("--no-progress", action="store_true")
-    s.set_defaults(func=_simulate)
-
     b = subparsers.add_parser("bench", help="run every speed benchmark of bench/ and gather one table")
     b.add_argument("--only", help="comma-separated subset: kg_load,retrieval_speed,model_speed,train_speed,agent_latency")
     b.add_argument("--timeout", type=float, default=600.0, help="seconds per benchmark script")
@@ -58,56 +19,10 @@ def register(subparsers) -> None:
     b.set_defaults(func=_bench)
 
 
-def _command(args: argparse.Namespace, words: str, defaults: dict) -> str:
-    """The command line that reproduces this run (options left at their default omitted)."""
-    parts = [f"kgrec {words}"]
-    for name, default in defaults.items():
-        value = getattr(args, name)
-        value = ",".join(value) if isinstance(value, tuple) else value
-        if value is True and default is False:
-            parts.append(f"--{name.replace('_', '-')}")
-        elif value is not None and value != default:
-            parts.append(f"--{name.replace('_', '-')} {shlex.quote(str(value))}")
-    return " ".join(parts)
-
-
-def _redial(args: argparse.Namespace) -> int:
-    from bench import report
-    from bench.redial_eval import RedialEvalConfig, evaluate
-
-    systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
-    config = RedialEvalConfig(data=args.data, graph=args.graph, limit=args.limit, seed=args.seed, entities=args.entities,
-                              systems=systems, out=args.out)
-    command = _command(args, "eval redial", {"data": None, "graph": None, "limit": None, "seed": None, "entities": "text",
-                                              "systems": "popularity,retriever,base,lora", "out": "runs/eval-redial"})
-    result = evaluate(config, progress=not args.no_progress, command=command)
-    paths = report.write_redial(config.out, report.merge_previous(config.out, result))
-    print(paths[0].read_text(encoding="utf-8"))
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return 0
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    from bench import report
-    from bench.simulate import SimulateConfig, evaluate
-
-    systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
-    config = SimulateConfig(data=args.data, dialogues=args.dialogues, seed=args.seed, max_turns=args.max_turns,
-                            systems=systems, out=args.out, hints=args.hints)
-    command = _command(args, "eval simulate", {"data": None, "dialogues": None, "seed": None, "max_turns": 5,
-                                                "systems": "popularity,retriever,base,lora", "out": "runs/eval-simulate",
-                                                "hints": "genre,starring,director,year"})
-    result = evaluate(config, progress=not args.no_progress, command=command)
-    paths = report.write_simulate(config.out, report.merge_previous(config.out, result, report.SAME_SEEKERS))
-    print(paths[0].read_text(encoding="utf-8"))
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return 0
-
-
 def _bench(args: argparse.Namespace) -> int:
     from bench import speed
 
-    command = _command(args, "bench", {"only": None, "timeout": 600.0, "out": "runs/bench", "quick": False})
+    command = command_line(args, "bench", {"only": None, "timeout": 600.0, "out": "runs/bench", "quick": False})
     text, paths = speed.run(only=args.only, out=args.out, timeout=args.timeout, command=command, quick=args.quick)
     print(text)
     print("wrote " + ", ".join(str(p) for p in paths))

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from bench.agent_latency import quantile
-from bench.report import markdown_table
+from evaluation.report import markdown_table
 
 POLICIES = {  # name -> (label, sessions_at_once, AgentConfig.model_wait_s)
     "serial": ("one turn at a time, waits for the model (before, baseline)", 1, None),

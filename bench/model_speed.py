@@ -17,7 +17,7 @@ import statistics
 import tempfile
 import time
 
-from bench.report import markdown_table
+from evaluation.report import markdown_table
 
 
 def timed(fn) -> tuple[float, object]:
@@ -56,12 +56,12 @@ def load_times(runs: int, skip_cold: bool) -> list[list]:
 
 def real_prompt_and_titles(lm, k: int):
     from agent.ranking import RankConfig, rank_prompt
-    from finetune.data import load_turns, turn_candidates, turn_context
+    from evaluation.turns import split_turns, turn_candidates, turn_context
     from kg.store import load_movie_graph
     from kg.verbalize import display
 
     G = load_movie_graph()
-    turn = max(load_turns(G, "valid")[:40], key=lambda t: len(t.context))  # a long conversation
+    turn = max(split_turns(G, "valid")[:40], key=lambda t: len(t.context))  # a long conversation
     prompt = rank_prompt(lm, G, turn_context(turn), RankConfig())
     return prompt, [display(G, c.item) for c in turn_candidates(G, turn, k)]
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.report import markdown_table, write_json
+from evaluation.report import markdown_table, write_json
 from kg.errors import KgrecError
 from kg.locations import REPO_ROOT
 

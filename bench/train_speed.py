@@ -14,17 +14,18 @@ import resource
 import statistics
 import time
 
-from bench.report import markdown_table
+from evaluation.report import markdown_table
 
 
 def examples(lm, n: int) -> list[dict]:
     from agent.ranking import RankConfig
-    from finetune.data import encode, history_examples, kg_examples, load_turns
+    from evaluation.turns import split_turns
+    from finetune.data import encode, history_examples, kg_examples
     from kg.store import load_movie_graph
 
     G = load_movie_graph()
     mixed = kg_examples(lm, G, n // 2, seed=0)
-    mixed += history_examples(lm, G, load_turns(G, "train")[: n - len(mixed)], RankConfig())
+    mixed += history_examples(lm, G, split_turns(G, "train")[: n - len(mixed)], RankConfig())
     return encode(lm, mixed, 320)
 
 

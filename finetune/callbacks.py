@@ -9,7 +9,7 @@ from transformers import TrainerCallback
 from agent.llm import LocalLM
 from agent.ranking import RankConfig
 from finetune.config import TrainConfig
-from finetune.evaluate import EvalTurn, evaluate_lm
+from evaluation.validation import RankCase, evaluate_lm
 
 
 class RankingValidation(TrainerCallback):
@@ -20,7 +20,7 @@ class RankingValidation(TrainerCallback):
     On ``--resume`` the best value so far is read back from the checkpoint's log history.
     """
 
-    def __init__(self, G, turns: list[EvalTurn], rank_config: RankConfig, config: TrainConfig, tokenizer):
+    def __init__(self, G, turns: list[RankCase], rank_config: RankConfig, config: TrainConfig, tokenizer):
         self.tokenizer = tokenizer
         self.G, self.turns, self.rank_config, self.config = G, turns, rank_config, config
         self.key = f"eval_{config.metric}"

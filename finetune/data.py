@@ -1,7 +1,7 @@
 """Training examples: verbalized KG triples and ReDial user histories, as (prompt, completion).
 
-History examples use ``agent.ranking``'s prompt builder, so training and serving agree; only
-the ReDial *train* and *valid* splits are ever read here (the test split never is).
+History examples use ``agent.ranking``'s prompt builder, so training and serving agree; the
+turns come from ``evaluation.turns.split_turns``: only the *train* and *valid* splits, never test.
 
     >>> Example("Who directed Up (2009)?", "Pete Docter").completion
     'Pete Docter'
@@ -15,11 +15,9 @@ from dataclasses import dataclass
 import networkx as nx
 import torch
 
-from agent.ranking import RankConfig, RankContext, conversation_text, training_pairs
-from kg.locations import data_dir
-from kg.errors import KgrecError
-from kg.redial import TRAIN_FILE, VALID_FILE
-from kg.schema import CO_MENTIONED, Constraints, Fact
+from agent.ranking import RankConfig, training_pairs
+from evaluation.turns import turn_candidates, turn_context
+from kg.schema import CO_MENTIONED, Fact
 from kg.verbalize import display, verbalize
 
 KG_SYSTEM = "You answer questions about movies."
@@ -33,7 +31,6 @@ QUESTIONS = {
     "subsequent_work": ("What is the sequel to {m}?", "Which movie is followed by {o}?"),
     "producer": ("Who produced {m}?", "Name a movie produced by {o}."),
 }
-SPLIT_FILES = {"train": TRAIN_FILE, "valid": VALID_FILE}  # never the test split
 
 
 @dataclass(frozen=True)
@@ -102,37 +99,6 @@ def path_examples(lm, G: nx.MultiDiGraph, n: int, seed: int = 0) -> list[Example
 
 
 # ---------------------------------------------------------------- user histories
-
-
-def load_turns(G: nx.MultiDiGraph, split: str) -> list:
-    """Recommendation turns of the ``"train"`` or ``"valid"`` split: an imported graph's own
-    (``kg.registry.graph_turns``), else ReDial's."""
-    from kg.redial import load_dialogues, recommendation_turns
-    from kg.registry import graph_turns
-
-    if split not in SPLIT_FILES:
-        raise ValueError(f"split {split!r}: only {tuple(SPLIT_FILES)} are used for training")
-    if G.graph.get("folder"):
-        turns = graph_turns(G, split)
-        if turns is None:
-            raise KgrecError(f"graph {G.graph.get('name')!r} has no imported {split} turns; "
-                             f"import it with --dialogues {split}=FILE")
-        return turns
-    return recommendation_turns(G, load_dialogues(data_dir() / SPLIT_FILES[split]))
-
-
-def turn_context(turn) -> RankContext:
-    text = conversation_text((u.role, u.text) for u in turn.context)
-    return RankContext(liked=tuple(turn.liked), disliked=tuple(turn.disliked), text=text)
-
-
-def turn_candidates(G: nx.MultiDiGraph, turn, k: int) -> list:
-    """The retriever's candidates for a turn: seeded by the context's movies, excluding them."""
-    from kg.retrieval import retrieve
-
-    disliked = set(turn.disliked)
-    seeds = [m for m in turn.mentioned if m not in disliked]
-    return retrieve(G, seeds, Constraints(exclude=frozenset(turn.mentioned)), k=k)
 
 
 def history_examples(lm, G: nx.MultiDiGraph, turns: Sequence, config: RankConfig, k: int = 20,

@@ -96,7 +96,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     from safetensors.torch import load_file
     from torch.utils.tensorboard import SummaryWriter
 
-    from finetune.data import load_turns
+    from evaluation.turns import split_turns
     from finetune.train import make_model, write_report
     from kg.registry import load_graph
     from kg.store import catalog
@@ -113,8 +113,8 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     with model.disable_adapter():  # the item side: the untuned encoder's index, shared with serving
         index = build_index(encoder, G, catalog(G), model_id(model.get_base_model()), folder=index_folder)
     items = torch.from_numpy(index.vectors).to(encoder.device)
-    train = pairs(G, load_turns(G, "train") if train_turns is None else train_turns, index)
-    valid = pairs(G, load_turns(G, "valid") if valid_turns is None else valid_turns, index)
+    train = pairs(G, split_turns(G, "train") if train_turns is None else train_turns, index)
+    valid = pairs(G, split_turns(G, "valid") if valid_turns is None else valid_turns, index)
     if not train:
         raise KgrecError("no training pairs (no ReDial train turn suggests a catalog movie); refusing to train")
     random.Random(config.seed).shuffle(train)

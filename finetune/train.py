@@ -23,9 +23,9 @@ import yaml
 from agent.llm import LocalLM, ModelConfig, load_base
 from agent.ranking import RankConfig
 from finetune.config import TrainConfig
-from finetune.data import (Collator, ListDataset, encode, history_examples, kg_examples, load_turns,
-                           path_examples)
-from finetune.evaluate import eval_turns
+from evaluation.turns import split_turns
+from evaluation.validation import rank_cases
+from finetune.data import Collator, ListDataset, encode, history_examples, kg_examples, path_examples
 from kg.errors import KgrecError
 
 
@@ -105,14 +105,14 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     model, tokenizer = make_model(config)
     lm = LocalLM(model, tokenizer, max_prompt_tokens=config.max_length)
     G = load_graph(config.graph) if G is None else G
-    train_turns = load_turns(G, "train") if train_turns is None else train_turns
+    train_turns = split_turns(G, "train") if train_turns is None else train_turns
     examples = build_examples(config, lm, G, train_turns)
     if not examples:
         raise KgrecError("no training examples (empty KG and ReDial train split?); refusing to train")
     rows = encode(lm, examples, config.max_length)
     if valid is None:
-        turns = load_turns(G, "valid")[:config.eval_turns or None] if config.eval_every else []
-        valid = eval_turns(G, turns, config.candidates)
+        turns = split_turns(G, "valid")[:config.eval_turns or None] if config.eval_every else []
+        valid = rank_cases(G, turns, config.candidates)
     validation = RankingValidation(G, valid, _rank_config(config), config,
                                    tokenizer)
     trainer = Trainer(model=model, args=training_arguments(config, checkpoints), train_dataset=ListDataset(rows),

@@ -44,7 +44,7 @@ CACHE_KEY = "_kgrec_walk"
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m bench.tune_fusion``)."""
+    """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m evaluation.tune_fusion``)."""
 
     walk: float = field(default=0.75, metadata={"help": "personalised PageRank from the seeds"})
     comention: float = field(default=0.75, metadata={"help": "summed co-mention counts"})

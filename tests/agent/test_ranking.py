@@ -80,13 +80,13 @@ def test_bad_config_names_field_and_options():
 @pytest.mark.slow
 def test_embedded_model_with_shipped_adapter_ranks_real_candidates():
     from agent.llm import ModelConfig, default_adapter_dir, load_lm
-    from finetune.data import load_turns, turn_candidates, turn_context
+    from evaluation.turns import split_turns, turn_candidates, turn_context
     from kg.store import catalog, load_movie_graph
 
     G = load_movie_graph()
     lm = load_lm(ModelConfig())
     assert lm.adapter == default_adapter_dir()  # the shipped adapter is the default
-    turn = next(t for t in load_turns(G, "valid") if t.liked)
+    turn = next(t for t in split_turns(G, "valid") if t.liked)
     candidates = turn_candidates(G, turn, 20)
     ranked = rank(lm, G, turn_context(turn), candidates)
     items = set(catalog(G))

@@ -1,8 +1,8 @@
-"""Fixtures of the bench tests: the tiny graph of ``bench_graph``."""
+"""Fixtures of the bench tests: the tiny graph of ``eval_graph``."""
 import networkx as nx
 import pytest
 
-from bench_graph import tiny_graph
+from eval_graph import tiny_graph
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from safetensors.torch import load_file
 
 from finetune.config import TrainConfig, load_config
 from finetune.data import Collator, encode, history_examples, kg_examples
-from finetune.evaluate import EvalTurn
+from evaluation.turns import EvalTurn
+from evaluation.validation import RankCase
 from finetune.train import train
 from kg.errors import KgrecError
 from kg.redial import Turn, Utterance
@@ -17,7 +18,8 @@ from agent.ranking import RankConfig, RankContext
 TURNS = [Turn(dialog_id=str(i), context=(Utterance("seeker", f"i like {liked}"),), mentioned=(m,), liked=(m,),
               disliked=(), targets=(t,))
          for i, (m, liked, t) in enumerate([(1, "alien", 2), (3, "heat", 6), (5, "titanic", 8), (7, "police academy", 4)])]
-VALID = [EvalTurn(RankContext((1,), (), "User: i like alien"), (Candidate(3, 0.9), Candidate(2, 0.5), Candidate(8, 0.1)), (2,))]
+VALID = [RankCase(EvalTurn("d", "d#0", (Utterance("seeker", "i like alien"),), (1,), (2,)),
+                  RankContext((1,), (), "User: i like alien"), (Candidate(3, 0.9), Candidate(2, 0.5), Candidate(8, 0.1)))]
 
 
 def tiny_config(folder, out, **kw):
@@ -244,7 +246,7 @@ def test_dense_config_refuses_lora_above_the_encoder():
 
 
 def test_an_imported_graph_trains_on_its_own_turns(tmp_path, monkeypatch):
-    from finetune.data import load_turns
+    from evaluation.turns import split_turns
     from kg.registry import load_graph
     from kgrec_cli import main
     from tests.kg.test_import_unicrs import COLLATERAL, HEAT, SCARFACE, write_unicrs
@@ -254,7 +256,7 @@ def test_an_imported_graph_trains_on_its_own_turns(tmp_path, monkeypatch):
     assert main(["kg", "import", "--unicrs", str(tmp_path / "kg"), "--dialogues", f"train={paths['train']}",
                  "--dialogues", f"valid={paths['valid']}", "--name", "tiny"]) == 0
     G = load_graph("tiny")
-    train, valid = load_turns(G, "train"), load_turns(G, "valid")
+    train, valid = split_turns(G, "train"), split_turns(G, "valid")
     assert [t.targets for t in train] == [(COLLATERAL, SCARFACE), (COLLATERAL,)]
     assert train[0].context[-1].role == "seeker" and train[0].mentioned == (HEAT,)
     assert [t.targets for t in valid] == [(HEAT,)] and valid[0].context[0].text == "Something like Scarface"

@@ -1,10 +1,12 @@
-"""The replay of the agent's layers on a tiny graph, with a scripted model."""
-from bench.redial_eval import EvalTurn, Popularity, RetrieverOnly, popularity_order, replay, score
-from bench.systems import AgentReplay, ModelRanker
+"""The replay of the agent's turn stages on a tiny graph, with a scripted model."""
+from agent.config import AgentConfig
+from evaluation.redial import popularity_order, replay, score
+from evaluation.systems import AgentReplay, ModelRanker, Popularity, RetrieverOnly
+from evaluation.turns import EvalTurn
 from kg.redial import Utterance
 from tests.conftest import TitleLM
 
-from bench_graph import COMEDY, PA, PA2, SCARY, TROOPERS, UP
+from eval_graph import COMEDY, PA, PA2, SCARY, TROOPERS, UP
 
 SEEKER, RECOMMENDER = "seeker", "recommender"
 TURN = EvalTurn("d1", "t1", (Utterance(SEEKER, "I loved Police Academy (1984), any comedies?"),
@@ -14,10 +16,10 @@ TURN = EvalTurn("d1", "t1", (Utterance(SEEKER, "I loved Police Academy (1984), a
 
 def test_the_replay_rebuilds_the_agents_preferences_from_the_context(tiny):
     prepared = AgentReplay(tiny).prepare(TURN)
-    prefs = prepared.state.prefs
+    prefs = prepared.replayed.session.prefs
     assert prefs.liked == [PA] and prefs.genres == [COMEDY]
     assert prefs.recommended == [SCARY] and SCARY in prefs.seen  # the recommender's pick, then "seen that one"
-    assert prepared.state.request.endswith("Recommender: Try Scary Movie (2000)\nUser: I've seen that one. Something else?")
+    assert prepared.replayed.understood.conversation.endswith("Recommender: Try Scary Movie (2000)\nUser: I've seen that one. Something else?")
     # candidates honour the agent's hard filters: comedies, never the liked/seen/recommended ones
     assert [c.item for c in prepared.candidates] == [PA2, TROOPERS]
 
@@ -27,7 +29,7 @@ def test_the_model_reorders_the_retrievers_pool_and_the_metrics_see_it(tiny):
     lm = TitleLM("Super Troopers")
     catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
     order = popularity_order(tiny, catalog)
-    systems = [Popularity(order), RetrieverOnly(), ModelRanker("lora", lm, tiny, rank_pool=20)]
+    systems = [Popularity(order), RetrieverOnly(), ModelRanker("lora", lm, tiny, AgentConfig(rank_pool=20))]
     rankings, _ = replay([TURN], systems, replayer.prepare, order)
     assert rankings["retriever"][0][:2] == [PA2, TROOPERS]
     assert rankings["lora"][0][:2] == [TROOPERS, PA2]
@@ -54,7 +56,7 @@ def test_prev_entity_mode_uses_the_files_entities_and_skips_unknown_ones(tiny):
 def test_the_full_chat_loop_system_puts_the_agents_items_first(tiny):
     from agent import Recommender
     from agent.config import AgentConfig
-    from bench.systems import AgentChat
+    from evaluation.systems import AgentChat
 
     replayer = AgentReplay(tiny)
     chat = AgentChat(Recommender(AgentConfig(k=1), graph=tiny, lm=TitleLM("Super Troopers")), replayer)
@@ -75,7 +77,7 @@ def test_replaying_twice_gives_identical_rankings(tiny):
 
 
 def test_each_retriever_part_ranks_on_its_own_under_the_agents_filters(tiny):
-    from bench.redial_eval import build_systems
+    from evaluation.redial import build_systems
 
     replayer = AgentReplay(tiny)
     catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
@@ -90,7 +92,7 @@ def test_each_retriever_part_ranks_on_its_own_under_the_agents_filters(tiny):
 
 
 def test_learned_from_names_the_graphs_training_dialogues(tiny):
-    from bench.redial_eval import learned_from
+    from evaluation.redial import learned_from
 
     tiny.graph["trained_on"] = "redial/train.jsonl (2,729 dialogues)"
     assert learned_from(tiny, "popularity") == "redial/train.jsonl (2,729 dialogues)"
@@ -100,7 +102,7 @@ def test_learned_from_names_the_graphs_training_dialogues(tiny):
 
 
 def test_the_tuner_keeps_a_weight_change_only_when_valid_recall_rises():
-    from bench.tune_fusion import coordinate_ascent
+    from evaluation.tune_fusion import coordinate_ascent
     from kg.retrieval import FusionWeights
 
     def evaluate(w):  # recall peaks at walk=2, content=0.5; nothing else matters
@@ -114,7 +116,7 @@ def test_the_tuner_keeps_a_weight_change_only_when_valid_recall_rises():
 
 def test_the_dense_system_ranks_the_catalog_under_the_agents_filters(tiny, tmp_path):
     from agent.encoder import Encoder, EncoderConfig, build_index
-    from bench.systems import DenseRanker
+    from evaluation.systems import DenseRanker
     from tests.conftest import make_tiny_model, make_tiny_tokenizer
 
     replayer = AgentReplay(tiny)

@@ -1,4 +1,4 @@
-"""A tiny movie graph built in code for the bench tests (kg/schema.py is the contract).
+"""A tiny movie graph built in code for the bench and evaluation tests (kg/schema.py is the contract).
 
 Movies carry the real DBpedia URIs of ReDial's mapping file, so the official-format
 conversion (kg.redial) maps ReDial ids onto them:

@@ -1,9 +1,9 @@
-"""The labelled intent suite (bench/intents.py) over the real graph: nothing said is read backwards."""
+"""The labelled intent suite (evaluation/intents.py) over the real graph: nothing said is read backwards."""
 import time
 
 import pytest
 
-from bench import intents
+from evaluation import intents
 
 
 @pytest.mark.slow

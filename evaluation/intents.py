@@ -1,7 +1,7 @@
 """A labelled intent suite over the real graph: does the agent understand what was said?
 
 Usage:
-    .venv/bin/python -m bench.intents              # counts per kind and outcome, a few examples of each failure
+    .venv/bin/python -m evaluation.intents              # counts per kind and outcome, a few examples of each failure
 
 Hundreds of phrasings built from templates over ``kg.store.load_movie_graph()`` (its most
 popular titles, people and genres): negations with every cue word before and after what they
@@ -323,7 +323,7 @@ def main(argv=None) -> None:
     parser.add_argument("--titles", type=int, default=400)
     parser.add_argument("--examples", type=int, default=3, help="failing texts shown per kind and outcome")
     args = parser.parse_args(argv)
-    from bench.report import markdown_table
+    from evaluation.report import markdown_table
     from kg.store import load_movie_graph
 
     G = load_movie_graph()

@@ -186,31 +186,39 @@ class PopularityChat:
 
 @dataclass
 class RetrieverChat:
-    """The agent's understanding and KG retrieval, no model: the top ``k`` candidates."""
+    """The agent's understanding and KG retrieval (``agent.turn``), no model: the top ``k`` candidates.
 
-    replay: object  # bench.systems.AgentReplay
+    Its session is a one-element list holding the ``agent.turn.Before`` of the conversation.
+    """
+
+    replay: object  # evaluation.systems.AgentReplay
     k: int = 3
     name: str = "retriever"
 
-    def start(self):
+    def start(self) -> list:
+        from agent.turn import Before
         from agent.types import Preferences
-        from bench.systems import ReplayState
 
-        return ReplayState(Preferences())
+        return [Before(Preferences())]
 
-    def turn(self, s, message: str) -> tuple[str, list[int]]:
-        from agent import state
+    def turn(self, session: list, message: str) -> tuple[str, list[int]]:
+        from dataclasses import replace
 
-        text = message[:self.replay.config.max_message_chars]
-        u = state.understand(self.replay.G, text, self.replay.mentions(text), s.prefs, s.last_items, s.focus)
-        s.prefs = state.apply(s.prefs, u)
-        items = [c.item for c in self.replay.candidates(s)][:self.k]
-        s.prefs.recommended.extend(items)
-        s.last_items = tuple(items) or s.last_items
+        from agent import turn as stages
+
+        before = session[0]
+        prefs = self.replay.read(before, message).prefs
+        request = stages.constraints(self.replay.G, prefs, self.replay.config, self.replay.titles)
+        items = [c.item for c in stages.retrieve(self.replay.G, request)][:self.k] if stages.recommends(prefs) else []
+        prefs = replace(prefs, recommended=prefs.recommended + items)
+        session[0] = replace(before, prefs=prefs, last_items=tuple(items) or before.last_items)
         return ("" if items else "What kind of movie? A genre, an actor or a decade?"), items
 
-    def reject(self, s, items: Sequence[int]) -> None:
-        s.prefs.seen.extend(i for i in items if i not in s.prefs.seen)
+    def reject(self, session: list, items: Sequence[int]) -> None:
+        from dataclasses import replace
+
+        p = session[0].prefs
+        session[0] = replace(session[0], prefs=replace(p, seen=p.seen + [i for i in dict.fromkeys(items) if i not in p.seen]))
 
 
 @dataclass
@@ -296,8 +304,8 @@ def build_chat_systems(names: Sequence[str], G: nx.MultiDiGraph, notes: list[str
     from agent import Recommender
     from agent.config import AgentConfig
     from agent.llm import ModelConfig, default_adapter_dir, load_lm
-    from bench.redial_eval import adapter_fingerprint, popularity_order
-    from bench.systems import AgentReplay
+    from evaluation.redial import adapter_fingerprint, popularity_order
+    from evaluation.systems import AgentReplay
 
     config = AgentConfig()
     catalog = [n for n, d in G.nodes(data=True) if d.get("item")]

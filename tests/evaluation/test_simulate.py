@@ -1,7 +1,7 @@
 """Scripted seekers: built from a real-format dialogue, answer from KG facts, never name the target."""
 import pytest
 
-from bench.simulate import (
+from evaluation.simulate import (
     REJECT,
     Episode,
     PopularityChat,
@@ -11,11 +11,11 @@ from bench.simulate import (
     seeker_from,
     summarize,
 )
-from bench.systems import AgentReplay
+from evaluation.systems import AgentReplay
 from kg.errors import KgrecError
 from kg.redial import redial_to_node
 
-from bench_graph import PA, PA2, SCARY, TROOPERS, UP
+from eval_graph import PA, PA2, SCARY, TROOPERS, UP
 
 YES = {"suggested": 1, "seen": 0, "liked": 1}
 

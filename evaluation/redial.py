@@ -1,14 +1,7 @@
 """Replay ReDial's recommendation turns through kgrec and score its rankings (``kgrec eval redial``).
 
-Two input formats give the same :class:`EvalTurn` values:
-
-* CRSLab's ``test.jsonl`` (``data/redial_kg/test.jsonl``, 3,552 turns): only ``context``,
-  ``rec``, ``prev_entity``, ``dialog_id``, ``turn_id`` and ``is_user`` are read. ``entity``,
-  ``entity_name``, ``resp`` and ``input`` are never read: the first three contain the answer.
-  The context alternates speakers and ends with the seeker (the response is the recommender's),
-  so roles are assigned from the end; the leading ``""`` is padding and is dropped.
-* The official ReDial format (``data/redial/test_data.jsonl``), converted through
-  :func:`kg.redial.recommendation_turns` (same conventions as CRSLab's preparation).
+The turns come from ``evaluation.turns.load_turns`` (CRSLab's ``test.jsonl`` or official ReDial
+dialogues); the systems are ``evaluation.systems``' (kgrec's own run ``agent.turn``).
 
 Every system returns a ranking; :func:`pad` completes it with a fallback order over the whole
 catalog (so Recall@50 is defined for every system) and keeps what the system itself returned,
@@ -16,188 +9,27 @@ off-catalog items included, so the off-catalog share measures the system and not
 """
 from __future__ import annotations
 
-import json
-import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from bench import metrics
-from kg.errors import DataFileError, KgrecError
-from kg.locations import REPO_ROOT
-from kg.redial import RECOMMENDER, SEEKER, Utterance
+if TYPE_CHECKING:  # evaluation.systems pulls in the agent: imported where a replay needs it
+    from evaluation.systems import Prepared, System
 
-#: the fields of test.jsonl that are input; the others (entity, entity_name, resp) hold the answer
-CRSLAB_INPUT_FIELDS = ("context", "rec", "prev_entity", "dialog_id", "turn_id", "is_user")
+from evaluation import metrics
+from evaluation.turns import EvalTurn, check_labels, load_turns, sample_turns
+from kg.errors import KgrecError
+from kg.locations import REPO_ROOT
+
 KS = (1, 10, 50)
 KEEP = max(KS)  # ranking entries kept per turn (plus the context items, for the new-items variant)
 
 
-@dataclass(frozen=True)
-class EvalTurn:
-    """One recommendation turn: what the system may see, and the labels it is scored against."""
-
-    dialog_id: str
-    turn_id: str
-    context: tuple[Utterance, ...]  # the dialogue so far, ending with the seeker
-    annotated: tuple[int, ...]  # the file's context entities (prev_entity / @ids), in order
-    labels: tuple[int, ...]  # items the real recommender suggested next
-
-
-def roles_from_end(utterances: Sequence[str]) -> tuple[Utterance, ...]:
-    """Alternating utterances whose last one is the seeker's; empty ones (padding) dropped.
-
-    >>> [u.role for u in roles_from_end(["", "hi", "what do you like?", "comedies"])]
-    ['seeker', 'recommender', 'seeker']
-    """
-    n = len(utterances)
-    roles = [SEEKER if (n - 1 - i) % 2 == 0 else RECOMMENDER for i in range(n)]
-    return tuple(Utterance(role, text.strip()) for role, text in zip(roles, utterances) if text.strip())
-
-
-def crslab_turn(row: dict) -> EvalTurn:
-    """One ``test.jsonl`` row as an :class:`EvalTurn`; reads only :data:`CRSLAB_INPUT_FIELDS`."""
-    row = {key: row[key] for key in CRSLAB_INPUT_FIELDS if key in row}
-    context, rec = row.get("context"), row.get("rec")
-    if not isinstance(context, list) or not all(isinstance(u, str) for u in context):
-        raise ValueError("'context' must be a list of strings")
-    if not isinstance(rec, list) or not all(isinstance(i, int) for i in rec):
-        raise ValueError("'rec' must be a list of entity ids")
-    if row.get("is_user", 0) != 0:
-        raise ValueError("'is_user' must be 0 (a recommender's turn)")
-    annotated = row.get("prev_entity") or []
-    return EvalTurn(str(row.get("dialog_id", "")), str(row.get("turn_id", "")),
-                    roles_from_end(context), tuple(int(e) for e in annotated),
-                    tuple(dict.fromkeys(rec)))
-
-
-def read_crslab_turns(path) -> list[EvalTurn]:
-    """All turns of a CRSLab-format file; a bad line raises ``DataFileError`` naming it."""
-    turns = []
-    for number, line in enumerate(_lines(path), 1):
-        if not line.strip():
-            continue
-        try:
-            turns.append(crslab_turn(json.loads(line)))
-        except (json.JSONDecodeError, ValueError, TypeError) as e:
-            raise DataFileError(path, number, f"a CRSLab turn with {', '.join(CRSLAB_INPUT_FIELDS[:2])} ({e})") from e
-    return turns
-
-
-def official_turns(G: nx.MultiDiGraph, dialogues: list[dict]) -> list[EvalTurn]:
-    """Official ReDial dialogues as turns, through :func:`kg.redial.recommendation_turns`.
-
-    The questionnaires' liked/disliked answers are filled in after the dialogue, so they are
-    not used as input; ``annotated`` is the ``@id`` mentions of the context.
-    """
-    from kg.redial import recommendation_turns
-
-    turns, index = [], {}
-    for turn in recommendation_turns(G, dialogues):
-        index[turn.dialog_id] = index.get(turn.dialog_id, -1) + 1
-        turns.append(EvalTurn(turn.dialog_id, f"{turn.dialog_id}#{index[turn.dialog_id]}",
-                              turn.context, turn.mentioned, turn.targets))
-    return turns
-
-
-def load_turns(path, G: nx.MultiDiGraph | None = None) -> list[EvalTurn]:
-    """Turns from either format, recognised by the first line's keys."""
-    first = next((line for line in _lines(path) if line.strip()), None)
-    if first is None:
-        raise DataFileError(path, None, "a non-empty JSONL file of ReDial dialogues or CRSLab turns")
-    try:
-        keys = set(json.loads(first))
-    except (json.JSONDecodeError, TypeError) as e:
-        raise DataFileError(path, 1, f"a JSON object ({e})") from e
-    if {"context", "rec"} <= keys:
-        return read_crslab_turns(path)
-    if "messages" in keys:
-        from kg.redial import load_dialogues
-
-        if G is None:
-            raise ValueError("the official ReDial format needs the graph to map movie ids")
-        return official_turns(G, load_dialogues(path))
-    raise DataFileError(path, 1, "CRSLab turns (context, rec) or ReDial dialogues (messages)")
-
-
-def _lines(path) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise DataFileError(path, None, f"cannot read ({e.strerror})") from e
-
-
-def sample_turns(turns: Sequence[EvalTurn], limit: int | None, seed: int) -> list[EvalTurn]:
-    """``limit`` turns drawn with ``seed`` (file order kept), or all of them.
-
-    With one seed, the turns of a smaller limit are among those of a larger one.
-    """
-    if limit is None or limit >= len(turns):
-        return list(turns)
-    if limit < 1:
-        raise KgrecError(f"--limit must be at least 1, got {limit}")
-    order = list(range(len(turns)))
-    random.Random(seed).shuffle(order)  # a prefix of one shuffle: a smaller limit is a subset of a larger one
-    return [turns[i] for i in sorted(order[:limit])]
-
-
-# --- systems ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What the systems share for one turn: the input entities and the retriever's candidates."""
-
-    turn: EvalTurn
-    entities: tuple[int, ...]  # context entities the system uses (linked from text, or annotated)
-    candidates: tuple  # kg.schema.Candidate, retriever order
-    state: object = None  # bench.systems.ReplayState: the agent's preferences before replying
-    lists: dict | None = None  # each retriever's candidates (kg.retrieval.candidate_lists)
-
-
-class System(Protocol):
-    name: str
-
-    def rank(self, prepared: Prepared) -> list[int]:
-        """Items for this turn, best first (may be short; the harness pads it)."""
-
-
-@dataclass
-class Popularity:
-    """Most-mentioned movies of the train split, the same list every turn."""
-
-    order: list[int]
-    name: str = "popularity"
-
-    def rank(self, prepared: Prepared) -> list[int]:
-        return self.order
-
-
-@dataclass
-class RetrieverOnly:
-    """The KG retriever's candidate order, no model."""
-
-    name: str = "retriever"
-
-    def rank(self, prepared: Prepared) -> list[int]:
-        return [c.item for c in prepared.candidates]
-
-
-MIN_CATALOG_LABELS = 0.95  # share of a file's labels that must be catalog items of the graph
-
-
-def check_labels(path, turns: Sequence[EvalTurn], catalog: Iterable[int], graph_name: str) -> None:
-    """Refuse (one line) a turn file whose labels are mostly not catalog items of the graph."""
-    catalog = set(catalog)
-    labels = [label for t in turns for label in t.labels]
-    known = sum(1 for label in labels if label in catalog)
-    if not labels or known < MIN_CATALOG_LABELS * len(labels):
-        raise KgrecError(f"{path}: {known:,} of {len(labels):,} labels are catalog items of graph {graph_name!r}; "
-                         f"expected at least {MIN_CATALOG_LABELS:.0%} (wrong --graph for this file?)")
+# --- the replay ------------------------------------------------------------------------------
 
 
 def popularity_order(G: nx.MultiDiGraph, catalog: Iterable[int]) -> list[int]:
@@ -330,7 +162,7 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
                   notes: list[str]) -> list:
     """The requested systems; the model is loaded once per adapter setting and shared."""
     from agent.llm import ModelConfig, default_adapter_dir, default_dense_adapter_dir, load_lm
-    from bench.systems import AgentChat, ModelRanker, RetrieverPart
+    from evaluation.systems import AgentChat, ModelRanker, Popularity, RetrieverOnly, RetrieverPart
 
     config = replayer.config
     lms: dict[str, object] = {}
@@ -366,11 +198,11 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
             from agent.config import AgentConfig
 
             default = AgentConfig()
-            systems.append(ModelRanker(name, lm("lora"), G, default.rank_pool, default.rank) if default.rank_with_model
+            systems.append(ModelRanker(name, lm("lora"), G, default) if default.rank_with_model
                            and has_adapter else RetrieverOnly(name))
             notes.append(f"default: AgentConfig() = {'the fused retriever reranked by the shipped adapter' if default.rank_with_model and has_adapter else 'the fused retriever, no model'}")
         elif name in ("base", "lora"):
-            systems.append(ModelRanker(name, lm(name), G, config.rank_pool, config.rank))
+            systems.append(ModelRanker(name, lm(name), G, config))
         elif name == "agent":
             from agent import Recommender
 
@@ -381,7 +213,7 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
 def dense_system(name: str, lm, G: nx.MultiDiGraph, replayer, notes: list[str]):
     """``DenseRanker`` over the model of ``lm`` with the catalog's index (built once, cached)."""
     from agent.encoder import Encoder, build_index, model_id
-    from bench.systems import DenseRanker
+    from evaluation.systems import DenseRanker
     from kg.store import catalog
 
     import contextlib
@@ -431,7 +263,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
 
     from tqdm import tqdm
 
-    from bench.systems import AgentReplay
+    from evaluation.systems import AgentReplay
     from kg import registry
     from kg.store import catalog
 
@@ -463,8 +295,9 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
         f"of {replayer.config.candidates} candidates (AgentConfig.candidates). "
         f"Every ranking is completed with the popularity order over the {len(items):,}-item catalog, so "
         "Recall@50 is defined; off-catalog counts only what a system itself returned.",
-        "The replay calls the agent's layers directly (bench/systems.py: linking, preferences, retrieval, "
-        "hard-filter re-check, ranking), not the chat loop; `agent` runs the chat loop on the last message.",
+        "The replay calls the agent's turn stages directly (agent/turn.py through evaluation/systems.py: "
+        "understand, constraints, retrieve with the one hard-filter check, rank), not the chat loop; "
+        "`agent` runs the chat loop on the last message.",
         "s/turn includes the shared linking + retrieval time except for popularity.",
         "95% CI: percentile bootstrap of Recall@10 over turns (1,000 resamples, a turn's labels together).",
     ]

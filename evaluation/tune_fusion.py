@@ -1,14 +1,14 @@
 """Tune the fused retriever's weights (``kg.retrieval.FusionWeights``) on ReDial **valid**, never test.
 
 Usage:
-    .venv/bin/python -m bench.tune_fusion                 # valid.jsonl, coordinate ascent on Recall@10
-    .venv/bin/python -m bench.tune_fusion --rounds 1      # quicker
-    .venv/bin/python -m bench.tune_fusion --rounds 0 --sweep content=0,1,2,3   # one weight, others at default
-    .venv/bin/python -m bench.tune_fusion --rounds 0 --dense lora --sweep dense=0,0.25,0.5,1   # the LM encoder joins
+    .venv/bin/python -m evaluation.tune_fusion                 # valid.jsonl, coordinate ascent on Recall@10
+    .venv/bin/python -m evaluation.tune_fusion --rounds 1      # quicker
+    .venv/bin/python -m evaluation.tune_fusion --rounds 0 --sweep content=0,1,2,3   # one weight, others at default
+    .venv/bin/python -m evaluation.tune_fusion --rounds 0 --dense lora --sweep dense=0,0.25,0.5,1   # the LM encoder joins
 
 Each valid dialogue's recommendation turns are replayed exactly as ``kgrec eval redial`` replays
-the test (``bench.systems.AgentReplay``: the agent's linking, preferences, retrieval and
-hard-filter re-check), each retriever's list is computed once per turn, and only the fusion is
+the test (``evaluation.systems.AgentReplay``: the agent's turn stages, ``agent.turn``, up to
+``agent.turn.retrieve`` and its one hard-filter check), each retriever's list is computed once per turn, and only the fusion is
 redone per weight setting. The table shows popularity (the baseline), every retriever on its
 own, the current ``FusionWeights()`` and the best weights found, in both protocols (all labels;
 labels that repeat a context movie dropped). Copy the best weights into ``FusionWeights``.
@@ -20,18 +20,19 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict, replace
 
-from bench.metrics import exclude_mentioned, recall_at_k
+from evaluation.metrics import exclude_mentioned, recall_at_k
 
 GRID = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 
 
 def scores(replay, prepared, fallback, weights) -> dict[str, float]:
     """Recall@10/@50 in both protocols of one weight setting (rankings padded as in the eval)."""
-    from bench.redial_eval import KEEP, pad
+    from agent.turn import retrieve
+    from evaluation.redial import KEEP, pad
 
     rankings, labels, seen = [], [], []
     for p in prepared:
-        found = [c.item for c in replay.candidates(p.state, p.lists, weights)]
+        found = [c.item for c in retrieve(replay.G, p.replayed.request, weights, p.lists)] if p.lists else []
         rankings.append(pad(found, fallback, KEEP + len(p.turn.annotated)))
         labels.append(list(p.turn.labels))
         seen.append(set(p.turn.annotated))
@@ -67,8 +68,8 @@ def coordinate_ascent(evaluate, start, rounds: int):
 
 def add_dense(G, replay, prepared, kind: str) -> None:
     """Each turn's lists gain ``"dense"``: the encoder's nearest items (only where the agent retrieves)."""
-    from bench.redial_eval import build_systems
-    from bench.systems import dense_list
+    from evaluation.redial import build_systems
+    from evaluation.systems import dense_list
     from kg.retrieval import pool_depth
 
     notes: list[str] = []
@@ -76,7 +77,7 @@ def add_dense(G, replay, prepared, kind: str) -> None:
     print("\n".join(notes))
     for p in prepared:
         if p.lists:
-            p.lists["dense"] = dense_list(replay, system.encoder, system.index, p.state, pool_depth(replay.config.candidates))
+            p.lists["dense"] = dense_list(replay, system.encoder, system.index, p.replayed, pool_depth(replay.config.candidates))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
     args = parser.parse_args(argv)
-    from bench.redial_eval import PART_NAMES, official_turns, popularity_order
-    from bench.systems import AgentReplay
+    from evaluation.redial import PART_NAMES, popularity_order
+    from evaluation.systems import AgentReplay
+    from evaluation.turns import official_turns
     from kg.locations import data_dir
     from kg.redial import VALID_FILE, load_dialogues
     from kg.retrieval import FusionWeights

@@ -1,19 +1,21 @@
-"""Ranking quality on the ReDial valid split: retriever alone, base model, LoRA model.
+"""The fine-tuning validation: ranking quality on the valid split (retriever alone, base model, LoRA).
 
 Usage:
-    python -m finetune.evaluate                                  # retriever / base / shipped adapter
-    python -m finetune.evaluate --formulations title yesno listwise --adapter none --limit 100
-    python -m finetune.evaluate --adapter data/adapters/smollm2-kgrec --json out.json
+    python -m evaluation.validation                              # retriever / base / shipped adapter
+    python -m evaluation.validation --formulations title yesno listwise --adapter none --limit 100
+    python -m evaluation.validation --adapter data/adapters/smollm2-kgrec --json out.json
 
-Each (turn, suggested movie) pair is one sample (as CRSLab counts); Recall@10 is the share of
-samples whose movie is in the top 10. The model scores every candidate once; the mix weight
-``lm_weight`` is then tuned on the same turns over a grid (the reported number says so).
+``finetune.callbacks.RankingValidation`` runs :func:`evaluate_lm` during training (early stopping).
+Each (turn, suggested movie) pair is one sample (as CRSLab counts, ``evaluation.metrics``); Recall@10
+is the share of samples whose movie is in the top 10. The model scores every candidate once; the mix
+weight ``lm_weight`` is then tuned on the same turns over a grid (the reported number says so).
+Unlike ``kgrec eval redial``, the ranker sees the questionnaires' liked/disliked answers
+(``evaluation.turns.turn_context``), as it does in training.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,43 +23,39 @@ from dataclasses import dataclass
 import networkx as nx
 
 from agent.ranking import RankConfig, RankContext, combine, lm_scores
+from evaluation import metrics
+from evaluation.turns import EvalTurn, as_eval_turns, split_turns, turn_candidates, turn_context
 from kg.schema import Candidate
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 
 
 @dataclass(frozen=True)
-class EvalTurn:
+class RankCase:
+    """One turn as the ranker is validated on it: the turn, what the ranker knows, its candidates."""
+
+    turn: EvalTurn  # turn.labels: the movies the real recommender suggested
     context: RankContext
     candidates: tuple[Candidate, ...]
-    targets: tuple[int, ...]
 
 
-def eval_turns(G: nx.MultiDiGraph, turns: Sequence, k: int) -> list[EvalTurn]:
-    from finetune.data import turn_candidates, turn_context
-
-    return [EvalTurn(turn_context(t), tuple(turn_candidates(G, t, k)), tuple(t.targets)) for t in turns]
+def rank_cases(G: nx.MultiDiGraph, turns: Sequence, k: int) -> list[RankCase]:
+    """``kg.redial.Turn`` values (``evaluation.turns.split_turns``) with their ``k`` retrieved candidates."""
+    return [RankCase(e, turn_context(t), tuple(turn_candidates(G, t, k))) for t, e in zip(turns, as_eval_turns(turns))]
 
 
 def recall_ndcg(rankings: Sequence[Sequence[int]], labels: Sequence[Sequence[int]], k: int = 10) -> dict:
-    """Recall@k and NDCG@k with one sample per (turn, label)."""
-    hits, gains, n = 0, 0.0, 0
-    for ranking, targets in zip(rankings, labels):
-        top = list(ranking)[:k]
-        for target in targets:
-            n += 1
-            if target in top:
-                hits += 1
-                gains += 1 / math.log2(top.index(target) + 2)
-    return {f"recall@{k}": hits / max(1, n), f"ndcg@{k}": gains / max(1, n), "samples": n}
+    """Recall@k and NDCG@k with one sample per (turn, label) (``evaluation.metrics``)."""
+    return {f"recall@{k}": metrics.recall_at_k(rankings, labels, k), f"ndcg@{k}": metrics.ndcg_at_k(rankings, labels, k),
+            "samples": sum(len(ls) for ls in labels)}
 
 
-def reachable(turn: EvalTurn, config: RankConfig) -> bool:
+def reachable(case: RankCase, config: RankConfig) -> bool:
     """Whether a suggested movie is among the re-scored candidates (else no reranking can find it)."""
-    return any(c.item in turn.targets for c in turn.candidates[:config.max_candidates])
+    return any(c.item in case.turn.labels for c in case.candidates[:config.max_candidates])
 
 
-def score_table(lm, G: nx.MultiDiGraph, turns: Sequence[EvalTurn], config: RankConfig) -> list:
+def score_table(lm, G: nx.MultiDiGraph, turns: Sequence[RankCase], config: RankConfig) -> list:
     """The model's score of every candidate of every turn (the expensive part, done once).
 
     Turns whose suggested movies are not among the candidates get ``None``: their Recall and
@@ -67,7 +65,7 @@ def score_table(lm, G: nx.MultiDiGraph, turns: Sequence[EvalTurn], config: RankC
             if reachable(t, config) else None for t in turns]
 
 
-def metrics_at(turns: Sequence[EvalTurn], table: Sequence[Sequence[float]] | None, weight: float) -> dict:
+def metrics_at(turns: Sequence[RankCase], table: Sequence[Sequence[float]] | None, weight: float) -> dict:
     """Metrics of the mixed ranking at ``weight`` (``table=None`` or a ``None`` row: the retriever's order)."""
     rankings = []
     for turn, scores in zip(turns, table or [None] * len(turns)):
@@ -79,17 +77,17 @@ def metrics_at(turns: Sequence[EvalTurn], table: Sequence[Sequence[float]] | Non
         mixed = combine(scores, [c.score for c in head], weight)
         order = sorted(range(len(head)), key=lambda i: -mixed[i])
         rankings.append([head[i].item for i in order] + [c.item for c in cands[len(head):]])
-    return recall_ndcg(rankings, [t.targets for t in turns])
+    return recall_ndcg(rankings, [t.turn.labels for t in turns])
 
 
-def tune_weight(turns: Sequence[EvalTurn], table, metric: str = "recall@10") -> tuple[float, dict]:
+def tune_weight(turns: Sequence[RankCase], table, metric: str = "recall@10") -> tuple[float, dict]:
     """The grid weight with the best ``metric`` (ties: the smaller weight, i.e. trust the retriever)."""
     results = [(w, metrics_at(turns, table, w)) for w in WEIGHTS]
     best = max(results, key=lambda r: (r[1][metric], r[1]["ndcg@10"], -r[0]))
     return best
 
 
-def evaluate_lm(lm, G, turns: Sequence[EvalTurn], config: RankConfig, metric: str = "recall@10") -> dict:
+def evaluate_lm(lm, G, turns: Sequence[RankCase], config: RankConfig, metric: str = "recall@10") -> dict:
     """Scores once, then: tuned weight and its metrics, and the model alone (weight 1)."""
     table = score_table(lm, G, turns, config)
     weight, tuned = tune_weight(turns, table, metric)
@@ -110,13 +108,12 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> dict:
     from agent.llm import ModelConfig, attach_adapter, load_lm, resolve_adapter
-    from finetune.data import load_turns
     from kg.store import load_movie_graph
 
     args = make_parser().parse_args(argv)
     G = load_movie_graph()
-    turns = load_turns(G, "valid")[:args.limit or None]
-    evt = eval_turns(G, turns, args.candidates)
+    turns = split_turns(G, "valid")[:args.limit or None]
+    evt = rank_cases(G, turns, args.candidates)
     results = {"turns": len(evt), "candidates": args.candidates, "retriever": metrics_at(evt, None, 0.0)}
     lm = load_lm(ModelConfig(model=args.model, adapter=None))
     models = {"base": lm}

@@ -1,0 +1,200 @@
+"""One recommendation turn as pure stages on frozen values; the chat and the evaluation both call them.
+
+    understand  -> Understood   the message linked (kg.linking) and read (agent.state) into new preferences
+    constraints -> Request      seeds, every hard filter, the conversation's items, how many to retrieve
+    retrieve    -> [Candidate]  every retriever (kg.retrieval), fused, then :func:`allowed`: the one check
+    rank        -> [Ranked]     the model reranks the top ``rank_pool`` (agent.ranking)
+    explain     -> [RecommendedItem]  each item with a KG path to what the user likes (agent.explain)
+    reply       -> Before       what the session knows afterwards
+
+``agent.Recommender.stream`` runs these stages through its LangChain tools (so each step is in the
+trace and a bad call is an observation); ``kgrec eval redial`` (``evaluation.systems``) calls them
+directly on a replayed conversation. Both pass every item through :func:`allowed` before it is ranked.
+
+On a tiny graph::
+
+    before = Before(Preferences())
+    understood = understand(G, index, "I loved Police Academy", before, AgentConfig())
+    request = constraints(G, understood.prefs, AgentConfig(), state.title_index(G))
+    retrieve(G, request)[0].item     # Police Academy 2, the sequel
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from agent import state
+from agent.config import AgentConfig
+from agent.explain import check_explanation
+from agent.types import Explanation, Preferences, Ranked, RecommendedItem
+from kg import linking, retrieval
+from kg.schema import Candidate, Constraints
+
+USER_ROLES = {"user": "seeker", "assistant": "recommender"}  # session roles -> rank-prompt roles
+
+
+@dataclass(frozen=True)
+class Before:
+    """What a session knows before the message: preferences, the latest list, the focus, the talk so far."""
+
+    prefs: Preferences
+    last_items: tuple[int, ...] = ()  # the latest recommendation list ("the second one")
+    focus: int | None = None  # the movie the latest question was about ("who directed it?")
+    history: tuple[tuple[str, str], ...] = ()  # earlier (role, text); role "user" or "assistant"
+
+
+@dataclass(frozen=True)
+class Understood:
+    """The message read against ``Before``: what it says and the preferences it leads to."""
+
+    text: str  # the message (already through agent.text.clean)
+    u: state.Understanding
+    prefs: Preferences  # Before.prefs with u applied
+    conversation: str  # "User: ...\nRecommender: ..." as the ranker and the encoder read it
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to retrieve: seeds, the hard filters and the conversation's items."""
+
+    seeds: tuple[int, ...]  # liked nodes, and wished genres the graph cannot filter on
+    constraints: Constraints  # every hard filter of the preferences (liked, seen, disliked, shown excluded)
+    hidden: frozenset[int]  # the KG's second entries of excluded films (agent.state.duplicates)
+    context: tuple[int, ...]  # the conversation's movies for the interaction retrievers
+    k: int  # candidates kept after fusion (AgentConfig.candidates)
+
+
+# ---------------------------------------------------------------- understand
+def conversation(history: Iterable[tuple[str, str]], text: str) -> str:
+    """The talk as the rank prompt gets it: the last 6 earlier utterances and ``text``, each cut."""
+    from agent.ranking import recent_text
+
+    return recent_text([(USER_ROLES.get(r, r), t) for r, t in history] + [("seeker", text)])
+
+
+def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: AgentConfig) -> Understood:
+    """Link ``text`` (``index``: ``kg.linking.LinkIndex``) and read it against ``before``."""
+    mentions = state.best_mentions(linking.link(index, text), config.min_link_score)
+    u = state.understand(G, text, mentions, before.prefs, before.last_items, before.focus)
+    return Understood(text, u, state.apply(before.prefs, u), conversation(before.history, text))
+
+
+# ---------------------------------------------------------------- constraints
+def recommends(prefs: Preferences) -> bool:
+    """Whether there is anything to recommend from (else the agent asks what the user wants)."""
+    return state.has_preferences(prefs)
+
+
+def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, titles: dict) -> Request:
+    """The retrieval request the preferences imply (``titles``: ``agent.state.title_index(G)``)."""
+    c = state.constraints(G, prefs)
+    return Request(seeds=tuple(state.seeds(G, prefs)), constraints=c,
+                   hidden=frozenset(state.duplicates(G, sorted(c.exclude), titles)),
+                   context=tuple(n for n in state.context_items(prefs) if n in G), k=config.candidates)
+
+
+def tool_arguments(request: Request) -> dict:
+    """``request`` as the arguments of the ``retrieve_candidates`` tool (JSON values)."""
+    c = request.constraints
+    return {"seeds": list(request.seeds), "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
+            "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
+            "year_min": c.year_min, "year_max": c.year_max, "k": request.k,
+            "not_years": [list(r) for r in sorted(c.not_years)], "context": list(request.context)}
+
+
+# ---------------------------------------------------------------- retrieve
+def allowed(G: nx.MultiDiGraph, request: Request, found: Iterable) -> list:
+    """The one hard-filter check of a turn: catalog items that pass every filter of ``request``.
+
+    Whatever produced ``found`` (the fused lists, a tool, the model's order), only these are shown.
+    """
+    return [x for x in found if x.item not in request.hidden and retrieval.satisfies(G, x.item, request.constraints)]
+
+
+def candidate_lists(G: nx.MultiDiGraph, request: Request) -> dict[str, list[Candidate]]:
+    """Each retriever's candidates for ``request`` (``kg.retrieval.candidate_lists``)."""
+    depth = retrieval.pool_depth(request.k)
+    return retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context)
+
+
+def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,
+             lists: dict[str, list[Candidate]] | None = None) -> list[Candidate]:
+    """All retrievers fused with ``weights`` (``FusionWeights()``), then :func:`allowed`.
+
+    ``lists``: :func:`candidate_lists` of ``request`` when already computed. The same items in the
+    same order as the ``retrieve_candidates`` tool's answer followed by :func:`allowed`.
+    """
+    lists = candidate_lists(G, request) if lists is None else lists
+    return allowed(G, request, retrieval.fuse(lists, weights or retrieval.FusionWeights(), request.k))
+
+
+# ---------------------------------------------------------------- rank
+def rank_pool(candidates: Sequence, config: AgentConfig) -> list:
+    """The candidates the model re-scores: the best ``config.rank_pool``."""
+    return list(candidates[:config.rank_pool])
+
+
+def rank_context(understood: Understood):
+    """What the ranker knows: liked and disliked nodes and the conversation (``agent.ranking.RankContext``)."""
+    from agent.ranking import RankContext
+
+    p = understood.prefs
+    return RankContext(liked=tuple(p.liked), disliked=tuple(p.disliked), text=understood.conversation)
+
+
+def rank_arguments(understood: Understood, pool: Sequence[Candidate]) -> dict:
+    """The ``rank_candidates`` tool's arguments for ``pool`` (the same context as :func:`rank`)."""
+    context = rank_context(understood)
+    return {"items": [x.item for x in pool], "liked": list(context.liked), "disliked": list(context.disliked),
+            "request": context.text, "retrieval_scores": [x.score for x in pool]}
+
+
+def rank(lm, G: nx.MultiDiGraph, understood: Understood, candidates: Sequence[Candidate],
+         config: AgentConfig) -> list:
+    """The top ``rank_pool`` reranked by the model (``Ranked``), then the rest in retrieval order."""
+    from agent import ranking
+
+    pool = rank_pool(candidates, config)
+    if not config.rank_with_model or not pool:
+        return list(candidates)
+    ranked = ranking.rank(lm, G, rank_context(understood), pool, config.rank or ranking.RankConfig())
+    return ranked + list(candidates[len(pool):])
+
+
+# ---------------------------------------------------------------- explain and reply
+def anchors(understood: Understood) -> list[int]:
+    """What explanations lead back to: this message's likes first, then the standing ones."""
+    u, p = understood.u, understood.prefs
+    return list(u.liked) + [n for n in p.liked + p.genres + p.people if n not in u.liked]
+
+
+def explained(G: nx.MultiDiGraph, best: Sequence[Ranked | Candidate],
+              explanations: Sequence[Explanation] | None) -> list[RecommendedItem]:
+    """The shown items with their explanations; a cited fact that is not a KG edge is our bug."""
+    from agent import replies
+
+    if explanations is None:
+        explanations = [Explanation(r.item, (), "") for r in best]
+    items = []
+    for ranked, explanation in zip(best, explanations):
+        if not check_explanation(G, explanation):
+            raise RuntimeError(f"explanation of {ranked.item} cites a fact that is not in the graph: {explanation}")
+        items.append(RecommendedItem(ranked.item, replies.label(G, ranked.item), float(ranked.score), explanation))
+    return items
+
+
+def after(before: Before, understood: Understood, shown: Sequence[int], answer: str, keep: int) -> Before:
+    """What the session knows after replying ``answer`` with ``shown`` (the last ``keep`` messages kept)."""
+    from dataclasses import replace
+
+    prefs = replace(understood.prefs, recommended=understood.prefs.recommended +
+                    [n for n in dict.fromkeys(shown) if n not in understood.prefs.recommended])
+    last_items, focus = before.last_items, before.focus
+    if shown:
+        last_items, focus = tuple(shown), None
+    elif understood.u.fact_subject is not None:
+        focus = understood.u.fact_subject
+    history = (before.history + (("user", understood.text), ("assistant", answer)))[-keep:]
+    return Before(prefs, last_items, focus, history)

@@ -1,0 +1,235 @@
+"""The systems a replay scores; kgrec's own run the agent's turn pipeline (``agent.turn``).
+
+For speed the replay does not run the chat loop per turn. :class:`AgentReplay` rebuilds the
+session the chat would hold after the dialogue so far, with the stages the chat runs:
+
+* each seeker utterance: ``agent.text.clean`` and ``agent.turn.understand`` (linking, the best
+  mentions, understanding, new preferences);
+* each recommender utterance: the movies it names become ``prefs.recommended`` and
+  ``last_items``, as the agent's own suggestions would (so they are never suggested again);
+* then ``agent.turn.constraints`` and ``agent.turn.retrieve`` (every retriever fused, then
+  ``agent.turn.allowed``), and for the model systems ``agent.turn.rank`` on the top ``rank_pool``
+  with the conversation as the chat writes it (``agent.turn.conversation``).
+
+``tests/evaluation/test_parity_slow.py`` checks on real ReDial turns that ``Recommender.respond``
+shows the items of this fast path in the same order. ``--entities prev_entity`` skips the linking
+and takes the file's context entities as liked. :class:`AgentChat` runs the real
+``Recommender.respond`` on the last seeker message (slow: the model picks actions and paths).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import networkx as nx
+
+from agent import turn as stages
+from agent.config import AgentConfig
+from agent.types import Preferences
+from evaluation.turns import EvalTurn
+from kg.schema import Candidate
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A conversation replayed through ``agent.turn``: the session afterwards and its last message read."""
+
+    session: stages.Before  # what the chat's session would hold after the context
+    understood: stages.Understood  # the last seeker message (its prefs are session.prefs)
+    request: stages.Request  # what the agent would retrieve now
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the systems share for one turn: the input entities and the retriever's candidates."""
+
+    turn: EvalTurn
+    entities: tuple[int, ...]  # context entities the system uses (linked from text, or annotated)
+    candidates: tuple  # kg.schema.Candidate, retriever order (agent.turn.retrieve)
+    replayed: Replayed | None = None
+    lists: dict | None = None  # each retriever's candidates (agent.turn.candidate_lists); {}: the agent asks
+
+
+class System(Protocol):
+    name: str
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        """Items for this turn, best first (may be short; the harness pads it)."""
+
+
+@dataclass
+class Popularity:
+    """Most-mentioned movies of the train split, the same list every turn."""
+
+    order: list[int]
+    name: str = "popularity"
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        return self.order
+
+
+@dataclass
+class RetrieverOnly:
+    """The KG retriever's candidate order, no model."""
+
+    name: str = "retriever"
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        return [c.item for c in prepared.candidates]
+
+
+class AgentReplay:
+    """The agent's understand → constraints → retrieve stages, replayed over a context."""
+
+    def __init__(self, G: nx.MultiDiGraph, config: AgentConfig | None = None, entities: str = "text"):
+        from agent.state import title_index
+        from kg.linking import build_link_index
+
+        self.G, self.config, self.entities = G, config or AgentConfig(), entities
+        self.catalog = frozenset(n for n, d in G.nodes(data=True) if d.get("item"))
+        self.index = build_link_index(G) if entities == "text" else None
+        self.titles = title_index(G)
+
+    def read(self, before: stages.Before, text: str) -> stages.Understood:
+        """A seeker's message through the chat's boundary (``agent.text.clean``) and ``agent.turn.understand``."""
+        from agent.text import clean
+
+        return stages.understand(self.G, self.index, clean(text, self.config.max_message_chars)[0], before, self.config)
+
+    def heard(self, before: stages.Before, text: str) -> stages.Before:
+        """A recommender's message: the catalog items it names count as shown."""
+        from agent import state
+        from agent.text import clean
+        from kg.linking import link
+
+        said = clean(text, self.config.max_message_chars)[0]
+        mentions = state.best_mentions(link(self.index, said), self.config.min_link_score)
+        named = [m.node for m in mentions if m.node in self.catalog]
+        p = before.prefs
+        prefs = replace(p, recommended=p.recommended + [n for n in dict.fromkeys(named) if n not in p.recommended])
+        return stages.Before(prefs, tuple(dict.fromkeys(named)) or before.last_items, before.focus,
+                             before.history + (("assistant", said),))
+
+    def replayed(self, turn: EvalTurn) -> Replayed:
+        """The session after ``turn.context``, as the agent's would be, and its retrieval request."""
+        before = stages.Before(Preferences())
+        understood = None
+        if self.entities == "prev_entity":
+            before = stages.Before(Preferences(liked=[n for n in dict.fromkeys(turn.annotated) if n in self.G]))
+        for utterance in turn.context if self.entities == "text" else ():
+            if utterance.role == "recommender":
+                before, understood = self.heard(before, utterance.text), None
+                continue
+            understood = self.read(before, utterance.text)
+            focus = understood.u.fact_subject if understood.u.fact_subject is not None else before.focus
+            before = stages.Before(understood.prefs, before.last_items, focus,
+                                   before.history + (("user", understood.text),))
+        if understood is None:  # no seeker message last: the context as it stands
+            from agent.ranking import recent_text
+            from agent.state import Understanding
+
+            said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
+            understood = stages.Understood("", Understanding(), before.prefs, said)
+        return Replayed(before, understood, stages.constraints(self.G, before.prefs, self.config, self.titles))
+
+    def lists(self, r: Replayed) -> dict[str, list[Candidate]]:
+        """Each retriever's candidates for the agent's request (``{}``: the agent would ask instead)."""
+        return stages.candidate_lists(self.G, r.request) if stages.recommends(r.session.prefs) else {}
+
+    def prepare(self, turn: EvalTurn) -> Prepared:
+        r = self.replayed(turn)
+        lists = self.lists(r)
+        candidates = stages.retrieve(self.G, r.request, lists=lists) if lists else []
+        return Prepared(turn, tuple(r.session.prefs.liked), tuple(candidates), r, lists)
+
+
+@dataclass
+class RetrieverPart:
+    """One retriever on its own (``FusionWeights.only``), through ``agent.turn.retrieve``."""
+
+    name: str
+    replay: AgentReplay
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        from kg.retrieval import FusionWeights
+
+        if not prepared.lists:
+            return []
+        found = stages.retrieve(self.replay.G, prepared.replayed.request, FusionWeights.only(self.name), prepared.lists)
+        return [c.item for c in found]
+
+
+@dataclass
+class DenseRanker:
+    """The LM encoder alone: the conversation's nearest catalog items (``agent.encoder``).
+
+    It ranks the whole catalog with the agent's hard filters (its constraints; liked, suggested
+    and excluded films left out), also on turns where the agent would ask a question first.
+    """
+
+    name: str
+    encoder: object  # agent.encoder.Encoder
+    index: object  # agent.encoder.DenseIndex
+    replay: AgentReplay
+    k: int = 100
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        return [c.item for c in dense_list(self.replay, self.encoder, self.index, prepared.replayed, self.k)]
+
+
+def dense_list(replay: AgentReplay, encoder, index, r: Replayed, k: int = 200) -> list[Candidate]:
+    """The encoder's ``k`` nearest catalog items to the conversation of ``r``, under the agent's filters."""
+    from agent import encoder as dense
+
+    prefs, c = r.session.prefs, r.request.constraints
+    c = replace(c, exclude=c.exclude | set(prefs.recommended) | set(prefs.liked) | r.request.hidden)
+    text = dense.query_text(replay.G, prefs.liked, prefs.disliked, r.understood.conversation)
+    vector = encoder.embed([text], encoder.config.max_query_tokens)[0]
+    return dense.dense_candidates(replay.G, index, vector, c, k)
+
+
+@dataclass
+class ModelRanker:
+    """``agent.turn.rank``: the model reranks the retriever's top ``rank_pool``; the rest keeps its order."""
+
+    name: str
+    lm: object  # agent.types.LanguageModel
+    G: nx.MultiDiGraph
+    config: AgentConfig = None  # rank_pool and rank (RankConfig) are read; None: AgentConfig()
+
+    def __post_init__(self):
+        self.config = replace(self.config or AgentConfig(), rank_with_model=True)
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        ranked = stages.rank(self.lm, self.G, prepared.replayed.understood, prepared.candidates, self.config)
+        return [r.item for r in ranked]
+
+
+@dataclass
+class AgentChat:
+    """The full chat loop (``Recommender.respond``) on the last seeker message; its items lead.
+
+    The session starts from the state :class:`AgentReplay` rebuilds from the earlier context,
+    so only the last message goes through the model-driven loop (action choice, ranking,
+    explanations). The reply's ``k`` items are followed by the retriever's order.
+    """
+
+    recommender: object  # agent.Recommender
+    replay: AgentReplay
+    name: str = "agent"
+
+    def rank(self, prepared: Prepared) -> list[int]:
+        reply = chat_reply(self.recommender, self.replay, prepared.turn)
+        return [] if reply is None else [item.item for item in reply.items] + [c.item for c in prepared.candidates]
+
+
+def chat_reply(recommender, replay: AgentReplay, turn: EvalTurn):
+    """``recommender.respond`` to the last seeker message of ``turn``, its session replayed from the
+    earlier context (``None`` when the context does not end with the seeker)."""
+    if not turn.context or turn.context[-1].role != "seeker":
+        return None
+    earlier = replay.replayed(replace(turn, context=turn.context[:-1])).session
+    session = recommender.new_session()
+    session.preferences, session.last_items, session.focus = earlier.prefs, earlier.last_items, earlier.focus
+    session.history = list(earlier.history)
+    return recommender.respond(session, turn.context[-1].text)

@@ -1,0 +1,76 @@
+"""agent.turn's stages on the tiny graph: what each returns, and that the chat shows exactly that."""
+from dataclasses import replace
+
+from agent import AgentConfig, Recommender
+from agent import turn as stages
+from agent.state import title_index
+from agent.types import Preferences
+from kg.linking import build_link_index
+from kg.schema import Candidate
+from tests.agent.conftest import COMEDY, PA, PA2, PA3, PA7, SCARY, SHINING, ScriptedLM
+
+CONFIG = AgentConfig(rank_with_model=False, lm_chooses_actions=False)
+
+
+def read(G, text, before=stages.Before(Preferences()), config=CONFIG):
+    return stages.understand(G, build_link_index(G), text, before, config)
+
+
+def test_understand_reads_the_message_against_the_session_and_writes_the_rank_prompts_text(G):
+    before = stages.Before(Preferences(), history=(("user", "hi"), ("assistant", "What do you like?")))
+    understood = read(G, "I loved Police Academy, any comedies?", before)
+    assert understood.prefs.liked == [PA] and understood.prefs.genres == [COMEDY]
+    assert understood.conversation == "User: hi\nRecommender: What do you like?\nUser: I loved Police Academy, any comedies?"
+    assert before.prefs.liked == []  # the session before is left as it was
+
+
+def test_constraints_exclude_what_the_user_named_and_retrieve_honours_every_filter(G):
+    prefs = replace(read(G, "I loved Police Academy but no horror").prefs, recommended=[PA2])
+    request = stages.constraints(G, prefs, CONFIG, title_index(G))
+    assert request.seeds == (PA,) and {PA, PA2} <= request.constraints.exclude and request.k == CONFIG.candidates
+    found = [c.item for c in stages.retrieve(G, request)]
+    assert found and not {PA, PA2, SCARY, SHINING, PA7} & set(found)  # named, shown, horror, off-catalog
+    assert found[0] == PA3  # the next sequel leads
+
+
+def test_allowed_is_the_one_check_whatever_produced_the_items(G):
+    request = stages.constraints(G, read(G, "I loved Police Academy, no horror").prefs, CONFIG, title_index(G))
+    offered = [Candidate(n, 1.0) for n in (PA, PA7, SCARY, PA2, 424242)]  # liked, off-catalog, horror, fine, unknown
+    assert [c.item for c in stages.allowed(G, request, offered)] == [PA2]
+
+
+def test_a_second_catalog_entry_of_an_excluded_film_is_hidden(G):
+    G.add_node(99, name="Police Academy", type="movie", year=1984, title="Police Academy (1984)", item=True)
+    request = stages.constraints(G, read(G, "I loved Police Academy (1984)").prefs, CONFIG, title_index(G))
+    assert 99 in request.hidden and 99 not in [c.item for c in stages.allowed(G, request, [Candidate(99, 1.0)])]
+
+
+def test_the_chat_shows_the_pipelines_candidates_in_its_order(G):
+    rec = Recommender(replace(CONFIG, k=5, rank_pool=5), graph=G)
+    reply = rec.respond(rec.new_session(), "I loved Police Academy, any comedies?")
+    request = stages.constraints(G, read(G, "I loved Police Academy, any comedies?").prefs, CONFIG, title_index(G))
+    assert [i.item for i in reply.items] == [c.item for c in stages.retrieve(G, request)][:5]
+
+
+def test_rank_reorders_only_the_pool_and_keeps_the_rest_in_retrieval_order(G):
+    understood = read(G, "I loved Police Academy")
+    candidates = [Candidate(n, s) for n, s in ((PA2, 0.9), (PA3, 0.8), (SCARY, 0.1))]
+    prompts = []
+
+    def scores(prompt, continuations):
+        prompts.append(prompt)
+        return [0.0 if "Back in Training" in c else -9.0 for c in continuations]
+
+    ranked = stages.rank(ScriptedLM(scores=scores), G, understood, candidates,
+                         replace(CONFIG, rank_with_model=True, rank_pool=2))
+    assert [r.item for r in ranked] == [PA3, PA2, SCARY]  # the model's favourite first, the third untouched
+    assert len(prompts) == 1 and "User: I loved Police Academy" in prompts[0]
+
+
+def test_after_records_what_was_shown_and_keeps_the_latest_messages(G):
+    before = stages.Before(Preferences(), history=(("user", "a"), ("assistant", "b")))
+    understood = read(G, "I loved Police Academy", before)
+    now = stages.after(before, understood, [PA2, PA3], "Here are 2 movies", keep=3)
+    assert now.prefs.recommended == [PA2, PA3] and now.last_items == (PA2, PA3) and now.focus is None
+    assert now.history == (("assistant", "b"), ("user", "I loved Police Academy"), ("assistant", "Here are 2 movies"))
+    assert understood.prefs.recommended == []  # frozen stages: nothing is changed in place
