@@ -8,23 +8,23 @@ With the real KG and model (not run as a doctest)::
     # -> 'Police Academy 2: Their First Assignment (1985)'
 
 Each turn: clean and cap the message (``agent.text``), link entities (``kg.linking``), update the preferences
-(``agent.state``), then a loop of at most ``max_steps`` tool steps whose next action is chosen
+(``agent.understanding``, ``agent.preferences``), then a loop of at most ``max_steps`` tool steps whose next action is chosen
 among the allowed ones (by the model when more than one is allowed). Items only ever come from
 the catalog through ``retrieve_candidates``, and every hard filter is re-checked before answering.
 """
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 import prompts
-from agent import profile, replies, scheduler, state, text as safe_text
+from agent import preferences, profile, replies, scheduler, text as safe_text, understanding
 from agent.config import AgentConfig
 from agent.explain import check_explanation
 from agent.tools import by_name, make_tools, run_tool
@@ -60,7 +60,7 @@ class _Turn:
     """Work in progress of one turn."""
 
     text: str
-    u: state.Understanding
+    u: understanding.Understanding
     prefs: Preferences
     history: tuple[tuple[str, str], ...] = ()  # earlier (role, text) of the session
     steps: list[Step] = field(default_factory=list)
@@ -116,7 +116,7 @@ class Recommender:
         with self._load_lock:
             if self._index is None:
                 G = self.graph
-                self._titles = state.title_index(G)
+                self._titles = preferences.title_index(G)
                 self._index = (linking.build_link_index(G), frozenset(n for n, d in G.nodes(data=True) if d.get("item")))
             return (self.graph, *self._index)
 
@@ -140,14 +140,14 @@ class Recommender:
             raise KgrecError(f"feedback kind {kind!r}: expected one of {FEEDBACK}")
         if item not in self.graph:
             raise KgrecError(f"feedback item {item!r}: not a node of the graph")
-        u = state.Understanding(**{kind: (item,)})
+        u = understanding.Understanding(**{kind: (item,)})
         with session.lock:
-            session.preferences = state.apply(session.preferences, u)
+            session.preferences = preferences.apply(session.preferences, u)
 
     def forget(self, session: Session, node: int | str) -> None:
         """Remove a preference: a node anywhere in it, the year bound "year_min" / "year_max", or "not_years"."""
         with session.lock:
-            session.preferences = state.forget(session.preferences, node)
+            session.preferences = preferences.forget(session.preferences, node)
 
     def save_profile(self, session: Session, path) -> None:
         """Save what persists (likes, dislikes, seen, standing filters) atomically as JSON."""
@@ -158,8 +158,7 @@ class Recommender:
         """A new session with a saved profile (nodes no longer in the graph are dropped)."""
         saved_user, prefs = profile.read(path)
         G = self.graph
-        for name in profile.LISTS:
-            setattr(prefs, name, [n for n in getattr(prefs, name) if n in G])
+        prefs = dataclasses.replace(prefs, **{name: [n for n in getattr(prefs, name) if n in G] for name in profile.LISTS})
         return Session(user_id=user_id if user_id is not None else saved_user, preferences=prefs)
 
     # ------------------------------------------------------------------ turns
@@ -178,9 +177,9 @@ class Recommender:
             G, index, _ = self._kg()
             start = time.perf_counter()
             text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
-            mentions = state.best_mentions(linking.link(index, text), self.config.min_link_score)
-            u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
-            turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))
+            mentions = understanding.best_mentions(linking.link(index, text), self.config.min_link_score)
+            u = understanding.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
+            turn = _Turn(text, u, preferences.apply(session.preferences, u), tuple(session.history))
             wait = self.config.model_wait_s
             turn.deadline = None if wait is None else time.monotonic() + wait
             turn.timed("linking", start)
@@ -221,7 +220,7 @@ class Recommender:
         if u.fact_relations is not None:
             return ["get_facts"] if u.fact_subject is not None and turn.facts is None else ["answer"]
         if turn.candidates is None:
-            if not state.has_preferences(p):
+            if not preferences.has_preferences(p):
                 return ["answer"] if u.unknown_titles else ["ask_question"]
             return ["retrieve_candidates"] if u.has_signal else ["retrieve_candidates", "ask_question"]
         if not turn.candidates:
@@ -261,7 +260,7 @@ class Recommender:
     def _do_ask_question(self, G, turn: _Turn) -> Iterator[str]:
         turn.asked = True
         turn.steps.append(Step("ask_question", {}, "asked what the user wants"))
-        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask", G))
+        yield from self._say(turn, replies.fill("ask_more" if preferences.has_preferences(turn.prefs) else "ask", G))
 
     def _do_search_entities(self, G, turn: _Turn) -> Iterator[str]:
         turn.searched = {}
@@ -276,23 +275,23 @@ class Recommender:
         yield from ()
 
     def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
-        c = state.constraints(G, turn.prefs)
-        seeds = state.seeds(G, turn.prefs)
+        c = preferences.constraints(G, turn.prefs)
+        seeds = preferences.seeds(G, turn.prefs)
         args = {"seeds": seeds, "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
                 "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
                 "not_years": [list(r) for r in sorted(c.not_years)],
-                "context": [n for n in state.context_items(turn.prefs) if n in G]}
+                "context": [n for n in preferences.context_items(turn.prefs) if n in G]}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
-        if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation
-            yield from self._say(turn, "\n" + replies.soft_genres(G, state.soft_genres(G, turn.prefs)))
+        if turn.candidates and preferences.soft_genres(G, turn.prefs):  # said, never a silent relaxation
+            yield from self._say(turn, "\n" + replies.soft_genres(G, preferences.soft_genres(G, turn.prefs)))
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
             yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
 
     def _allowed_items(self, G, turn: _Turn, found: list) -> list:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
-        catalog, c = self._kg()[2], state.constraints(G, turn.prefs)
-        shown = set(turn.prefs.recommended) | state.duplicates(G, sorted(c.exclude), self._titles)
+        catalog, c = self._kg()[2], preferences.constraints(G, turn.prefs)
+        shown = set(turn.prefs.recommended) | preferences.duplicates(G, sorted(c.exclude), self._titles)
         return [x for x in found if x.item in catalog and x.item not in shown and retrieval.satisfies(G, x.item, c)]
 
     def _do_rank_candidates(self, G, turn: _Turn) -> Iterator[str]:
@@ -364,15 +363,13 @@ class Recommender:
         return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))
 
     def _finish(self, session: Session, turn: _Turn, notice: str) -> Reply:
-        prefs = turn.prefs
         shown = [i.item for i in turn.items]
-        prefs.recommended.extend(n for n in shown if n not in prefs.recommended)
-        session.preferences = prefs
+        prefs = session.preferences = preferences.add(turn.prefs, "recommended", shown)
         if shown:
             session.last_items, session.focus = tuple(shown), None
         elif turn.u.fact_subject is not None:
             session.focus = turn.u.fact_subject
         text = "".join(turn.pieces)
         session.history = (session.history + [("user", turn.text), ("assistant", text)])[-HISTORY:]
-        return Reply(text=text, items=tuple(turn.items), understood=copy.deepcopy(prefs),
+        return Reply(text=text, items=tuple(turn.items), understood=prefs,
                      mentions=turn.u.mentions, trace=tuple(turn.steps), notice=notice)

@@ -7,7 +7,7 @@ Hundreds of phrasings built from templates over ``kg.store.load_movie_graph()`` 
 popular titles, people and genres): negations with every cue word before and after what they
 negate, hates, negated years and decades, contradictions, genre replacement ("funnier"),
 garbage and injection text. Each case says what the preferences must hold after the message
-(``agent.state.understand`` + ``apply``, the path of ``Recommender.stream`` without the model).
+(``agent.understanding.understand`` + ``agent.preferences.apply``, the path of ``Recommender.stream`` without the model).
 Outcomes: ``ok``; ``missed`` (something said was not picked up); ``inverted`` (read as the
 opposite: a hate became a like, an excluded decade became the wanted one); ``wrong`` (a
 contradiction resolved silently or invented, garbage that added a like, a genre added instead
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from agent import state
+from agent import preferences, understanding
 from agent.types import Preferences
 from kg import linking
 from kg.lexicon import normalize
@@ -97,9 +97,9 @@ def reader(G: nx.MultiDiGraph, min_score: float = 0.5):
 
     def read(case: Case) -> Reading:
         prefs = Preferences(genres=list(case.before_genres))
-        mentions = state.best_mentions(linking.link(index, case.text), min_score)
-        u = state.understand(G, case.text, mentions, prefs)
-        return Reading(state.apply(prefs, u), tuple(u.contradictions))
+        mentions = understanding.best_mentions(linking.link(index, case.text), min_score)
+        u = understanding.understand(G, case.text, mentions, prefs)
+        return Reading(preferences.apply(prefs, u), tuple(u.contradictions))
     return read
 
 

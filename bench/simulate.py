@@ -199,18 +199,20 @@ class RetrieverChat:
         return ReplayState(Preferences())
 
     def turn(self, s, message: str) -> tuple[str, list[int]]:
-        from agent import state
+        from agent import preferences, understanding
 
         text = message[:self.replay.config.max_message_chars]
-        u = state.understand(self.replay.G, text, self.replay.mentions(text), s.prefs, s.last_items, s.focus)
-        s.prefs = state.apply(s.prefs, u)
+        u = understanding.understand(self.replay.G, text, self.replay.mentions(text), s.prefs, s.last_items, s.focus)
+        s.prefs = preferences.apply(s.prefs, u)
         items = [c.item for c in self.replay.candidates(s)][:self.k]
-        s.prefs.recommended.extend(items)
+        s.prefs = preferences.add(s.prefs, "recommended", items)
         s.last_items = tuple(items) or s.last_items
         return ("" if items else "What kind of movie? A genre, an actor or a decade?"), items
 
     def reject(self, s, items: Sequence[int]) -> None:
-        s.prefs.seen.extend(i for i in items if i not in s.prefs.seen)
+        from agent import preferences
+
+        s.prefs = preferences.add(s.prefs, "seen", items)
 
 
 @dataclass

@@ -4,11 +4,11 @@ For speed the replay does not run the whole chat loop per turn. :class:`AgentRep
 what the agent would know after the dialogue so far by calling the very functions
 ``agent.Recommender.stream`` calls, in the same order:
 
-* each seeker utterance: ``kg.linking.link`` → ``agent.state.best_mentions(min_link_score)`` →
-  ``agent.state.understand`` → ``agent.state.apply``;
+* each seeker utterance: ``kg.linking.link`` → ``agent.understanding.best_mentions(min_link_score)`` →
+  ``agent.understanding.understand`` → ``agent.preferences.apply``;
 * each recommender utterance: the movies it names become ``prefs.recommended`` and
   ``last_items``, as the agent's own suggestions would (so they are never suggested again);
-* then ``retrieve_candidates``'s call (seeds = liked nodes, ``agent.state.constraints``,
+* then ``retrieve_candidates``'s call (seeds = liked nodes, ``agent.preferences.constraints``,
   ``k = AgentConfig.candidates``), the same re-check of hard filters (catalog, not recommended,
   no duplicate of an excluded film, ``kg.retrieval.satisfies``), and ``rank_candidates``'s call
   of ``agent.ranking.rank`` on the top ``rank_pool`` with the conversation as the agent writes it
@@ -50,7 +50,7 @@ class AgentReplay:
 
     def __init__(self, G: nx.MultiDiGraph, config=None, entities: str = "text"):
         from agent.config import AgentConfig
-        from agent.state import title_index
+        from agent.preferences import title_index
         from kg.linking import build_link_index
 
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
@@ -59,42 +59,42 @@ class AgentReplay:
         self.titles = title_index(G)
 
     def mentions(self, text: str) -> list[Mention]:
-        from agent import state
+        from agent import understanding
         from kg.linking import link
 
-        return state.best_mentions(link(self.index, text), self.config.min_link_score)
+        return understanding.best_mentions(link(self.index, text), self.config.min_link_score)
 
     def state(self, turn: EvalTurn) -> ReplayState:
         """Preferences after ``turn.context``, as the agent's session would hold them."""
-        from agent import state
+        from agent import preferences, understanding
 
         s = ReplayState(Preferences(), request=request_text(turn.context))
         if self.entities == "prev_entity":
-            s.prefs.liked = [n for n in dict.fromkeys(turn.annotated) if n in self.G]
+            s.prefs = Preferences(liked=[n for n in dict.fromkeys(turn.annotated) if n in self.G])
             return s
         for utterance in turn.context:
             text = utterance.text[:self.config.max_message_chars]
             mentions = self.mentions(text)
             if utterance.role == "recommender":
                 named = [m.node for m in mentions if m.node in self.catalog]
-                s.prefs.recommended.extend(n for n in named if n not in s.prefs.recommended)
+                s.prefs = preferences.add(s.prefs, "recommended", named)
                 s.last_items = tuple(dict.fromkeys(named)) or s.last_items
                 continue
-            u = state.understand(self.G, text, mentions, s.prefs, s.last_items, s.focus)
-            s.prefs = state.apply(s.prefs, u)
+            u = understanding.understand(self.G, text, mentions, s.prefs, s.last_items, s.focus)
+            s.prefs = preferences.apply(s.prefs, u)
             s.focus = u.fact_subject if u.fact_subject is not None else s.focus
         return s
 
     def lists(self, s: ReplayState) -> dict[str, list[Candidate]]:
         """Each retriever's candidates for ``retrieve_candidates``'s call (``{}``: the agent would ask)."""
-        from agent import state
+        from agent import preferences
         from kg import retrieval
 
-        if not state.has_preferences(s.prefs):
+        if not preferences.has_preferences(s.prefs):
             return {}  # the agent would ask a question instead of recommending
-        c = state.constraints(self.G, s.prefs)
-        seeds = state.seeds(self.G, s.prefs)
-        context = [n for n in state.context_items(s.prefs) if n in self.G]
+        c = preferences.constraints(self.G, s.prefs)
+        seeds = preferences.seeds(self.G, s.prefs)
+        context = [n for n in preferences.context_items(s.prefs) if n in self.G]
         return retrieval.candidate_lists(self.G, seeds, c, retrieval.pool_depth(self.config.candidates), context)
 
     def candidates(self, s: ReplayState, lists: dict | None = None, weights=None) -> list[Candidate]:
@@ -102,15 +102,15 @@ class AgentReplay:
 
         ``lists``: :meth:`lists` of ``s``, computed here when not given.
         """
-        from agent import state
+        from agent import preferences
         from kg import retrieval
 
         lists = self.lists(s) if lists is None else lists
         if not lists:
             return []
         found = retrieval.fuse(lists, weights or retrieval.FusionWeights(), self.config.candidates)
-        c = state.constraints(self.G, s.prefs)
-        shown = set(s.prefs.recommended) | state.duplicates(self.G, sorted(c.exclude), self.titles)
+        c = preferences.constraints(self.G, s.prefs)
+        shown = set(s.prefs.recommended) | preferences.duplicates(self.G, sorted(c.exclude), self.titles)
         return [x for x in found if x.item in self.catalog and x.item not in shown
                 and retrieval.satisfies(self.G, x.item, c)]
 
@@ -156,11 +156,11 @@ def dense_list(replay: AgentReplay, encoder, index, s: ReplayState, k: int = 200
     """The encoder's ``k`` nearest catalog items to the conversation of ``s``, under the agent's filters."""
     from dataclasses import replace
 
-    from agent import encoder as dense, state
+    from agent import encoder as dense, preferences
 
     G = replay.G
-    c = state.constraints(G, s.prefs)
-    shown = set(s.prefs.recommended) | set(s.prefs.liked) | state.duplicates(G, sorted(c.exclude), replay.titles)
+    c = preferences.constraints(G, s.prefs)
+    shown = set(s.prefs.recommended) | set(s.prefs.liked) | preferences.duplicates(G, sorted(c.exclude), replay.titles)
     c = replace(c, exclude=c.exclude | shown)
     text = dense.query_text(G, s.prefs.liked, s.prefs.disliked, s.request)
     vector = encoder.embed([text], encoder.config.max_query_tokens)[0]

@@ -10,7 +10,7 @@ import base64
 import html
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import networkx as nx
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -183,16 +183,17 @@ def card_html(card: Card, status: str = "") -> str:
 
 
 def preference_rows(G: nx.MultiDiGraph, prefs: Preferences) -> list[PrefRow]:
-    """What the agent understood, one removable row per node, in a fixed group order."""
-    groups = (("Likes", prefs.liked), ("Dislikes", prefs.disliked), ("Seen", prefs.seen),
-              ("Wanted", [*prefs.genres, *prefs.people]),
-              ("Avoid", [*prefs.not_genres, *prefs.not_people]))
-    rows = [PrefRow(group, name(G, node), node) for group, nodes in groups for node in nodes]
-    if prefs.year_min is not None:
-        rows.append(PrefRow("Years", f"from {prefs.year_min}", "year_min"))
-    if prefs.year_max is not None:
-        rows.append(PrefRow("Years", f"until {prefs.year_max}", "year_max"))
-    if prefs.not_years:
-        label = ", ".join(f"{a}-{b}" for a, b in prefs.not_years)
-        rows.append(PrefRow("Years", f"not {label}", "not_years"))
-    return rows
+    """What the agent understood, one removable row per node (or year bound, or the excluded
+    ranges), grouped under each ``Preferences`` field's ``group``, groups in field order."""
+    groups: dict[str, list[PrefRow]] = {}
+    for f in fields(Preferences):
+        value, group = getattr(prefs, f.name), f.metadata["group"]
+        if group is None or value in (None, ()):
+            continue
+        if f.metadata["kind"] == "nodes":
+            rows = [PrefRow(group, name(G, node), node) for node in value]
+        else:
+            shown = ", ".join(f"{a}-{b}" for a, b in value) if f.metadata["kind"] == "ranges" else value
+            rows = [PrefRow(group, f.metadata["row"].format(shown), f.name)]
+        groups.setdefault(group, []).extend(rows)
+    return [row for rows in groups.values() for row in rows]

@@ -87,9 +87,9 @@ def test_the_understood_panel_lists_each_preference_once_in_groups():
 
 
 def test_an_excluded_decade_is_a_removable_row():
-    from agent import state
+    from agent import preferences
 
     prefs = Preferences(not_years=[(1980, 1989)])
     row = render.preference_rows(agent_graph(), prefs)[-1]
     assert (row.group, row.label, row.node) == ("Years", "not 1980-1989", "not_years")
-    assert state.forget(prefs, row.node).not_years == []
+    assert preferences.forget(prefs, row.node).not_years == ()
