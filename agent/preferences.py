@@ -15,6 +15,7 @@ from agent import negation
 from agent.types import Preferences, preference_fields
 from agent.understanding import Understanding
 from kg.answerable import hard_genres
+from kg.graph import catalog, is_item
 from kg.linking import item_types
 from kg.schema import Constraints
 
@@ -100,7 +101,7 @@ def soft_genres(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
 
 def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
     """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
-    shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if G.nodes.get(n, {}).get("item")}
+    shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if is_item(G, n)}
     genres = frozenset(hard_genres(G, prefs.genres))  # the others are soft: seeds (see seeds)
     return Constraints(exclude=frozenset(shown), genres=genres, not_genres=frozenset(prefs.not_genres),
                        people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
@@ -124,9 +125,8 @@ def _key(G: nx.MultiDiGraph, node: int) -> str:
 def title_index(G: nx.MultiDiGraph) -> dict[str, list[int]]:
     """Normalized movie name -> catalog items with that name (built once per graph)."""
     index: dict[str, list[int]] = {}
-    for node, data in G.nodes(data=True):
-        if data.get("item"):
-            index.setdefault(_key(G, node), []).append(node)
+    for node in catalog(G):
+        index.setdefault(_key(G, node), []).append(node)
     return index
 
 

@@ -31,7 +31,9 @@ from agent.tools import by_name, make_tools, run_tool
 from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
 from kg import linking, retrieval
 from kg.errors import KgrecError
+from kg.graph import catalog, display
 from kg.linking import item_types
+from kg.redial import link_words
 
 FEEDBACK = ("liked", "seen", "disliked")
 STAGES = {"retrieve_candidates": "retrieval", "rank_candidates": "ranking", "explain_items": "explanation",
@@ -117,7 +119,7 @@ class Recommender:
             if self._index is None:
                 G = self.graph
                 self._titles = preferences.title_index(G)
-                self._index = (linking.build_link_index(G), frozenset(n for n, d in G.nodes(data=True) if d.get("item")))
+                self._index = (linking.build_link_index(G, **link_words(G)), frozenset(catalog(G)))
             return (self.graph, *self._index)
 
     def tools(self, with_model: bool = True) -> dict:
@@ -332,7 +334,7 @@ class Recommender:
         for ranked, explanation in zip(best, explanations):
             if not check_explanation(G, explanation):
                 raise RuntimeError(f"explanation of {ranked.item} cites a fact that is not in the graph: {explanation}")
-            item = RecommendedItem(ranked.item, replies.label(G, ranked.item), float(ranked.score), explanation)
+            item = RecommendedItem(ranked.item, display(G, ranked.item), float(ranked.score), explanation)
             turn.items.append(item)
             yield from self._say(turn, replies.item_line(len(turn.items), item))
 
@@ -344,7 +346,7 @@ class Recommender:
             yield from self._say(turn, self._facts_text(G, turn))
         elif turn.candidates and not turn.items:  # the step limit came first: picks without reasons
             for best in (turn.ranked or turn.candidates)[:min(self.config.k, self.config.rank_pool)]:
-                item = RecommendedItem(best.item, replies.label(G, best.item), float(best.score),
+                item = RecommendedItem(best.item, display(G, best.item), float(best.score),
                                        Explanation(best.item, (), ""))
                 turn.items.append(item)
                 yield from self._say(turn, replies.item_line(len(turn.items), item))
@@ -359,7 +361,7 @@ class Recommender:
         if turn.u.fact_subject is None:
             return replies.fill("which_movie", G)
         if not turn.facts:
-            return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=replies.label(G, turn.u.fact_subject))
+            return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=display(G, turn.u.fact_subject))
         return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))
 
     def _finish(self, session: Session, turn: _Turn, notice: str) -> Reply:

@@ -9,6 +9,7 @@ import networkx as nx
 
 import prompts
 from agent.types import Preferences, RecommendedItem
+from kg.graph import catalog, display
 
 
 @lru_cache(maxsize=None)
@@ -42,7 +43,7 @@ def nouns(G: nx.MultiDiGraph | None) -> dict[str, str]:
     noun = (G.graph.get("domain_noun") if G is not None else None) or "movie"
     example = "Police Academy"
     if G is not None:
-        items = [(int(d.get("popularity") or 0), -n, d) for n, d in G.nodes(data=True) if d.get("item")]
+        items = [(int(G.nodes[n].get("popularity") or 0), -n, G.nodes[n]) for n in catalog(G)]
         if items:
             example = str(max(items, key=lambda x: x[:2])[2].get("name") or example)
     return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example}
@@ -53,14 +54,8 @@ def fill(name: str, G: nx.MultiDiGraph | None = None, **fields) -> str:
     return templates()[name].format(**(nouns(G) | fields))
 
 
-def label(G: nx.MultiDiGraph, node: int) -> str:
-    """A node's title (movies) or name."""
-    data = G.nodes.get(node, {})
-    return str(data.get("title") or data.get("name") or node)
-
-
 def _names(G: nx.MultiDiGraph, nodes: Sequence[int]) -> str:
-    return ", ".join(label(G, n) for n in nodes)
+    return ", ".join(display(G, n) for n in nodes)
 
 
 #: relation -> what the user asked about, for "no facts" replies
@@ -115,8 +110,8 @@ def soft_genres(G: nx.MultiDiGraph, genres: Sequence[int]) -> str:
 
     missing = [g for g in genres if items_with(G, g) == 0]
     if missing:
-        return fill("no_genre", G, genres=" or ".join(label(G, g) for g in missing))
-    return fill("soft_genre", G, genres=" or ".join(label(G, g) for g in genres))
+        return fill("no_genre", G, genres=" or ".join(display(G, g) for g in missing))
+    return fill("soft_genre", G, genres=" or ".join(display(G, g) for g in genres))
 
 
 def intro(n: int, G: nx.MultiDiGraph | None = None) -> str:
@@ -130,6 +125,6 @@ def item_line(n: int, item: RecommendedItem) -> str:
 
 
 def unknown(G: nx.MultiDiGraph, title: str, closest: Sequence[int]) -> str:
-    options = [label(G, n) for n in closest]
+    options = [display(G, n) for n in closest]
     tail = fill("closest", G, options=" or ".join(options)) if options else fill("nothing_close", G)
     return f"{fill('unknown', title=title)} {tail}"

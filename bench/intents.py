@@ -26,6 +26,7 @@ import networkx as nx
 from agent import preferences, understanding
 from agent.types import Preferences
 from kg import linking
+from kg.redial import link_words
 from kg.lexicon import normalize
 
 OUTCOMES = ("ok", "missed", "inverted", "wrong")
@@ -93,7 +94,7 @@ class Reading:
 # ---------------------------------------------------------------- reading and judging
 def reader(G: nx.MultiDiGraph, min_score: float = 0.5):
     """``read(case) -> Reading``: link, understand and apply, as ``Recommender.stream`` does."""
-    index = linking.build_link_index(G)
+    index = linking.build_link_index(G, **link_words(G))
 
     def read(case: Case) -> Reading:
         prefs = Preferences(genres=list(case.before_genres))
@@ -179,7 +180,7 @@ def popular_people(G: nx.MultiDiGraph, n: int) -> list[tuple[str, int]]:
 
 def genre_surfaces(G: nx.MultiDiGraph) -> list[tuple[str, frozenset[int]]]:
     """User words for genres and the genre nodes linking gives them on their own."""
-    index = linking.build_link_index(G)
+    index = linking.build_link_index(G, **link_words(G))
     out = []
     for surface in GENRES:
         nodes = frozenset(m.node for m in linking.link(index, surface) if m.type == "genre")

@@ -26,6 +26,7 @@ import networkx as nx
 
 from agent.types import Preferences
 from bench.redial_eval import EvalTurn, Prepared
+from kg.graph import catalog
 from kg.schema import Candidate, Mention
 
 def request_text(context) -> str:
@@ -52,10 +53,11 @@ class AgentReplay:
         from agent.config import AgentConfig
         from agent.preferences import title_index
         from kg.linking import build_link_index
+        from kg.redial import link_words
 
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
-        self.catalog = frozenset(n for n, d in G.nodes(data=True) if d.get("item"))
-        self.index = build_link_index(G) if entities == "text" else None
+        self.catalog = frozenset(catalog(G))
+        self.index = build_link_index(G, **link_words(G)) if entities == "text" else None
         self.titles = title_index(G)
 
     def mentions(self, text: str) -> list[Mention]:

@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     from kg.locations import data_dir
     from kg.redial import VALID_FILE, load_dialogues
     from kg.retrieval import FusionWeights
-    from kg.store import catalog, load_movie_graph
+    from kg.graph import catalog
+    from kg.store import load_movie_graph
 
     G = load_movie_graph()
     path = args.split or data_dir() / VALID_FILE

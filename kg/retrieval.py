@@ -27,11 +27,10 @@ import networkx as nx
 import numpy as np
 
 from kg.collaborative import collaborative_scores
+from kg.graph import cached, catalog, degrees, hubs, is_item
 from kg.schema import CO_MENTIONED, Candidate, Constraints
 from kg.similarity import CLOSE_BONUS, content_scores
 
-HUB_TYPES = frozenset({"language", "country"})
-HUB_DEGREE = 100  # a company or "other" node with more edges than this is a hub
 #: how strongly a walk follows each relation (others: 1.0)
 RELATION_WEIGHTS = {
     "starring": 1.0, "director": 1.5, "writer": 1.0, "subsequent_work": 2.0,
@@ -39,7 +38,6 @@ RELATION_WEIGHTS = {
     "cinematography": 0.3, "editing": 0.3, "distributor": 0.2, "production_company": 0.3,
     "company": 0.3, "location": 0.3, CO_MENTIONED: 1.0,
 }
-CACHE_KEY = "_kgrec_walk"
 
 
 @dataclass(frozen=True)
@@ -96,41 +94,6 @@ class WalkConfig:
         if self.co_mention_weight < 0 or self.iterations < 1:
             raise ValueError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
                              f"iterations={self.iterations!r} (>= 1)")
-
-
-def _cached(G: nx.MultiDiGraph, what, build):
-    """``build(G)``, cached on ``G.graph`` under ``what`` until the graph changes size."""
-    cache = G.graph.setdefault(CACHE_KEY, {})
-    size = (len(G), sum(map(len, G._adj.values())))  # number_of_edges() is slow
-    if cache.get("size") != size:
-        cache.clear()
-        cache["size"] = size
-    if what not in cache:
-        cache[what] = build(G)
-    return cache[what]
-
-
-def degrees(G: nx.MultiDiGraph) -> dict[int, int]:
-    """Node -> number of edges (in and out), cached on the graph."""
-    return _cached(G, "degrees", lambda G: dict(G.degree()))
-
-
-def hubs(G: nx.MultiDiGraph) -> frozenset[int]:
-    """Languages, countries and very well connected companies ("English language", "Warner")."""
-    def build(G):
-        degree = degrees(G)
-        return frozenset(n for n, kind in G.nodes(data="type") if kind in HUB_TYPES or (
-            kind in ("company", "other") and degree[n] > HUB_DEGREE))
-    return _cached(G, "hubs", build)
-
-
-def is_hub(G: nx.MultiDiGraph, node: int) -> bool:
-    """Whether ``node`` is one of ``hubs(G)``."""
-    return node in hubs(G)
-
-
-def is_item(G: nx.MultiDiGraph, node: int) -> bool:
-    return node in G and bool(G.nodes[node].get("item"))
 
 
 # ---------------------------------------------------------------- constraints
@@ -191,7 +154,7 @@ def _edge_weight(relation: str, data: dict) -> float:
 
 
 def _walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
-    return _cached(G, config, lambda G: _build_walk(G, config))
+    return cached(G, config, lambda G: _build_walk(G, config))
 
 
 def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
@@ -214,7 +177,7 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     damped = np.array(weight) * np.maximum(degree[dst], 1.0) ** -config.degree_power
     total = np.bincount(src, weights=damped, minlength=len(nodes))
     prob = damped / total[src]
-    items = np.array([position[n] for n in nodes if G.nodes[n].get("item")], dtype=np.int64)
+    items = np.array([position[n] for n in nodes if is_item(G, n)], dtype=np.int64)
     return _Walk(nodes, position, src, dst, prob, items)
 
 
@@ -285,10 +248,9 @@ def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
     """Item -> popularity, with graph degree breaking ties among never-mentioned items."""
     def build(G):
         degree = degrees(G)
-        prior = {n: 1 + int(d.get("popularity") or 0) + min(degree[n], 100) / 101
-                 for n, d in G.nodes(data=True) if d.get("item")}
+        prior = {n: 1 + int(G.nodes[n].get("popularity") or 0) + min(degree[n], 100) / 101 for n in catalog(G)}
         return dict(sorted(prior.items(), key=lambda kv: (-kv[1], kv[0])))
-    return _cached(G, "priors", build)
+    return cached(G, "priors", build)
 
 
 def from_comentions(G: nx.MultiDiGraph, items: Iterable[int],

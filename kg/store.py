@@ -1,9 +1,10 @@
-"""The movie KG, built once and cached: ``load_movie_graph()`` and ``catalog(G)``.
+"""The movie KG, built once and cached: ``load_movie_graph()`` (its catalog: ``kg.graph.catalog(G)``).
 
 The cache lives in ``kg.locations.cache_dir()`` under a key that hashes the bytes of every
 input file and of the code that builds the graph, so editing either rebuilds it::
 
-    from kg.store import load_movie_graph, catalog
+    from kg.store import load_movie_graph
+    from kg.graph import catalog
     G = load_movie_graph()          # ~1 s from the cache, ~5 s cold
     items = catalog(G)              # sorted ids of the 6,281 recommendable movies
 """
@@ -77,8 +78,3 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
             old.unlink(missing_ok=True)
     save_graph(G, path)
     return G
-
-
-def catalog(G: nx.MultiDiGraph) -> list[int]:
-    """Sorted ids of the recommendable items (``item=True``)."""
-    return sorted(n for n, item in G.nodes(data="item") if item)

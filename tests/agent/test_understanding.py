@@ -4,13 +4,14 @@ import pytest
 from agent import preferences, understanding
 from agent.types import Preferences
 from kg import linking
+from kg.redial import link_words
 from tests.agent.conftest import (ANIMATION, COMEDY, DRAMA, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY, SHINING, TOY,
                                   WILSON)
 
 
 @pytest.fixture
 def read(G):
-    index = linking.build_link_index(G)
+    index = linking.build_link_index(G, **link_words(G))
 
     def read(text, prefs=None, last_items=(), focus=None):
         mentions = understanding.best_mentions(linking.link(index, text), 0.5)

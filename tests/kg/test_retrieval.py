@@ -94,10 +94,11 @@ def test_satisfies_only_catalog_items_that_pass_every_filter(tiny):
 @pytest.fixture(scope="module")
 def real():
     from kg.linking import build_link_index, lookup
+    from kg.redial import link_words
     from kg.store import load_movie_graph
 
     G = load_movie_graph()
-    index = build_link_index(G)
+    index = build_link_index(G, **link_words(G))
     police = lookup(index, "Police Academy (1984)", types={"movie"})[0].node
     comedy = lookup(index, "comedy", types={"genre"})[0].node
     return G, police, comedy
