@@ -109,8 +109,8 @@ class Recommender:
     def lm(self) -> LanguageModel:
         with self._load_lock:
             if self._lm is None:
-                from agent.llm import ModelConfig, load_lm
-                self._lm = scheduler.SharedModel(load_lm(self.config.model or ModelConfig()), self._model_lock)
+                from agent.llm import load_lm
+                self._lm = scheduler.SharedModel(load_lm(self.config.model), self._model_lock)
             return self._lm
 
     def _kg(self):

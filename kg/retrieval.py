@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 import numpy as np
 
 from kg.collaborative import collaborative_scores
+from kg.errors import ConfigError
 from kg.graph import cached, catalog, degrees, hubs, is_item
 from kg.schema import CO_MENTIONED, Candidate, Constraints
 from kg.similarity import CLOSE_BONUS, content_scores
@@ -59,9 +60,9 @@ class FusionWeights:
         for name in self.sources():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(f"FusionWeights.{name}={value!r}: expected a number >= 0")
+                raise ConfigError(f"FusionWeights.{name}={value!r}: expected a number >= 0")
         if not isinstance(self.close_first, bool):
-            raise ValueError(f"FusionWeights.close_first={self.close_first!r}: expected True or False")
+            raise ConfigError(f"FusionWeights.close_first={self.close_first!r}: expected True or False")
 
     @classmethod
     def sources(cls) -> list[str]:
@@ -69,11 +70,34 @@ class FusionWeights:
         return [f.name for f in fields(cls) if f.name != "close_first"]
 
     @classmethod
+    def from_dict(cls, values: Mapping[str, object]) -> FusionWeights:
+        """The defaults with ``values`` set (from a file or flags); an unknown key is an error.
+
+        >>> FusionWeights.from_dict({"content": 2}).content
+        2
+        >>> FusionWeights.from_dict({"contnet": 2})
+        Traceback (most recent call last):
+        ...
+        kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, close_first
+        """
+        names = [f.name for f in fields(cls)]
+        for key in values:
+            if key not in names:
+                raise ConfigError(f"FusionWeights has no weight {key!r}: expected one of {', '.join(names)}")
+        return cls(**values)
+
+    def weight(self, source: str) -> float:
+        """The weight of the retriever ``source``; an unknown name is an error naming the valid ones."""
+        if source not in self.sources():
+            raise ConfigError(f"FusionWeights has no retriever {source!r}: expected one of {', '.join(self.sources())}")
+        return getattr(self, source)
+
+    @classmethod
     def only(cls, source: str) -> FusionWeights:
         """Weight 1 on one retriever, 0 elsewhere, no tier: a retriever on its own."""
         names = cls.sources()
         if source not in names:
-            raise ValueError(f"retriever {source!r}: expected one of {', '.join(names)}")
+            raise ConfigError(f"retriever {source!r}: expected one of {', '.join(names)}")
         return cls(**{name: float(name == source) for name in names}, close_first=False)
 
 
@@ -316,7 +340,7 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
     sources: dict[int, list[str]] = defaultdict(list)
     close = {c.item for c in lists.get("content", ()) if c.score >= CLOSE_BONUS} if weights.close_first else set()
     for name, candidates in lists.items():
-        weight = getattr(weights, name)
+        weight = weights.weight(name)
         if not candidates or not (weight or name == "content" and close):
             continue
         best = candidates[0].score

@@ -17,6 +17,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg import build, collaborative, enrich, graph_file, interactions, redial
+from kg.graph import catalog
 from kg.graph_file import GraphFileError, load_graph, save_graph
 from kg.locations import cache_dir, data_dir
 

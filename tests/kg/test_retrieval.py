@@ -186,3 +186,14 @@ def test_excluded_year_ranges_are_hard_filters(tiny):
     c = Constraints(not_years=frozenset({(1980, 1989)}))
     assert not satisfies(tiny, PA, c) and not satisfies(tiny, PA2, c) and satisfies(tiny, SCARY, c)
     assert all(not 1980 <= tiny.nodes[x.item]["year"] <= 1989 for x in popular(tiny, c))
+
+
+def test_a_mistyped_fusion_weight_is_an_error_naming_the_valid_ones():
+    from kg.errors import KgrecError
+    from kg.retrieval import FusionWeights, fuse
+
+    assert FusionWeights.from_dict({"content": 2.0}) == FusionWeights(content=2.0)
+    with pytest.raises(KgrecError, match="'contnet': expected one of walk, comention"):
+        FusionWeights.from_dict({"contnet": 2.0})
+    with pytest.raises(KgrecError, match="no retriever 'wlak'"):
+        fuse({"wlak": []})  # a list no weight covers is never silently dropped
