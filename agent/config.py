@@ -1,15 +1,42 @@
-"""The recommender agent's settings: one small dataclass, validated on construction."""
+"""The recommender agent's settings: small dataclasses, validated on construction.
+
+``ModelConfig`` (which model ``agent.llm.load_lm`` loads) lives here rather than in ``agent.llm``
+so that reading a configuration never imports torch.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.ranking import RankConfig
 from kg.errors import KgrecError
+
+QUANTIZE_OPTIONS = (None, "4bit", "8bit")
 
 
 def _check_range(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise KgrecError(f"AgentConfig.{name}={value!r}: expected an int in {low}..{high}")
+
+
+@dataclass
+class ModelConfig:
+    """Which model to load and how."""
+
+    model: str = field(default="embedded", metadata={"help": "'embedded', a folder, a .gguf file, or 'hub:<id>'"})
+    adapter: str | None = field(default="default", metadata={"help": "'default' (shipped), a peft folder, or None"})
+    quantize: str | None = field(default=None, metadata={"help": "None, '4bit' or '8bit' (bitsandbytes, CUDA only)"})
+    device: str = field(default="auto", metadata={"help": "'auto' (accelerate picks), 'cpu', 'cuda', 'cuda:0', ..."})
+    allow_download: bool = field(default=False, metadata={"help": "let a hub id be downloaded"})
+    max_prompt_tokens: int = field(default=1024, metadata={"help": "prompts are cut from the left beyond this"})
+
+    def __post_init__(self):
+        if self.quantize not in QUANTIZE_OPTIONS:
+            raise KgrecError(f"ModelConfig.quantize={self.quantize!r}: expected one of {QUANTIZE_OPTIONS}")
+        if not self.model:
+            raise KgrecError("ModelConfig.model is empty: expected 'embedded', a folder, a .gguf file or 'hub:<id>'")
+        if self.max_prompt_tokens < 16:
+            raise KgrecError(f"ModelConfig.max_prompt_tokens={self.max_prompt_tokens}: expected >= 16")
 
 
 @dataclass
@@ -20,8 +47,8 @@ class AgentConfig:
     50
     """
 
-    model: Any = field(default=None, metadata={"help": "agent.llm.ModelConfig; None = the embedded model with the shipped adapter"})
-    rank: Any = field(default=None, metadata={"help": "agent.ranking.RankConfig; None = its defaults"})
+    model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the model (default: the embedded one with the shipped adapter)"})
+    rank: RankConfig = field(default_factory=RankConfig, metadata={"help": "how the model reranks (agent.ranking)"})
     k: int = field(default=3, metadata={"help": "items recommended per reply"})
     candidates: int = field(default=50, metadata={"help": "candidates retrieved from the KG per turn"})
     rank_pool: int = field(default=20, metadata={"help": "best retrieved candidates scored by the model"})
@@ -39,6 +66,9 @@ class AgentConfig:
     graph: str | None = field(default=None, metadata={"help": "an installed graph name or a graph folder (kg.registry.load_graph); None = the shipped movie KG"})
 
     def __post_init__(self):
+        for name, kind in (("model", ModelConfig), ("rank", RankConfig)):
+            if not isinstance(getattr(self, name), kind):
+                raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected a {kind.__module__}.{kind.__name__}")
         if self.graph is not None:
             from kg.registry import graph_folder
 

@@ -27,7 +27,8 @@ from kg.errors import KgrecError
 from kg.locations import cache_dir
 from kg.retrieval import satisfies
 from kg.schema import Candidate, Constraints
-from kg.verbalize import card, display
+from kg.graph import display
+from kg.verbalize import card
 
 
 @dataclass(frozen=True)

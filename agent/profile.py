@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import fields
 from pathlib import Path
 
 from agent.text import clean_value
-from agent.types import Preferences
+from agent.types import Preferences, preference_fields
 from kg.errors import DataFileError
 
 FORMAT = "kgrec-profile"
 VERSION = 1
-LISTS = ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")
-YEARS = ("year_min", "year_max")
+LISTS = preference_fields(kind="nodes", saved=True)
+YEARS = preference_fields(kind="year", saved=True)
+RANGES = preference_fields(kind="ranges", saved=True)  # ("not_years",)
 TOP_LEVEL = ("format", "version", "user_id", "preferences")
 MAX_BYTES, MAX_ITEMS, MAX_USER_ID, MAX_ID = 1_000_000, 10_000, 200, 2**63 - 1
 YEAR_RANGE = (1800, 2200)
@@ -31,7 +31,7 @@ def to_json(preferences: Preferences, user_id: str | None) -> dict:
     data = {"format": FORMAT, "version": VERSION, "user_id": user_id}
     data["preferences"] = {name: list(getattr(preferences, name)) for name in LISTS}
     data["preferences"].update({name: getattr(preferences, name) for name in YEARS})
-    data["preferences"]["not_years"] = [list(r) for r in preferences.not_years]
+    data["preferences"].update({name: [list(r) for r in getattr(preferences, name)] for name in RANGES})
     return data
 
 
@@ -56,7 +56,7 @@ def from_json(path: Path, data) -> tuple[str | None, Preferences]:
     _known_keys(path, data, TOP_LEVEL, "at the top level")
     prefs = data.get("preferences")
     _expect(path, isinstance(prefs, dict), 'a "preferences" object')
-    _known_keys(path, prefs, LISTS + YEARS + ("not_years",), 'in "preferences"')
+    _known_keys(path, prefs, LISTS + YEARS + RANGES, 'in "preferences"')
     user_id = data.get("user_id")
     _expect(path, user_id is None or (isinstance(user_id, str) and len(user_id) <= MAX_USER_ID),
             f'"user_id" a string of at most {MAX_USER_ID} characters, or null')
@@ -71,22 +71,21 @@ def from_json(path: Path, data) -> tuple[str | None, Preferences]:
         ok = value is None or (type(value) is int and YEAR_RANGE[0] <= value <= YEAR_RANGE[1])
         _expect(path, ok, f'"{name}" a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]} or null')
         values[name] = value
-    values["not_years"] = _year_ranges(path, prefs.get("not_years", []))
+    values.update({name: _year_ranges(path, name, prefs.get(name, [])) for name in RANGES})
     low, high = values["year_min"], values["year_max"]
     _expect(path, low is None or high is None or low <= high, f'"year_min" <= "year_max" (found {low} > {high})')
-    known = {f.name for f in fields(Preferences)}
     user_id = clean_value(user_id, MAX_USER_ID) if user_id is not None else None
-    return user_id, Preferences(**{k: v for k, v in values.items() if k in known})
+    return user_id, Preferences(**values)
 
 
-def _year_ranges(path: Path, value) -> list[tuple[int, int]]:
+def _year_ranges(path: Path, name: str, value) -> list[tuple[int, int]]:
     """Excluded year ranges ("not from the 80s"): a list of ``[first, last]`` years."""
     def is_year(v):
         return type(v) is int and YEAR_RANGE[0] <= v <= YEAR_RANGE[1]
 
     ok = isinstance(value, list) and len(value) <= MAX_ITEMS and all(
         isinstance(r, list) and len(r) == 2 and is_year(r[0]) and is_year(r[1]) and r[0] <= r[1] for r in value)
-    _expect(path, ok, f'"not_years" a list of [first, last] year pairs ({YEAR_RANGE[0]}..{YEAR_RANGE[1]}, first <= last)')
+    _expect(path, ok, f'"{name}" a list of [first, last] year pairs ({YEAR_RANGE[0]}..{YEAR_RANGE[1]}, first <= last)')
     return [tuple(r) for r in value]
 
 

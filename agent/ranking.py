@@ -45,7 +45,7 @@ import prompts
 from agent.types import LanguageModel, Ranked
 from kg.errors import KgrecError
 from kg.schema import Candidate
-from kg.verbalize import display
+from kg.graph import display
 
 FORMULATIONS = ("title", "yesno", "listwise")
 PROMPT_FILES = {"title": "rank.txt", "yesno": "rank_yesno.txt", "listwise": "rank_listwise.txt"}

@@ -15,23 +15,25 @@ allowed). Items only ever come from the catalog through ``retrieve_candidates``,
 """
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 import prompts
-from agent import profile, replies, scheduler, state, text as safe_text, turn as stages
+from agent import preferences, profile, replies, scheduler, text as safe_text, turn as stages, understanding
 from agent.config import AgentConfig
 from agent.tools import by_name, make_tools, run_tool
 from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
 from kg import linking
 from kg.errors import KgrecError
+from kg.graph import catalog, display
 from kg.linking import item_types
+from kg.redial import link_words
 
 FEEDBACK = ("liked", "seen", "disliked")
 STAGES = {"retrieve_candidates": "retrieval", "rank_candidates": "ranking", "explain_items": "explanation",
@@ -80,7 +82,7 @@ class _Turn:
         return self.understood.text
 
     @property
-    def u(self) -> state.Understanding:
+    def u(self) -> understanding.Understanding:
         return self.understood.u
 
     @property
@@ -117,8 +119,8 @@ class Recommender:
     def lm(self) -> LanguageModel:
         with self._load_lock:
             if self._lm is None:
-                from agent.llm import ModelConfig, load_lm
-                self._lm = scheduler.SharedModel(load_lm(self.config.model or ModelConfig()), self._model_lock)
+                from agent.llm import load_lm
+                self._lm = scheduler.SharedModel(load_lm(self.config.model), self._model_lock)
             return self._lm
 
     def _kg(self):
@@ -126,8 +128,8 @@ class Recommender:
         with self._load_lock:
             if self._index is None:
                 G = self.graph
-                self._titles = state.title_index(G)
-                self._index = (linking.build_link_index(G), frozenset(n for n, d in G.nodes(data=True) if d.get("item")))
+                self._titles = preferences.title_index(G)
+                self._index = (linking.build_link_index(G, **link_words(G)), frozenset(catalog(G)))
             return (self.graph, *self._index)
 
     def tools(self, with_model: bool = True) -> dict:
@@ -150,14 +152,14 @@ class Recommender:
             raise KgrecError(f"feedback kind {kind!r}: expected one of {FEEDBACK}")
         if item not in self.graph:
             raise KgrecError(f"feedback item {item!r}: not a node of the graph")
-        u = state.Understanding(**{kind: (item,)})
+        u = understanding.Understanding(**{kind: (item,)})
         with session.lock:
-            session.preferences = state.apply(session.preferences, u)
+            session.preferences = preferences.apply(session.preferences, u)
 
     def forget(self, session: Session, node: int | str) -> None:
         """Remove a preference: a node anywhere in it, the year bound "year_min" / "year_max", or "not_years"."""
         with session.lock:
-            session.preferences = state.forget(session.preferences, node)
+            session.preferences = preferences.forget(session.preferences, node)
 
     def save_profile(self, session: Session, path) -> None:
         """Save what persists (likes, dislikes, seen, standing filters) atomically as JSON."""
@@ -168,8 +170,7 @@ class Recommender:
         """A new session with a saved profile (nodes no longer in the graph are dropped)."""
         saved_user, prefs = profile.read(path)
         G = self.graph
-        for name in profile.LISTS:
-            setattr(prefs, name, [n for n in getattr(prefs, name) if n in G])
+        prefs = dataclasses.replace(prefs, **{name: [n for n in getattr(prefs, name) if n in G] for name in profile.LISTS})
         return Session(user_id=user_id if user_id is not None else saved_user, preferences=prefs)
 
     # ------------------------------------------------------------------ turns
@@ -230,7 +231,7 @@ class Recommender:
         if u.fact_relations is not None:
             return ["get_facts"] if u.fact_subject is not None and turn.facts is None else ["answer"]
         if turn.candidates is None:
-            if not state.has_preferences(p):
+            if not preferences.has_preferences(p):
                 return ["answer"] if u.unknown_titles else ["ask_question"]
             return ["retrieve_candidates"] if u.has_signal else ["retrieve_candidates", "ask_question"]
         if not turn.candidates:
@@ -270,7 +271,7 @@ class Recommender:
     def _do_ask_question(self, G, turn: _Turn) -> Iterator[str]:
         turn.asked = True
         turn.steps.append(Step("ask_question", {}, "asked what the user wants"))
-        yield from self._say(turn, replies.fill("ask_more" if state.has_preferences(turn.prefs) else "ask", G))
+        yield from self._say(turn, replies.fill("ask_more" if preferences.has_preferences(turn.prefs) else "ask", G))
 
     def _do_search_entities(self, G, turn: _Turn) -> Iterator[str]:
         turn.searched = {}
@@ -288,8 +289,8 @@ class Recommender:
         request = stages.constraints(G, turn.prefs, self.config, self._titles)
         found = self._run(turn, "retrieve_candidates", stages.tool_arguments(request)) or []
         turn.candidates = stages.allowed(G, request, found)  # the one check, whatever the tool returned
-        if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation
-            yield from self._say(turn, "\n" + replies.soft_genres(G, state.soft_genres(G, turn.prefs)))
+        if turn.candidates and preferences.soft_genres(G, turn.prefs):  # said, never a silent relaxation
+            yield from self._say(turn, "\n" + replies.soft_genres(G, preferences.soft_genres(G, turn.prefs)))
         if turn.candidates:  # the count is known now: say it before the (slower) ranking
             yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
 
@@ -326,7 +327,7 @@ class Recommender:
             yield from self._say(turn, self._facts_text(G, turn))
         elif turn.candidates and not turn.items:  # the step limit came first: picks without reasons
             for best in (turn.ranked or turn.candidates)[:min(self.config.k, self.config.rank_pool)]:
-                item = RecommendedItem(best.item, replies.label(G, best.item), float(best.score),
+                item = RecommendedItem(best.item, display(G, best.item), float(best.score),
                                        Explanation(best.item, (), ""))
                 turn.items.append(item)
                 yield from self._say(turn, replies.item_line(len(turn.items), item))
@@ -341,7 +342,7 @@ class Recommender:
         if turn.u.fact_subject is None:
             return replies.fill("which_movie", G)
         if not turn.facts:
-            return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=replies.label(G, turn.u.fact_subject))
+            return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=display(G, turn.u.fact_subject))
         return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))
 
     def _finish(self, session: Session, turn: _Turn, notice: str) -> Reply:
@@ -350,5 +351,5 @@ class Recommender:
         session.preferences, session.last_items, session.focus, session.history = \
             now.prefs, now.last_items, now.focus, list(now.history)
         prefs = now.prefs
-        return Reply(text=text, items=tuple(turn.items), understood=copy.deepcopy(prefs),
+        return Reply(text=text, items=tuple(turn.items), understood=prefs,
                      mentions=turn.u.mentions, trace=tuple(turn.steps), notice=notice)

@@ -9,7 +9,7 @@ import networkx as nx
 
 import prompts
 from agent.types import Preferences, RecommendedItem
-from kg.retrieval import cached
+from kg.graph import cached, catalog, display
 
 
 @lru_cache(maxsize=None)
@@ -41,13 +41,13 @@ def plural(noun: str) -> str:
 def nouns(G: nx.MultiDiGraph | None) -> dict[str, str]:
     """The graph's words for templates: ``noun``, ``nouns``, ``person``, ``example`` (its most popular item)."""
     noun = (G.graph.get("domain_noun") if G is not None else None) or "movie"
-    example = cached(G, "example_item", _example) if G is not None else None
-    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example or "Police Academy"}
+    example = cached(G, "example_item", _example) if G is not None else "Police Academy"
+    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example}
 
 
 def _example(G: nx.MultiDiGraph) -> str:
     """The name of the graph's most popular item (cached: scanning every node took 40 ms a turn)."""
-    items = [(int(d.get("popularity") or 0), -n, d) for n, d in G.nodes(data=True) if d.get("item")]
+    items = [(int(G.nodes[n].get("popularity") or 0), -n, G.nodes[n]) for n in catalog(G)]
     return str(max(items, key=lambda x: x[:2])[2].get("name") or "Police Academy") if items else "Police Academy"
 
 
@@ -56,14 +56,8 @@ def fill(name: str, G: nx.MultiDiGraph | None = None, **fields) -> str:
     return templates()[name].format(**(nouns(G) | fields))
 
 
-def label(G: nx.MultiDiGraph, node: int) -> str:
-    """A node's title (movies) or name."""
-    data = G.nodes.get(node, {})
-    return str(data.get("title") or data.get("name") or node)
-
-
 def _names(G: nx.MultiDiGraph, nodes: Sequence[int]) -> str:
-    return ", ".join(label(G, n) for n in nodes)
+    return ", ".join(display(G, n) for n in nodes)
 
 
 #: relation -> what the user asked about, for "no facts" replies
@@ -118,8 +112,8 @@ def soft_genres(G: nx.MultiDiGraph, genres: Sequence[int]) -> str:
 
     missing = [g for g in genres if items_with(G, g) == 0]
     if missing:
-        return fill("no_genre", G, genres=" or ".join(label(G, g) for g in missing))
-    return fill("soft_genre", G, genres=" or ".join(label(G, g) for g in genres))
+        return fill("no_genre", G, genres=" or ".join(display(G, g) for g in missing))
+    return fill("soft_genre", G, genres=" or ".join(display(G, g) for g in genres))
 
 
 def intro(n: int, G: nx.MultiDiGraph | None = None) -> str:
@@ -133,6 +127,6 @@ def item_line(n: int, item: RecommendedItem) -> str:
 
 
 def unknown(G: nx.MultiDiGraph, title: str, closest: Sequence[int]) -> str:
-    options = [label(G, n) for n in closest]
+    options = [display(G, n) for n in closest]
     tail = fill("closest", G, options=" or ".join(options)) if options else fill("nothing_close", G)
     return f"{fill('unknown', title=title)} {tail}"

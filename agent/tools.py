@@ -27,6 +27,8 @@ from agent.text import clean_value
 from agent.types import LanguageModel, Step
 from kg import linking, paths, retrieval
 from kg.errors import KgrecError
+from kg.graph import display
+from kg.redial import link_words
 from kg.schema import Constraints
 from kg.verbalize import verbalize
 
@@ -39,11 +41,6 @@ def _node(G: nx.MultiDiGraph, node: int, what: str = "node") -> int:
     if node not in G:
         raise ToolException(f"{what} {node} is not in the graph")
     return node
-
-
-def _title(G: nx.MultiDiGraph, node: int) -> str:
-    data = G.nodes[node]
-    return str(data.get("title") or data.get("name") or node)
 
 
 def _bad_arguments(error: ValidationError) -> str:
@@ -63,7 +60,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
 
     ``rank_candidates`` is included only when a language model ``lm`` is given.
     """
-    index = index if index is not None else linking.build_link_index(G)
+    index = index if index is not None else linking.build_link_index(G, **link_words(G))
 
     def search_entities(query: str, types: list[str] | None = None, limit: int = 5) -> tuple[str, list]:
         """Find movies, people or genres of the knowledge graph by (approximate) name.
@@ -88,7 +85,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             relations: only these relations (e.g. ["director"], ["starring"]); all when omitted.
         """
         facts = paths.facts_about(G, _node(G, node), relations=relations)[:MAX_FACTS]
-        text = "\n".join(verbalize(G, f) for f in facts) or f"no facts about {_title(G, node)} in the graph"
+        text = "\n".join(verbalize(G, f) for f in facts) or f"no facts about {display(G, node)} in the graph"
         return text, facts
 
     def retrieve_candidates(seeds: list[int], genres: list[int] | None = None, not_genres: list[int] | None = None,
@@ -129,7 +126,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                         not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max,
                         not_years=frozenset((int(a), int(b)) for a, b in not_years or ()))
         found = retrieval.retrieve(G, seeds, c, k=k, context=context or ())
-        text = "\n".join(f"{x.item}: {_title(G, x.item)} ({x.score:.3f})" for x in found) or "no movie satisfies these filters"
+        text = "\n".join(f"{x.item}: {display(G, x.item)} ({x.score:.3f})" for x in found) or "no movie satisfies these filters"
         return text, found
 
     def explain_item(item: int, anchors: list[int], max_hops: int = 3, limit: int = 3,
@@ -149,7 +146,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
         prompt = lm.chat_prompt(prompts.load("explain.txt"), request) if lm is not None and request else ""
         result = explain.explain(G, _node(G, item, "item"), [a for a in anchors if a in G], max_hops=max_hops,
                                  limit=limit, lm=lm, prompt=prompt)
-        return result.text or f"no path from {_title(G, item)} to the liked nodes", result
+        return result.text or f"no path from {display(G, item)} to the liked nodes", result
 
     def explain_items(items: list[int], anchors: list[int], max_hops: int = 3, limit: int = 3,
                       request: str = "") -> tuple[str, list]:
@@ -204,7 +201,7 @@ def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
         if sorted(r.item for r in ranked) != sorted(c.item for c in candidates) or \
                 not all(math.isfinite(r.score) and math.isfinite(r.lm_score) for r in scored):
             raise ToolException("the model returned malformed scores; keep the retrieval order")
-        return "\n".join(f"{r.item}: {_title(G, r.item)} ({r.score:.3f})" for r in ranked), ranked
+        return "\n".join(f"{r.item}: {display(G, r.item)} ({r.score:.3f})" for r in ranked), ranked
 
     return rank_candidates
 

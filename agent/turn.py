@@ -1,6 +1,6 @@
 """One recommendation turn as pure stages on frozen values; the chat and the evaluation both call them.
 
-    understand  -> Understood   the message linked (kg.linking) and read (agent.state) into new preferences
+    understand  -> Understood   the message linked (kg.linking) and read (agent.understanding) into new preferences
     constraints -> Request      seeds, every hard filter, the conversation's items, how many to retrieve
     retrieve    -> [Candidate]  every retriever (kg.retrieval), fused, then :func:`allowed`: the one check
     rank        -> [Ranked]     the model reranks the top ``rank_pool`` (agent.ranking)
@@ -15,7 +15,7 @@ On a tiny graph::
 
     before = Before(Preferences())
     understood = understand(G, index, "I loved Police Academy", before, AgentConfig())
-    request = constraints(G, understood.prefs, AgentConfig(), state.title_index(G))
+    request = constraints(G, understood.prefs, AgentConfig(), preferences.title_index(G))
     retrieve(G, request)[0].item     # Police Academy 2, the sequel
 """
 from __future__ import annotations
@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from agent import state
+from agent import preferences, understanding
 from agent.config import AgentConfig
 from agent.explain import check_explanation
 from agent.types import Explanation, Preferences, Ranked, RecommendedItem
+from kg.graph import display
 from kg import linking, retrieval
 from kg.schema import Candidate, Constraints
 
@@ -50,7 +51,7 @@ class Understood:
     """The message read against ``Before``: what it says and the preferences it leads to."""
 
     text: str  # the message (already through agent.text.clean)
-    u: state.Understanding
+    u: understanding.Understanding
     prefs: Preferences  # Before.prefs with u applied
     conversation: str  # "User: ...\nRecommender: ..." as the ranker and the encoder read it
 
@@ -61,7 +62,7 @@ class Request:
 
     seeds: tuple[int, ...]  # liked nodes, and wished genres the graph cannot filter on
     constraints: Constraints  # every hard filter of the preferences (liked, seen, disliked, shown excluded)
-    hidden: frozenset[int]  # the KG's second entries of excluded films (agent.state.duplicates)
+    hidden: frozenset[int]  # the KG's second entries of excluded films (agent.preferences.duplicates)
     context: tuple[int, ...]  # the conversation's movies for the interaction retrievers
     k: int  # candidates kept after fusion (AgentConfig.candidates)
 
@@ -76,23 +77,23 @@ def conversation(history: Iterable[tuple[str, str]], text: str) -> str:
 
 def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: AgentConfig) -> Understood:
     """Link ``text`` (``index``: ``kg.linking.LinkIndex``) and read it against ``before``."""
-    mentions = state.best_mentions(linking.link(index, text), config.min_link_score)
-    u = state.understand(G, text, mentions, before.prefs, before.last_items, before.focus)
-    return Understood(text, u, state.apply(before.prefs, u), conversation(before.history, text))
+    mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
+    u = understanding.understand(G, text, mentions, before.prefs, before.last_items, before.focus)
+    return Understood(text, u, preferences.apply(before.prefs, u), conversation(before.history, text))
 
 
 # ---------------------------------------------------------------- constraints
 def recommends(prefs: Preferences) -> bool:
     """Whether there is anything to recommend from (else the agent asks what the user wants)."""
-    return state.has_preferences(prefs)
+    return preferences.has_preferences(prefs)
 
 
 def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, titles: dict) -> Request:
-    """The retrieval request the preferences imply (``titles``: ``agent.state.title_index(G)``)."""
-    c = state.constraints(G, prefs)
-    return Request(seeds=tuple(state.seeds(G, prefs)), constraints=c,
-                   hidden=frozenset(state.duplicates(G, sorted(c.exclude), titles)),
-                   context=tuple(n for n in state.context_items(prefs) if n in G), k=config.candidates)
+    """The retrieval request the preferences imply (``titles``: ``agent.preferences.title_index(G)``)."""
+    c = preferences.constraints(G, prefs)
+    return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=c,
+                   hidden=frozenset(preferences.duplicates(G, sorted(c.exclude), titles)),
+                   context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates)
 
 
 def tool_arguments(request: Request) -> dict:
@@ -181,16 +182,13 @@ def explained(G: nx.MultiDiGraph, best: Sequence[Ranked | Candidate],
     for ranked, explanation in zip(best, explanations):
         if not check_explanation(G, explanation):
             raise RuntimeError(f"explanation of {ranked.item} cites a fact that is not in the graph: {explanation}")
-        items.append(RecommendedItem(ranked.item, replies.label(G, ranked.item), float(ranked.score), explanation))
+        items.append(RecommendedItem(ranked.item, display(G, ranked.item), float(ranked.score), explanation))
     return items
 
 
 def after(before: Before, understood: Understood, shown: Sequence[int], answer: str, keep: int) -> Before:
     """What the session knows after replying ``answer`` with ``shown`` (the last ``keep`` messages kept)."""
-    from dataclasses import replace
-
-    prefs = replace(understood.prefs, recommended=understood.prefs.recommended +
-                    [n for n in dict.fromkeys(shown) if n not in understood.prefs.recommended])
+    prefs = preferences.add(understood.prefs, "recommended", shown)
     last_items, focus = before.last_items, before.focus
     if shown:
         last_items, focus = tuple(shown), None

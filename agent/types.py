@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 from kg.schema import Fact, Mention
@@ -51,21 +51,50 @@ class RecommendedItem:
     explanation: Explanation
 
 
-@dataclass
-class Preferences:
-    """What the agent understood so far. Node ids of the KG throughout."""
+def _pref(kind: str, help: str, *, group: str | None = None, saved: bool = True, anchor: bool = False,
+          row: str = ""):
+    """A ``Preferences`` field. ``kind``: "nodes", "year" or "ranges"; ``group``: its heading in the
+    UI's "what I understood" panel (None: not shown); ``saved``: kept in profiles; ``anchor``: enough
+    on its own to recommend from; ``row``: the panel's label for a value that is not a node."""
+    metadata = {"kind": kind, "help": help, "group": group, "saved": saved, "anchor": anchor, "row": row}
+    return field(default=None if kind == "year" else (), metadata=metadata)
 
-    liked: list[int] = field(default_factory=list)  # movies or people or genres the user likes
-    disliked: list[int] = field(default_factory=list)
-    seen: list[int] = field(default_factory=list)
-    recommended: list[int] = field(default_factory=list)  # already suggested in this session
-    genres: list[int] = field(default_factory=list)  # wanted genres
-    not_genres: list[int] = field(default_factory=list)
-    people: list[int] = field(default_factory=list)  # wanted people (actor, director)
-    not_people: list[int] = field(default_factory=list)
-    year_min: int | None = None
-    year_max: int | None = None
-    not_years: list[tuple[int, int]] = field(default_factory=list)  # excluded year ranges, inclusive
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the agent understood so far. Node ids of the KG throughout; a new object per change
+    (``agent.preferences``). Lists given are stored as tuples.
+
+    >>> Preferences(liked=[7]).liked
+    (7,)
+    """
+
+    liked: tuple[int, ...] = _pref("nodes", "movies, people or genres the user likes", group="Likes", anchor=True)
+    disliked: tuple[int, ...] = _pref("nodes", "movies, people or genres the user dislikes", group="Dislikes")
+    seen: tuple[int, ...] = _pref("nodes", "movies the user has seen", group="Seen")
+    recommended: tuple[int, ...] = _pref("nodes", "already suggested in this session", saved=False)
+    genres: tuple[int, ...] = _pref("nodes", "wanted genres", group="Wanted", anchor=True)
+    not_genres: tuple[int, ...] = _pref("nodes", "excluded genres", group="Avoid", anchor=True)
+    people: tuple[int, ...] = _pref("nodes", "wanted people (actor, director)", group="Wanted", anchor=True)
+    not_people: tuple[int, ...] = _pref("nodes", "excluded people", group="Avoid", anchor=True)
+    year_min: int | None = _pref("year", "earliest year", group="Years", anchor=True, row="from {}")
+    year_max: int | None = _pref("year", "latest year", group="Years", anchor=True, row="until {}")
+    not_years: tuple[tuple[int, int], ...] = _pref("ranges", "excluded year ranges, inclusive", group="Years",
+                                                   anchor=True, row="not {}")
+
+    def __post_init__(self):
+        for name in preference_fields(kind="nodes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "not_years", tuple(tuple(r) for r in self.not_years))
+
+
+def preference_fields(**metadata) -> tuple[str, ...]:
+    """Names of the ``Preferences`` fields whose metadata match, in order (all with no arguments).
+
+    >>> preference_fields(kind="year")
+    ('year_min', 'year_max')
+    """
+    return tuple(f.name for f in fields(Preferences) if all(f.metadata[k] == v for k, v in metadata.items()))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as cache:
         os.environ["KGREC_CACHE"] = cache
-        from kg.store import catalog, load_movie_graph
+        from kg.graph import catalog
+        from kg.store import load_movie_graph
 
         cold = [timed(lambda: load_movie_graph(rebuild=True)) for _ in range(args.runs)]
         cached = [timed(load_movie_graph) for _ in range(args.runs)]

@@ -58,7 +58,7 @@ def real_prompt_and_titles(lm, k: int):
     from agent.ranking import RankConfig, rank_prompt
     from evaluation.turns import split_turns, turn_candidates, turn_context
     from kg.store import load_movie_graph
-    from kg.verbalize import display
+    from kg.graph import display
 
     G = load_movie_graph()
     turn = max(split_turns(G, "valid")[:40], key=lambda t: len(t.context))  # a long conversation

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=100, help="turns to time (default 100)")
     args = parser.parse_args(argv)
     from kg.linking import build_link_index, link
+    from kg.redial import link_words
     from kg.locations import data_dir
     from kg.paths import explanation_paths
     from kg.redial import VALID_FILE, load_dialogues, recommendation_turns
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from kg.store import load_movie_graph
 
     G = load_movie_graph()
-    index_ms, index = timed(lambda: build_link_index(G))
+    index_ms, index = timed(lambda: build_link_index(G, **link_words(G)))
     turns = recommendation_turns(G, load_dialogues(data_dir() / VALID_FILE))
     turns = turns[: args.turns]
     first_ms, _ = timed(lambda: retrieve(G, turn_seeds(index, turns[0])))

@@ -7,7 +7,7 @@ Hundreds of phrasings built from templates over ``kg.store.load_movie_graph()`` 
 popular titles, people and genres): negations with every cue word before and after what they
 negate, hates, negated years and decades, contradictions, genre replacement ("funnier"),
 garbage and injection text. Each case says what the preferences must hold after the message
-(``agent.state.understand`` + ``apply``, the path of ``Recommender.stream`` without the model).
+(``agent.understanding.understand`` + ``agent.preferences.apply``, the path of ``Recommender.stream`` without the model).
 Outcomes: ``ok``; ``missed`` (something said was not picked up); ``inverted`` (read as the
 opposite: a hate became a like, an excluded decade became the wanted one); ``wrong`` (a
 contradiction resolved silently or invented, garbage that added a like, a genre added instead
@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from agent import state
+from agent import preferences, understanding
 from agent.types import Preferences
 from kg import linking
+from kg.redial import link_words
 from kg.lexicon import normalize
 
 OUTCOMES = ("ok", "missed", "inverted", "wrong")
@@ -93,13 +94,13 @@ class Reading:
 # ---------------------------------------------------------------- reading and judging
 def reader(G: nx.MultiDiGraph, min_score: float = 0.5):
     """``read(case) -> Reading``: link, understand and apply, as ``Recommender.stream`` does."""
-    index = linking.build_link_index(G)
+    index = linking.build_link_index(G, **link_words(G))
 
     def read(case: Case) -> Reading:
         prefs = Preferences(genres=list(case.before_genres))
-        mentions = state.best_mentions(linking.link(index, case.text), min_score)
-        u = state.understand(G, case.text, mentions, prefs)
-        return Reading(state.apply(prefs, u), tuple(u.contradictions))
+        mentions = understanding.best_mentions(linking.link(index, case.text), min_score)
+        u = understanding.understand(G, case.text, mentions, prefs)
+        return Reading(preferences.apply(prefs, u), tuple(u.contradictions))
     return read
 
 
@@ -179,7 +180,7 @@ def popular_people(G: nx.MultiDiGraph, n: int) -> list[tuple[str, int]]:
 
 def genre_surfaces(G: nx.MultiDiGraph) -> list[tuple[str, frozenset[int]]]:
     """User words for genres and the genre nodes linking gives them on their own."""
-    index = linking.build_link_index(G)
+    index = linking.build_link_index(G, **link_words(G))
     out = []
     for surface in GENRES:
         nodes = frozenset(m.node for m in linking.link(index, surface) if m.type == "genre")

@@ -214,7 +214,7 @@ def dense_system(name: str, lm, G: nx.MultiDiGraph, replayer, notes: list[str]):
     """``DenseRanker`` over the model of ``lm`` with the catalog's index (built once, cached)."""
     from agent.encoder import Encoder, build_index, model_id
     from evaluation.systems import DenseRanker
-    from kg.store import catalog
+    from kg.graph import catalog
 
     import contextlib
 
@@ -265,7 +265,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
 
     from evaluation.systems import AgentReplay
     from kg import registry
-    from kg.store import catalog
+    from kg.graph import catalog
 
     G = registry.load_graph(config.graph)
     items = catalog(G)

@@ -23,7 +23,9 @@ from typing import Protocol
 
 import networkx as nx
 
+import kg.graph
 from kg.errors import KgrecError
+from kg.graph import display
 from kg.redial import MENTION, SEEKER, merged_messages
 
 HINT_KINDS = ("genre", "starring", "director", "year")
@@ -101,7 +103,7 @@ def _render(G: nx.MultiDiGraph, text: str, names: dict, to_node: dict[int, int])
     def title(match: re.Match) -> str:
         node = to_node.get(int(match.group(1)))
         if node is not None:
-            return G.nodes[node].get("title") or G.nodes[node]["name"]
+            return display(G, node)
         return str(names.get(match.group(1), "")).strip() or "a movie"
 
     return " ".join(MENTION.sub(title, text).split())
@@ -144,7 +146,7 @@ def make_seekers(G: nx.MultiDiGraph, dialogues: Sequence[dict], n: int, seed: in
     from kg.redial import redial_to_node
 
     to_node = redial_to_node(G)
-    catalog = frozenset(x for x, d in G.nodes(data=True) if d.get("item"))
+    catalog = frozenset(kg.graph.catalog(G))
     seekers = [s for d in dialogues if (s := seeker_from(G, d, to_node, catalog, kinds)) is not None]
     if n > len(seekers):
         raise KgrecError(f"--dialogues {n}: only {len(seekers)} test dialogues have a usable target")
@@ -204,21 +206,22 @@ class RetrieverChat:
     def turn(self, session: list, message: str) -> tuple[str, list[int]]:
         from dataclasses import replace
 
-        from agent import turn as stages
+        from agent import preferences, turn as stages
 
         before = session[0]
         prefs = self.replay.read(before, message).prefs
         request = stages.constraints(self.replay.G, prefs, self.replay.config, self.replay.titles)
         items = [c.item for c in stages.retrieve(self.replay.G, request)][:self.k] if stages.recommends(prefs) else []
-        prefs = replace(prefs, recommended=prefs.recommended + items)
+        prefs = preferences.add(prefs, "recommended", items)
         session[0] = replace(before, prefs=prefs, last_items=tuple(items) or before.last_items)
         return ("" if items else "What kind of movie? A genre, an actor or a decade?"), items
 
     def reject(self, session: list, items: Sequence[int]) -> None:
         from dataclasses import replace
 
-        p = session[0].prefs
-        session[0] = replace(session[0], prefs=replace(p, seen=p.seen + [i for i in dict.fromkeys(items) if i not in p.seen]))
+        from agent import preferences
+
+        session[0] = replace(session[0], prefs=preferences.add(session[0].prefs, "seen", items))
 
 
 @dataclass
@@ -308,7 +311,7 @@ def build_chat_systems(names: Sequence[str], G: nx.MultiDiGraph, notes: list[str
     from evaluation.systems import AgentReplay
 
     config = AgentConfig()
-    catalog = [n for n, d in G.nodes(data=True) if d.get("item")]
+    catalog = kg.graph.catalog(G)
     systems: list[ChatSystem] = []
     for name in names:
         if name == "popularity":

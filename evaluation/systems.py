@@ -28,6 +28,7 @@ from agent.config import AgentConfig
 from agent.types import Preferences
 from evaluation.turns import EvalTurn
 from kg.schema import Candidate
+from kg.graph import catalog_set
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,13 @@ class AgentReplay:
     """The agent's understand → constraints → retrieve stages, replayed over a context."""
 
     def __init__(self, G: nx.MultiDiGraph, config: AgentConfig | None = None, entities: str = "text"):
-        from agent.state import title_index
+        from agent.preferences import title_index
         from kg.linking import build_link_index
+        from kg.redial import link_words
 
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
-        self.catalog = frozenset(n for n, d in G.nodes(data=True) if d.get("item"))
-        self.index = build_link_index(G) if entities == "text" else None
+        self.catalog = catalog_set(G)
+        self.index = build_link_index(G, **link_words(G)) if entities == "text" else None
         self.titles = title_index(G)
 
     def read(self, before: stages.Before, text: str) -> stages.Understood:
@@ -98,15 +100,14 @@ class AgentReplay:
 
     def heard(self, before: stages.Before, text: str) -> stages.Before:
         """A recommender's message: the catalog items it names count as shown."""
-        from agent import state
+        from agent import preferences, understanding
         from agent.text import clean
         from kg.linking import link
 
         said = clean(text, self.config.max_message_chars)[0]
-        mentions = state.best_mentions(link(self.index, said), self.config.min_link_score)
+        mentions = understanding.best_mentions(link(self.index, said), self.config.min_link_score)
         named = [m.node for m in mentions if m.node in self.catalog]
-        p = before.prefs
-        prefs = replace(p, recommended=p.recommended + [n for n in dict.fromkeys(named) if n not in p.recommended])
+        prefs = preferences.add(before.prefs, "recommended", named)
         return stages.Before(prefs, tuple(dict.fromkeys(named)) or before.last_items, before.focus,
                              before.history + (("assistant", said),))
 
@@ -126,7 +127,7 @@ class AgentReplay:
                                    before.history + (("user", understood.text),))
         if understood is None:  # no seeker message last: the context as it stands
             from agent.ranking import recent_text
-            from agent.state import Understanding
+            from agent.understanding import Understanding
 
             said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
             understood = stages.Understood("", Understanding(), before.prefs, said)

@@ -80,6 +80,20 @@ def add_dense(G, replay, prepared, kind: str) -> None:
             p.lists["dense"] = dense_list(replay, system.encoder, system.index, p.replayed, pool_depth(replay.config.candidates))
 
 
+def sweep_weights(sweep: str) -> list[tuple[str, FusionWeights]]:
+    """``"content=0,1"`` -> ``[("content=0", FusionWeights(content=0.0)), ...]``, the others at their
+    defaults; a mistyped name or value is a ``ConfigError`` naming it."""
+    from kg.errors import ConfigError
+    from kg.retrieval import FusionWeights
+
+    name, _, values = sweep.partition("=")
+    try:
+        cast = [v == "True" if name == "close_first" else float(v) for v in values.split(",")]
+    except ValueError as e:
+        raise ConfigError(f"--sweep {sweep!r}: expected NAME=NUMBER,NUMBER,... ({e})") from e
+    return [(f"{name}={v}", FusionWeights.from_dict({name: c})) for v, c in zip(values.split(","), cast)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default=None, help="ReDial dialogues (default: data/redial/valid.jsonl)")
@@ -89,13 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
     args = parser.parse_args(argv)
+    from kg.errors import ConfigError
+    from kg.retrieval import FusionWeights
+
+    try:
+        sweeps = [sweep_weights(sweep) for sweep in args.sweep]
+    except ConfigError as e:
+        parser.error(str(e))
     from evaluation.redial import PART_NAMES, popularity_order
     from evaluation.systems import AgentReplay
     from evaluation.turns import official_turns
     from kg.locations import data_dir
     from kg.redial import VALID_FILE, load_dialogues
-    from kg.retrieval import FusionWeights
-    from kg.store import catalog, load_movie_graph
+    from kg.graph import catalog
+    from kg.store import load_movie_graph
 
     G = load_movie_graph()
     path = args.split or data_dir() / VALID_FILE
@@ -110,10 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += [(f"{name} only", evaluate(FusionWeights.only(name))) for name in PART_NAMES]
     rows.append(("FusionWeights() (current)", evaluate(FusionWeights())))
     rows.append(("current, close_first=False", evaluate(replace(FusionWeights(), close_first=False))))
-    for sweep in args.sweep:
-        name, _, values = sweep.partition("=")
-        cast = (lambda v: v == "True") if name == "close_first" else float
-        rows += [(f"{name}={v}", evaluate(replace(FusionWeights(), **{name: cast(v)}))) for v in values.split(",")]
+    rows += [(label, evaluate(weights)) for sweep in sweeps for label, weights in sweep]
     best, best_result, log = coordinate_ascent(evaluate, FusionWeights(), args.rounds)
     rows.append(("tuned", best_result))
     samples = sum(len(t.labels) for t in turns)

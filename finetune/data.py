@@ -17,8 +17,9 @@ import torch
 
 from agent.ranking import RankConfig, training_pairs
 from evaluation.turns import turn_candidates, turn_context
+from kg.graph import display, is_item
 from kg.schema import CO_MENTIONED, Fact
-from kg.verbalize import display, verbalize
+from kg.verbalize import verbalize
 
 KG_SYSTEM = "You answer questions about movies."
 #: relation -> (question about the movie, question asking for a movie); {m} movie, {o} other end
@@ -46,7 +47,7 @@ class Example:
 def _movie_facts(G: nx.MultiDiGraph) -> list[Fact]:
     facts = []
     for head, tail, relation in G.edges(keys=True):
-        if relation != CO_MENTIONED and G.nodes[head].get("item") and tail in G:
+        if relation != CO_MENTIONED and is_item(G, head) and tail in G:
             facts.append(Fact(head, relation, tail))
     return facts
 
@@ -90,7 +91,7 @@ def path_examples(lm, G: nx.MultiDiGraph, n: int, seed: int = 0) -> list[Example
         tries += 1
         first = rng.choice(facts)
         others = [h for h, _, r in G.in_edges(first.tail, keys=True)
-                  if r == first.relation and h != first.head and G.nodes[h].get("item")]
+                  if r == first.relation and h != first.head and is_item(G, h)]
         if others:
             path = [first, Fact(rng.choice(others), first.relation, first.tail)]
             request = f"Tell me how {display(G, first.head)} connects to other movies."

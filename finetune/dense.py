@@ -99,7 +99,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     from evaluation.turns import split_turns
     from finetune.train import make_model, write_report
     from kg.registry import load_graph
-    from kg.store import catalog
+    from kg.graph import catalog
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"

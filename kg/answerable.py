@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from kg.graph import is_item
+
 MIN_GENRE_COVERAGE = 0.5  # share of catalog items with a genre for genre words to be hard filters
 COVERAGE_KEY = "genre_coverage"  # G.graph cache (the graph's data, computed once)
 
@@ -29,7 +31,7 @@ def genre_coverage(G: nx.MultiDiGraph) -> float:
 
 def items_with(G: nx.MultiDiGraph, node: int) -> int:
     """How many catalog items have an edge to ``node``."""
-    return sum(1 for p in G.predecessors(node) if G.nodes[p].get("item")) if node in G else 0
+    return sum(1 for p in G.predecessors(node) if is_item(G, p)) if node in G else 0
 
 
 def hard_genres(G: nx.MultiDiGraph, genres: Iterable[int]) -> tuple[int, ...]:

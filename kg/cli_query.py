@@ -17,11 +17,13 @@ from collections.abc import Collection, Sequence
 import networkx as nx
 
 from kg.errors import KgrecError, NotFoundError
+from kg.graph import display
 from kg.linking import LinkIndex, build_link_index, link, lookup
 from kg.paths import explanation_paths, facts_about
+from kg.redial import link_words
 from kg.retrieval import retrieve
 from kg.schema import Constraints
-from kg.verbalize import display, verbalize
+from kg.verbalize import verbalize
 
 MIN_SCORE = 0.7  # a looked-up name closer than this is taken as meant
 MAX_FACTS = 60
@@ -61,7 +63,7 @@ def resolve(index: LinkIndex, name: str, types: Collection[str] | None, what: st
 
 def run_search(args: argparse.Namespace, G: nx.MultiDiGraph) -> int:
     """``kgrec kg search TEXT``: the movies, people and genres a text mentions."""
-    mentions = link(build_link_index(G), args.text or "")
+    mentions = link(build_link_index(G, **link_words(G)), args.text or "")
     if not mentions:
         print(f"no movies, people or genres found in {args.text!r}")
         return 0
@@ -72,7 +74,7 @@ def run_search(args: argparse.Namespace, G: nx.MultiDiGraph) -> int:
 
 def run_facts(args: argparse.Namespace, G: nx.MultiDiGraph) -> int:
     """``kgrec kg facts NAME``: what the graph knows about a movie, person or genre."""
-    node = resolve(build_link_index(G), args.name, None, "name")
+    node = resolve(build_link_index(G, **link_words(G)), args.name, None, "name")
     data = G.nodes[node]
     facts = facts_about(G, node)
     print(f"{display(G, node)}  [{data.get('type')}, id {node}]  {len(facts)} facts")
@@ -85,7 +87,7 @@ def run_facts(args: argparse.Namespace, G: nx.MultiDiGraph) -> int:
 
 def run_path(args: argparse.Namespace, G: nx.MultiDiGraph) -> int:
     """``kgrec kg path A B``: the shortest informative paths between two names."""
-    index = build_link_index(G)
+    index = build_link_index(G, **link_words(G))
     a, b = resolve(index, args.a, None, "name"), resolve(index, args.b, None, "name")
     paths = explanation_paths(G, a, [b])
     if not paths:
@@ -120,7 +122,7 @@ def _listed(value) -> list[str]:
 
 def run_candidates(args: argparse.Namespace, G: nx.MultiDiGraph) -> int:
     """``kgrec kg candidates --like NAME ...``: retrieved items, each with its best reason."""
-    index = build_link_index(G)
+    index = build_link_index(G, **link_words(G))
     liked = [resolve(index, n, None, "liked item") for n in _listed(getattr(args, "like", None))]
     constraints = constraints_from(args, index, liked)
     k = getattr(args, "k", 10)

@@ -40,6 +40,7 @@ import networkx as nx
 
 from kg.build import clean_text, uri_local, with_year
 from kg.errors import DataFileError
+from kg.graph import catalog
 from kg.locations import data_dir
 from kg.schema import DERIVED_ID_BASE, ITEM_TYPE
 
@@ -277,7 +278,7 @@ def _add_dbpedia_genres(G: nx.MultiDiGraph, ids: dict[str, int]) -> None:
 def genre_coverage(G: nx.MultiDiGraph) -> float:
     """Share of catalog items with at least one broad genre."""
     broad = set(genre_node_ids().values())
-    items = [n for n, d in G.nodes(data=True) if d.get("item")]
+    items = catalog(G)
     covered = sum(1 for n in items if any(t in broad for t in G.successors(n)))
     return covered / len(items) if items else 0.0
 

@@ -5,6 +5,10 @@ class KgrecError(Exception):
     """A user's mistake or bad input file: the message names the value and what was expected."""
 
 
+class ConfigError(KgrecError, ValueError):
+    """A bad setting: names the field, the value and the valid options."""
+
+
 class DataFileError(KgrecError):
     """A malformed or missing data file: names the file, the line and what was expected."""
 

@@ -19,6 +19,7 @@ from itertools import combinations
 
 import networkx as nx
 
+from kg.graph import catalog
 from kg.locations import data_dir
 from kg.redial import MENTION, TRAIN_FILE, load_dialogues, redial_to_node
 from kg.schema import CO_MENTIONED
@@ -72,9 +73,8 @@ def add_interactions(G: nx.MultiDiGraph, sessions: Iterable[Session], *, source:
     """Set ``popularity`` on every item and add ``co_mentioned`` edges both ways (in place)."""
     sessions = list(sessions)
     counts = popularity(sessions)
-    for node, data in G.nodes(data=True):
-        if data.get("item"):
-            data["popularity"] = counts.get(node, 0)
+    for node in catalog(G):
+        G.nodes[node]["popularity"] = counts.get(node, 0)
     for (a, b), (count, liked) in co_mentions(sessions).items():
         if a in G and b in G:
             for head, tail in ((a, b), (b, a)):

@@ -2,9 +2,8 @@
 
 A one-word title made of everyday words ("Up", "It", "Help") only links when written like a
 name; a word outside every alias and every everyday word is likely a typo, so only spans
-holding one are matched fuzzily. The everyday words are a built-in list plus, by default, the
-words of the ReDial train dialogues that people write in lower case (movies there are
-``@ids``), see :func:`chat_words`.
+holding one are matched fuzzily. The everyday words are a built-in list plus the words a data
+set's dialogues write in lower case (:func:`chat_words`; ReDial's: ``kg.redial.link_words``).
 """
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from functools import lru_cache
 
 TOKEN = re.compile(r"\w+(?:['’]\w+)*|&")
 SENTENCE_END = re.compile(r"[.!?]\s*$")
@@ -132,17 +130,3 @@ def chat_words(texts: Iterable[str], min_texts: int = 3) -> frozenset[str]:
         texts_with.update(seen)
     return frozenset(w for w, n in texts_with.items()
                      if n >= min_texts and lower[w] >= 2 * capital[w] and not w.isdigit())
-
-
-@lru_cache(maxsize=1)
-def redial_chat_words() -> frozenset[str]:
-    """Everyday words of the ReDial train dialogues (movies there are ``@ids``), if shipped."""
-    from kg.errors import KgrecError
-    from kg.locations import data_dir
-    from kg.redial import TRAIN_FILE, load_dialogues
-
-    try:
-        dialogues = load_dialogues(data_dir() / TRAIN_FILE)
-    except KgrecError:
-        return frozenset()
-    return chat_words(" ".join(str(m.get("text", "")) for m in d["messages"]) for d in dialogues)

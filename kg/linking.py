@@ -12,7 +12,7 @@ everyday words (``kg.lexicon``) need a capital: "Up" links, "up to date" does no
     >>> G = nx.MultiDiGraph()
     >>> G.add_node(1, name="Up", title="Up (2009)", type="movie", item=True, popularity=3)
     >>> G.add_node(2, name="Police Academy", title="Police Academy (1984)", type="movie")
-    >>> index = build_link_index(G, redial_ids={})
+    >>> index = build_link_index(G)
     >>> [m.name for m in link(index, "I loved police acadmy, have you seen Up?")]
     ['Up (2009)', 'Police Academy (1984)']
     >>> link(index, "something up to date")
@@ -24,13 +24,14 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import NamedTuple
 
 import networkx as nx
 from rapidfuzz import fuzz, process
 
-from kg.lexicon import (COMMON, GENRE_SYNONYMS, SENTENCE_END, STOPWORDS, fold, normalize,
-                        redial_chat_words, tokens)
+from kg.lexicon import COMMON, GENRE_SYNONYMS, SENTENCE_END, STOPWORDS, fold, normalize, tokens
+from kg.graph import display
 from kg.schema import DERIVED_ID_BASE, ITEM_TYPE, Mention
 
 LINKED_TYPES = (ITEM_TYPE, "person", "genre")
@@ -190,29 +191,16 @@ def _index_genres(index: LinkIndex, G: nx.MultiDiGraph) -> None:
                 _add(index, alias, Entry(node, 1.0))
 
 
-def _redial_ids(G: nx.MultiDiGraph) -> dict[int, int]:
-    try:
-        from kg.redial import redial_to_node
-    except ImportError:
-        return {}
-    from kg.errors import KgrecError
+def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] = MappingProxyType({}),
+                     common_words: Collection[str] = ()) -> LinkIndex:
+    """The alias index of ``G``, with the dialogue data set's words as input.
 
-    try:
-        return redial_to_node(G)
-    except KgrecError:
-        return {}
-
-
-def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = None,
-                     common_words: Collection[str] | None = None) -> LinkIndex:
-    """The alias index of ``G``.
-
-    ``redial_ids`` maps ReDial ids to nodes (default: the KGSF file); ``common_words`` are
-    everyday words beside the built-in ones (default: :func:`redial_chat_words`).
+    ``redial_ids`` maps the ids its messages write movies as (ReDial's ``@123``) to nodes;
+    ``common_words`` are its everyday words, linked only with a capital, beside the built-in
+    ones. ``kg.redial.link_words(G)`` gives both for the shipped ReDial data.
     """
-    extra = redial_chat_words() if common_words is None else common_words
-    index = LinkIndex(common=COMMON | {fold(w) for w in extra})
-    index.redial = dict(_redial_ids(G) if redial_ids is None else redial_ids)
+    index = LinkIndex(common=COMMON | {fold(w) for w in common_words})
+    index.redial = dict(redial_ids)
     degree = dict(G.degree())
     _index_genres(index, G)
     _index_movies(index, G)
@@ -220,8 +208,7 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] | None = 
     linked = (*LINKED_TYPES, *item_types(G))
     for node, data in G.nodes(data=True):
         if data.get("type") in linked or data.get("item"):
-            name = data.get("title") or data.get("name") or str(node)
-            index.nodes[node] = NodeInfo(name, data["type"], int(data.get("popularity") or 0),
+            index.nodes[node] = NodeInfo(display(G, node), data["type"], int(data.get("popularity") or 0),
                                          bool(data.get("item")), data.get("year"), degree[node],
                                          data["type"] != ITEM_TYPE or is_film_hint(data.get("hint", "")))
     for alias, entries in index.aliases.items():

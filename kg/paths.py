@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.retrieval import degrees, hubs
+from kg.graph import degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better

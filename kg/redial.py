@@ -18,14 +18,17 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
 import networkx as nx
 
 from kg.build import REDIAL_FILES, clean_text
-from kg.errors import DataFileError
+from kg.errors import DataFileError, KgrecError
+from kg.graph import display
 from kg.jsonl import read_jsonl
+from kg.lexicon import chat_words
 from kg.locations import data_dir
 
 SEEKER, RECOMMENDER = "seeker", "recommender"
@@ -78,6 +81,27 @@ def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
     return mapping
 
 
+@lru_cache(maxsize=1)
+def chat_words_of_train() -> frozenset[str]:
+    """Everyday words of the ReDial train dialogues (movies there are ``@ids``), if shipped."""
+    try:
+        dialogues = load_dialogues(data_dir() / TRAIN_FILE)
+    except KgrecError:
+        return frozenset()
+    return chat_words(" ".join(str(m.get("text", "")) for m in d["messages"]) for d in dialogues)
+
+
+def link_words(G: nx.MultiDiGraph) -> dict:
+    """ReDial's words for ``kg.linking.build_link_index(G, **link_words(G))``: its movie ids
+    (``redial_ids``; none when the mapping file is absent or matches no node of ``G``) and the
+    everyday words of its train dialogues (``common_words``)."""
+    try:
+        ids = redial_to_node(G)
+    except KgrecError:
+        ids = {}
+    return {"redial_ids": ids, "common_words": chat_words_of_train()}
+
+
 def _answer(dialogue: dict, movie: str, field: str) -> int:
     """A questionnaire answer about ``movie`` (seeker's first), 2 where nobody said."""
     for key in ("initiatorQuestions", "respondentQuestions"):
@@ -116,7 +140,7 @@ def _render(G: nx.MultiDiGraph, text: str, dialogue: dict, to_node: dict[int, in
     def title(match: re.Match) -> str:
         node = to_node.get(int(match.group(1)))
         if node is not None:
-            return G.nodes[node].get("title") or G.nodes[node]["name"]
+            return display(G, node)
         name = names.get(match.group(1)) if isinstance(names, dict) else None
         return clean_text(unquote(name)) if name else match.group(0)
 

@@ -25,6 +25,7 @@ import networkx as nx
 
 from kg import graph_file
 from kg.errors import KgrecError
+from kg.graph import is_item
 from kg.locations import cache_dir
 
 GRAPH_FILE, META_FILE = "graph.npz", "meta.json"
@@ -156,7 +157,7 @@ def graph_turns(G: nx.MultiDiGraph, split: str) -> list | None:
             row = json.loads(line)
             texts = [t for t in row["context"] if t.strip()]
             roles = [SEEKER if (len(texts) - 1 - i) % 2 == 0 else RECOMMENDER for i in range(len(texts))]
-            mentioned = tuple(dict.fromkeys(n for n in row["prev_entity"] if G.nodes.get(n, {}).get("item")))
+            mentioned = tuple(dict.fromkeys(n for n in row["prev_entity"] if is_item(G, n)))
             turns.append(Turn(str(row["dialog_id"]), tuple(map(Utterance, roles, texts)), mentioned, (), (),
                               tuple(row["rec"])))
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:

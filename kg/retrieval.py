@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 import numpy as np
 
 from kg.collaborative import collaborative_scores
+from kg.errors import ConfigError
+from kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
 from kg.schema import CO_MENTIONED, Candidate, Constraints
 from kg.similarity import CLOSE_BONUS, content_scores
 
-HUB_TYPES = frozenset({"language", "country"})
-HUB_DEGREE = 100  # a company or "other" node with more edges than this is a hub
 #: how strongly a walk follows each relation (others: 1.0)
 RELATION_WEIGHTS = {
     "starring": 1.0, "director": 1.5, "writer": 1.0, "subsequent_work": 2.0,
@@ -39,7 +39,6 @@ RELATION_WEIGHTS = {
     "cinematography": 0.3, "editing": 0.3, "distributor": 0.2, "production_company": 0.3,
     "company": 0.3, "location": 0.3, CO_MENTIONED: 1.0,
 }
-CACHE_KEY = "_kgrec_walk"
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,9 @@ class FusionWeights:
         for name in self.sources():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(f"FusionWeights.{name}={value!r}: expected a number >= 0")
+                raise ConfigError(f"FusionWeights.{name}={value!r}: expected a number >= 0")
         if not isinstance(self.close_first, bool):
-            raise ValueError(f"FusionWeights.close_first={self.close_first!r}: expected True or False")
+            raise ConfigError(f"FusionWeights.close_first={self.close_first!r}: expected True or False")
 
     @classmethod
     def sources(cls) -> list[str]:
@@ -71,11 +70,34 @@ class FusionWeights:
         return [f.name for f in fields(cls) if f.name != "close_first"]
 
     @classmethod
+    def from_dict(cls, values: Mapping[str, object]) -> FusionWeights:
+        """The defaults with ``values`` set (from a file or flags); an unknown key is an error.
+
+        >>> FusionWeights.from_dict({"content": 2}).content
+        2
+        >>> FusionWeights.from_dict({"contnet": 2})
+        Traceback (most recent call last):
+        ...
+        kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, close_first
+        """
+        names = [f.name for f in fields(cls)]
+        for key in values:
+            if key not in names:
+                raise ConfigError(f"FusionWeights has no weight {key!r}: expected one of {', '.join(names)}")
+        return cls(**values)
+
+    def weight(self, source: str) -> float:
+        """The weight of the retriever ``source``; an unknown name is an error naming the valid ones."""
+        if source not in self.sources():
+            raise ConfigError(f"FusionWeights has no retriever {source!r}: expected one of {', '.join(self.sources())}")
+        return getattr(self, source)
+
+    @classmethod
     def only(cls, source: str) -> FusionWeights:
         """Weight 1 on one retriever, 0 elsewhere, no tier: a retriever on its own."""
         names = cls.sources()
         if source not in names:
-            raise ValueError(f"retriever {source!r}: expected one of {', '.join(names)}")
+            raise ConfigError(f"retriever {source!r}: expected one of {', '.join(names)}")
         return cls(**{name: float(name == source) for name in names}, close_first=False)
 
 
@@ -96,52 +118,6 @@ class WalkConfig:
         if self.co_mention_weight < 0 or self.iterations < 1:
             raise ValueError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
                              f"iterations={self.iterations!r} (>= 1)")
-
-
-def cached(G: nx.MultiDiGraph, what, build):
-    """``build(G)``, cached on ``G.graph`` under ``what`` until the graph changes size.
-
-    A frozen graph (``nx.freeze``: every loaded one) cannot change, so its size is never
-    recounted: that count walks every node and cost 2 ms a call, many calls a turn.
-    """
-    cache = G.graph.setdefault(CACHE_KEY, {})
-    if nx.is_frozen(G) and "size" in cache:
-        return cache[what] if what in cache else cache.setdefault(what, build(G))
-    size = (len(G), sum(map(len, G._adj.values())))  # number_of_edges() is slow
-    if cache.get("size") != size:
-        cache.clear()
-        cache["size"] = size
-    if what not in cache:
-        cache[what] = build(G)
-    return cache[what]
-
-
-def degrees(G: nx.MultiDiGraph) -> dict[int, int]:
-    """Node -> number of edges (in and out), cached on the graph."""
-    return cached(G, "degrees", lambda G: dict(G.degree()))
-
-
-def hubs(G: nx.MultiDiGraph) -> frozenset[int]:
-    """Languages, countries and very well connected companies ("English language", "Warner")."""
-    def build(G):
-        degree = degrees(G)
-        return frozenset(n for n, kind in G.nodes(data="type") if kind in HUB_TYPES or (
-            kind in ("company", "other") and degree[n] > HUB_DEGREE))
-    return cached(G, "hubs", build)
-
-
-def is_hub(G: nx.MultiDiGraph, node: int) -> bool:
-    """Whether ``node`` is one of ``hubs(G)``."""
-    return node in hubs(G)
-
-
-def catalog_set(G: nx.MultiDiGraph) -> frozenset[int]:
-    """The catalog as a set, cached on the graph (a lookup per scored node, many per turn)."""
-    return cached(G, "items", lambda G: frozenset(n for n, item in G.nodes(data="item") if item))
-
-
-def is_item(G: nx.MultiDiGraph, node: int) -> bool:
-    return node in catalog_set(G)
 
 
 # ---------------------------------------------------------------- constraints
@@ -225,7 +201,7 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     damped = np.array(weight) * np.maximum(degree[dst], 1.0) ** -config.degree_power
     total = np.bincount(src, weights=damped, minlength=len(nodes))
     prob = damped / total[src]
-    items = np.array([position[n] for n in nodes if G.nodes[n].get("item")], dtype=np.int64)
+    items = np.array([position[n] for n in nodes if is_item(G, n)], dtype=np.int64)
     return _Walk(nodes, position, src, dst, prob, items)
 
 
@@ -296,8 +272,7 @@ def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
     """Item -> popularity, with graph degree breaking ties among never-mentioned items."""
     def build(G):
         degree = degrees(G)
-        prior = {n: 1 + int(d.get("popularity") or 0) + min(degree[n], 100) / 101
-                 for n, d in G.nodes(data=True) if d.get("item")}
+        prior = {n: 1 + int(G.nodes[n].get("popularity") or 0) + min(degree[n], 100) / 101 for n in catalog(G)}
         return dict(sorted(prior.items(), key=lambda kv: (-kv[1], kv[0])))
     return cached(G, "priors", build)
 
@@ -365,7 +340,7 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
     sources: dict[int, list[str]] = defaultdict(list)
     close = {c.item for c in lists.get("content", ()) if c.score >= CLOSE_BONUS} if weights.close_first else set()
     for name, candidates in lists.items():
-        weight = getattr(weights, name)
+        weight = weights.weight(name)
         if not candidates or not (weight or name == "content" and close):
             continue
         best = candidates[0].score

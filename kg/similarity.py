@@ -30,6 +30,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from kg.graph import is_item
+
 #: relation -> weight of sharing its tail (a person) with a liked film
 SHARED_WEIGHTS = {"director": 2.0, "writer": 1.0, "starring": 1.0, "producer": 0.5,
                   "music_composer": 0.3, "author": 1.0}
@@ -69,10 +71,6 @@ def _stems(G: nx.MultiDiGraph) -> dict[str, list[int]]:
     return cache["stems"]
 
 
-def _is_item(G: nx.MultiDiGraph, node) -> bool:
-    return bool(G.nodes[node].get("item"))
-
-
 def _sequels(G: nx.MultiDiGraph, item: int) -> set[int]:
     """Items one sequel/prequel edge away (either direction), and films of the same title stem."""
     near = {n for n, edges in G.succ[item].items() if any(r in edges for r in SEQUEL_RELATIONS)}
@@ -80,7 +78,7 @@ def _sequels(G: nx.MultiDiGraph, item: int) -> set[int]:
     data = G.nodes[item]
     stem = title_stem(data.get("title") or data.get("name") or "")
     near |= set(_stems(G).get(stem, ()))
-    return {n for n in near if n != item and _is_item(G, n)}
+    return {n for n in near if n != item and is_item(G, n)}
 
 
 def _shared(G: nx.MultiDiGraph, item: int, scores: dict[int, float]) -> set[int]:
@@ -94,7 +92,7 @@ def _shared(G: nx.MultiDiGraph, item: int, scores: dict[int, float]) -> set[int]
             weight = SHARED_WEIGHTS.get(relation)
             if weight is None:
                 continue
-            sharers = [h for h, back in G.pred[tail].items() if relation in back and _is_item(G, h)]
+            sharers = [h for h, back in G.pred[tail].items() if relation in back and is_item(G, h)]
             for other in sharers:
                 if other != item:
                     scores[other] += weight / math.log2(1 + len(sharers))
@@ -107,7 +105,7 @@ def content_scores(G: nx.MultiDiGraph, items: Iterable[int]) -> list[tuple[int, 
     """``(item, score)`` of items similar in content to ``items``, best first (ties by id)."""
     scores: dict[int, float] = defaultdict(float)
     for item in dict.fromkeys(items):
-        if item not in G or not _is_item(G, item):
+        if item not in G or not is_item(G, item):
             continue
         close = _shared(G, item, scores)
         for other in _sequels(G, item):

@@ -1,9 +1,10 @@
-"""The movie KG, built once and cached: ``load_movie_graph()`` and ``catalog(G)``.
+"""The movie KG, built once and cached: ``load_movie_graph()`` (its catalog: ``kg.graph.catalog(G)``).
 
 The cache lives in ``kg.locations.cache_dir()`` under a key that hashes the bytes of every
 input file and of the code that builds the graph, so editing either rebuilds it::
 
-    from kg.store import load_movie_graph, catalog
+    from kg.store import load_movie_graph
+    from kg.graph import catalog
     G = load_movie_graph()          # ~1 s from the cache, ~5 s cold
     items = catalog(G)              # sorted ids of the 6,281 recommendable movies
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg import build, collaborative, enrich, graph_file, interactions, redial
+from kg.graph import catalog
 from kg.graph_file import GraphFileError, load_graph, save_graph
 from kg.locations import cache_dir, data_dir
 
@@ -77,8 +79,3 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
             old.unlink(missing_ok=True)
     save_graph(G, path)
     return nx.freeze(G)  # as a loaded one: read-only
-
-
-def catalog(G: nx.MultiDiGraph) -> list[int]:
-    """Sorted ids of the recommendable items (``item=True``)."""
-    return sorted(n for n, item in G.nodes(data="item") if item)

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
+from kg.graph import display
 from kg.schema import CO_MENTIONED, Fact
 
 
@@ -71,12 +72,6 @@ ATTRIBUTES = frozenset({"genre", "language", "country", "location", "format", "n
 GENRE_NOUNS = ("comedy", "drama", "thriller", "documentary", "western", "musical", "romance",
                "mystery", "satire", "parody", "fantasy", "film", "movie", "series", "story")
 GENRE_PHRASES = {"animation": "an animated film", "animated": "an animated film"}
-
-
-def display(G: nx.MultiDiGraph, node: int) -> str:
-    """The name a reader knows a node by: a movie's title with year, else its name."""
-    data = G.nodes[node]
-    return data.get("title") or data.get("name") or str(node)
 
 
 def genre_phrase(name: str, *, lower: bool = True) -> str:

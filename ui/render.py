@@ -11,7 +11,7 @@ import base64
 import html
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import networkx as nx
 import matplotlib
@@ -19,6 +19,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from agent.types import Preferences, RecommendedItem
+from kg.graph import display
 from kg.paths import facts_about
 from kg.schema import Fact
 from kg.verbalize import by_fame
@@ -52,17 +53,11 @@ class PrefRow:
     node: int | str  # a KG node id, or "year_min" / "year_max" / "not_years"
 
 
-def name(G: nx.MultiDiGraph, node: int) -> str:
-    """Display name of a node: a movie's title with year, else its name, else the id."""
-    data = G.nodes[node] if node in G else {}
-    return str(data.get("title") or data.get("name") or node)
-
-
 def people_line(G: nx.MultiDiGraph, item: int) -> str:
     """Director(s) and main stars of ``item`` from the KG, e.g. "Directed by X · starring Y, Z"."""
     parts = []
     for relation, most in CARD_PEOPLE:
-        tails = [name(G, n) for n in by_fame(G, [f.tail for f in facts_about(G, item, relations={relation})
+        tails = [display(G, n) for n in by_fame(G, [f.tail for f in facts_about(G, item, relations={relation})
                                                   if f.head == item])]
         if tails:
             label = "Directed by" if relation == "director" else "starring"
@@ -81,14 +76,14 @@ def path_text(G: nx.MultiDiGraph, path: Sequence[Fact], start: int | None = None
     ends = _ends(path)
     current = start if start in ends else ends[0]
     facts = list(path) if current == ends[0] else list(reversed(path))
-    text = name(G, current)
+    text = display(G, current)
     for fact in facts:
         relation = fact.relation.replace("_", " ")
         if fact.head == current:
-            text += f" —{relation}→ {name(G, fact.tail)}"
+            text += f" —{relation}→ {display(G, fact.tail)}"
             current = fact.tail
         else:
-            text += f" ←{relation}— {name(G, fact.head)}"
+            text += f" ←{relation}— {display(G, fact.head)}"
             current = fact.head
     return text
 
@@ -149,7 +144,7 @@ def path_svg(G: nx.MultiDiGraph, item: int, paths: Sequence[Sequence[Fact]], dpi
     nx.draw_networkx_nodes(H, pos, ax=ax, node_color=colors, node_size=300, edgecolors="#555")
     for node, (x, y) in pos.items():
         above = H.nodes[node]["layer"] % 2 == 0
-        ax.annotate(_short(name(G, node)), (x, y), xytext=(0, 7 if above else -8), textcoords="offset points",
+        ax.annotate(_short(display(G, node)), (x, y), xytext=(0, 7 if above else -8), textcoords="offset points",
                     ha="center", va="bottom" if above else "top", fontsize=7)
     ax.set_xlim(1 - width - 0.8, 0.8)
     ax.set_ylim(-height / 2 - 0.25, height / 2 + 0.25)
@@ -186,16 +181,17 @@ def card_html(card: Card, status: str = "") -> str:
 
 
 def preference_rows(G: nx.MultiDiGraph, prefs: Preferences) -> list[PrefRow]:
-    """What the agent understood, one removable row per node, in a fixed group order."""
-    groups = (("Likes", prefs.liked), ("Dislikes", prefs.disliked), ("Seen", prefs.seen),
-              ("Wanted", [*prefs.genres, *prefs.people]),
-              ("Avoid", [*prefs.not_genres, *prefs.not_people]))
-    rows = [PrefRow(group, name(G, node), node) for group, nodes in groups for node in nodes]
-    if prefs.year_min is not None:
-        rows.append(PrefRow("Years", f"from {prefs.year_min}", "year_min"))
-    if prefs.year_max is not None:
-        rows.append(PrefRow("Years", f"until {prefs.year_max}", "year_max"))
-    if prefs.not_years:
-        label = ", ".join(f"{a}-{b}" for a, b in prefs.not_years)
-        rows.append(PrefRow("Years", f"not {label}", "not_years"))
-    return rows
+    """What the agent understood, one removable row per node (or year bound, or the excluded
+    ranges), grouped under each ``Preferences`` field's ``group``, groups in field order."""
+    groups: dict[str, list[PrefRow]] = {}
+    for f in fields(Preferences):
+        value, group = getattr(prefs, f.name), f.metadata["group"]
+        if group is None or value in (None, ()):
+            continue
+        if f.metadata["kind"] == "nodes":
+            rows = [PrefRow(group, display(G, node), node) for node in value]
+        else:
+            shown = ", ".join(f"{a}-{b}" for a, b in value) if f.metadata["kind"] == "ranges" else value
+            rows = [PrefRow(group, f.metadata["row"].format(shown), f.name)]
+        groups.setdefault(group, []).extend(rows)
+    return [row for rows in groups.values() for row in rows]

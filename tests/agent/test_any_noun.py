@@ -23,7 +23,7 @@ def rec(books):
 def test_a_liked_book_is_linked_and_answered_with_books_in_book_words(rec, books):
     reply = rec.respond(rec.new_session(), "I loved Dune")
     dune = next(n for n, d in books.nodes(data=True) if d["name"] == "Dune")
-    assert reply.understood.liked == [dune]
+    assert reply.understood.liked == (dune,)
     assert reply.items and all(books.nodes[i.item]["item"] and i.item != dune for i in reply.items)
     assert "books you might like" in reply.text and "movie" not in reply.text.lower()
     assert all(check_explanation(books, i.explanation) for i in reply.items)

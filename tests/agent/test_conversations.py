@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 from agent import AgentConfig, Recommender, check_explanation
-from agent import state
+from agent import preferences
 from kg import linking, retrieval
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def assert_promises_kept(rec, reply):
     G = rec.graph
     assert all(G.nodes[i.item].get("item") for i in reply.items)
     assert all(check_explanation(G, i.explanation) for i in reply.items)
-    filters = dataclasses.replace(state.constraints(G, reply.understood), exclude=frozenset())
+    filters = dataclasses.replace(preferences.constraints(G, reply.understood), exclude=frozenset())
     assert all(retrieval.satisfies(G, i.item, filters) for i in reply.items)
 
 
@@ -54,7 +54,7 @@ def test_a_genre_request_gets_only_that_genre(rec):
     G, horror = rec.graph, node_named(rec, "horror", "genre")
     s = rec.new_session()
     reply = rec.respond(s, "I want to watch a horror movie from the 90s")
-    assert reply.understood.genres == [horror] and reply.items
+    assert reply.understood.genres == (horror,) and reply.items
     assert all(G.has_edge(i.item, horror, key="genre") and 1990 <= G.nodes[i.item]["year"] <= 1999
                for i in reply.items), reply.text
     assert_promises_kept(rec, reply)

@@ -24,6 +24,6 @@ def test_import_inspired_then_chat_one_turn_on_it(tmp_path, capsys):
     rec = Recommender(AgentConfig(graph=str(out)))
     reply = rec.respond(rec.new_session(), "I loved Knives Out, something like it?")
     knives = [n for n in items if G.nodes[n]["name"] == "Knives Out"]
-    assert reply.understood.liked == knives and len(reply.items) == 3
+    assert reply.understood.liked == tuple(knives) and len(reply.items) == 3
     assert all(i.item in items and i.item not in knives for i in reply.items)
     assert all(check_explanation(G, i.explanation) for i in reply.items)

@@ -16,9 +16,9 @@ def test_profile_round_trip_restores_what_the_user_said(rec, tmp_path):
     rec.save_profile(s, path)
     back = rec.load_profile(path)
     assert back.user_id == "ana" and back is not s
-    assert back.preferences.liked == [PA] and back.preferences.not_genres == [HORROR]
-    assert back.preferences.not_people == [GUTTENBERG] and back.preferences.seen == [PA2]
-    assert back.preferences.year_min == 1981 and back.preferences.recommended == []
+    assert back.preferences.liked == (PA,) and back.preferences.not_genres == (HORROR,)
+    assert back.preferences.not_people == (GUTTENBERG,) and back.preferences.seen == (PA2,)
+    assert back.preferences.year_min == 1981 and back.preferences.recommended == ()
     assert rec.load_profile(path, user_id="bo").user_id == "bo"
     assert json.loads(path.read_text())["version"] == 1
     assert [p.name for p in path.parent.iterdir()] == ["ana.json"]  # no temporary file left behind
@@ -55,7 +55,7 @@ def test_nodes_no_longer_in_the_graph_are_dropped_on_load(rec, tmp_path):
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"format": "kgrec-profile", "version": 1, "user_id": None,
                                 "preferences": {"liked": [PA, 987654], "seen": []}}))
-    assert rec.load_profile(path).preferences.liked == [PA]
+    assert rec.load_profile(path).preferences.liked == (PA,)
 
 
 def _profile(**prefs) -> dict:
@@ -106,7 +106,7 @@ def test_excluded_year_ranges_survive_a_save_and_a_load(tmp_path):
 
     path = tmp_path / "p.json"
     profile.write(path, Preferences(liked=[1], not_years=[(1980, 1989)]), "me")
-    assert profile.read(path)[1].not_years == [(1980, 1989)]
+    assert profile.read(path)[1].not_years == ((1980, 1989),)
     bad = tmp_path / "bad.json"
     data = profile.to_json(Preferences(), None)
     data["preferences"]["not_years"] = [[1990, 1980]]

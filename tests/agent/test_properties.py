@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent import AgentConfig, Recommender, check_explanation
-from agent import state
+from agent import preferences
 from kg import retrieval
 from tests.agent.conftest import CATALOG, ScriptedLM, agent_graph
 
@@ -35,7 +35,7 @@ def test_hostile_conversations_keep_every_promise(conversation, choices):
         reply = rec.respond(session, message)
         items = [i.item for i in reply.items]
         assert set(items) <= CATALOG and len(items) == len(set(items))
-        filters = dataclasses.replace(state.constraints(G, reply.understood), exclude=frozenset())
+        filters = dataclasses.replace(preferences.constraints(G, reply.understood), exclude=frozenset())
         assert all(retrieval.satisfies(G, i, filters) for i in items)
         shown = set(before.liked + before.disliked + before.seen + before.recommended)
         assert not set(items) & shown

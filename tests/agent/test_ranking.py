@@ -81,7 +81,8 @@ def test_bad_config_names_field_and_options():
 def test_embedded_model_with_shipped_adapter_ranks_real_candidates():
     from agent.llm import ModelConfig, default_adapter_dir, load_lm
     from evaluation.turns import split_turns, turn_candidates, turn_context
-    from kg.store import catalog, load_movie_graph
+    from kg.graph import catalog
+    from kg.store import load_movie_graph
 
     G = load_movie_graph()
     lm = load_lm(ModelConfig())

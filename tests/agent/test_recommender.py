@@ -22,7 +22,7 @@ def test_no_preference_signal_gets_a_clarifying_question(rec, lm):
 
 def test_a_liked_movie_gets_explained_catalog_recommendations(rec, G):
     reply = rec.respond(rec.new_session(), "I loved Police Academy")
-    assert reply.understood.liked == [PA] and len(reply.items) == 3
+    assert reply.understood.liked == (PA,) and len(reply.items) == 3
     assert {i.item for i in reply.items} <= CATALOG - {PA}
     assert reply.items[0].item == PA2 and reply.items[0].title == "Police Academy 2: Their First Assignment (1985)"
     assert all(check_explanation(G, i.explanation) and i.explanation.paths for i in reply.items)
@@ -47,7 +47,7 @@ def test_genre_request_gets_only_that_genre_and_year_filters_hold(rec, G):
 def test_disliked_seen_and_recommended_movies_are_never_recommended_again(rec):
     s = rec.new_session()
     first = rec.respond(s, "I like comedies but I hated Police Academy 2")
-    assert first.understood.disliked == [PA2] and PA2 not in {i.item for i in first.items}
+    assert first.understood.disliked == (PA2,) and PA2 not in {i.item for i in first.items}
     rec.feedback(s, THREE_MEN, "seen")
     shown = {i.item for i in first.items}
     for _ in range(3):
@@ -166,12 +166,12 @@ def test_long_messages_are_capped_and_answered(rec):
 def test_feedback_and_forget_change_what_is_recommended(rec, G):
     s = rec.new_session()
     rec.respond(s, "no comedies")
-    assert s.preferences.not_genres == [COMEDY]
+    assert s.preferences.not_genres == (COMEDY,)
     rec.forget(s, COMEDY)
-    assert s.preferences.not_genres == []
+    assert s.preferences.not_genres == ()
     rec.feedback(s, SHINING, "liked")
     rec.feedback(s, SHINING, "disliked")
-    assert s.preferences.disliked == [SHINING] and s.preferences.liked == []
+    assert s.preferences.disliked == (SHINING,) and s.preferences.liked == ()
     with pytest.raises(KgrecError, match="expected one of"):
         rec.feedback(s, SHINING, "loved")
     with pytest.raises(KgrecError):
@@ -194,9 +194,9 @@ def test_sessions_are_independent_and_safe_across_threads(rec, G):
     for t in threads:
         t.join()
     assert not errors
-    assert sessions[0].preferences.liked == [HANKS] and sessions[1].preferences.not_people == [GUTTENBERG]
+    assert sessions[0].preferences.liked == (HANKS,) and sessions[1].preferences.not_people == (GUTTENBERG,)
     assert not any(involves(G, i.item, GUTTENBERG) for i in replies[1].items + replies[3].items)
-    assert sessions[0].preferences.not_people == []
+    assert sessions[0].preferences.not_people == ()
 
 
 def test_turn_timings_are_recorded_and_ranking_without_the_model_makes_no_model_call(G):
@@ -237,7 +237,7 @@ def test_the_model_can_pick_the_cited_paths_in_one_call(G):
 def test_not_from_the_80s_excludes_the_80s_and_a_contradiction_asks_back(rec, G):
     s = rec.new_session()
     reply = rec.respond(s, "something like Police Academy, but not from the 80s")
-    assert reply.items and reply.understood.not_years == [(1980, 1989)] and "not from 1980 to 1989" in reply.text
+    assert reply.items and reply.understood.not_years == ((1980, 1989),) and "not from 1980 to 1989" in reply.text
     assert all(not 1980 <= G.nodes[i.item]["year"] <= 1989 for i in reply.items)
     reply = rec.respond(s, "only 1950s horror after 2015")
-    assert reply.items == () and reply.text.rstrip().endswith("?") and reply.understood.genres == []
+    assert reply.items == () and reply.text.rstrip().endswith("?") and reply.understood.genres == ()

@@ -3,7 +3,7 @@ from dataclasses import replace
 
 from agent import AgentConfig, Recommender
 from agent import turn as stages
-from agent.state import title_index
+from agent.preferences import title_index
 from agent.types import Preferences
 from kg.linking import build_link_index
 from kg.schema import Candidate
@@ -19,9 +19,9 @@ def read(G, text, before=stages.Before(Preferences()), config=CONFIG):
 def test_understand_reads_the_message_against_the_session_and_writes_the_rank_prompts_text(G):
     before = stages.Before(Preferences(), history=(("user", "hi"), ("assistant", "What do you like?")))
     understood = read(G, "I loved Police Academy, any comedies?", before)
-    assert understood.prefs.liked == [PA] and understood.prefs.genres == [COMEDY]
+    assert understood.prefs.liked == (PA,) and understood.prefs.genres == (COMEDY,)
     assert understood.conversation == "User: hi\nRecommender: What do you like?\nUser: I loved Police Academy, any comedies?"
-    assert before.prefs.liked == []  # the session before is left as it was
+    assert before.prefs.liked == ()  # the session before is left as it was
 
 
 def test_constraints_exclude_what_the_user_named_and_retrieve_honours_every_filter(G):
@@ -71,6 +71,6 @@ def test_after_records_what_was_shown_and_keeps_the_latest_messages(G):
     before = stages.Before(Preferences(), history=(("user", "a"), ("assistant", "b")))
     understood = read(G, "I loved Police Academy", before)
     now = stages.after(before, understood, [PA2, PA3], "Here are 2 movies", keep=3)
-    assert now.prefs.recommended == [PA2, PA3] and now.last_items == (PA2, PA3) and now.focus is None
+    assert now.prefs.recommended == (PA2, PA3) and now.last_items == (PA2, PA3) and now.focus is None
     assert now.history == (("assistant", "b"), ("user", "I loved Police Academy"), ("assistant", "Here are 2 movies"))
-    assert understood.prefs.recommended == []  # frozen stages: nothing is changed in place
+    assert understood.prefs.recommended == ()  # frozen stages: nothing is changed in place

@@ -51,7 +51,7 @@ def test_the_chat_shows_the_replays_retrieval_order_on_real_turns(G, turns):
         chat = [item.item for item in reply.items]
         before = replay.replayed(turn).session.prefs  # the same preferences, then this reply's items shown
         assert replace(reply.understood, recommended=before.recommended) == before, turn.turn_id
-        assert reply.understood.recommended == before.recommended + chat
+        assert reply.understood.recommended == before.recommended + tuple(chat)
         if any(step.tool == "retrieve_candidates" for step in reply.trace):
             assert chat == fast, f"{turn.turn_id}: chat {chat[:5]}..., eval {fast[:5]}..."
             compared += bool(chat)

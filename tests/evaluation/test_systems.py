@@ -17,8 +17,8 @@ TURN = EvalTurn("d1", "t1", (Utterance(SEEKER, "I loved Police Academy (1984), a
 def test_the_replay_rebuilds_the_agents_preferences_from_the_context(tiny):
     prepared = AgentReplay(tiny).prepare(TURN)
     prefs = prepared.replayed.session.prefs
-    assert prefs.liked == [PA] and prefs.genres == [COMEDY]
-    assert prefs.recommended == [SCARY] and SCARY in prefs.seen  # the recommender's pick, then "seen that one"
+    assert prefs.liked == (PA,) and prefs.genres == (COMEDY,)
+    assert prefs.recommended == (SCARY,) and SCARY in prefs.seen  # the recommender's pick, then "seen that one"
     assert prepared.replayed.understood.conversation.endswith("Recommender: Try Scary Movie (2000)\nUser: I've seen that one. Something else?")
     # candidates honour the agent's hard filters: comedies, never the liked/seen/recommended ones
     assert [c.item for c in prepared.candidates] == [PA2, TROOPERS]

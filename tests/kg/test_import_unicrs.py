@@ -6,7 +6,7 @@ import pytest
 
 from kg.errors import DataFileError, KgrecError
 from kg.import_unicrs import import_unicrs
-from kg.store import catalog
+from kg.graph import catalog
 
 R = "<http://dbpedia.org/resource/{}>"
 ENTITIES = {"Heat_(1995_film)": 40, "Collateral_(film)": 41, "Scarface_(1983_film)": 42, "Al_Pacino": 7,

@@ -7,7 +7,7 @@ from kg.errors import DataFileError
 from kg.importer import import_graph
 from kg.retrieval import from_attributes, from_comentions
 from kg.schema import Constraints, Fact
-from kg.store import catalog
+from kg.graph import catalog
 
 BOOKS = Path(__file__).parent / "fixtures" / "books"
 

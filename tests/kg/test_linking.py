@@ -3,6 +3,7 @@
 import pytest
 
 from kg.linking import build_link_index, link, lookup
+from kg.redial import link_words
 from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, GUTTENBERG, HORROR, PA, PA2,
                                SCARY, UP, WILSON)
 
@@ -50,7 +51,7 @@ def test_a_film_beats_a_pinball_machine_or_score_of_the_same_name(tiny):
 
     tiny.add_node(99, name="Police Academy", title="Police Academy", type="movie", hint="pinball", uri="",
                   year=None, item=True, popularity=50)  # more mentioned, but not a film
-    assert nodes(build_link_index(tiny), "I loved Police Academy") == [PA, 99]  # both, the film first
+    assert nodes(build_link_index(tiny, **link_words(tiny)), "I loved Police Academy") == [PA, 99]  # both, the film first
     assert [is_film_hint(h) for h in ("", "film", "1939 film", "American film", "pinball", "film score",
                                       "film series", "novel")] == [True] * 4 + [False] * 4
 
@@ -124,7 +125,7 @@ def real():
     from kg.store import load_movie_graph
 
     G = load_movie_graph()
-    return G, build_link_index(G)
+    return G, build_link_index(G, **link_words(G))
 
 
 def titles(G, mentions):

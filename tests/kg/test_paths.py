@@ -67,11 +67,12 @@ def test_has_fact_respects_direction_and_relation(tiny):
 @pytest.mark.slow
 def test_real_paths_between_police_academy_films_go_through_their_star():
     from kg.linking import build_link_index, lookup
-    from kg.retrieval import is_hub
+    from kg.redial import link_words
+    from kg.graph import is_hub
     from kg.store import load_movie_graph
 
     G = load_movie_graph()
-    index = build_link_index(G)
+    index = build_link_index(G, **link_words(G))
     first = lookup(index, "Police Academy (1984)", types={"movie"})[0].node
     second = lookup(index, "Police Academy 2: Their First Assignment", types={"movie"})[0].node
     paths = explanation_paths(G, second, [first])

@@ -5,7 +5,7 @@ import pytest
 
 from kg import registry
 from kg.errors import KgrecError
-from kg.store import catalog
+from kg.graph import catalog
 from kgrec_cli import main
 
 BOOKS = Path(__file__).parent / "fixtures" / "books"

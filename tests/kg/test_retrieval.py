@@ -94,10 +94,11 @@ def test_satisfies_only_catalog_items_that_pass_every_filter(tiny):
 @pytest.fixture(scope="module")
 def real():
     from kg.linking import build_link_index, lookup
+    from kg.redial import link_words
     from kg.store import load_movie_graph
 
     G = load_movie_graph()
-    index = build_link_index(G)
+    index = build_link_index(G, **link_words(G))
     police = lookup(index, "Police Academy (1984)", types={"movie"})[0].node
     comedy = lookup(index, "comedy", types={"genre"})[0].node
     return G, police, comedy
@@ -185,3 +186,14 @@ def test_excluded_year_ranges_are_hard_filters(tiny):
     c = Constraints(not_years=frozenset({(1980, 1989)}))
     assert not satisfies(tiny, PA, c) and not satisfies(tiny, PA2, c) and satisfies(tiny, SCARY, c)
     assert all(not 1980 <= tiny.nodes[x.item]["year"] <= 1989 for x in popular(tiny, c))
+
+
+def test_a_mistyped_fusion_weight_is_an_error_naming_the_valid_ones():
+    from kg.errors import KgrecError
+    from kg.retrieval import FusionWeights, fuse
+
+    assert FusionWeights.from_dict({"content": 2.0}) == FusionWeights(content=2.0)
+    with pytest.raises(KgrecError, match="'contnet': expected one of walk, comention"):
+        FusionWeights.from_dict({"contnet": 2.0})
+    with pytest.raises(KgrecError, match="no retriever 'wlak'"):
+        fuse({"wlak": []})  # a list no weight covers is never silently dropped

@@ -3,7 +3,8 @@ import networkx as nx
 import pytest
 
 from kg.graph_file import load_graph, save_graph
-from kg.store import CACHE_PREFIX, cache_key, catalog, load_movie_graph
+from kg.graph import catalog
+from kg.store import CACHE_PREFIX, cache_key, load_movie_graph
 
 
 def test_catalog_is_sorted_items_only():

@@ -95,7 +95,8 @@ def test_a_summary_names_only_ends_of_the_given_facts_and_counts_the_rest(tiny):
 
 
 def test_an_item_card_names_only_the_items_neighbours(tiny):
-    from kg.verbalize import card, display
+    from kg.graph import display
+    from kg.verbalize import card
 
     text = card(tiny, PA)
     assert text.startswith("Police Academy (1984). Genres: comedy.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 
 from agent.types import Explanation, Preferences, RecommendedItem
+from kg.graph import display
 from kg.schema import Fact
 from tests.agent.conftest import COMEDY, GUTTENBERG, HANKS, PA, PA2, SHINING, TOY, UP, WILSON, agent_graph
 from ui import render
@@ -62,7 +63,7 @@ def test_a_picture_of_several_paths_is_a_small_svg_naming_every_node_and_relatio
     assert svg.startswith(b"<?xml") and b"<svg" in svg and 2_000 < len(svg) < 80_000
     text = svg.decode()
     for node in (TOY, HANKS, COMEDY, PA):
-        assert render._short(render.name(G, node)) in text
+        assert render._short(display(G, node)) in text
     assert ">starring<" in text and ">genre<" in text
 
 
@@ -90,9 +91,9 @@ def test_the_understood_panel_lists_each_preference_once_in_groups():
 
 
 def test_an_excluded_decade_is_a_removable_row():
-    from agent import state
+    from agent import preferences
 
     prefs = Preferences(not_years=[(1980, 1989)])
     row = render.preference_rows(agent_graph(), prefs)[-1]
     assert (row.group, row.label, row.node) == ("Years", "not 1980-1989", "not_years")
-    assert state.forget(prefs, row.node).not_years == []
+    assert preferences.forget(prefs, row.node).not_years == ()

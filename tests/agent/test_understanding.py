@@ -1,20 +1,21 @@
 """What the agent understands from a message (linking + cue words), and how preferences update."""
 import pytest
 
-from agent import state
+from agent import preferences, understanding
 from agent.types import Preferences
 from kg import linking
+from kg.redial import link_words
 from tests.agent.conftest import (ANIMATION, COMEDY, DRAMA, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY, SHINING, TOY,
                                   WILSON)
 
 
 @pytest.fixture
 def read(G):
-    index = linking.build_link_index(G)
+    index = linking.build_link_index(G, **link_words(G))
 
     def read(text, prefs=None, last_items=(), focus=None):
-        mentions = state.best_mentions(linking.link(index, text), 0.5)
-        return state.understand(G, text, mentions, prefs or Preferences(), last_items, focus)
+        mentions = understanding.best_mentions(linking.link(index, text), 0.5)
+        return understanding.understand(G, text, mentions, prefs or Preferences(), last_items, focus)
     return read
 
 
@@ -80,7 +81,7 @@ def test_a_question_about_a_person_makes_the_person_its_subject(read):
 
 def test_contradictions_are_reported_and_not_applied(read):
     u = read("after 2000 but before 1990")
-    assert u.contradictions and state.apply(Preferences(), u) == Preferences()
+    assert u.contradictions and preferences.apply(Preferences(), u) == Preferences()
     assert read("horror, but not horror").contradictions
 
 
@@ -90,28 +91,22 @@ def test_unknown_titles_are_kept_for_suggestions(read):
 
 
 def test_latest_statement_wins_and_forget_removes(read):
-    prefs = state.apply(Preferences(), read("I want horror after 2000"))
-    prefs = state.apply(prefs, read("not horror, before 1990"))
-    assert prefs.not_genres == [HORROR] and prefs.genres == [] and (prefs.year_min, prefs.year_max) == (None, 1989)
-    assert state.forget(prefs, HORROR).not_genres == [] and state.forget(prefs, "year_max").year_max is None
+    prefs = preferences.apply(Preferences(), read("I want horror after 2000"))
+    prefs = preferences.apply(prefs, read("not horror, before 1990"))
+    assert prefs.not_genres == (HORROR,) and prefs.genres == () and (prefs.year_min, prefs.year_max) == (None, 1989)
+    assert preferences.forget(prefs, HORROR).not_genres == () and preferences.forget(prefs, "year_max").year_max is None
 
 
 def test_constraints_exclude_every_movie_already_mentioned():
     prefs = Preferences(liked=[PA, WILSON], disliked=[SCARY], seen=[TOY], recommended=[PA2])
     from tests.agent.conftest import agent_graph
-    assert state.constraints(agent_graph(), prefs).exclude == {PA, SCARY, TOY, PA2}
-
-
-def test_long_messages_are_capped_with_a_notice():
-    text, notice = state.cap_message("x" * 50_000, 2000)
-    assert len(text) == 2000 and "2,000" in notice
-    assert state.cap_message("hi", 2000) == ("hi", "")
+    assert preferences.constraints(agent_graph(), prefs).exclude == {PA, SCARY, TOY, PA2}
 
 
 def test_a_duplicate_entry_of_a_mentioned_movie_is_not_a_new_suggestion(G):
     G.add_node(99, name="Police Academy", type="movie", title="Police Academy", year=None, item=True)
     G.add_node(98, name="Police Academy", type="movie", title="Police Academy (2030)", year=2030, item=True)
-    assert state.duplicates(G, [PA], state.title_index(G)) == {99}
+    assert preferences.duplicates(G, [PA], preferences.title_index(G)) == {99}
 
 
 @pytest.mark.parametrize("text", ["anything but comedies", "other than comedies", "everything except comedy",
@@ -150,12 +145,12 @@ def test_negated_years_are_complemented_not_inverted(read, text, bounds, exclude
 
 
 def test_excluded_years_become_a_hard_filter_and_a_wanted_range_lifts_them(read, G):
-    prefs = state.apply(Preferences(), read("something like Police Academy, but not from the 80s"))
-    assert prefs.liked == [PA] and prefs.not_years == [(1980, 1989)]
-    assert state.constraints(G, prefs).not_years == {(1980, 1989)}
-    prefs = state.apply(prefs, read("ok, the 80s then"))
-    assert prefs.not_years == [] and (prefs.year_min, prefs.year_max) == (1980, 1989)
-    assert state.forget(state.apply(prefs, read("not from the 90s")), "not_years").not_years == []
+    prefs = preferences.apply(Preferences(), read("something like Police Academy, but not from the 80s"))
+    assert prefs.liked == (PA,) and prefs.not_years == ((1980, 1989),)
+    assert preferences.constraints(G, prefs).not_years == {(1980, 1989)}
+    prefs = preferences.apply(prefs, read("ok, the 80s then"))
+    assert prefs.not_years == () and (prefs.year_min, prefs.year_max) == (1980, 1989)
+    assert preferences.forget(preferences.apply(prefs, read("not from the 90s")), "not_years").not_years == ()
 
 
 @pytest.mark.parametrize("text", ["only 1950s horror after 2015", "comedy but no comedy",
@@ -163,15 +158,15 @@ def test_excluded_years_become_a_hard_filter_and_a_wanted_range_lifts_them(read,
                                   "something with Tom Hanks but without Tom Hanks"])
 def test_contradictions_are_found_and_change_nothing(read, text):
     u = read(text)
-    assert u.contradictions and state.apply(Preferences(genres=[DRAMA]), u) == Preferences(genres=[DRAMA])
+    assert u.contradictions and preferences.apply(Preferences(genres=[DRAMA]), u) == Preferences(genres=[DRAMA])
 
 
 @pytest.mark.parametrize("text, wanted", [("something funnier", COMEDY), ("a comedy instead", COMEDY),
                                           ("I'd rather have a comedy", COMEDY), ("less scary", None)])
 def test_funnier_instead_and_less_scary_replace_the_genre(read, text, wanted):
-    prefs = state.apply(Preferences(), read("I want horror"))
-    prefs = state.apply(prefs, read(text))
-    assert HORROR not in prefs.genres and prefs.genres == ([wanted] if wanted else [])
+    prefs = preferences.apply(Preferences(), read("I want horror"))
+    prefs = preferences.apply(prefs, read(text))
+    assert HORROR not in prefs.genres and prefs.genres == ((wanted,) if wanted else ())
 
 
 @pytest.mark.parametrize("text, liked, disliked", [

@@ -1,12 +1,11 @@
-"""What a user's message says about their taste, and how it updates the preference state.
+"""What a user's message says about their taste: cue words around the linked mentions.
 
 ``understand`` reads one message (with the entity mentions ``kg.linking`` found in it) and
-returns an ``Understanding``; ``apply`` folds it into ``Preferences``. Both are pure: the
+returns an ``Understanding``; ``agent.preferences.apply`` folds it into ``Preferences``. Pure: the
 recommender owns the session state. Cue words are English; other languages still link titles.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
 from collections.abc import Sequence
@@ -15,10 +14,9 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from agent import negation
-from agent.types import Preferences
-from kg.answerable import hard_genres
+from agent.types import Preferences, preference_fields
 from kg.linking import item_types
-from kg.schema import Constraints, Mention
+from kg.schema import Mention
 
 SEEN = re.compile(r"\b(seen|watched|saw)\b")
 HARD_PERSON = re.compile(r"\b(with|starring|featuring|by|directed by|from)\s*$")
@@ -72,21 +70,13 @@ class Understanding:
 
     @property
     def adds_preferences(self) -> bool:
-        """Did this message state a like, dislike, seen movie or filter?"""
-        return bool(self.liked or self.disliked or self.seen or self.genres or self.not_genres or self.people
-                    or self.not_people or self.year_min is not None or self.year_max is not None or self.not_years)
+        """Did this message state a like, dislike, seen movie or filter (a saved preference)?"""
+        return any(getattr(self, name) not in (None, ()) for name in preference_fields(saved=True))
 
     @property
     def has_signal(self) -> bool:
         """Did this message say anything about what to recommend?"""
         return self.adds_preferences or self.wants_more
-
-
-def cap_message(text: str, limit: int) -> tuple[str, str]:
-    """``text`` cut to ``limit`` characters, and the notice to show when it was cut."""
-    if len(text) <= limit:
-        return text, ""
-    return text[:limit], f"Your message was cut to its first {limit:,} characters."
 
 
 def best_mentions(mentions: Sequence[Mention], min_score: float) -> list[Mention]:
@@ -190,9 +180,28 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     """
     given, mentions = tuple(mentions), _repeated(text, mentions)
     low = _masked(text, mentions)
-    out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
     relations = _fact_relations(low)
-    subject = person = None  # a question is about its first movie, else its first person
+    out, subject, person = _sorted_mentions(G, low, mentions, relations)
+    referred, where = _referred(low, last_items, focus, relations)
+    if relations is not None:
+        subject = next((n for n in (subject, referred, person) if n is not None), None)
+    elif referred is not None:
+        out[_reference_kind(low, where)].append(referred)
+    liked = [n for n in prefs.liked + tuple(out["liked"]) if n in G and isinstance(G.nodes[n].get("year"), int)]
+    years = _years(low, [G.nodes[n]["year"] for n in liked])
+    return Understanding(
+        **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
+        not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
+        wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
+        unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given)
+
+
+def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], relations: tuple[str, ...] | None
+                     ) -> tuple[dict[str, list[int]], int | None, int | None]:
+    """Each mention's node under what it says (``"liked"``, ``"not_genres"``, ...), and in a question
+    its first movie and first person (the question is about them, nothing is liked)."""
+    out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
+    subject = person = None
     starts = sorted({m.span[0] for m in mentions})
     for m in mentions:
         polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None))
@@ -210,24 +219,24 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
             out["liked"].append(m.node)
         else:
             out[{"negative": "disliked", "seen": "seen", "positive": "liked"}[polarity]].append(m.node)
+    return out, subject, person
+
+
+def _referred(low: str, last_items: Sequence[int], focus: int | None, relations: tuple[str, ...] | None
+              ) -> tuple[int | None, int]:
+    """The earlier movie "the second one" or "it" names, and where the phrase starts."""
     referred, where = _ordinal(low, last_items)
     default = focus if focus is not None and relations is not None else last_items[0] if last_items else None
     if referred is None and default is not None and (relations is not None or SEEN.search(low)) and (m := IT.search(low)):
         referred, where = default, m.start()
-    if relations is not None:
-        subject = next((n for n in (subject, referred, person) if n is not None), None)
-    elif referred is not None:
-        before = _clause_before(low, where)
-        key = "disliked" if negation.negated(low, where, where) else "seen" if SEEN.search(before) else "liked"
-        out[key].append(referred)
-    liked_years = [G.nodes[n]["year"] for n in prefs.liked + out["liked"]
-                   if n in G and isinstance(G.nodes[n].get("year"), int)]
-    years = _years(low, liked_years)
-    return Understanding(
-        **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
-        not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
-        wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
-        unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given)
+    return referred, where
+
+
+def _reference_kind(low: str, where: int) -> str:
+    """What a reference at ``where`` says about its movie: ``"disliked"``, ``"seen"`` or ``"liked"``."""
+    if negation.negated(low, where, where):
+        return "disliked"
+    return "seen" if SEEN.search(_clause_before(low, where)) else "liked"
 
 
 def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], years: negation.YearReading) -> tuple[str, ...]:
@@ -241,129 +250,3 @@ def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], years: negati
         for node in set(out[want]) & set(out[avoid]):
             found.append(f"{G.nodes[node].get('name', node)} both wanted and not wanted")
     return tuple(found)
-
-
-def _add(target: list[int], nodes, *remove_from: list[int]) -> None:
-    for node in nodes:
-        if node not in target:
-            target.append(node)
-        for other in remove_from:
-            while node in other:
-                other.remove(node)
-
-
-def apply(prefs: Preferences, u: Understanding) -> Preferences:
-    """``prefs`` updated by ``u`` (a new object). The latest statement wins over an earlier one."""
-    new = copy.deepcopy(prefs)
-    if u.contradictions:
-        return new
-    _add(new.liked, u.liked, new.disliked)
-    _add(new.disliked, u.disliked, new.liked)
-    _add(new.seen, u.seen)
-    if u.replaces_genres and u.genres:  # "something funnier" after horror: comedy instead of horror
-        new.genres.clear()
-    _add(new.genres, u.genres, new.not_genres)
-    _add(new.not_genres, u.not_genres, new.genres)
-    _add(new.people, u.people, new.not_people)
-    _add(new.not_people, u.not_people, new.people)
-    if u.year_min is not None:
-        new.year_min = u.year_min
-        if new.year_max is not None and new.year_max < u.year_min and u.year_max is None:
-            new.year_max = None
-    if u.year_max is not None:
-        new.year_max = u.year_max
-        if new.year_min is not None and new.year_min > u.year_max and u.year_min is None:
-            new.year_min = None
-    _apply_not_years(new, u)
-    return new
-
-
-def _apply_not_years(new: Preferences, u: Understanding) -> None:
-    """Excluded ranges: a newly wanted closed range ("the 80s then") lifts the exclusions it
-    overlaps (an open bound, "after 1980", lifts none); a new exclusion that leaves no year of the
-    wanted range replaces that range."""
-    if u.year_min is not None and u.year_max is not None:
-        new.not_years = [r for r in new.not_years if r[1] < u.year_min or u.year_max < r[0]]
-    for r in u.not_years:
-        if tuple(r) not in map(tuple, new.not_years):
-            new.not_years.append(tuple(r))
-    if u.not_years and negation.covers(new.not_years, new.year_min, new.year_max):
-        new.year_min = new.year_max = None
-
-
-def has_preferences(prefs: Preferences) -> bool:
-    """Is there anything to recommend from?"""
-    return bool(prefs.liked or prefs.genres or prefs.people or prefs.year_min is not None
-                or prefs.year_max is not None or prefs.not_genres or prefs.not_people or prefs.not_years)
-
-
-def context_items(prefs: Preferences) -> list[int]:
-    """The conversation's movies for the interaction retrievers: liked, suggested or seen, not disliked."""
-    disliked = set(prefs.disliked)
-    return [n for n in dict.fromkeys(prefs.liked + prefs.recommended + prefs.seen) if n not in disliked]
-
-
-def seeds(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
-    """The retrieval seeds: liked nodes, and wished genres the graph cannot answer as filters."""
-    hard = set(hard_genres(G, prefs.genres))
-    return [n for n in dict.fromkeys(prefs.liked + [g for g in prefs.genres if g not in hard]) if n in G]
-
-
-def soft_genres(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
-    """Wished genres kept as preferences, not filters (no catalog item has them, or few items have a genre)."""
-    hard = set(hard_genres(G, prefs.genres))
-    return [g for g in prefs.genres if g not in hard and g in G]
-
-
-def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
-    """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
-    shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if G.nodes.get(n, {}).get("item")}
-    genres = frozenset(hard_genres(G, prefs.genres))  # the others are soft: seeds (see seeds)
-    return Constraints(exclude=frozenset(shown), genres=genres, not_genres=frozenset(prefs.not_genres),
-                       people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
-                       year_min=prefs.year_min, year_max=prefs.year_max,
-                       not_years=frozenset(tuple(r) for r in prefs.not_years))
-
-
-def forget(prefs: Preferences, node: int | str) -> Preferences:
-    """``prefs`` without ``node`` anywhere (or without the year bound ``"year_min"`` / ``"year_max"``,
-    or without the excluded year ranges, ``"not_years"``)."""
-    new = copy.deepcopy(prefs)
-    if node in ("year_min", "year_max"):
-        setattr(new, node, None)
-        return new
-    if node == "not_years":
-        new.not_years = []
-        return new
-    for name in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people"):
-        setattr(new, name, [n for n in getattr(new, name) if n != node])
-    return new
-
-
-
-def _key(G: nx.MultiDiGraph, node: int) -> str:
-    return re.sub(r"\W+", " ", str(G.nodes[node].get("name", ""))).strip().lower()
-
-
-def title_index(G: nx.MultiDiGraph) -> dict[str, list[int]]:
-    """Normalized movie name -> catalog items with that name (built once per graph)."""
-    index: dict[str, list[int]] = {}
-    for node, data in G.nodes(data=True):
-        if data.get("item"):
-            index.setdefault(_key(G, node), []).append(node)
-    return index
-
-
-def duplicates(G: nx.MultiDiGraph, shown: Sequence[int], titles: dict[str, list[int]]) -> set[int]:
-    """Catalog entries that look like the same film as one in ``shown`` (same name, and a year missing
-    or equal): the KG holds a few movies twice, and "Police Academy" should not follow "Police Academy"."""
-    found = set()
-    for node in shown:
-        if node not in G or G.nodes[node].get("type") not in item_types(G):
-            continue
-        year = G.nodes[node].get("year")
-        for other in titles.get(_key(G, node), ()):
-            other_year = G.nodes[other].get("year")
-            if other != node and (year is None or other_year is None or year == other_year):
-                found.add(other)
-    return found

@@ -1,0 +1,145 @@
+"""The preference algebra: ``Preferences`` (frozen, ``agent.types``) changed by what a message said,
+and what they imply for retrieval (seeds, hard filters, the movies never to suggest again).
+
+Every function is pure and returns a new object.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+
+import networkx as nx
+
+from agent import negation
+from agent.types import Preferences, preference_fields
+from agent.understanding import Understanding
+from kg.answerable import hard_genres
+from kg.graph import catalog, is_item
+from kg.linking import item_types
+from kg.schema import Constraints
+
+def _add(lists: dict[str, list[int]], name: str, nodes: Iterable[int], *remove_from: str) -> None:
+    for node in nodes:
+        if node not in lists[name]:
+            lists[name].append(node)
+        for other in remove_from:
+            while node in lists[other]:
+                lists[other].remove(node)
+
+
+def apply(prefs: Preferences, u: Understanding) -> Preferences:
+    """``prefs`` updated by ``u`` (a new object). The latest statement wins over an earlier one."""
+    if u.contradictions:
+        return prefs
+    lists = {name: list(getattr(prefs, name)) for name in preference_fields(kind="nodes")}
+    _add(lists, "liked", u.liked, "disliked")
+    _add(lists, "disliked", u.disliked, "liked")
+    _add(lists, "seen", u.seen)
+    if u.replaces_genres and u.genres:  # "something funnier" after horror: comedy instead of horror
+        lists["genres"].clear()
+    _add(lists, "genres", u.genres, "not_genres")
+    _add(lists, "not_genres", u.not_genres, "genres")
+    _add(lists, "people", u.people, "not_people")
+    _add(lists, "not_people", u.not_people, "people")
+    year_min, year_max = prefs.year_min, prefs.year_max
+    if u.year_min is not None:
+        year_min = u.year_min
+        if year_max is not None and year_max < u.year_min and u.year_max is None:
+            year_max = None
+    if u.year_max is not None:
+        year_max = u.year_max
+        if year_min is not None and year_min > u.year_max and u.year_min is None:
+            year_min = None
+    return _apply_not_years(dataclasses.replace(prefs, **lists, year_min=year_min, year_max=year_max), u)
+
+
+def _apply_not_years(new: Preferences, u: Understanding) -> Preferences:
+    """Excluded ranges: a newly wanted closed range ("the 80s then") lifts the exclusions it
+    overlaps (an open bound, "after 1980", lifts none); a new exclusion that leaves no year of the
+    wanted range replaces that range."""
+    ranges = list(new.not_years)
+    if u.year_min is not None and u.year_max is not None:
+        ranges = [r for r in ranges if r[1] < u.year_min or u.year_max < r[0]]
+    for r in u.not_years:
+        if tuple(r) not in ranges:
+            ranges.append(tuple(r))
+    new = dataclasses.replace(new, not_years=ranges)
+    if u.not_years and negation.covers(new.not_years, new.year_min, new.year_max):
+        new = dataclasses.replace(new, year_min=None, year_max=None)
+    return new
+
+
+def add(prefs: Preferences, name: str, nodes: Iterable[int]) -> Preferences:
+    """``prefs`` with the new ``nodes`` appended to the node list ``name`` ("recommended", "seen", ...)."""
+    old = getattr(prefs, name)
+    return dataclasses.replace(prefs, **{name: old + tuple(n for n in dict.fromkeys(nodes) if n not in old)})
+
+
+def has_preferences(prefs: Preferences) -> bool:
+    """Is there anything to recommend from (a field marked ``anchor``)?"""
+    return any(getattr(prefs, name) not in (None, ()) for name in preference_fields(anchor=True))
+
+
+def context_items(prefs: Preferences) -> list[int]:
+    """The conversation's movies for the interaction retrievers: liked, suggested or seen, not disliked."""
+    disliked = set(prefs.disliked)
+    return [n for n in dict.fromkeys(prefs.liked + prefs.recommended + prefs.seen) if n not in disliked]
+
+
+def seeds(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
+    """The retrieval seeds: liked nodes, and wished genres the graph cannot answer as filters."""
+    hard = set(hard_genres(G, prefs.genres))
+    return [n for n in dict.fromkeys(prefs.liked + tuple(g for g in prefs.genres if g not in hard)) if n in G]
+
+
+def soft_genres(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
+    """Wished genres kept as preferences, not filters (no catalog item has them, or few items have a genre)."""
+    hard = set(hard_genres(G, prefs.genres))
+    return [g for g in prefs.genres if g not in hard and g in G]
+
+
+def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
+    """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
+    shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if is_item(G, n)}
+    genres = frozenset(hard_genres(G, prefs.genres))  # the others are soft: seeds (see seeds)
+    return Constraints(exclude=frozenset(shown), genres=genres, not_genres=frozenset(prefs.not_genres),
+                       people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
+                       year_min=prefs.year_min, year_max=prefs.year_max,
+                       not_years=frozenset(tuple(r) for r in prefs.not_years))
+
+
+def forget(prefs: Preferences, node: int | str) -> Preferences:
+    """``prefs`` without ``node`` in any saved list (or without the year bound ``"year_min"`` /
+    ``"year_max"``, or without the excluded year ranges, ``"not_years"``)."""
+    if node in preference_fields(kind="year") + preference_fields(kind="ranges"):
+        return dataclasses.replace(prefs, **{node: None if node in preference_fields(kind="year") else ()})
+    return dataclasses.replace(prefs, **{name: tuple(n for n in getattr(prefs, name) if n != node)
+                                         for name in preference_fields(kind="nodes", saved=True)})
+
+
+def _key(G: nx.MultiDiGraph, node: int) -> str:
+    return re.sub(r"\W+", " ", str(G.nodes[node].get("name", ""))).strip().lower()
+
+
+def title_index(G: nx.MultiDiGraph) -> dict[str, list[int]]:
+    """Normalized movie name -> catalog items with that name (built once per graph)."""
+    index: dict[str, list[int]] = {}
+    for node in catalog(G):
+        index.setdefault(_key(G, node), []).append(node)
+    return index
+
+
+def duplicates(G: nx.MultiDiGraph, shown: Sequence[int], titles: dict[str, list[int]]) -> set[int]:
+    """Catalog entries that look like the same film as one in ``shown`` (same name, and a year missing
+    or equal): the KG holds a few movies twice, and "Police Academy" should not follow "Police Academy"."""
+    found = set()
+    for node in shown:
+        if node not in G or G.nodes[node].get("type") not in item_types(G):
+            continue
+        year = G.nodes[node].get("year")
+        for other in titles.get(_key(G, node), ()):
+            other_year = G.nodes[other].get("year")
+            if other != node and (year is None or other_year is None or year == other_year):
+                found.add(other)
+    return found
