@@ -1,6 +1,6 @@
 """A user's saved profile: liked, disliked, seen and standing constraints, as versioned JSON.
 
-Writes are atomic (temporary file in the same folder, then ``os.replace``); a file that is not a
+Writes are atomic (``kg.files.atomic_write``); a file that is not a
 valid profile is never overwritten, and reading never changes a file. Reading validates every
 field (types, ranges, ``year_min <= year_max``, sizes, no unknown fields) and raises one
 ``DataFileError`` line naming the file and what was expected, for any content at all.
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from agent.text import clean_value
 from agent.types import Preferences, preference_fields
 from kg.errors import DataFileError
+from kg.files import atomic_write_text
 
 FORMAT = "kgrec-profile"
 VERSION = 1
@@ -118,14 +118,4 @@ def write(path: str | os.PathLike, preferences: Preferences, user_id: str | None
     path = Path(path)
     if path.exists():
         read(path)  # raises DataFileError for a corrupt profile, which is then left as it is
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(to_json(preferences, user_id), f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, json.dumps(to_json(preferences, user_id), indent=1))

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
+
+from kg.files import atomic_write_text
 
 #: Recall@k on ReDial reported by the papers (CRSLab test turns). Not measured by kgrec.
 PUBLISHED = {
@@ -40,10 +41,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
 
 def write_json(path: Path, data: dict) -> None:
     """Atomic write (temp file, then rename) so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
 def interval(metrics: dict) -> str:

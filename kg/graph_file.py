@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from kg.collaborative import EaseConfig, ItemItem
 from kg.errors import KgrecError
+from kg.files import atomic_write
 
 FORMAT = "kgrec-graph"
 VERSION = 1
@@ -56,14 +56,7 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> None:
             "nodes": [[n, d] for n, d in G.nodes(data=True)],
             "edges": [[u, v, k, d] for u, v, k, d in G.edges(keys=True, data=True)]}
     arrays["graph.json"] = np.frombuffer(json.dumps(data, separators=(",", ":")).encode(), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez_compressed(out, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda out: np.savez_compressed(out, **arrays))
 
 
 def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:

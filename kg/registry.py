@@ -16,15 +16,14 @@ Only :func:`write_graph_file` / :func:`read_graph_file` know the file format of 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import networkx as nx
 
 from kg import graph_file
 from kg.errors import KgrecError
+from kg.files import atomic_write
 from kg.graph import is_item
 from kg.locations import cache_dir
 
@@ -62,10 +61,7 @@ def read_graph_file(path: Path) -> nx.MultiDiGraph:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(tmp, path)
+    atomic_write(path, lambda out: out.write(data))
 
 
 # ---------------------------------------------------------------- save / list / load
