@@ -14,22 +14,44 @@ from __future__ import annotations
 import argparse
 import sys
 
-#: CLI flag -> TrainConfig field (flags override the YAML file)
-FLAGS = {
-    "--max-steps": ("max_steps", int), "--output": ("output", str), "--model": ("model", str),
-    "--learning-rate": ("learning_rate", float), "--batch-size": ("batch_size", int),
-    "--eval-every": ("eval_every", int), "--eval-turns": ("eval_turns", int), "--seed": ("seed", int),
-    "--report-to": ("report_to", str), "--formulation": ("formulation", str), "--quantize": ("quantize", str),
-    "--device": ("device", str), "--kg-examples": ("kg_examples", int), "--save-every": ("save_every", int),
-    "--graph": ("graph", str),
-}
+def _flag_value(kind: str):
+    """The argparse ``type`` for a ``TrainConfig`` annotation ("int", "float", "str | None", "bool")."""
+    base = kind.replace(" | None", "").strip()
+    if base == "bool":
+        def boolean(text: str) -> bool:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise argparse.ArgumentTypeError(f"{text!r}: expected true or false")
+            return text.lower() in ("true", "1", "yes")
+        return boolean
+    if base == "float":  # "warmup" takes steps or a ratio
+        return float
+    return {"int": int, "str": str}.get(base)
+
+
+def train_flags() -> dict[str, tuple[str, object]]:
+    """``--flag -> (TrainConfig field, type)`` for every scalar field, straight from the dataclass
+    (list fields such as ``target_modules`` are set in the YAML file)."""
+    from dataclasses import fields
+
+    from finetune.config import TrainConfig
+
+    found = {}
+    for f in fields(TrainConfig):
+        kind = _flag_value(str(f.type))
+        if kind is not None:
+            found["--" + f.name.replace("_", "-")] = (f.name, kind, f.metadata.get("help", ""))
+    return found
+
+
+#: CLI flag -> (TrainConfig field, type, help); flags override the YAML file, which overrides the defaults
+FLAGS = train_flags()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="YAML file of TrainConfig fields (unknown keys are errors)")
     parser.add_argument("--resume", action="store_true", help="continue from the newest complete checkpoint in <output>/checkpoints")
-    for flag, (name, kind) in FLAGS.items():
-        parser.add_argument(flag, dest=name, type=kind, default=None, help=f"overrides {name}")
+    for flag, (name, kind, text) in FLAGS.items():
+        parser.add_argument(flag, dest=name, type=kind, default=None, help=f"{text} (overrides the YAML's {name})")
 
 
 def register(subparsers) -> None:
@@ -43,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from finetune.config import load_config
     from finetune.train import train
 
-    overrides = {name: getattr(args, name) for name, _ in FLAGS.values()}
+    overrides = {name: getattr(args, name) for name, _, _ in FLAGS.values()}
     config = load_config(args.config, overrides)
     metrics = train(config, resume=args.resume)
     if metrics:

@@ -147,11 +147,28 @@ def test_the_checkpoint_interval_is_a_flag_over_the_yaml_over_the_default(tmp_pa
 
     def config(*argv):
         args = parser.parse_args(["--config", str(path), *argv])
-        return load_config(args.config, {name: getattr(args, name) for name, _ in FLAGS.values()})
+        return load_config(args.config, {name: getattr(args, name) for name, _, _ in FLAGS.values()})
 
     assert TrainConfig().save_every == 50 and config().save_every == 10 and config("--save-every", "7").save_every == 7
     with pytest.raises(KgrecError, match="save_every=0"):
         config("--save-every", "0")
+
+
+def test_every_scalar_train_config_field_is_a_flag_and_a_bad_value_is_one_usage_line(capsys):
+    import argparse
+    from dataclasses import fields
+
+    from finetune.cli import FLAGS, add_arguments
+
+    scalar = {f.name for f in fields(TrainConfig) if not isinstance(getattr(TrainConfig(), f.name), list)}
+    assert {name for name, _, _ in FLAGS.values()} == scalar and "--lora-layers" in FLAGS
+    parser = argparse.ArgumentParser(prog="finetune")
+    add_arguments(parser)
+    args = parser.parse_args(["--lora-layers", "4", "--validate-base", "false", "--warmup", "0.1"])
+    assert (args.lora_layers, args.validate_base, args.warmup) == (4, False, 0.1)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--max-steps", "lots"])
+    assert "--max-steps: invalid int value: 'lots'" in capsys.readouterr().err
 
 
 def test_yaml_typo_is_an_error_naming_the_key(tmp_path):
