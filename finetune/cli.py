@@ -5,6 +5,7 @@ Usage:
     kgrec finetune --config configs/smollm2-cpu.yaml --max-steps 20 --output /tmp/adapter
     kgrec finetune --config configs/smollm2-cpu.yaml --resume          # from the newest complete checkpoint
     kgrec finetune --config configs/smollm2-cpu.yaml --save-every 25   # a checkpoint every 25 optimizer steps
+    kgrec finetune --config configs/smollm2-cpu.yaml --lora-layers 4 --validate-base false  # any TrainConfig field
     kgrec finetune --config configs/smollm2-cpu.yaml --graph inspired --output runs/adapter-inspired
     python -m evaluation.validation --adapter data/adapters/smollm2-kgrec   # Recall@10 on valid
     accelerate launch -m finetune.cli --config configs/qwen-gpu-4bit.yaml
