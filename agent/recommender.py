@@ -15,11 +15,12 @@ the catalog through ``retrieve_candidates``, and every hard filter is re-checked
 from __future__ import annotations
 
 import copy
+import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -63,6 +64,7 @@ class _Turn:
     u: state.Understanding
     prefs: Preferences
     history: tuple[tuple[str, str], ...] = ()  # earlier (role, text) of the session
+    last: tuple[int, ...] = ()  # the session's latest recommendation list, before this turn
     steps: list[Step] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
     asked: bool = False
@@ -180,7 +182,7 @@ class Recommender:
             text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
             mentions = state.best_mentions(linking.link(index, text), self.config.min_link_score)
             u = state.understand(G, text, mentions, session.preferences, session.last_items, session.focus)
-            turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history))
+            turn = _Turn(text, u, state.apply(session.preferences, u), tuple(session.history), session.last_items)
             wait = self.config.model_wait_s
             turn.deadline = None if wait is None else time.monotonic() + wait
             turn.timed("linking", start)
@@ -282,7 +284,8 @@ class Recommender:
                 "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
                 "year_min": c.year_min, "year_max": c.year_max, "k": self.config.candidates,
                 "not_years": [list(r) for r in sorted(c.not_years)],
-                "context": [n for n in state.context_items(turn.prefs) if n in G]}
+                "context": [n for n in state.context_items(turn.prefs) if n in G],
+                "again": again_roles(G, turn.prefs, turn.last, turn.text)}
         turn.candidates = self._allowed_items(G, turn, self._run(turn, "retrieve_candidates", args) or [])
         if turn.candidates and state.soft_genres(G, turn.prefs):  # said, never a silent relaxation
             yield from self._say(turn, "\n" + replies.soft_genres(G, state.soft_genres(G, turn.prefs)))
@@ -293,7 +296,9 @@ class Recommender:
         """Only catalog items that satisfy every hard filter (checked again, whatever a tool returned)."""
         catalog, c = self._kg()[2], state.constraints(G, turn.prefs)
         shown = set(turn.prefs.recommended) | state.duplicates(G, sorted(c.exclude), self._titles)
-        return [x for x in found if x.item in catalog and x.item not in shown and retrieval.satisfies(G, x.item, c)]
+        again = {n for items in again_roles(G, turn.prefs, turn.last, turn.text).values() for n in items}
+        return [x for x in found if x.item in catalog and (x.item not in shown and retrieval.satisfies(G, x.item, c)
+                or again_allowed(G, x, again, c))]
 
     def _do_rank_candidates(self, G, turn: _Turn) -> Iterator[str]:
         pool = turn.candidates[:self.config.rank_pool]
@@ -376,3 +381,23 @@ class Recommender:
         session.history = (session.history + [("user", turn.text), ("assistant", text)])[-HISTORY:]
         return Reply(text=text, items=tuple(turn.items), understood=copy.deepcopy(prefs),
                      mentions=turn.u.mentions, trace=tuple(turn.steps), notice=notice)
+
+
+NEW_ONES = re.compile(r"\b(another|else|others?|different|instead|new ones?)\b", re.IGNORECASE)
+
+
+def again_roles(G, prefs, last: Sequence[int], message: str = "") -> dict[str, list[int]]:
+    """The conversation's catalog items by role (``kg.remention.ROLES``), disliked ones left out;
+    none when the user's ``message`` asks for other titles ("another one", "something else")."""
+    if NEW_ONES.search(message):
+        return {}
+    disliked = set(prefs.disliked)
+    lists = {"last": list(last), "suggested": prefs.recommended, "liked": prefs.liked, "seen": prefs.seen}
+    return {role: [n for n in items if n not in disliked and G.nodes.get(n, {}).get("item")]
+            for role, items in lists.items()}
+
+
+def again_allowed(G, candidate, again: set[int], c) -> bool:
+    """A conversation item the re-mention prior proposed: every hard filter but "already named"."""
+    return ("remention" in candidate.sources and candidate.item in again
+            and retrieval.satisfies(G, candidate.item, replace(c, exclude=c.exclude - again)))

@@ -43,6 +43,7 @@ class ReplayState:
     last_items: tuple[int, ...] = ()
     focus: int | None = None
     request: str = ""  # the conversation as the ranking prompt gets it
+    message: str = ""  # the seeker's last message
 
 
 class AgentReplay:
@@ -52,11 +53,13 @@ class AgentReplay:
         from agent.config import AgentConfig
         from agent.state import title_index
         from kg.linking import build_link_index
+        from kg.remention import graph_prior
 
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
         self.catalog = frozenset(n for n, d in G.nodes(data=True) if d.get("item"))
         self.index = build_link_index(G) if entities == "text" else None
         self.titles = title_index(G)
+        self.prior = graph_prior(G)  # kg.remention: the graph's learned rates of suggesting an item again
 
     def mentions(self, text: str) -> list[Mention]:
         from agent import state
@@ -80,6 +83,7 @@ class AgentReplay:
                 s.prefs.recommended.extend(n for n in named if n not in s.prefs.recommended)
                 s.last_items = tuple(dict.fromkeys(named)) or s.last_items
                 continue
+            s.message = text
             u = state.understand(self.G, text, mentions, s.prefs, s.last_items, s.focus)
             s.prefs = state.apply(s.prefs, u)
             s.focus = u.fact_subject if u.fact_subject is not None else s.focus
@@ -88,31 +92,35 @@ class AgentReplay:
     def lists(self, s: ReplayState) -> dict[str, list[Candidate]]:
         """Each retriever's candidates for ``retrieve_candidates``'s call (``{}``: the agent would ask)."""
         from agent import state
-        from kg import retrieval
+        from agent.recommender import again_roles
+        from kg import remention, retrieval
 
         if not state.has_preferences(s.prefs):
             return {}  # the agent would ask a question instead of recommending
         c = state.constraints(self.G, s.prefs)
         seeds = state.seeds(self.G, s.prefs)
         context = [n for n in state.context_items(s.prefs) if n in self.G]
-        return retrieval.candidate_lists(self.G, seeds, c, retrieval.pool_depth(self.config.candidates), context)
+        again = remention.scores(self.prior, remention.roles(**again_roles(self.G, s.prefs, s.last_items, s.message)))
+        return retrieval.candidate_lists(self.G, seeds, c, retrieval.pool_depth(self.config.candidates), context, again)
 
     def candidates(self, s: ReplayState, lists: dict | None = None, weights=None) -> list[Candidate]:
-        """``retrieval.retrieve``'s fused list (``weights``: ``FusionWeights()``) with the agent's re-check.
+        """``retrieval.retrieve``'s fused list (``weights``: the graph's, ``retrieval.graph_weights``) with the agent's re-check.
 
         ``lists``: :meth:`lists` of ``s``, computed here when not given.
         """
         from agent import state
+        from agent.recommender import again_allowed, again_roles
         from kg import retrieval
 
         lists = self.lists(s) if lists is None else lists
         if not lists:
             return []
-        found = retrieval.fuse(lists, weights or retrieval.FusionWeights(), self.config.candidates)
+        found = retrieval.fuse(lists, weights or retrieval.graph_weights(self.G), self.config.candidates)
         c = state.constraints(self.G, s.prefs)
         shown = set(s.prefs.recommended) | state.duplicates(self.G, sorted(c.exclude), self.titles)
-        return [x for x in found if x.item in self.catalog and x.item not in shown
-                and retrieval.satisfies(self.G, x.item, c)]
+        again = {n for items in again_roles(self.G, s.prefs, s.last_items, s.message).values() for n in items}
+        return [x for x in found if x.item in self.catalog and (x.item not in shown and retrieval.satisfies(
+                self.G, x.item, c) or again_allowed(self.G, x, again, c))]
 
     def prepare(self, turn: EvalTurn) -> Prepared:
         s = self.state(turn)
