@@ -286,7 +286,7 @@ class Recommender:
         yield from ()
 
     def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
-        request = stages.constraints(G, turn.prefs, self.config, self._titles)
+        request = stages.constraints(G, turn.prefs, self.config, self._titles, turn.before.last_items, turn.understood.text)
         found = self._run(turn, "retrieve_candidates", stages.tool_arguments(request)) or []
         turn.candidates = stages.allowed(G, request, found)  # the one check, whatever the tool returned
         if turn.candidates and preferences.soft_genres(G, turn.prefs):  # said, never a silent relaxation
@@ -353,3 +353,4 @@ class Recommender:
         prefs = now.prefs
         return Reply(text=text, items=tuple(turn.items), understood=prefs,
                      mentions=turn.u.mentions, trace=tuple(turn.steps), notice=notice)
+

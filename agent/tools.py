@@ -25,7 +25,7 @@ import prompts
 from agent import explain
 from agent.text import clean_value
 from agent.types import LanguageModel, Step
-from kg import linking, paths, retrieval
+from kg import linking, paths, remention, retrieval
 from kg.errors import KgrecError
 from kg.graph import display
 from kg.redial import link_words
@@ -93,7 +93,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                             exclude: list[int] | None = None, year_min: int | None = None,
                             year_max: int | None = None, k: int = 50,
                             context: list[int] | None = None,
-                            not_years: list[list[int]] | None = None) -> tuple[str, list]:
+                            not_years: list[list[int]] | None = None,
+                            again: dict[str, list[int]] | None = None) -> tuple[str, list]:
         """Catalog movies related to the seed nodes that satisfy every hard filter, best first.
 
         Args:
@@ -109,6 +110,9 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             context: movies of the conversation (liked, suggested, seen; not disliked) that
                 co-mention and collaborative retrieval start from as well as the seeds.
             not_years: [first, last] year ranges a movie must be outside (e.g. [[1980, 1989]]).
+            again: the conversation's movies by role ("last": suggested in the previous reply,
+                "suggested", "liked", "seen"; never disliked ones); the graph's learned prior may
+                suggest them again.
         """
         if not 1 <= k <= 500:
             raise ToolException(f"k={k}: expected 1..500")
@@ -118,14 +122,17 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             raise ToolException(f"not_years={not_years}: expected [first, last] year ranges, first <= last")
         if clash := set(genres or ()) & set(not_genres or ()) | set(people or ()) & set(not_people or ()):
             raise ToolException(f"contradictory filters: {sorted(clash)} both required and excluded")
+        if unknown := set(again or ()) - set(remention.ROLES):
+            raise ToolException(f"again: roles {sorted(unknown)}: expected some of {', '.join(remention.ROLES)}")
         for node in [*seeds, *(genres or ()), *(not_genres or ()), *(people or ()), *(not_people or ()),
-                     *(context or ())]:
+                     *(context or ()), *(n for items in (again or {}).values() for n in items)]:
             _node(G, node)
         c = Constraints(exclude=frozenset(exclude or ()), genres=frozenset(genres or ()),
                         not_genres=frozenset(not_genres or ()), people=frozenset(people or ()),
                         not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max,
                         not_years=frozenset((int(a), int(b)) for a, b in not_years or ()))
-        found = retrieval.retrieve(G, seeds, c, k=k, context=context or ())
+        roles = remention.roles(**(again or {}))
+        found = retrieval.retrieve(G, seeds, c, k=k, context=context or (), roles=roles)
         text = "\n".join(f"{x.item}: {display(G, x.item)} ({x.score:.3f})" for x in found) or "no movie satisfies these filters"
         return text, found
 

@@ -20,8 +20,9 @@ On a tiny graph::
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
@@ -30,7 +31,7 @@ from agent.config import AgentConfig
 from agent.explain import check_explanation
 from agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kg.graph import display
-from kg import linking, retrieval
+from kg import linking, remention, retrieval
 from kg.schema import Candidate, Constraints
 
 USER_ROLES = {"user": "seeker", "assistant": "recommender"}  # session roles -> rank-prompt roles
@@ -65,6 +66,11 @@ class Request:
     hidden: frozenset[int]  # the KG's second entries of excluded films (agent.preferences.duplicates)
     context: tuple[int, ...]  # the conversation's movies for the interaction retrievers
     k: int  # candidates kept after fusion (AgentConfig.candidates)
+    again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
+
+    def again_items(self) -> frozenset[int]:
+        """The conversation's items the graph's re-mention prior may suggest again."""
+        return frozenset(n for _, items in self.again for n in items)
 
 
 # ---------------------------------------------------------------- understand
@@ -88,12 +94,30 @@ def recommends(prefs: Preferences) -> bool:
     return preferences.has_preferences(prefs)
 
 
-def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, titles: dict) -> Request:
-    """The retrieval request the preferences imply (``titles``: ``agent.preferences.title_index(G)``)."""
+NEW_ONES = re.compile(r"\b(another|else|others?|different|instead|new ones?)\b", re.IGNORECASE)
+
+
+def again_roles(G: nx.MultiDiGraph, prefs: Preferences, last: Sequence[int],
+                message: str = "") -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The conversation's catalog items by role (``kg.remention.ROLES``), disliked ones left out;
+    none when the user's ``message`` asks for other titles ("another one", "something else")."""
+    if NEW_ONES.search(message):
+        return ()
+    disliked = set(prefs.disliked)
+    lists = (("last", last), ("suggested", prefs.recommended), ("liked", prefs.liked), ("seen", prefs.seen))
+    return tuple((role, tuple(n for n in items if n not in disliked and G.nodes.get(n, {}).get("item")))
+                 for role, items in lists)
+
+
+def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, titles: dict,
+                last: Sequence[int] = (), message: str = "") -> Request:
+    """The retrieval request the preferences imply (``titles``: ``agent.preferences.title_index(G)``;
+    ``last``: the session's latest list before ``message``, the user's message; both for :func:`again_roles`)."""
     c = preferences.constraints(G, prefs)
     return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=c,
                    hidden=frozenset(preferences.duplicates(G, sorted(c.exclude), titles)),
-                   context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates)
+                   context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
+                   again=again_roles(G, prefs, last, message))
 
 
 def tool_arguments(request: Request) -> dict:
@@ -102,33 +126,45 @@ def tool_arguments(request: Request) -> dict:
     return {"seeds": list(request.seeds), "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
             "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
             "year_min": c.year_min, "year_max": c.year_max, "k": request.k,
-            "not_years": [list(r) for r in sorted(c.not_years)], "context": list(request.context)}
+            "not_years": [list(r) for r in sorted(c.not_years)], "context": list(request.context),
+            "again": {role: list(items) for role, items in request.again}}
 
 
 # ---------------------------------------------------------------- retrieve
 def allowed(G: nx.MultiDiGraph, request: Request, found: Iterable) -> list:
-    """The one hard-filter check of a turn: catalog items that pass every filter of ``request``.
+    """The one hard-filter check of a turn: catalog items that pass every filter of ``request``,
+    or conversation items the re-mention prior proposed (:func:`again_allowed`).
 
     Whatever produced ``found`` (the fused lists, a tool, the model's order), only these are shown.
     """
-    return [x for x in found if x.item not in request.hidden and retrieval.satisfies(G, x.item, request.constraints)]
+    again = request.again_items()
+    return [x for x in found if x.item not in request.hidden and retrieval.satisfies(G, x.item, request.constraints)
+            or again_allowed(G, x, again, request.constraints)]
+
+
+def again_allowed(G: nx.MultiDiGraph, candidate: Candidate, again: frozenset[int], c: Constraints) -> bool:
+    """A conversation item the re-mention prior proposed: every hard filter but "already named"."""
+    return ("remention" in candidate.sources and candidate.item in again
+            and retrieval.satisfies(G, candidate.item, replace(c, exclude=c.exclude - again)))
 
 
 def candidate_lists(G: nx.MultiDiGraph, request: Request) -> dict[str, list[Candidate]]:
-    """Each retriever's candidates for ``request`` (``kg.retrieval.candidate_lists``)."""
+    """Each retriever's candidates for ``request`` (``kg.retrieval.candidate_lists``; the
+    conversation's items scored by the graph's re-mention prior, ``kg.remention``)."""
     depth = retrieval.pool_depth(request.k)
-    return retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context)
+    again = remention.scores(remention.graph_prior(G), remention.roles(**dict(request.again)))
+    return retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again)
 
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,
              lists: dict[str, list[Candidate]] | None = None) -> list[Candidate]:
-    """All retrievers fused with ``weights`` (``FusionWeights()``), then :func:`allowed`.
+    """All retrievers fused with ``weights`` (the graph's, ``kg.retrieval.graph_weights``), then :func:`allowed`.
 
     ``lists``: :func:`candidate_lists` of ``request`` when already computed. The same items in the
     same order as the ``retrieve_candidates`` tool's answer followed by :func:`allowed`.
     """
     lists = candidate_lists(G, request) if lists is None else lists
-    return allowed(G, request, retrieval.fuse(lists, weights or retrieval.FusionWeights(), request.k))
+    return allowed(G, request, retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k))
 
 
 # ---------------------------------------------------------------- rank

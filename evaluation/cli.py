@@ -5,6 +5,7 @@
     kgrec eval redial --data data/redial/test_data.jsonl --systems popularity,retriever
     kgrec eval redial --graph inspired --systems popularity,retriever   # an imported graph, its valid turns
     kgrec eval redial --graph inspired --data other/test.jsonl          # any CRSLab file over that graph
+    kgrec eval tune --graph inspired                 # fusion weights + re-mention prior from its train turns
     kgrec eval simulate --dialogues 200 --seed 0     # scripted seekers, success within 5 turns
 """
 from __future__ import annotations
@@ -35,6 +36,12 @@ def register(subparsers) -> None:
     r.add_argument("--out", default="runs/eval-redial", help="folder for results.md/.json/.png")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=_redial)
+
+    t = which.add_parser("tune", help="tune an imported graph's retriever on its train turns (held out by fold)")
+    from evaluation import tune_graph
+
+    tune_graph.add_arguments(t)
+    t.set_defaults(func=tune_graph.run)
 
     s = which.add_parser("simulate", help="scripted seekers from ReDial test dialogues look for a target movie")
     s.add_argument("--data", help="official ReDial JSONL (default: data/redial/test_data.jsonl)")

@@ -6,7 +6,8 @@ session the chat would hold after the dialogue so far, with the stages the chat 
 * each seeker utterance: ``agent.text.clean`` and ``agent.turn.understand`` (linking, the best
   mentions, understanding, new preferences);
 * each recommender utterance: the movies it names become ``prefs.recommended`` and
-  ``last_items``, as the agent's own suggestions would (so they are never suggested again);
+  ``last_items``, as the agent's own suggestions would (so they are not suggested again, unless
+  the graph's learned re-mention prior says so: ``agent.turn.again_roles``, ``kg.remention``);
 * then ``agent.turn.constraints`` and ``agent.turn.retrieve`` (every retriever fused, then
   ``agent.turn.allowed``), and for the model systems ``agent.turn.rank`` on the top ``rank_pool``
   with the conversation as the chat writes it (``agent.turn.conversation``).
@@ -131,7 +132,8 @@ class AgentReplay:
 
             said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
             understood = stages.Understood("", Understanding(), before.prefs, said)
-        return Replayed(before, understood, stages.constraints(self.G, before.prefs, self.config, self.titles))
+        request = stages.constraints(self.G, before.prefs, self.config, self.titles, before.last_items, understood.text)
+        return Replayed(before, understood, request)
 
     def lists(self, r: Replayed) -> dict[str, list[Candidate]]:
         """Each retriever's candidates for the agent's request (``{}``: the agent would ask instead)."""

@@ -46,8 +46,9 @@ def objective(result: dict[str, float]) -> tuple[float, float]:
     return result["R@10"], result["R@50"]
 
 
-def coordinate_ascent(evaluate, start, rounds: int):
-    """Best weights by changing one weight at a time over ``GRID``; ``(weights, result, log)``."""
+def coordinate_ascent(evaluate, start, rounds: int, objective=objective):
+    """Best weights by changing one weight at a time over ``GRID`` (``objective`` of a result: higher
+    is better); ``(weights, result, log)``."""
     best, best_result = start, evaluate(start)
     log = [(asdict(best), best_result)]
     for _ in range(rounds):

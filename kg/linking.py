@@ -136,6 +136,8 @@ def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
     for node, data in G.nodes(data=True):
         if data.get("type") not in kinds and not data.get("item"):
             continue
+        if not is_film_hint(data.get("hint", "")) and not G.degree(node):
+            continue  # an edgeless franchise or novel page ("Toy Story" -> Toy_Story_(franchise)): nothing to link
         year = data.get("year")
         for alias, score in _movie_aliases(data):
             yearful = bool(year) and alias.endswith(str(year))

@@ -4,7 +4,8 @@
 (``kg.locations.cache_dir()/graphs/NAME``); ``--out DIR`` writes it anywhere. A graph folder
 holds ``graph.npz`` (the graph, ``kg.graph_file``'s data-only format), ``meta.json`` (name, noun, counts, source) and, when dialogues
 were imported, ``train.jsonl`` / ``valid.jsonl`` of CRSLab-format turns (``context``, ``rec``,
-``prev_entity``, ``dialog_id``, ``turn_id``) over the graph's own ids. :func:`load_graph` is
+``prev_entity``, ``dialog_id``, ``turn_id``) over the graph's own ids; ``kgrec eval tune --graph NAME``
+adds ``tuning.json`` (fusion weights and re-mention prior learned on its train turns, :func:`save_tuning`). :func:`load_graph` is
 the one resolver every command and ``AgentConfig(graph=...)`` uses::
 
     G = load_graph(None)            # the shipped movie KG (kg.store.load_movie_graph)
@@ -27,7 +28,7 @@ from kg.files import atomic_write
 from kg.graph import is_item
 from kg.locations import cache_dir
 
-GRAPH_FILE, META_FILE = "graph.npz", "meta.json"
+GRAPH_FILE, META_FILE, TUNING_FILE = "graph.npz", "meta.json", "tuning.json"
 SHIPPED = "redial-dbpedia"  # the name of the shipped movie KG (kg.store)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TURN_SPLITS = ("train", "valid")
@@ -79,6 +80,7 @@ def save_graph(G: nx.MultiDiGraph, folder, *, source: str = "", turns: dict | No
         raise KgrecError(f"--out {folder}: the folder exists and is not a kgrec graph; expected a new or empty folder")
     folder.mkdir(parents=True, exist_ok=True)
     write_graph_file(folder / GRAPH_FILE, G)
+    (folder / TUNING_FILE).unlink(missing_ok=True)  # tuned for the graph this one replaces
     for split in TURN_SPLITS:
         rows = (turns or {}).get(split)
         if rows:
@@ -125,7 +127,39 @@ def load_graph(spec: str | None = None) -> nx.MultiDiGraph:
         return load_movie_graph()
     G = read_graph_file(folder / GRAPH_FILE)
     G.graph["folder"] = str(folder)
+    tuning = read_tuning(folder)
+    if tuning:
+        from kg import remention, retrieval
+
+        G.graph[retrieval.WEIGHTS_KEY] = tuning["weights"]
+        G.graph[remention.GRAPH_KEY] = tuning["remention"]
     return G
+
+
+def save_tuning(folder, weights, prior, report: dict) -> Path:
+    """Keep tuned ``kg.retrieval.FusionWeights`` and a ``kg.remention.RementionPrior`` with a graph."""
+    from dataclasses import asdict
+
+    path = Path(folder) / TUNING_FILE
+    data = {"weights": asdict(weights), "remention": asdict(prior), "report": report}
+    _write_atomically(path, json.dumps(data, indent=1).encode("utf-8"))
+    return path
+
+
+def read_tuning(folder) -> dict | None:
+    """A graph folder's ``tuning.json`` (checked by building its dataclasses), or ``None``."""
+    from kg import remention, retrieval
+
+    path = Path(folder) / TUNING_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        retrieval.FusionWeights(**data["weights"])
+        remention.RementionPrior(**data["remention"])
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise KgrecError(f"{path}: not valid tuned weights ({e}); run kgrec eval tune again or delete it") from e
+    return data
 
 
 def turns_file(spec: str | None, split: str) -> Path | None:

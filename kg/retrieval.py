@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 import numpy as np
 
+from kg import remention
 from kg.collaborative import collaborative_scores
 from kg.errors import ConfigError
 from kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
@@ -43,7 +44,8 @@ RELATION_WEIGHTS = {
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m evaluation.tune_fusion``)."""
+    """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m evaluation.tune_fusion``;
+    an imported graph's own weights, tuned on its training turns, come with it: :func:`graph_weights`)."""
 
     walk: float = field(default=0.75, metadata={"help": "personalised PageRank from the seeds"})
     comention: float = field(default=0.75, metadata={"help": "summed co-mention counts"})
@@ -53,6 +55,8 @@ class FusionWeights:
     popular: float = field(default=0.1, metadata={"help": "most mentioned items"})
     dense: float = field(default=0.0, metadata={"help": "the LM encoder's nearest items to the conversation "
                          "(agent.encoder; 0: the untuned encoder measured no better than chance)"})
+    remention: float = field(default=0.0, metadata={"help": "the conversation's own items suggested again, by "
+                             "the graph's learned rates (kg.remention; 0: never, ReDial's setting)"})
     close_first: bool = field(default=True, metadata={"help": "close relatives of a liked film (sequels, "
                               "franchise, same director and stars: kg.similarity) lead the list"})
 
@@ -78,7 +82,7 @@ class FusionWeights:
         >>> FusionWeights.from_dict({"contnet": 2})
         Traceback (most recent call last):
         ...
-        kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, close_first
+        kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, remention, close_first
         """
         names = [f.name for f in fields(cls)]
         for key in values:
@@ -99,6 +103,14 @@ class FusionWeights:
         if source not in names:
             raise ConfigError(f"retriever {source!r}: expected one of {', '.join(names)}")
         return cls(**{name: float(name == source) for name in names}, close_first=False)
+
+
+WEIGHTS_KEY = "fusion_weights"  # G.graph: an imported graph's tuned weights (kg.registry.load_graph sets it)
+
+
+def graph_weights(G: nx.MultiDiGraph) -> FusionWeights:
+    """The weights kept with ``G`` (``kgrec eval tune``), else ``FusionWeights()`` (ReDial's)."""
+    return FusionWeights(**G.graph.get(WEIGHTS_KEY) or {})
 
 
 @dataclass(frozen=True)
@@ -308,12 +320,21 @@ def from_content(G: nx.MultiDiGraph, items: Iterable[int],
     return _top(G, dict(content_scores(G, items)), constraints, k, "content", ordered=True)
 
 
+def from_conversation(G: nx.MultiDiGraph, again: Mapping[int, float],
+                      constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+    """The conversation's own items by their re-mention prior (``kg.remention.scores``); every
+    hard filter applies but the exclusion of these very items."""
+    return _top(G, dict(again), replace(constraints, exclude=constraints.exclude - set(again)), k, "remention")
+
+
 def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
-                    depth: int = 200, context: Iterable[int] = ()) -> dict[str, list[Candidate]]:
+                    depth: int = 200, context: Iterable[int] = (),
+                    again: Mapping[int, float] | None = None) -> dict[str, list[Candidate]]:
     """Every retriever's ``depth`` best candidates (seeds excluded), by source name.
 
     ``context``: more items of the conversation (e.g. suggested earlier and not rejected); the
     interaction retrievers (co-mentions, collaborative) start from them as well as the seeds.
+    ``again``: conversation items that may be suggested again, with their prior (``"remention"``).
     """
     seeds = list(dict.fromkeys(seeds))
     constraints = replace(constraints, exclude=constraints.exclude | set(seeds))
@@ -326,6 +347,7 @@ def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Const
         "content": from_content(G, items, constraints, depth),
         "attribute": from_attributes(G, constraints, depth),
         "popular": popular(G, constraints, depth),
+        "remention": from_conversation(G, again or {}, constraints, depth),
     }
 
 
@@ -353,13 +375,16 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
 
 
 def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
-             k: int = 50, weights: FusionWeights | None = None, context: Iterable[int] = ()) -> list[Candidate]:
-    """All retrievers fused (:func:`fuse` of :func:`candidate_lists`, ``FusionWeights()`` by default).
+             k: int = 50, weights: FusionWeights | None = None, context: Iterable[int] = (),
+             roles: Mapping[int, Sequence[str]] | None = None) -> list[Candidate]:
+    """All retrievers fused (:func:`fuse` of :func:`candidate_lists`; ``weights``: :func:`graph_weights`).
 
-    The seeds themselves are never proposed (the user just named them).
+    The seeds themselves are not proposed (the user just named them) unless ``roles`` (the
+    conversation's items by role, ``kg.remention.roles``) and the graph's learned prior say so.
     """
-    lists = candidate_lists(G, seeds, constraints, pool_depth(k), context)
-    return fuse(lists, weights or FusionWeights(), k)
+    again = remention.scores(remention.graph_prior(G), roles or {})
+    lists = candidate_lists(G, seeds, constraints, pool_depth(k), context, again)
+    return fuse(lists, weights or graph_weights(G), k)
 
 
 def pool_depth(k: int) -> int:

@@ -74,3 +74,13 @@ def test_after_records_what_was_shown_and_keeps_the_latest_messages(G):
     assert now.prefs.recommended == (PA2, PA3) and now.last_items == (PA2, PA3) and now.focus is None
     assert now.history == (("assistant", "b"), ("user", "I loved Police Academy"), ("assistant", "Here are 2 movies"))
     assert understood.prefs.recommended == ()  # frozen stages: nothing is changed in place
+
+
+def test_the_requests_again_roles_reach_the_tool_and_only_prior_proposed_items_pass_allowed(G):
+    prefs = replace(read(G, "I loved Police Academy but no horror").prefs, recommended=(PA2,))
+    request = stages.constraints(G, prefs, CONFIG, title_index(G), last=(PA2, SCARY), message="and what else?")
+    assert request.again == () and stages.tool_arguments(request)["again"] == {}  # "else": other titles
+    request = stages.constraints(G, prefs, CONFIG, title_index(G), last=(PA2, SCARY), message="tell me more")
+    assert dict(request.again)["last"] == (PA2, SCARY) and stages.tool_arguments(request)["again"]["liked"] == [PA]
+    offered = [Candidate(PA2, 1.0), Candidate(PA2, 1.0, ("remention",)), Candidate(SCARY, 1.0, ("remention",))]
+    assert stages.allowed(G, request, offered) == [offered[1]]  # named: only when the prior proposed it; horror never

@@ -51,7 +51,9 @@ def test_a_film_beats_a_pinball_machine_or_score_of_the_same_name(tiny):
 
     tiny.add_node(99, name="Police Academy", title="Police Academy", type="movie", hint="pinball", uri="",
                   year=None, item=True, popularity=50)  # more mentioned, but not a film
-    assert nodes(build_link_index(tiny, **link_words(tiny)), "I loved Police Academy") == [PA, 99]  # both, the film first
+    assert nodes(build_link_index(tiny, **link_words(tiny)), "I loved Police Academy") == [PA]  # an edgeless non-film is never linked
+    tiny.add_edge(99, GUTTENBERG, key="starring")
+    assert nodes(build_link_index(tiny, **link_words(tiny)), "I loved Police Academy") == [PA, 99]  # with edges: both, the film first
     assert [is_film_hint(h) for h in ("", "film", "1939 film", "American film", "pinball", "film score",
                                       "film series", "novel")] == [True] * 4 + [False] * 4
 
