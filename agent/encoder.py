@@ -25,7 +25,7 @@ import torch
 
 from kg.errors import KgrecError
 from kg.locations import cache_dir
-from kg.retrieval import satisfies
+from kg.retrieval import admissible
 from kg.schema import Candidate, Constraints
 from kg.graph import display
 from kg.verbalize import card
@@ -216,11 +216,12 @@ def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarra
     ``kg.retrieval.fuse`` can divide by the best one.
     """
     sims = index.scores(raw_query)
+    allowed = admissible(G, constraints).items
     taken: list[tuple[int, float]] = []
     floor = float(sims.min()) - 1e-3
     for i in np.argsort(-sims, kind="stable"):
         item = int(index.items[i])
-        if item in constraints.exclude or item not in G or not satisfies(G, item, constraints):
+        if item not in allowed:
             continue
         if len(taken) == k:
             floor = float(sims[i])

@@ -2,14 +2,15 @@
 
     understand  -> Understood   the message linked (kg.linking) and read (agent.understanding) into new preferences
     constraints -> Request      seeds, every hard filter, the conversation's items, how many to retrieve
-    retrieve    -> [Candidate]  every retriever (kg.retrieval), fused, then :func:`allowed`: the one check
+    retrieve    -> [Candidate]  every retriever (kg.retrieval) on the items kg.retrieval.admissible allows, fused
     rank        -> [Ranked]     the model reranks the top ``rank_pool`` (agent.ranking)
     explain     -> [RecommendedItem]  each item with a KG path to what the user likes (agent.explain)
     reply       -> Before       what the session knows afterwards
 
 ``agent.Recommender.stream`` runs these stages through its LangChain tools (so each step is in the
 trace and a bad call is an observation); ``kgrec eval redial`` (``evaluation.systems``) calls them
-directly on a replayed conversation. Both pass every item through :func:`allowed` before it is ranked.
+directly on a replayed conversation. The hard filters are decided in one place,
+``kg.retrieval.admissible``; :func:`allowed` asks it again of whatever a tool returned.
 
 On a tiny graph::
 
@@ -62,8 +63,7 @@ class Request:
     """What to retrieve: seeds, the hard filters and the conversation's items."""
 
     seeds: tuple[int, ...]  # liked nodes, and wished genres the graph cannot filter on
-    constraints: Constraints  # every hard filter of the preferences (liked, seen, disliked, shown excluded)
-    hidden: frozenset[int]  # the KG's second entries of excluded films (agent.preferences.duplicates)
+    constraints: Constraints  # every hard filter (liked, seen, disliked, shown and their second KG entries excluded)
     context: tuple[int, ...]  # the conversation's movies for the interaction retrievers
     k: int  # candidates kept after fusion (AgentConfig.candidates)
     again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
@@ -114,8 +114,8 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, tit
     """The retrieval request the preferences imply (``titles``: ``agent.preferences.title_index(G)``;
     ``last``: the session's latest list before ``message``, the user's message; both for :func:`again_roles`)."""
     c = preferences.constraints(G, prefs)
-    return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=c,
-                   hidden=frozenset(preferences.duplicates(G, sorted(c.exclude), titles)),
+    hidden = preferences.duplicates(G, sorted(c.exclude), titles)  # the KG's second entries of excluded films
+    return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=replace(c, exclude=c.exclude | set(hidden)),
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
                    again=again_roles(G, prefs, last, message))
 
@@ -132,20 +132,14 @@ def tool_arguments(request: Request) -> dict:
 
 # ---------------------------------------------------------------- retrieve
 def allowed(G: nx.MultiDiGraph, request: Request, found: Iterable) -> list:
-    """The one hard-filter check of a turn: catalog items that pass every filter of ``request``,
-    or conversation items the re-mention prior proposed (:func:`again_allowed`).
+    """The items of ``found`` that ``kg.retrieval.admissible`` allows for ``request``: catalog items
+    that pass every hard filter, or conversation items the re-mention prior proposed.
 
-    Whatever produced ``found`` (the fused lists, a tool, the model's order), only these are shown.
+    Whatever produced ``found`` (a tool, the model's order), only these are shown.
     """
-    again = request.again_items()
-    return [x for x in found if x.item not in request.hidden and retrieval.satisfies(G, x.item, request.constraints)
-            or again_allowed(G, x, again, request.constraints)]
-
-
-def again_allowed(G: nx.MultiDiGraph, candidate: Candidate, again: frozenset[int], c: Constraints) -> bool:
-    """A conversation item the re-mention prior proposed: every hard filter but "already named"."""
-    return ("remention" in candidate.sources and candidate.item in again
-            and retrieval.satisfies(G, candidate.item, replace(c, exclude=c.exclude - again)))
+    found = list(found)
+    ok = retrieval.admissible(G, request.constraints, request.again_items(), among=[x.item for x in found])
+    return [x for x in found if ok.admits(x)]
 
 
 def candidate_lists(G: nx.MultiDiGraph, request: Request) -> dict[str, list[Candidate]]:
@@ -158,13 +152,13 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request) -> dict[str, list[Cand
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,
              lists: dict[str, list[Candidate]] | None = None) -> list[Candidate]:
-    """All retrievers fused with ``weights`` (the graph's, ``kg.retrieval.graph_weights``), then :func:`allowed`.
+    """All retrievers fused with ``weights`` (the graph's, ``kg.retrieval.graph_weights``).
 
-    ``lists``: :func:`candidate_lists` of ``request`` when already computed. The same items in the
-    same order as the ``retrieve_candidates`` tool's answer followed by :func:`allowed`.
+    ``lists``: :func:`candidate_lists` of ``request`` when already computed (already filtered).
+    The same items in the same order as the ``retrieve_candidates`` tool's answer.
     """
     lists = candidate_lists(G, request) if lists is None else lists
-    return allowed(G, request, retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k))
+    return retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k)
 
 
 # ---------------------------------------------------------------- rank
@@ -210,8 +204,6 @@ def anchors(understood: Understood) -> list[int]:
 def explained(G: nx.MultiDiGraph, best: Sequence[Ranked | Candidate],
               explanations: Sequence[Explanation] | None) -> list[RecommendedItem]:
     """The shown items with their explanations; a cited fact that is not a KG edge is our bug."""
-    from agent import replies
-
     if explanations is None:
         explanations = [Explanation(r.item, (), "") for r in best]
     items = []

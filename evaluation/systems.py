@@ -185,7 +185,7 @@ def dense_list(replay: AgentReplay, encoder, index, r: Replayed, k: int = 200) -
     from agent import encoder as dense
 
     prefs, c = r.session.prefs, r.request.constraints
-    c = replace(c, exclude=c.exclude | set(prefs.recommended) | set(prefs.liked) | r.request.hidden)
+    c = replace(c, exclude=c.exclude | set(prefs.recommended) | set(prefs.liked))
     text = dense.query_text(replay.G, prefs.liked, prefs.disliked, r.understood.conversation)
     vector = encoder.embed([text], encoder.config.max_query_tokens)[0]
     return dense.dense_candidates(replay.G, index, vector, c, k)

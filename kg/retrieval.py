@@ -1,7 +1,7 @@
 """Candidate retrieval: pure functions of the graph that propose catalog items with scores.
 
-Every retriever returns ``Candidate``s (items only, ``Constraints`` applied) sorted by score,
-best first. ``from_seeds`` walks the graph from what the user likes (personalised PageRank on
+Every retriever returns ``Candidate``s (items only; the ``Constraints`` applied once, by
+:func:`admissible`) sorted by score, best first. ``from_seeds`` walks the graph from what the user likes (personalised PageRank on
 an undirected, hub-free projection cached on ``G.graph``); ``from_attributes`` lists what
 matches a genre, person or year range; ``from_comentions`` follows what people mention
 together; ``popular`` is the fallback; ``retrieve`` fuses them::
@@ -158,17 +158,51 @@ def satisfies(G: nx.MultiDiGraph, item: int, constraints: Constraints) -> bool:
     return True
 
 
-def _top(G: nx.MultiDiGraph, scores: dict[int, float], constraints: Constraints, k: int,
+@dataclass(frozen=True)
+class Allowed:
+    """What a turn may show, decided once by :func:`admissible`: the hard filters' one place.
+
+    ``items``: catalog items that pass every filter; ``again``: conversation items (the re-mention
+    retriever's) that pass every filter but "already named". Retrievers only test membership.
+    """
+
+    items: frozenset[int]
+    again: frozenset[int] = frozenset()
+
+    def admits(self, candidate: Candidate) -> bool:
+        """Whether ``candidate`` may be shown (an again-item only as the re-mention prior's proposal)."""
+        return candidate.item in self.items or ("remention" in candidate.sources and candidate.item in self.again)
+
+
+def admissible(G: nx.MultiDiGraph, constraints: Constraints, again: Iterable[int] = (),
+               among: Iterable[int] | None = None) -> Allowed:
+    """Every hard filter of ``constraints`` applied, once: the items of ``among`` (default: the
+    catalog) that :func:`satisfies`, and the ``again`` items that do once they are not excluded."""
+    c, again = constraints, frozenset(again)
+    pool = catalog_set(G) if among is None else frozenset(among)
+    if c == Constraints(exclude=c.exclude) and among is None:  # no filter but "not these": set algebra
+        items = pool - c.exclude
+    else:
+        items = frozenset(n for n in pool if satisfies(G, n, c))
+    unnamed = replace(c, exclude=c.exclude - again)
+    return Allowed(items, frozenset(n for n in again if satisfies(G, n, unnamed)))
+
+
+def _top(G: nx.MultiDiGraph, scores: dict[int, float], allowed: frozenset[int], k: int,
          source: str, ordered: bool = False) -> list[Candidate]:
-    """The ``k`` best-scored items that satisfy the constraints (``ordered``: already sorted)."""
+    """The ``k`` best-scored ``allowed`` items (``ordered``: ``scores`` already sorted)."""
     ranked = scores.items() if ordered else sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    out, catalog = [], catalog_set(G)
+    out = []
     for item, score in ranked:
         if len(out) == k:
             break
-        if score > 0 and item in catalog and satisfies(G, item, constraints):
+        if score > 0 and item in allowed:
             out.append(Candidate(item, float(score), (source,)))
     return out
+
+
+def _items(G: nx.MultiDiGraph, constraints: Constraints, allowed: frozenset[int] | None) -> frozenset[int]:
+    return admissible(G, constraints).items if allowed is None else allowed
 
 
 # ---------------------------------------------------------------- the walk
@@ -243,25 +277,28 @@ def walk_scores(G: nx.MultiDiGraph, seeds: Iterable[int],
 
 
 # ---------------------------------------------------------------- retrievers
+# Each takes ``constraints`` and, from :func:`candidate_lists`, the already decided ``allowed``
+# items (:func:`admissible`); a retriever only scores and keeps its ``k`` best allowed items.
 def from_seeds(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
-               k: int = 100, config: WalkConfig = WalkConfig()) -> list[Candidate]:
+               k: int = 100, config: WalkConfig = WalkConfig(),
+               allowed: frozenset[int] | None = None) -> list[Candidate]:
     """Items near the seeds (liked items or entities) by personalised PageRank; seeds excluded."""
     seeds = list(seeds)
     walk, x = _walk_vector(G, seeds, config)
     order = walk.items[np.argsort(-x[walk.items], kind="stable")]
     order = order[x[order] > 1e-12]
-    constraints = replace(constraints, exclude=constraints.exclude | set(seeds))
+    allowed = _items(G, constraints, allowed) - set(seeds)
     depth = max(8 * k, 1000)  # enough for most filters; a strict one looks further
     while True:
         ranked = {walk.nodes[i]: float(x[i]) for i in order[:depth]}
-        candidates = _top(G, ranked, constraints, k, "walk", ordered=True)
+        candidates = _top(G, ranked, allowed, k, "walk", ordered=True)
         if len(candidates) == k or depth >= len(order):
             return candidates
         depth = len(order)
 
 
-def from_attributes(G: nx.MultiDiGraph, constraints: Constraints,
-                    k: int = 100) -> list[Candidate]:
+def from_attributes(G: nx.MultiDiGraph, constraints: Constraints, k: int = 100,
+                    allowed: frozenset[int] | None = None) -> list[Candidate]:
     """Items matching the constraints' genres, people or years, most popular first.
 
     Without a genre, person or year constraint there is nothing to match: ``[]``.
@@ -277,7 +314,7 @@ def from_attributes(G: nx.MultiDiGraph, constraints: Constraints,
     else:
         return []
     prior = _priors(G)
-    return _top(G, {n: prior[n] for n in pool if n in prior}, c, k, "attribute")
+    return _top(G, {n: prior[n] for n in pool if n in prior}, _items(G, c, allowed), k, "attribute")
 
 
 def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
@@ -289,8 +326,8 @@ def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
     return cached(G, "priors", build)
 
 
-def from_comentions(G: nx.MultiDiGraph, items: Iterable[int],
-                    constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+def from_comentions(G: nx.MultiDiGraph, items: Iterable[int], constraints: Constraints = Constraints(),
+                    k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
     """Items people mention together with ``items``, by summed co-mention counts."""
     scores: dict[int, float] = defaultdict(float)
     for item in dict.fromkeys(items):
@@ -299,32 +336,34 @@ def from_comentions(G: nx.MultiDiGraph, items: Iterable[int],
         for other, edges in G.succ[item].items():
             if CO_MENTIONED in edges:
                 scores[other] += edges[CO_MENTIONED].get("count", 1)
-    return _top(G, scores, constraints, k, "comention")
+    return _top(G, scores, _items(G, constraints, allowed), k, "comention")
 
 
-def popular(G: nx.MultiDiGraph, constraints: Constraints = Constraints(),
-            k: int = 100) -> list[Candidate]:
+def popular(G: nx.MultiDiGraph, constraints: Constraints = Constraints(), k: int = 100,
+            allowed: frozenset[int] | None = None) -> list[Candidate]:
     """The most mentioned items (graph degree breaks ties)."""
-    return _top(G, _priors(G), constraints, k, "popular", ordered=True)
+    return _top(G, _priors(G), _items(G, constraints, allowed), k, "popular", ordered=True)
 
 
-def from_collaborative(G: nx.MultiDiGraph, items: Iterable[int],
-                       constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+def from_collaborative(G: nx.MultiDiGraph, items: Iterable[int], constraints: Constraints = Constraints(),
+                       k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
     """Items the training sessions' EASE model scores from ``items`` (``kg.collaborative``)."""
-    return _top(G, dict(collaborative_scores(G, items)), constraints, k, "collaborative", ordered=True)
+    scores = dict(collaborative_scores(G, items))
+    return _top(G, scores, _items(G, constraints, allowed), k, "collaborative", ordered=True)
 
 
-def from_content(G: nx.MultiDiGraph, items: Iterable[int],
-                 constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+def from_content(G: nx.MultiDiGraph, items: Iterable[int], constraints: Constraints = Constraints(),
+                 k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
     """Sequels and films sharing director, stars or writers with ``items`` (``kg.similarity``)."""
-    return _top(G, dict(content_scores(G, items)), constraints, k, "content", ordered=True)
+    return _top(G, dict(content_scores(G, items)), _items(G, constraints, allowed), k, "content", ordered=True)
 
 
-def from_conversation(G: nx.MultiDiGraph, again: Mapping[int, float],
-                      constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
+def from_conversation(G: nx.MultiDiGraph, again: Mapping[int, float], constraints: Constraints = Constraints(),
+                      k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
     """The conversation's own items by their re-mention prior (``kg.remention.scores``); every
-    hard filter applies but the exclusion of these very items."""
-    return _top(G, dict(again), replace(constraints, exclude=constraints.exclude - set(again)), k, "remention")
+    hard filter applies but the exclusion of these very items (``allowed``: :attr:`Allowed.again`)."""
+    allowed = admissible(G, constraints, again, among=()).again if allowed is None else allowed
+    return _top(G, dict(again), allowed, k, "remention")
 
 
 def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
@@ -332,22 +371,25 @@ def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Const
                     again: Mapping[int, float] | None = None) -> dict[str, list[Candidate]]:
     """Every retriever's ``depth`` best candidates (seeds excluded), by source name.
 
+    The hard filters are applied once, here (:func:`admissible`); the retrievers only score.
     ``context``: more items of the conversation (e.g. suggested earlier and not rejected); the
     interaction retrievers (co-mentions, collaborative) start from them as well as the seeds.
     ``again``: conversation items that may be suggested again, with their prior (``"remention"``).
     """
     seeds = list(dict.fromkeys(seeds))
-    constraints = replace(constraints, exclude=constraints.exclude | set(seeds))
+    again = again or {}
+    allowed = admissible(G, replace(constraints, exclude=constraints.exclude | set(seeds)), again)
     items = [s for s in seeds if is_item(G, s)]
     session = [s for s in dict.fromkeys([*items, *context]) if is_item(G, s)]
+    c, keep = constraints, allowed.items
     return {
-        "walk": from_seeds(G, seeds, constraints, depth),
-        "comention": from_comentions(G, session, constraints, depth),
-        "collaborative": from_collaborative(G, session, constraints, depth),
-        "content": from_content(G, items, constraints, depth),
-        "attribute": from_attributes(G, constraints, depth),
-        "popular": popular(G, constraints, depth),
-        "remention": from_conversation(G, again or {}, constraints, depth),
+        "walk": from_seeds(G, seeds, c, depth, allowed=keep),
+        "comention": from_comentions(G, session, c, depth, keep),
+        "collaborative": from_collaborative(G, session, c, depth, keep),
+        "content": from_content(G, items, c, depth, keep),
+        "attribute": from_attributes(G, c, depth, keep),
+        "popular": popular(G, c, depth, keep),
+        "remention": from_conversation(G, again, c, depth, allowed.again),
     }
 
 

@@ -42,7 +42,7 @@ def test_allowed_is_the_one_check_whatever_produced_the_items(G):
 def test_a_second_catalog_entry_of_an_excluded_film_is_hidden(G):
     G.add_node(99, name="Police Academy", type="movie", year=1984, title="Police Academy (1984)", item=True)
     request = stages.constraints(G, read(G, "I loved Police Academy (1984)").prefs, CONFIG, title_index(G))
-    assert 99 in request.hidden and 99 not in [c.item for c in stages.allowed(G, request, [Candidate(99, 1.0)])]
+    assert 99 in request.constraints.exclude and 99 not in [c.item for c in stages.retrieve(G, request)] and 99 not in [c.item for c in stages.allowed(G, request, [Candidate(99, 1.0)])]
 
 
 def test_the_chat_shows_the_pipelines_candidates_in_its_order(G):

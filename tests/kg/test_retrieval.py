@@ -197,3 +197,18 @@ def test_a_mistyped_fusion_weight_is_an_error_naming_the_valid_ones():
         FusionWeights.from_dict({"contnet": 2.0})
     with pytest.raises(KgrecError, match="no retriever 'wlak'"):
         fuse({"wlak": []})  # a list no weight covers is never silently dropped
+
+
+def test_admissible_decides_the_filters_once_and_retrievers_keep_only_allowed_items(tiny):
+    from kg.retrieval import admissible, candidate_lists
+
+    c = Constraints(not_genres=frozenset({HORROR}), exclude=frozenset({PA2}))
+    allowed = admissible(tiny, c, again=[PA2])
+    assert allowed.items == {n for n in (PA, PA2, SCARY, UP, CIN50, CIN15) if satisfies(tiny, n, c)}
+    assert PA2 not in allowed.items and allowed.again == {PA2}  # named: only as a re-mention
+    assert admissible(tiny, Constraints(exclude=frozenset({PA}))).items == {PA2, SCARY, UP, CIN50, CIN15}
+    assert admissible(tiny, c, among=[PA, SCARY, 999]).items == {PA}
+    assert items(popular(tiny, allowed=frozenset({UP, PA2}))) == [UP, PA2]  # whatever it is given
+    lists = candidate_lists(tiny, [PA], c, again={PA2: 1.0})
+    assert all(x.item in allowed.items - {PA} for name, xs in lists.items() if name != "remention" for x in xs)
+    assert [x.item for x in lists["remention"]] == [PA2]
