@@ -51,9 +51,19 @@ def _example(G: nx.MultiDiGraph) -> str:
     return str(max(items, key=lambda x: x[:2])[2].get("name") or "Police Academy") if items else "Police Academy"
 
 
+def render(template: str, G: nx.MultiDiGraph | None = None, **fields) -> str:
+    """``template`` with ``fields`` and the graph's nouns (``{noun}``, ``{nouns}``, ... from ``nouns(G)``)."""
+    return template.format(**(nouns(G) | fields))
+
+
 def fill(name: str, G: nx.MultiDiGraph | None = None, **fields) -> str:
     """Template ``name`` with ``fields``; the catalog's nouns come from ``G`` (default: movies)."""
-    return templates()[name].format(**(nouns(G) | fields))
+    return render(templates()[name], G, **fields)
+
+
+def prompt(name: str, G: nx.MultiDiGraph | None = None) -> str:
+    """The prompt file ``prompts/<name>`` in the graph's nouns (for movies: the file's text as trained)."""
+    return render(prompts.load(name), G)
 
 
 def _names(G: nx.MultiDiGraph, nodes: Sequence[int]) -> str:
