@@ -38,11 +38,16 @@ def plural(noun: str) -> str:
     return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
 
 
+def words(noun: str) -> dict[str, str]:
+    """A catalog noun's words for templates: ``noun``, ``nouns``, ``person`` (no graph needed)."""
+    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person")}
+
+
 def nouns(G: nx.MultiDiGraph | None) -> dict[str, str]:
-    """The graph's words for templates: ``noun``, ``nouns``, ``person``, ``example`` (its most popular item)."""
+    """The graph's words for templates: ``words(noun)`` and ``example`` (its most popular item)."""
     noun = (G.graph.get("domain_noun") if G is not None else None) or "movie"
     example = cached(G, "example_item", _example) if G is not None else "Police Academy"
-    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example}
+    return words(noun) | {"example": example}
 
 
 def _example(G: nx.MultiDiGraph) -> str:
