@@ -1,23 +1,18 @@
 """A books graph (imported from tests/kg/fixtures/books): linked, recommended and worded as books."""
-from pathlib import Path
-
 import pytest
 
-from agent import AgentConfig, Recommender, check_explanation
-from kg.importer import import_graph
-from tests.agent.conftest import ScriptedLM
-
-BOOKS = Path(__file__).parents[1] / "kg" / "fixtures" / "books"
+from agent import check_explanation
+from tests.agent.conftest import books_graph, books_recommender
 
 
 @pytest.fixture(scope="module")
 def books():
-    return import_graph(BOOKS / "items.csv", BOOKS / "triples.tsv", BOOKS / "ratings.csv", domain_noun="book")
+    return books_graph()
 
 
 @pytest.fixture
 def rec(books):
-    return Recommender(AgentConfig(rank_with_model=False, lm_chooses_actions=False), graph=books, lm=ScriptedLM())
+    return books_recommender(books)
 
 
 def test_a_liked_book_is_linked_and_answered_with_books_in_book_words(rec, books):
