@@ -36,3 +36,20 @@ def test_co_mentions_of_ratings_read_as_reading(books):
 
     a, b = next((u, v) for u, v, k in books.edges(keys=True) if k == "co_mentioned")
     assert verbalize(books, Fact(a, "co_mentioned", b)).startswith("People who read ")
+
+
+def test_contradictory_years_are_told_back_in_book_words(rec):
+    reply = rec.respond(rec.new_session(), "books after 2000 but before 1990")
+    assert "books from 2001 or later and from 1989 or earlier" in reply.text, reply.text
+    assert "film" not in reply.text.lower() and "movie" not in reply.text.lower()
+
+
+def test_a_wished_genre_is_explained_as_a_genre_of_books(rec):
+    reply = rec.respond(rec.new_session(), "something science fiction")
+    assert reply.items and "is a science fiction book." in reply.text
+    assert "film" not in reply.text.lower() and "movie" not in reply.text.lower()
+
+
+def test_a_two_hop_co_reading_path_reads_as_reading(rec):
+    reply = rec.respond(rec.new_session(), "I loved Matilda")
+    assert "is often read with" in reply.text and "mentioned" not in reply.text
