@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 import prompts
+from agent import replies
 from agent.types import LanguageModel, Ranked
 from kg.errors import KgrecError
 from kg.schema import Candidate
@@ -108,10 +109,10 @@ def rank_prompt(lm: LanguageModel, G: nx.MultiDiGraph, context: RankContext, con
     system, user = prompts.load(PROMPT_FILES[config.formulation]).split("\n---\n", 1)
     text = context.text[-config.max_context_chars:] if context.text else "(no conversation yet)"
     lettered = "\n".join(f"{LETTERS[i]}. {display(G, c)}" for i, c in enumerate(candidates))
-    user = user.format(liked=_names(G, context.liked, config.max_names),
-                       disliked=_names(G, context.disliked, config.max_names),
-                       conversation=text, candidates=lettered)
-    return lm.chat_prompt(system.strip(), user.strip())
+    user = replies.render(user, G, liked=_names(G, context.liked, config.max_names),
+                          disliked=_names(G, context.disliked, config.max_names),
+                          conversation=text, candidates=lettered)
+    return lm.chat_prompt(replies.render(system, G).strip(), user.strip())
 
 
 def lm_scores(lm: LanguageModel, G: nx.MultiDiGraph, context: RankContext, items: Sequence[int],

@@ -250,7 +250,7 @@ class Recommender:
         lm, start = self.lm, time.perf_counter()
         try:
             with scheduler.deadline(turn.deadline):
-                choice = lm.choose(lm.chat_prompt(prompts.load("action.txt"), user), list(allowed))
+                choice = lm.choose(lm.chat_prompt(replies.prompt("action.txt", G), user), list(allowed))
         except scheduler.ModelBusy as e:
             turn.steps.append(Step("choose_action", {"allowed": list(allowed)}, str(e), error=True))
             choice = 0

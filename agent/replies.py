@@ -38,11 +38,16 @@ def plural(noun: str) -> str:
     return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
 
 
+def words(noun: str) -> dict[str, str]:
+    """A catalog noun's words for templates: ``noun``, ``nouns``, ``person`` (no graph needed)."""
+    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person")}
+
+
 def nouns(G: nx.MultiDiGraph | None) -> dict[str, str]:
-    """The graph's words for templates: ``noun``, ``nouns``, ``person``, ``example`` (its most popular item)."""
+    """The graph's words for templates: ``words(noun)`` and ``example`` (its most popular item)."""
     noun = (G.graph.get("domain_noun") if G is not None else None) or "movie"
     example = cached(G, "example_item", _example) if G is not None else "Police Academy"
-    return {"noun": noun, "nouns": plural(noun), "person": PERSON_WORDS.get(noun, "a person"), "example": example}
+    return words(noun) | {"example": example}
 
 
 def _example(G: nx.MultiDiGraph) -> str:
@@ -51,9 +56,19 @@ def _example(G: nx.MultiDiGraph) -> str:
     return str(max(items, key=lambda x: x[:2])[2].get("name") or "Police Academy") if items else "Police Academy"
 
 
+def render(template: str, G: nx.MultiDiGraph | None = None, **fields) -> str:
+    """``template`` with ``fields`` and the graph's nouns (``{noun}``, ``{nouns}``, ... from ``nouns(G)``)."""
+    return template.format(**(nouns(G) | fields))
+
+
 def fill(name: str, G: nx.MultiDiGraph | None = None, **fields) -> str:
     """Template ``name`` with ``fields``; the catalog's nouns come from ``G`` (default: movies)."""
-    return templates()[name].format(**(nouns(G) | fields))
+    return render(templates()[name], G, **fields)
+
+
+def prompt(name: str, G: nx.MultiDiGraph | None = None) -> str:
+    """The prompt file ``prompts/<name>`` in the graph's nouns (for movies: the file's text as trained)."""
+    return render(prompts.load(name), G)
 
 
 def _names(G: nx.MultiDiGraph, nodes: Sequence[int]) -> str:

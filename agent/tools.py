@@ -21,8 +21,7 @@ import networkx as nx
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import ValidationError
 
-import prompts
-from agent import explain
+from agent import explain, replies
 from agent.text import clean_value
 from agent.types import LanguageModel, Step
 from kg import linking, paths, remention, retrieval
@@ -63,11 +62,11 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
     index = index if index is not None else linking.build_link_index(G, **link_words(G))
 
     def search_entities(query: str, types: list[str] | None = None, limit: int = 5) -> tuple[str, list]:
-        """Find movies, people or genres of the knowledge graph by (approximate) name.
+        """Find items, people or genres of the knowledge graph by (approximate) name.
 
         Args:
             query: the name to look for, e.g. "Police Academy" or "Steve Guttenberg".
-            types: node types to keep ("movie", "person", "genre", ...); all when omitted.
+            types: node types to keep (an item type such as "movie" or "book", "person", "genre", ...); all when omitted.
             limit: at most this many matches (1-20).
         """
         if not 1 <= limit <= 20:
@@ -78,10 +77,10 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
         return text, found
 
     def get_facts(node: int, relations: list[str] | None = None) -> tuple[str, list]:
-        """Facts (edges) of the knowledge graph about one movie or person, in plain English.
+        """Facts (edges) of the knowledge graph about one item or person, in plain English.
 
         Args:
-            node: the node id of the movie or person.
+            node: the node id of the item or person.
             relations: only these relations (e.g. ["director"], ["starring"]); all when omitted.
         """
         facts = paths.facts_about(G, _node(G, node), relations=relations)[:MAX_FACTS]
@@ -95,22 +94,22 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                             context: list[int] | None = None,
                             not_years: list[list[int]] | None = None,
                             again: dict[str, list[int]] | None = None) -> tuple[str, list]:
-        """Catalog movies related to the seed nodes that satisfy every hard filter, best first.
+        """Catalog items related to the seed nodes that satisfy every hard filter, best first.
 
         Args:
-            seeds: node ids the user likes (movies, people, genres); may be empty.
-            genres: a movie must have at least one of these genre nodes.
-            not_genres: a movie must have none of these genre nodes.
-            people: a movie must involve all of these people.
-            not_people: a movie must involve none of these people.
-            exclude: movies never to return (seen, disliked, already recommended).
+            seeds: node ids the user likes (items, people, genres); may be empty.
+            genres: an item must have at least one of these genre nodes.
+            not_genres: an item must have none of these genre nodes.
+            people: an item must involve all of these people.
+            not_people: an item must involve none of these people.
+            exclude: items never to return (seen, disliked, already recommended).
             year_min: earliest release year.
             year_max: latest release year.
             k: at most this many candidates (1-500).
-            context: movies of the conversation (liked, suggested, seen; not disliked) that
+            context: items of the conversation (liked, suggested, seen; not disliked) that
                 co-mention and collaborative retrieval start from as well as the seeds.
-            not_years: [first, last] year ranges a movie must be outside (e.g. [[1980, 1989]]).
-            again: the conversation's movies by role ("last": suggested in the previous reply,
+            not_years: [first, last] year ranges an item must be outside (e.g. [[1980, 1989]]).
+            again: the conversation's items by role ("last": suggested in the previous reply,
                 "suggested", "liked", "seen"; never disliked ones); the graph's learned prior may
                 suggest them again.
         """
@@ -133,16 +132,16 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                         not_years=frozenset((int(a), int(b)) for a, b in not_years or ()))
         roles = remention.roles(**(again or {}))
         found = retrieval.retrieve(G, seeds, c, k=k, context=context or (), roles=roles)
-        text = "\n".join(f"{x.item}: {display(G, x.item)} ({x.score:.3f})" for x in found) or "no movie satisfies these filters"
+        text = "\n".join(f"{x.item}: {display(G, x.item)} ({x.score:.3f})" for x in found) or f"no {replies.nouns(G)['noun']} satisfies these filters"
         return text, found
 
     def explain_item(item: int, anchors: list[int], max_hops: int = 3, limit: int = 3,
                      request: str = "") -> tuple[str, object]:
-        """Why a movie fits: a knowledge-graph path from it to what the user likes, in plain English.
+        """Why an item fits: a knowledge-graph path from it to what the user likes, in plain English.
 
         Args:
-            item: the node id of the recommended movie.
-            anchors: node ids the user likes (movies, people, genres).
+            item: the node id of the recommended item.
+            anchors: node ids the user likes (items, people, genres).
             max_hops: longest path considered (1-4).
             limit: paths considered before one is cited (1-10).
             request: the user's words; with a model, it picks the path that fits them best.
@@ -150,26 +149,26 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
         if not 1 <= max_hops <= 4 or not 1 <= limit <= 10:
             raise ToolException(f"max_hops={max_hops}, limit={limit}: expected 1..4 and 1..10")
         request = clean_value(request, MAX_REQUEST_CHARS)
-        prompt = lm.chat_prompt(prompts.load("explain.txt"), request) if lm is not None and request else ""
+        prompt = lm.chat_prompt(replies.prompt("explain.txt", G), request) if lm is not None and request else ""
         result = explain.explain(G, _node(G, item, "item"), [a for a in anchors if a in G], max_hops=max_hops,
                                  limit=limit, lm=lm, prompt=prompt)
         return result.text or f"no path from {display(G, item)} to the liked nodes", result
 
     def explain_items(items: list[int], anchors: list[int], max_hops: int = 3, limit: int = 3,
                       request: str = "") -> tuple[str, list]:
-        """Why each of several movies fits, as knowledge-graph paths in plain English (one model call).
+        """Why each of several items fits, as knowledge-graph paths in plain English (one model call).
 
         Args:
-            items: node ids of the recommended movies.
-            anchors: node ids the user likes (movies, people, genres).
+            items: node ids of the recommended items.
+            anchors: node ids the user likes (items, people, genres).
             max_hops: longest path considered (1-4).
-            limit: paths considered per movie before one is cited (1-10).
+            limit: paths considered per item before one is cited (1-10).
             request: the user's words; with a model, it picks the paths that fit them best.
         """
         if not 1 <= max_hops <= 4 or not 1 <= limit <= 10:
             raise ToolException(f"max_hops={max_hops}, limit={limit}: expected 1..4 and 1..10")
         request = clean_value(request, MAX_REQUEST_CHARS)
-        prompt = lm.chat_prompt(prompts.load("explain.txt"), request) if lm is not None and request else ""
+        prompt = lm.chat_prompt(replies.prompt("explain.txt", G), request) if lm is not None and request else ""
         result = explain.explain_all(G, [_node(G, i, "item") for i in items], [a for a in anchors if a in G],
                                      max_hops=max_hops, limit=limit, lm=lm, prompt=prompt)
         return "\n".join(f"{e.item}: {e.text or 'no path found'}" for e in result), result
@@ -185,10 +184,10 @@ def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
 
     def rank_candidates(items: list[int], liked: list[int], disliked: list[int], request: str = "",
                         retrieval_scores: list[float] | None = None) -> tuple[str, list]:
-        """Order candidate movies by the language model's judgement combined with retrieval scores.
+        """Order candidate items by the language model's judgement combined with retrieval scores.
 
         Args:
-            items: candidate movie node ids.
+            items: candidate item node ids.
             liked: node ids the user likes.
             disliked: node ids the user dislikes.
             request: the user's words, for context.

@@ -69,13 +69,13 @@ class Preferences:
     (7,)
     """
 
-    liked: tuple[int, ...] = _pref("nodes", "movies, people or genres the user likes", group="Likes", anchor=True)
-    disliked: tuple[int, ...] = _pref("nodes", "movies, people or genres the user dislikes", group="Dislikes")
-    seen: tuple[int, ...] = _pref("nodes", "movies the user has seen", group="Seen")
+    liked: tuple[int, ...] = _pref("nodes", "items, people or genres the user likes", group="Likes", anchor=True)
+    disliked: tuple[int, ...] = _pref("nodes", "items, people or genres the user dislikes", group="Dislikes")
+    seen: tuple[int, ...] = _pref("nodes", "items the user has seen", group="Seen")
     recommended: tuple[int, ...] = _pref("nodes", "already suggested in this session", saved=False)
     genres: tuple[int, ...] = _pref("nodes", "wanted genres", group="Wanted", anchor=True)
     not_genres: tuple[int, ...] = _pref("nodes", "excluded genres", group="Avoid", anchor=True)
-    people: tuple[int, ...] = _pref("nodes", "wanted people (actor, director)", group="Wanted", anchor=True)
+    people: tuple[int, ...] = _pref("nodes", "wanted people (actor, director, author)", group="Wanted", anchor=True)
     not_people: tuple[int, ...] = _pref("nodes", "excluded people", group="Avoid", anchor=True)
     year_min: int | None = _pref("year", "earliest year", group="Years", anchor=True, row="from {}")
     year_max: int | None = _pref("year", "latest year", group="Years", anchor=True, row="until {}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from agent import negation
+from agent.replies import words
 from agent.types import Preferences, preference_fields
 from kg.linking import item_types
 from kg.schema import Mention
@@ -240,12 +241,12 @@ def _reference_kind(low: str, where: int) -> str:
 
 
 def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], years: negation.YearReading) -> tuple[str, ...]:
-    found = []
+    found, things = [], words(G.graph.get("domain_noun") or "movie")["nouns"]
     lo, hi = years.year_min, years.year_max
     if lo is not None and hi is not None and lo > hi:
-        found.append(f"films from {lo} or later and from {hi} or earlier")
+        found.append(f"{things} from {lo} or later and from {hi} or earlier")
     elif negation.covers(years.not_years, lo, hi):
-        found.append(f"films from {lo} to {hi} but not from " + ", ".join(f"{a} to {b}" for a, b in years.not_years))
+        found.append(f"{things} from {lo} to {hi} but not from " + ", ".join(f"{a} to {b}" for a, b in years.not_years))
     for want, avoid in (("genres", "not_genres"), ("people", "not_people"), ("liked", "disliked")):
         for node in set(out[want]) & set(out[avoid]):
             found.append(f"{G.nodes[node].get('name', node)} both wanted and not wanted")

@@ -156,10 +156,10 @@ def run_query(args: argparse.Namespace) -> int:
 
 
 def _add_queries(sub) -> None:
-    p = sub.add_parser("search", help="movies, people and genres a text mentions")
+    p = sub.add_parser("search", help="items (movies, books, ...), people and genres a text mentions")
     p.add_argument("text", help="free text, e.g. 'something like Police Academy'")
     p = sub.add_parser("facts", help="the facts the KG holds about a name")
-    p.add_argument("name", help="a movie, person or genre")
+    p.add_argument("name", help="an item, person or genre")
     p = sub.add_parser("path", help="short explanation paths between two names")
     p.add_argument("a")
     p.add_argument("b")

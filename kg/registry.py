@@ -27,6 +27,7 @@ from kg.errors import KgrecError
 from kg.files import atomic_write
 from kg.graph import is_item
 from kg.locations import cache_dir
+from kg.schema import ITEM_TYPE
 
 GRAPH_FILE, META_FILE, TUNING_FILE = "graph.npz", "meta.json", "tuning.json"
 SHIPPED = "redial-dbpedia"  # the name of the shipped movie KG (kg.store)
@@ -116,6 +117,18 @@ def graph_folder(spec: str) -> Path | None:
     names = [SHIPPED] + [m["name"] for m in installed()]
     raise KgrecError(f"graph {spec!r}: not an installed graph name nor a graph folder; "
                      f"installed: {', '.join(names)} (kgrec kg import ... --name NAME adds one)")
+
+
+def graph_noun(spec: str | None = None) -> str:
+    """What the items of the graph at ``spec`` are called (``"movie"``, ``"book"``), read from its
+    ``meta.json`` without loading the graph."""
+    folder = graph_folder(spec)
+    if folder is None:
+        return ITEM_TYPE
+    try:
+        return json.loads((folder / META_FILE).read_text(encoding="utf-8")).get("noun") or ITEM_TYPE
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return ITEM_TYPE  # a torn meta.json: loading the graph reports it
 
 
 def load_graph(spec: str | None = None) -> nx.MultiDiGraph:

@@ -68,27 +68,33 @@ TEMPLATES: dict[str, Template] = {
 #: relations whose tail is a shared attribute: "X is a comedy, like Y."
 ATTRIBUTES = frozenset({"genre", "language", "country", "location", "format", "network",
                         "distributor", "company", "production_company"})
-#: genre names that are nouns by themselves ("a comedy"); others read "a horror film"
+#: genre names that are nouns by themselves ("a comedy"); others read "a horror film" ("a horror book")
 GENRE_NOUNS = ("comedy", "drama", "thriller", "documentary", "western", "musical", "romance",
                "mystery", "satire", "parody", "fantasy", "film", "movie", "series", "story")
-GENRE_PHRASES = {"animation": "an animated film", "animated": "an animated film"}
+GENRE_PHRASES = {"animation": "an animated {noun}", "animated": "an animated {noun}"}
 
 
-def genre_phrase(name: str, *, lower: bool = True) -> str:
-    """``"comedy"`` -> ``"a comedy"``; ``"Horror"`` -> ``"a horror film"``."""
+def genre_phrase(name: str, *, lower: bool = True, noun: str = "film") -> str:
+    """``"comedy"`` -> ``"a comedy"``; ``"Horror"`` -> ``"a horror film"`` (``noun="book"``: ``"a horror book"``)."""
     lower = name[:1].lower() + name[1:] if lower and not name.isupper() else name
     if lower.lower() in GENRE_PHRASES:
-        return GENRE_PHRASES[lower.lower()]
+        return GENRE_PHRASES[lower.lower()].format(noun=noun)
     if (lower.lower().split() or [""])[-1] not in GENRE_NOUNS:  # "history" is not a "story"
-        lower = f"{lower} film"
+        lower = f"{lower} {noun}"
     return f"{'an' if lower[:1].lower() in 'aeiou' else 'a'} {lower}"
+
+
+def genre_noun(G: nx.MultiDiGraph) -> str:
+    """What a genre qualifies: ``"film"`` for movies ("a horror film"), else the graph's noun ("book")."""
+    noun = G.graph.get("domain_noun") or "movie"
+    return "film" if noun == "movie" else noun
 
 
 def object_name(G: nx.MultiDiGraph, relation: str, node: int, *, is_tail: bool) -> str:
     """A node's name as the object of ``relation`` ("a comedy", "English")."""
     name = display(G, node)
     if is_tail and relation == "genre":
-        return genre_phrase(name, lower=G.nodes[node].get("type") == "genre")
+        return genre_phrase(name, lower=G.nodes[node].get("type") == "genre", noun=genre_noun(G))
     if is_tail and relation == "language" and name.endswith(" language"):
         return name[: -len(" language")]
     return name
@@ -98,11 +104,13 @@ def phrase(G: nx.MultiDiGraph, fact: Fact, subject: int) -> str:
     """The verb phrase about ``subject`` (the fact's head or tail) naming the other end."""
     forward = subject == fact.head
     other = fact.tail if forward else fact.head
-    return _verb(fact.relation, forward, object_name(G, fact.relation, other, is_tail=forward))
+    return _verb(G, fact.relation, forward, object_name(G, fact.relation, other, is_tail=forward))
 
 
-def _verb(relation: str, forward: bool, obj: str) -> str:
+def _verb(G: nx.MultiDiGraph, relation: str, forward: bool, obj: str) -> str:
     """``relation``'s verb phrase with ``obj`` (one name, or several joined) as its object."""
+    if relation == CO_MENTIONED:  # "is often read with" in a books graph
+        return f"is often {PARTICIPLES.get(interaction_verb(G), 'mentioned')} with {obj}"
     template = TEMPLATES.get(relation)
     if template is None:
         relation = relation.replace("_", " ")
@@ -118,6 +126,10 @@ def _sentence(text: str) -> str:
 #: catalog noun -> what people do with an item, for co-mention sentences ("People who read ...")
 VERBS = {"movie": "mention", "book": "read", "song": "listen to", "album": "listen to", "track": "listen to",
          "game": "play", "podcast": "listen to"}
+
+
+#: an interaction verb -> its participle, for co-mentions inside a path ("is often read with ...")
+PARTICIPLES = {"mention": "mentioned", "read": "read", "listen to": "listened to", "play": "played", "like": "liked"}
 
 
 def interaction_verb(G: nx.MultiDiGraph) -> str:
@@ -220,7 +232,7 @@ def summarize(G: nx.MultiDiGraph, subject: int, facts: Sequence[Fact], max_names
         ends = {f.tail if f.head == subject else f.head for f in group}
         others = by_fame(G, ends)
         names = [object_name(G, relation, n, is_tail=forward) for n in others[:max_names]]
-        verb = _verb(relation, forward, _join(names, len(others) - len(names)))
+        verb = _verb(G, relation, forward, _join(names, len(others) - len(names)))
         person = G.nodes[subject].get("type") == "person"  # named again: "he"/"she" is not in the graph
         who = display(G, subject) if not sentences or person else "it"
         sentences.append(_sentence(f"{who} {verb}"))

@@ -11,7 +11,9 @@ from collections.abc import Callable
 import gradio as gr
 
 from kg.locations import data_dir
+from kg.registry import graph_noun
 from kg.redial import TRAIN_FILE
+from kg.schema import ITEM_TYPE
 from ui import handlers, render
 from ui.handlers import ChatState, Engine
 
@@ -35,16 +37,30 @@ CSS = """
 """
 
 
+#: the page's own words, in the catalog's nouns (``Engine.words``); the hint needs an ``example``
+TEXTS = {"title": "kgrec: {noun} recommendations you can argue with",
+         "intro": "## kgrec\nTell me {nouns} you loved (or hated); I answer with {nouns} from a "
+                  "knowledge graph and show the facts behind each pick.",
+         "empty": "Nothing yet. Tell me a {noun} you liked.",
+         "hint": "e.g. I loved {example}"}
+
+
+def texts(engine: Engine) -> dict[str, str]:
+    """``TEXTS`` in the engine's nouns ("books", ...); the hint is generic while no example is known."""
+    words = {"example": "<title of a {noun}>".format(**engine.words)} | engine.words
+    return {name: text.format(**words) for name, text in TEXTS.items()}
+
+
 def default_engine(graph: str | None = None) -> Engine:
     """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
-    built when the first message arrives."""
+    built when the first message arrives; the page takes the graph's noun from its ``meta.json``."""
     def build():
         from agent import AgentConfig, Recommender
 
         recommender = Recommender(AgentConfig(graph=graph))
         recommender.tools(with_model=True)  # load the graph, link index and model now, not mid-reply
         return recommender
-    return Engine(build)
+    return Engine(build, noun=graph_noun(graph))
 
 
 def _openers() -> list[tuple[str, str]]:
@@ -60,22 +76,22 @@ def build_app(engine: Engine | None = None, *, sessions_at_once: int = SESSIONS_
     ``sessions_at_once`` events that call the agent run at the same time (more wait in Gradio's queue)."""
     engine = engine or default_engine()
     agent = dict(AGENT, concurrency_limit=sessions_at_once)  # a group takes its lowest limit
-    with gr.Blocks(title="kgrec: movie recommendations you can argue with", analytics_enabled=False) as demo:
+    page = texts(engine)
+    with gr.Blocks(title=page["title"], analytics_enabled=False) as demo:
         state = gr.State(None)  # this browser session's ChatState, made on its first event
         cards = gr.State(())  # ((Card, clicked), ...): re-renders the cards when it changes
         prefs = gr.State(())  # (PrefRow, ...): re-renders the understood panel
-        gr.Markdown("## kgrec\nTell me movies you loved (or hated); I answer with movies from a "
-                    "knowledge graph and show the facts behind each pick.")
+        gr.Markdown(page["intro"])
         status = gr.Markdown(lambda: f"*Model: {engine.status}*", elem_id="kg-status")
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=420, elem_id="kg-chat",
                                   feedback_options=None)
                 with gr.Row():
-                    box = gr.Textbox(placeholder="e.g. I loved Police Academy", show_label=False,
+                    box = gr.Textbox(placeholder=page["hint"], show_label=False,
                                      scale=5, elem_id="kg-input", max_lines=6)
                     send_button = gr.Button("Send", variant="primary", scale=1, elem_id="kg-send")
-                openers = _openers()
+                openers = _openers() if engine.words["noun"] == ITEM_TYPE else []  # ReDial's seekers talk movies
                 if openers:
                     gr.Examples([[text] for text, _ in openers], inputs=[box],
                                 label="Openers from real ReDial seekers ("
@@ -151,7 +167,7 @@ def _cards(engine: Engine, views, state, cards, prefs, chat) -> None:
 def _prefs(engine: Engine, rows, state, cards, prefs, chat) -> None:
     """One line per understood preference, each with a button that makes the agent forget it."""
     if not rows:
-        gr.HTML('<p class="kg-prefs-empty"><em>Nothing yet. Tell me a movie you liked.</em></p>')
+        gr.HTML(f'<p class="kg-prefs-empty"><em>{html.escape(texts(engine)["empty"])}</em></p>')
         return
     group = None
     for row in rows:

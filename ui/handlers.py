@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent import replies
 from agent.text import clean
 from agent.types import Preferences, Reply
 from kg.errors import KgrecError
+from kg.schema import ITEM_TYPE
 from ui import render
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,8 @@ APOLOGY = "Sorry, something went wrong on my side while answering that. Please t
 class Engine:
     """The one ``Recommender`` shared by all browser sessions, built on first use (never at import)."""
 
-    def __init__(self, factory: Callable[[], Any]):
-        self._factory = factory
+    def __init__(self, factory: Callable[[], Any], noun: str = ITEM_TYPE):
+        self._factory, self._noun = factory, noun
         self._recommender = None
         self._lock = threading.Lock()
         self.status = "not loaded yet: it loads on the first message"
@@ -57,6 +59,15 @@ class Engine:
     @property
     def graph(self):
         return self.get().graph
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The catalog's words for the page (``agent.replies.nouns``): the loaded graph's, else those of
+        ``noun`` (what the graph's items are called, known before it loads; no ``example`` then but
+        the movie one ``nouns(None)`` gives)."""
+        if self.loaded:
+            return replies.nouns(self.graph)
+        return replies.nouns(None) if self._noun == ITEM_TYPE else replies.words(self._noun)
 
 
 @dataclass
@@ -198,7 +209,7 @@ def _profile_file(session) -> Path:
 def save_profile(engine: Engine, state: ChatState) -> tuple[ChatState, Path | None]:
     """Save the session's profile for the browser to download; returns the file (never a user's path)."""
     if state.session is None:
-        _say(state, "Nothing to save yet. Tell me about a movie first.")
+        _say(state, "Nothing to save yet. Tell me about a {noun} first.".format(**engine.words))
         return state, None
     target = _profile_file(state.session)
     try:

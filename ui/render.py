@@ -19,13 +19,13 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from agent.types import Preferences, RecommendedItem
-from kg.graph import display
+from kg.graph import display, is_item
 from kg.paths import facts_about
 from kg.schema import Fact
 from kg.verbalize import by_fame
 
-#: relations shown on a card under the title, with how many tails each
-CARD_PEOPLE = (("director", 2), ("starring", 3))
+#: the people a card names: (relation, label, at most how many), e.g. "Directed by X · starring Y, Z"
+CARD_PEOPLE = (("director", "Directed by", 2), ("author", "By", 2), ("starring", "starring", 3))
 #: feedback kinds a card's buttons send, with their button labels and the badge shown after
 FEEDBACK = {"liked": ("liked it", "you liked it"),
             "seen": ("seen it", "you have seen it"),
@@ -34,7 +34,7 @@ FEEDBACK = {"liked": ("liked it", "you liked it"),
 
 @dataclass(frozen=True)
 class Card:
-    """One recommended movie as the page shows it."""
+    """One recommended item as the page shows it."""
 
     item: int
     title: str  # "Police Academy 2: Their First Assignment (1985)"
@@ -54,13 +54,12 @@ class PrefRow:
 
 
 def people_line(G: nx.MultiDiGraph, item: int) -> str:
-    """Director(s) and main stars of ``item`` from the KG, e.g. "Directed by X · starring Y, Z"."""
+    """Director(s), author(s) and main stars of ``item`` from the KG, e.g. "Directed by X · starring Y, Z"."""
     parts = []
-    for relation, most in CARD_PEOPLE:
+    for relation, label, most in CARD_PEOPLE:
         tails = [display(G, n) for n in by_fame(G, [f.tail for f in facts_about(G, item, relations={relation})
                                                   if f.head == item])]
         if tails:
-            label = "Directed by" if relation == "director" else "starring"
             parts.append(f"{label} {', '.join(tails[:most])}")
     return " · ".join(parts)
 
@@ -136,8 +135,7 @@ def path_svg(G: nx.MultiDiGraph, item: int, paths: Sequence[Sequence[Fact]], dpi
     FigureCanvasSVG(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.axis("off")
-    kind = lambda n: G.nodes[n].get("type") if n in G else None  # noqa: E731
-    colors = ["#f6c453" if n == item else "#9ecae1" if kind(n) == "movie" else "#c7e9c0" for n in H]
+    colors = ["#f6c453" if n == item else "#9ecae1" if n in G and is_item(G, n) else "#c7e9c0" for n in H]
     nx.draw_networkx_edges(H, pos, ax=ax, edge_color="#777", arrowsize=10, node_size=300)
     relations = {(u, v, k): k.replace("_", " ") for u, v, k in H.edges(keys=True)}
     nx.draw_networkx_edge_labels(H, pos, ax=ax, font_size=6, font_color="#444", edge_labels=relations)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -67,6 +68,24 @@ def agent_graph() -> nx.MultiDiGraph:
         edge(a, CO_MENTIONED, b, count=count)
         edge(b, CO_MENTIONED, a, count=count)
     return G
+
+
+BOOKS = Path(__file__).parents[1] / "kg" / "fixtures" / "books"
+
+
+def books_graph() -> nx.MultiDiGraph:
+    """A 20-book graph (tests/kg/fixtures/books: authors, genres, co-reading from ratings), as imported."""
+    from kg.importer import import_graph
+
+    return import_graph(BOOKS / "items.csv", BOOKS / "triples.tsv", BOOKS / "ratings.csv", domain_noun="book")
+
+
+def books_recommender(G: nx.MultiDiGraph | None = None):
+    """A real ``Recommender`` over ``books_graph()`` with the model off (no ranking, no action choice)."""
+    from agent import AgentConfig, Recommender
+
+    return Recommender(AgentConfig(rank_with_model=False, lm_chooses_actions=False),
+                       graph=G if G is not None else books_graph(), lm=ScriptedLM())
 
 
 class ScriptedLM:

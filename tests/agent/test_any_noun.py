@@ -1,23 +1,18 @@
 """A books graph (imported from tests/kg/fixtures/books): linked, recommended and worded as books."""
-from pathlib import Path
-
 import pytest
 
-from agent import AgentConfig, Recommender, check_explanation
-from kg.importer import import_graph
-from tests.agent.conftest import ScriptedLM
-
-BOOKS = Path(__file__).parents[1] / "kg" / "fixtures" / "books"
+from agent import check_explanation
+from tests.agent.conftest import books_graph, books_recommender
 
 
 @pytest.fixture(scope="module")
 def books():
-    return import_graph(BOOKS / "items.csv", BOOKS / "triples.tsv", BOOKS / "ratings.csv", domain_noun="book")
+    return books_graph()
 
 
 @pytest.fixture
 def rec(books):
-    return Recommender(AgentConfig(rank_with_model=False, lm_chooses_actions=False), graph=books, lm=ScriptedLM())
+    return books_recommender(books)
 
 
 def test_a_liked_book_is_linked_and_answered_with_books_in_book_words(rec, books):
@@ -41,3 +36,20 @@ def test_co_mentions_of_ratings_read_as_reading(books):
 
     a, b = next((u, v) for u, v, k in books.edges(keys=True) if k == "co_mentioned")
     assert verbalize(books, Fact(a, "co_mentioned", b)).startswith("People who read ")
+
+
+def test_contradictory_years_are_told_back_in_book_words(rec):
+    reply = rec.respond(rec.new_session(), "books after 2000 but before 1990")
+    assert "books from 2001 or later and from 1989 or earlier" in reply.text, reply.text
+    assert "film" not in reply.text.lower() and "movie" not in reply.text.lower()
+
+
+def test_a_wished_genre_is_explained_as_a_genre_of_books(rec):
+    reply = rec.respond(rec.new_session(), "something science fiction")
+    assert reply.items and "is a science fiction book." in reply.text
+    assert "film" not in reply.text.lower() and "movie" not in reply.text.lower()
+
+
+def test_a_two_hop_co_reading_path_reads_as_reading(rec):
+    reply = rec.respond(rec.new_session(), "I loved Matilda")
+    assert "is often read with" in reply.text and "mentioned" not in reply.text

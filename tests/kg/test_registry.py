@@ -83,3 +83,11 @@ def test_the_readme_walkthrough_on_the_shipped_example(cache, tmp_path, capsys):
     assert main(["eval", "redial", "--graph", "films", "--systems", "popularity,retriever",
                  "--out", str(tmp_path / "eval"), "--no-progress"]) == 0
     assert "# kgrec on graph films: 3 recommendation turns" in capsys.readouterr().out
+
+
+def test_a_graphs_noun_is_known_without_loading_it(cache, tmp_path):
+    assert import_books("--name", "books") == 0
+    assert registry.graph_noun("books") == "book"  # what `kgrec chat --graph books` titles its page with
+    assert registry.graph_noun(None) == registry.graph_noun(registry.SHIPPED) == "movie"
+    with pytest.raises(KgrecError, match="not an installed graph"):
+        registry.graph_noun("no-such-graph")

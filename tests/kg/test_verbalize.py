@@ -107,3 +107,15 @@ def test_an_item_card_names_only_the_items_neighbours(tiny):
         for name in part.split(": ", 1)[1].split(", "):
             assert name in neighbours
     assert "Follows: Police Academy (1984)" in card(tiny, PA2)  # the sequel edge read from its other end
+
+
+def test_a_books_graph_reads_genres_as_books_and_co_mentions_as_reading(tiny):
+    import networkx as nx
+
+    books = nx.MultiDiGraph(tiny)
+    books.graph["domain_noun"] = "book"
+    assert verbalize(books, Fact(SCARY, "genre", HORROR)) == "Scary Movie (2000) is a horror book."
+    assert verbalize(books, Fact(UP, "genre", ANIMATION)) == "Up (2009) is an animated book."
+    assert verbalize(books, Fact(PA, "genre", COMEDY)) == "Police Academy (1984) is a comedy."
+    path = (Fact(CIN50, CO_MENTIONED, UP), Fact(UP, "genre", ANIMATION))
+    assert verbalize(books, path) == "Cinderella (1950) is often read with Up (2009), which is an animated book."
