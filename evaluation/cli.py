@@ -6,6 +6,7 @@
     kgrec eval redial --graph inspired --systems popularity,retriever   # an imported graph, its valid turns
     kgrec eval redial --graph inspired --data other/test.jsonl          # any CRSLab file over that graph
     kgrec eval tune --graph inspired                 # fusion weights + re-mention prior from its train turns
+    kgrec eval ratings                               # leave-one-out on users' ratings: retrievers vs item-kNN
     kgrec eval simulate --dialogues 200 --seed 0     # scripted seekers, success within 5 turns
 """
 from __future__ import annotations
@@ -42,6 +43,12 @@ def register(subparsers) -> None:
 
     tune_graph.add_arguments(t)
     t.set_defaults(func=tune_graph.run)
+
+    g = which.add_parser("ratings", help="ratings-style data: leave one liked item out per user, retrievers vs item-kNN")
+    from evaluation import ratings
+
+    ratings.add_arguments(g)
+    g.set_defaults(func=ratings.run)
 
     s = which.add_parser("simulate", help="scripted seekers from ReDial test dialogues look for a target movie")
     s.add_argument("--data", help="official ReDial JSONL (default: data/redial/test_data.jsonl)")

@@ -11,7 +11,8 @@ Three files, each with a header row:
   but not its id is kept as a separate entity and reported, never merged by guess.
 * **interactions CSV** (optional): ``user,item`` and ``rating`` (positive when >= 4) or ``like``
   (``1``/``0``). Each user is one session: items get ``popularity`` (number of users) and
-  ``co_mentioned`` edges with ``count`` (users who share both) and ``liked``.
+  ``co_mentioned`` edges with ``count`` (users who share both) and ``liked``; an EASE model
+  (``kg.collaborative``) is fitted on each user's positive items (``from_collaborative``).
 
 Node ids: items keep their ids when all are non-negative integers, else they are numbered
 0.. in file order; other entities follow, in order of first appearance. Items are typed
@@ -33,6 +34,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.build import TAIL_TYPES, TYPE_PRIORITY, clean_text, open_data, with_year
+from kg import collaborative
 from kg.errors import DataFileError
 from kg.interactions import Session, add_interactions
 
@@ -108,7 +110,10 @@ def _add_items(G, path, header, rows, ids: _Ids, noun: str) -> list[tuple[int, s
     return edges
 
 
-def _sessions(path, rows: list[tuple[int, dict]], header: list[str], items: dict[str, int]) -> list[Session]:
+def read_interactions(path, items: dict[str, int]) -> list[Session]:
+    """One :class:`Session` per user of an interactions CSV (``user,item`` + ``rating``/``like``);
+    ``items`` maps the file's item ids to node ids. A bad row is a ``DataFileError`` naming it."""
+    header, rows = read_table(path, ["user", "item"], ",")
     kind = "rating" if "rating" in header else "like" if "like" in header else None
     by_user: dict[str, dict[int, bool]] = {}
     for line, row in rows:
@@ -176,7 +181,12 @@ def import_graph(items_path, triples_path=None, interactions_path=None, *,
     tail_types = {**TAIL_TYPES, **{relation_name(k): v for k, v in (relation_types or {}).items()}}
     G.graph["import_notes"] = _type_entities(G, ids, tail_types) + _clash_notes(G, ids, +by_id)
     if interactions_path is not None:
-        i_header, rows = read_table(interactions_path, ["user", "item"], ",")
-        add_interactions(G, _sessions(interactions_path, rows, i_header, ids.items),
-                         source=Path(interactions_path).name)
+        sessions = read_interactions(interactions_path, ids.items)
+        add_interactions(G, sessions, source=Path(interactions_path).name)
+        collaborative.add_collaborative(G, liked(sessions))
     return G
+
+
+def liked(sessions: list[Session]) -> list[tuple[int, ...]]:
+    """Each user's positive items (ratings >= 4, likes), in file order: what EASE learns from."""
+    return [tuple(i for i in s.items if i in s.positive) for s in sessions]

@@ -113,6 +113,9 @@ def graph_weights(G: nx.MultiDiGraph) -> FusionWeights:
     return FusionWeights(**G.graph.get(WEIGHTS_KEY) or {})
 
 
+CO_MENTION_STRENGTHS = ("count", "cosine")
+
+
 @dataclass(frozen=True)
 class WalkConfig:
     """Personalised PageRank on the undirected, hub-free projection of the graph."""
@@ -120,6 +123,10 @@ class WalkConfig:
     alpha: float = 0.7  # probability of following an edge rather than restarting
     degree_power: float = -0.3  # step weight x degree ** -degree_power (< 0: to the well known)
     co_mention_weight: float = 1.0  # weight of co_mentioned edges (0: left out)
+    #: a co_mentioned edge's strength: "count" (1 + log of sessions sharing both) or "cosine" (sessions
+    #: sharing both / sqrt of each one's sessions), which keeps the walk from drifting to the most
+    #: popular items where co-mentions outnumber the KG's own edges (ratings data)
+    co_mention: str = "count"
     iterations: int = 15
 
     def __post_init__(self):
@@ -127,9 +134,23 @@ class WalkConfig:
             raise ValueError(f"WalkConfig.alpha={self.alpha!r}: expected 0 < alpha < 1")
         if not -1 <= self.degree_power <= 2:
             raise ValueError(f"WalkConfig.degree_power={self.degree_power!r}: expected -1..2")
+        if self.co_mention not in CO_MENTION_STRENGTHS:
+            raise ValueError(f"WalkConfig.co_mention={self.co_mention!r}: expected one of {', '.join(CO_MENTION_STRENGTHS)}")
         if self.co_mention_weight < 0 or self.iterations < 1:
             raise ValueError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
                              f"iterations={self.iterations!r} (>= 1)")
+
+
+WALK_KEY = "walk_co_mention"  # G.graph: the walk's co-mention strength, when set (else walk_config decides)
+
+
+def walk_config(G: nx.MultiDiGraph) -> WalkConfig:
+    """The walk for ``G``: co-mentions by "cosine" where they outnumber the KG's own edges (ratings
+    data, where counts led the walk to the most popular items), else by "count"; ``G.graph[WALK_KEY]`` overrides."""
+    def build(G):
+        co = sum(k == CO_MENTIONED for _, _, k in G.edges(keys=True))
+        return WalkConfig(co_mention=G.graph.get(WALK_KEY) or ("cosine" if co > G.number_of_edges() - co else "count"))
+    return cached(G, WALK_KEY, build)
 
 
 # ---------------------------------------------------------------- constraints
@@ -216,10 +237,12 @@ class _Walk:
     items: np.ndarray  # (I,) positions of catalog items
 
 
-def _edge_weight(relation: str, data: dict) -> float:
+def _edge_weight(relation: str, data: dict, strength: str = "count", sessions: tuple[int, int] = (1, 1)) -> float:
+    """How strongly the walk follows one edge; ``sessions``: how many sessions mention its two ends."""
     weight = RELATION_WEIGHTS.get(relation, 1.0)
     if relation == CO_MENTIONED:
-        weight *= 1 + math.log(data.get("count", 1))
+        count = data.get("count", 1)
+        weight *= 1 + math.log(count) if strength == "count" else count / math.sqrt(max(sessions[0], 1) * max(sessions[1], 1))
     return weight
 
 
@@ -235,8 +258,11 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     for head, tail, relation, data in G.edges(keys=True, data=True):
         if head in hub or tail in hub:
             continue
-        w = _edge_weight(relation, data) * (config.co_mention_weight
-                                            if relation == CO_MENTIONED else 1.0)
+        if relation == CO_MENTIONED:
+            ends = (G.nodes[head].get("popularity") or 1, G.nodes[tail].get("popularity") or 1)
+            w = _edge_weight(relation, data, config.co_mention, ends) * config.co_mention_weight
+        else:
+            w = _edge_weight(relation, data)
         if w <= 0:
             continue
         src += [position[head], position[tail]]
@@ -383,7 +409,7 @@ def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Const
     session = [s for s in dict.fromkeys([*items, *context]) if is_item(G, s)]
     c, keep = constraints, allowed.items
     return {
-        "walk": from_seeds(G, seeds, c, depth, allowed=keep),
+        "walk": from_seeds(G, seeds, c, depth, walk_config(G), keep),
         "comention": from_comentions(G, session, c, depth, keep),
         "collaborative": from_collaborative(G, session, c, depth, keep),
         "content": from_content(G, items, c, depth, keep),

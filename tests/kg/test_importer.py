@@ -51,6 +51,17 @@ def test_popularity_and_co_mentions_from_ratings(G):
     assert G.edges[neuromancer, dune, "co_mentioned"]["count"] == 2
 
 
+def test_ratings_fit_an_ease_model_on_the_liked_books(G):
+    from kg.collaborative import GRAPH_KEY
+    from kg.retrieval import from_collaborative
+
+    model = G.graph[GRAPH_KEY]
+    liked = {int(x) for x in model.items}
+    assert node(G, "Dune") in liked and node(G, "Beloved") not in liked  # nobody rated Beloved
+    got = from_collaborative(G, [node(G, "Dune")], k=3)
+    assert got and node(G, "Dune") not in {c.item for c in got}
+
+
 def test_generic_kg_code_works_on_books(G):
     from kg.verbalize import verbalize
 

@@ -33,6 +33,35 @@ def test_co_mentions_can_be_left_out_of_the_walk(tiny):
         WalkConfig(alpha=1.5)
 
 
+def co_mention_graph(kg_edges: int):
+    """Q is liked with R by 3 users and with the popular P by 1; P is liked with 20 others."""
+    import networkx as nx
+
+    from kg.interactions import Session, add_interactions
+
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(30), item=True, type="movie")
+    sessions = [Session((1, 2))] * 3 + [Session((1, 0))] + [Session((0, x)) for x in range(3, 23)]
+    add_interactions(G, sessions, source="test")
+    G.add_nodes_from(range(100, 100 + kg_edges), type="person")
+    for i in range(kg_edges):
+        G.add_edge(25 + i % 5, 100 + i, key="starring", relation="starring")
+    return G
+
+
+def test_cosine_co_mentions_keep_the_walk_off_the_most_popular_item():
+    from kg.retrieval import walk_config
+
+    P, Q, R = 0, 1, 2
+    G = co_mention_graph(kg_edges=10)
+    assert walk_config(G).co_mention == "cosine"  # co-mentions outnumber the KG's edges
+    assert items(from_seeds(G, [Q], config=WalkConfig(co_mention="count")))[0] == P
+    assert items(from_seeds(G, [Q], config=walk_config(G)))[0] == R
+    assert walk_config(co_mention_graph(kg_edges=200)).co_mention == "count"
+    with pytest.raises(ValueError, match="co_mention='lift'"):
+        WalkConfig(co_mention="lift")
+
+
 def test_constraints_filter_every_retriever(tiny):
     assert items(from_seeds(tiny, [PA], Constraints(genres=frozenset({HORROR})))) == [SCARY]
     assert items(from_seeds(tiny, [PA], Constraints(not_genres=frozenset({HORROR})))) == [PA2]
