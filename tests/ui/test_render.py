@@ -60,7 +60,7 @@ def test_a_picture_of_several_paths_is_a_small_svg_naming_every_node_and_relatio
     G = agent_graph()
     paths = ((Fact(TOY, "starring", HANKS),), (Fact(TOY, "genre", COMEDY), Fact(PA, "genre", COMEDY)))
     svg = render.path_svg(G, TOY, paths)
-    assert svg.startswith(b"<?xml") and b"<svg" in svg and 2_000 < len(svg) < 80_000
+    assert svg.startswith(b"<?xml") and b"<svg" in svg and 500 < len(svg) < 20_000
     text = svg.decode()
     for node in (TOY, HANKS, COMEDY, PA):
         assert render._short(display(G, node)) in text
