@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.graph import degrees, hubs
+from kg.graph import cached, degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
@@ -121,7 +121,8 @@ def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> li
 
 def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple]:
     degree = degrees(G)
-    best: dict[tuple[int, int], Fact | None] = {}  # routes share hops: each pair is looked up once
+    # routes share hops: each pair is looked up once (on a loaded, frozen graph once per process)
+    best: dict[tuple[int, int], Fact | None] = cached(G, "best_facts", lambda G: {}) if nx.is_frozen(G) else {}
     scored = []
     for nodes in routes:
         path = tuple(best[pair] if pair in best else best.setdefault(pair, _best_fact(G, *pair))

@@ -204,9 +204,23 @@ def admissible(G: nx.MultiDiGraph, constraints: Constraints, again: Iterable[int
     if c == Constraints(exclude=c.exclude) and among is None:  # no filter but "not these": set algebra
         items = pool - c.exclude
     else:
-        items = frozenset(n for n in pool if satisfies(G, n, c))
+        items = frozenset(n for n in _narrowed(G, c, pool) if satisfies(G, n, c))
     unnamed = replace(c, exclude=c.exclude - again)
     return Allowed(items, frozenset(n for n in again if satisfies(G, n, unnamed)))
+
+
+def _narrowed(G: nx.MultiDiGraph, c: Constraints, pool: frozenset[int]) -> frozenset[int]:
+    """``pool`` cut by set algebra to the items that may pass ``c``'s genre, people and year filters
+    (a superset: :func:`satisfies` still decides each one; scanning the catalog took 25 ms)."""
+    if c.genres:
+        pool = pool & frozenset(n for g in c.genres if g in G for n in G.pred[g])
+    for person in c.people:
+        pool = pool & (frozenset(G.pred[person]) | frozenset(G.succ[person]) if person in G else frozenset())
+    if c.year_min is not None or c.year_max is not None or c.not_years:
+        low, high = c.year_min if c.year_min is not None else -10**9, c.year_max if c.year_max is not None else 10**9
+        years = cached(G, "item_years", lambda G: {n: G.nodes[n].get("year") for n in catalog(G)})
+        pool = frozenset(n for n in pool if years.get(n) is not None and low <= years[n] <= high)
+    return pool - c.exclude
 
 
 def _top(G: nx.MultiDiGraph, scores: dict[int, float], allowed: frozenset[int], k: int,

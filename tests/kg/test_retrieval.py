@@ -241,3 +241,19 @@ def test_admissible_decides_the_filters_once_and_retrievers_keep_only_allowed_it
     lists = candidate_lists(tiny, [PA], c, again={PA2: 1.0})
     assert all(x.item in allowed.items - {PA} for name, xs in lists.items() if name != "remention" for x in xs)
     assert [x.item for x in lists["remention"]] == [PA2]
+
+
+def test_admissible_cuts_by_set_algebra_to_exactly_what_satisfies_keeps(tiny):
+    from itertools import product
+
+    from kg.retrieval import admissible
+
+    catalog = (PA, PA2, SCARY, UP, CIN50, CIN15)
+    for genres, people, years, excluded in product(
+            [frozenset(), frozenset({COMEDY}), frozenset({HORROR, ANIMATION})],
+            [frozenset(), frozenset({WILSON}), frozenset({WILSON, GUTTENBERG}), frozenset({12345})],
+            [(None, None), (1980, None), (None, 1990), (1985, 1985)],
+            [frozenset(), frozenset({PA})]):
+        c = Constraints(genres=genres, people=people, year_min=years[0], year_max=years[1], exclude=excluded,
+                        not_years=frozenset({(2000, 2009)}) if years == (1980, None) else frozenset())
+        assert admissible(tiny, c).items == {n for n in catalog if satisfies(tiny, n, c)}, c
