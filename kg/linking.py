@@ -48,6 +48,8 @@ rather instead less more recommend suggest want movie movies film films
 #: "the movie X", "a film called 9": a short title plainly named as a movie
 NAMED_AS_MOVIE = re.compile(r"(?:\b(?:the|a|that)\s+(?:movie|film|flick)(?:\s+(?:called|named|titled))?"
                             r"|\b(?:called|named|titled))\s*$", re.IGNORECASE)
+#: what follows a sentence-initial title judged at once: "Saw was awful", "Taken? hated it"
+JUDGED = re.compile(r"\s*(?:\?|(?:was|is|were|are|sucked|sucks|bored|rocks|rocked|never gets)\b)", re.IGNORECASE)
 TITLE_SMALL = frozenset("a an the and or of in on at to as by for with from".split())  # lower case in Title Case
 QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 
@@ -274,7 +276,9 @@ def _capitalised(text: str, words: list[tuple[str, int, int]], i: int, j: int) -
         return False
     if j - i > 1 and all(text[words[k][1]].isupper() or words[k][0] in TITLE_SMALL for k in range(i, j)):
         return True
-    return bool(before) and SENTENCE_END.search(before) is None
+    if before and SENTENCE_END.search(before) is None:
+        return True
+    return JUDGED.match(text, end) is not None  # a sentence opens with the title and judges it
 
 
 def _exact(index: LinkIndex, text: str, words: list[tuple[str, int, int]]) -> list[_Match]:

@@ -61,7 +61,8 @@ def test_a_film_beats_a_pinball_machine_or_score_of_the_same_name(tiny):
 def test_one_word_common_titles_need_a_capital(index):
     assert nodes(index, "I want to watch something up to date") == []
     assert nodes(index, "Have you seen Up? I loved it.") == [UP]
-    assert nodes(index, "Up is great") == []  # a capital that only starts the sentence
+    assert nodes(index, "Up for anything tonight") == []  # a capital that only starts the sentence
+    assert nodes(index, "Up is great") == nodes(index, "Up? loved it") == [UP]  # ... and judges the title at once
     assert nodes(index, 'what about "up"') == [UP]
     assert nodes(index, "up (2009)") == [UP]
 
