@@ -278,6 +278,8 @@ def _capitalised(text: str, words: list[tuple[str, int, int]], i: int, j: int) -
         return True
     if before and SENTENCE_END.search(before) is None:
         return True
+    if all(words[k][0] in STOPWORDS for k in range(i, j)):
+        return False  # "It was great" speaks of "it", not of It (2017)
     return JUDGED.match(text, end) is not None  # a sentence opens with the title and judges it
 
 

@@ -62,7 +62,7 @@ def test_one_word_common_titles_need_a_capital(index):
     assert nodes(index, "I want to watch something up to date") == []
     assert nodes(index, "Have you seen Up? I loved it.") == [UP]
     assert nodes(index, "Up for anything tonight") == []  # a capital that only starts the sentence
-    assert nodes(index, "Up is great") == nodes(index, "Up? loved it") == [UP]  # ... and judges the title at once
+    assert nodes(index, "Up is great") == []  # ... even judged at once: "up" is a function word ("It was great")
     assert nodes(index, 'what about "up"') == [UP]
     assert nodes(index, "up (2009)") == [UP]
 
@@ -72,6 +72,8 @@ def test_everyday_words_can_be_given_and_make_titles_need_a_capital(tiny):
     assert nodes(index, "we watched cinderella") == []
     assert nodes(index, "we watched Cinderella") == [CIN50, CIN15]
     assert nodes(index, "we watched cinderella (1950)") == [CIN50]
+    assert nodes(index, "Cinderella tonight, maybe") == []  # a capital that only starts the sentence
+    assert nodes(index, "Cinderella was awful") == nodes(index, "Cinderella? hated it") == [CIN50, CIN15]  # judged
 
 
 def test_inflections_of_words_are_not_typos_of_titles(tiny):
