@@ -11,8 +11,9 @@ two liked items hides one of them (seeded); the other liked items are the query,
 the user rated is excluded from the ranking. Scores: hit rate at 10 (one hidden item, so Recall@10),
 NDCG@10, and how much of a system's top 10 is popularity's top 10 (1.0: it collapsed to
 popularity). ``item-knn`` is the plain baseline (cosine between items over the train users' likes);
-``walk``, ``comention`` and ``collaborative`` are ``kg.retrieval``'s retrievers from the query, and
-``fused`` is ``kg.retrieval.fuse`` of them with ``weights``.
+``walk``, ``comention`` and ``collaborative`` are ``kg.retrieval``'s retrievers from the query
+(the walk as ``kg.retrieval.walk_config`` sets it for the graph; ``walk by counts`` weighs co-mentions by
+their counts, as before ratings data), and ``fused`` is ``kg.retrieval.fuse`` of them with the graph's weights.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from evaluation.metrics import ndcg_at_k, recall_at_k
 from kg.interactions import Session
 
 K = 10
-SYSTEMS = ("popularity", "item-knn", "walk", "comention", "collaborative", "fused")
+SYSTEMS = ("popularity", "item-knn", "walk", "walk by counts", "comention", "collaborative", "fused")
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def rankings(H: nx.MultiDiGraph, train: list[Session], cases: list[Case], varian
     """Each system's ranking for each case (the user's rated items other than the hidden one excluded);
     ``variants``: more fused systems, name -> ``FusionWeights``, fused from the same lists."""
     from kg.graph import catalog
-    from kg.retrieval import candidate_lists, fuse, graph_weights, popular
+    from kg.retrieval import WalkConfig, candidate_lists, from_seeds, fuse, graph_weights, popular
     from kg.schema import Constraints
 
     fused = {"fused": graph_weights(H)} | (variants or {})
@@ -117,6 +118,7 @@ def rankings(H: nx.MultiDiGraph, train: list[Session], cases: list[Case], varian
         lists = candidate_lists(H, case.query, c, depth)
         for name in ("walk", "comention", "collaborative"):
             out[name].append([x.item for x in lists[name]])
+        out["walk by counts"].append([x.item for x in from_seeds(H, case.query, c, depth, WalkConfig(co_mention="count"))])
         for name, weights in fused.items():
             out[name].append([x.item for x in fuse(lists, weights, depth)])
         out["popularity"].append([x.item for x in popular(H, c, depth)])
