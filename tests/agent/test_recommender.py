@@ -5,8 +5,8 @@ import pytest
 
 from agent import AgentConfig, Recommender, Reply, check_explanation
 from kg.errors import KgrecError
-from tests.agent.conftest import (CATALOG, COMEDY, GUTTENBERG, HANKS, HORROR, PA, PA2, PA3, SCARY, SHINING,
-                                  THREE_MEN, ScriptedLM, WILSON)
+from tests.agent.conftest import (CATALOG, COMEDY, GUTTENBERG, HANKS, HORROR, PA, PA2, SHINING,
+                                  THREE_MEN, ScriptedLM)
 
 
 def involves(G, item, node):

@@ -1,5 +1,4 @@
 """Graphs on disk in a data-only format: what is saved comes back; nothing else loads or runs."""
-import json
 import pickle
 import zipfile
 
