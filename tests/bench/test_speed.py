@@ -85,5 +85,7 @@ def test_concurrency_bench_drives_the_real_server_without_errors(capsys):
     shared = next(line for line in table.splitlines() if line.startswith("| sessions side by side"))
     cells = [c.strip() for c in shared.strip("|").split("|")]
     assert cells[1:3] == ["4", "0"]  # four timed turns, no errors
-    ranked, done = cells[8].split("/")
+    fastest, median, slowest = map(float, cells[6:9])
+    assert fastest <= median <= slowest
+    ranked, done = cells[9].split("/")
     assert done == "4" and 0 <= int(ranked) <= 4
