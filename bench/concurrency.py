@@ -17,7 +17,7 @@ answer from sending to the last streamed update. The policies:
   goes on in the knowledge graph's order.
 
 The server counts the turns whose ranking the model did (``model ranked``). Fairness: the
-the fastest, the median and the slowest session's total time. Target: p95 <= 5 s for 20 sessions on 2 cores.
+fastest, median and slowest session's total time. Target: p95 <= 5 s for 20 sessions on 2 cores.
 """
 from __future__ import annotations
 

@@ -207,6 +207,7 @@ def run(args) -> int:
     import json
     from pathlib import Path
 
+    from evaluation.cli import command_line
     from kg.errors import KgrecError
     from kg.files import atomic_write_text
     from kg.registry import load_graph
@@ -221,9 +222,7 @@ def run(args) -> int:
     collab = replace(graph_weights(G), collaborative=1.0)
     result = evaluate(G, sessions, args.folds, args.seed, {"fused + collaborative": collab})
     source = args.ratings or "ReDial seekers' questionnaire answers (train + valid dialogues)"
-    command = "kgrec eval ratings" + "".join(f" --{k} {v}" for k, v in
-                                             (("graph", args.graph), ("ratings", args.ratings), ("folds", args.folds),
-                                              ("seed", args.seed)) if v is not None and v != {"folds": 5, "seed": 0}.get(k))
+    command = command_line(args, "eval ratings", {"graph": None, "ratings": None, "folds": 5, "seed": 0})
     text = markdown(result, source, command)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
