@@ -61,6 +61,32 @@ def decoder_layers(model) -> Sequence[torch.nn.Module]:
     return layers
 
 
+class _PassThrough(torch.nn.Module):
+    """Stands in for a layer whose output is already given (``Encoder.upper``)."""
+
+    def forward(self, hidden_states, *args, **kwargs):
+        return hidden_states
+
+
+class _skipping:
+    """Within it, the model's first ``n`` layers pass their input on unchanged."""
+
+    def __init__(self, model, n: int):
+        self.layers, self.n = decoder_layers(model), n
+        self.saved: list[torch.nn.Module] = []
+
+    def __enter__(self):
+        self.saved = [self.layers[i] for i in range(self.n)]
+        for i in range(self.n):
+            self.layers[i] = _PassThrough()
+        return self
+
+    def __exit__(self, *exc):
+        for i, layer in enumerate(self.saved):
+            self.layers[i] = layer
+        return False
+
+
 class Encoder:
     """Mean-pooled hidden states of the first ``config.layers`` layers of ``model``."""
 
@@ -69,7 +95,6 @@ class Encoder:
         if config.layers > len(layers):
             raise KgrecError(f"EncoderConfig.layers={config.layers}: the model has only {len(layers)} layers")
         self.model, self.tokenizer, self.config = model, tokenizer, config
-        self.last = layers[config.layers - 1]
 
     @property
     def device(self) -> torch.device:
@@ -85,22 +110,55 @@ class Encoder:
         mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
         return {"input_ids": ids, "attention_mask": mask}
 
-    def hidden(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """(B, T, H) states after the last layer run."""
+    def hidden(self, batch: dict[str, torch.Tensor], upto: int | None = None) -> torch.Tensor:
+        """(B, T, H) states after the last layer run (``upto``: after that many layers instead).
+
+        ``batch`` may carry ``inputs_embeds`` (with ``from_layer`` > 0: states after that many
+        layers, see :meth:`lower`) instead of ``input_ids``; then only the layers above run.
+        """
+        upto = self.config.layers if upto is None else upto
+        if upto == 0:
+            return self.model.get_input_embeddings()(batch["input_ids"])
         caught: list[torch.Tensor] = []
 
         def hook(module, args, output):
             caught.append(output[0] if isinstance(output, tuple) else output)
             raise _Stop
 
-        handle = self.last.register_forward_hook(hook)
+        batch = dict(batch)
+        start = batch.pop("from_layer", 0)
+        handle = decoder_layers(self.model)[upto - 1].register_forward_hook(hook)
         try:
-            self.model(**batch, use_cache=False)
+            with _skipping(self.model, start):
+                self.model(**batch, use_cache=False)
         except _Stop:
             pass
         finally:
             handle.remove()
         return caught[0]
+
+    def lower(self, texts: Sequence[str], upto: int) -> list[torch.Tensor]:
+        """Each text's (T, H) states after the first ``upto`` layers, its padding cut off: computed
+        once, they let :meth:`upper` run only the layers above (the frozen part of a LoRA that
+        tunes the top layers only). A causal LM's real tokens never see the right padding, so a
+        text's states do not depend on its batch."""
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(texts), self.config.batch_size):
+                batch = self._batch(texts[start:start + self.config.batch_size], self.config.max_query_tokens)
+                states = self.hidden(batch, upto)
+                out += [s[:int(m.sum())].clone() for s, m in zip(states, batch["attention_mask"])]
+        return out
+
+    def upper(self, lowered: Sequence[torch.Tensor], from_layer: int) -> torch.Tensor:
+        """(B, H) pooled vectors of texts whose :meth:`lower` states (after ``from_layer`` layers)
+        are given: the layers above run, with gradients when the caller wants them."""
+        width = max(len(s) for s in lowered)
+        states = torch.zeros(len(lowered), width, lowered[0].shape[-1], dtype=lowered[0].dtype, device=self.device)
+        mask = torch.zeros(len(lowered), width, dtype=torch.long, device=self.device)
+        for i, s in enumerate(lowered):
+            states[i, :len(s)], mask[i, :len(s)] = s, 1
+        return pool(self.hidden({"inputs_embeds": states, "attention_mask": mask, "from_layer": from_layer}), mask)
 
     @torch.inference_mode()
     def embed(self, texts: Sequence[str], max_tokens: int, progress: Callable[[Iterable], Iterable] = iter) -> np.ndarray:

@@ -50,16 +50,17 @@ def pairs(G: nx.MultiDiGraph, turns, index: DenseIndex) -> list[Pair]:
     return out
 
 
-def query_vectors(encoder: Encoder, index: DenseIndex, texts: list[str]) -> torch.Tensor:
-    """(B, H) standardized unit vectors, with gradients (the training forward pass)."""
-    batch = encoder._batch(texts, encoder.config.max_query_tokens)
-    raw = pool(encoder.hidden(batch), batch["attention_mask"])
+def query_vectors(encoder: Encoder, index: DenseIndex, lowered: list[torch.Tensor], frozen: int) -> torch.Tensor:
+    """(B, H) standardized unit vectors of conversations given by their states after the ``frozen``
+    lower layers (:meth:`Encoder.lower`); the tuned layers above run here, with gradients."""
+    raw = encoder.upper(lowered, frozen)
     mean, scale = (torch.from_numpy(a).to(raw) for a in (index.mean, index.scale))
     return torch.nn.functional.normalize((raw - mean) / scale, dim=-1)
 
 
-def loss_of(encoder: Encoder, index: DenseIndex, items: torch.Tensor, batch: list[Pair], temperature: float):
-    q = query_vectors(encoder, index, [p.text for p in batch])
+def loss_of(encoder: Encoder, index: DenseIndex, items: torch.Tensor, batch: list[Pair], temperature: float,
+            lowered: dict[str, torch.Tensor], frozen: int):
+    q = query_vectors(encoder, index, [lowered[p.text] for p in batch], frozen)
     logits = (q.float() @ items.T) / temperature  # (B, N): every catalog item is a negative
     for b, p in enumerate(batch):
         if p.context:
@@ -68,16 +69,28 @@ def loss_of(encoder: Encoder, index: DenseIndex, items: torch.Tensor, batch: lis
 
 
 @torch.no_grad()
-def recall_at(encoder: Encoder, index: DenseIndex, items: torch.Tensor, valid: list[Pair], k: int = 10) -> float:
+def recall_at(encoder: Encoder, index: DenseIndex, items: torch.Tensor, valid: list[Pair],
+              lowered: dict[str, torch.Tensor], frozen: int, k: int = 10) -> float:
     hits = 0
     for start in range(0, len(valid), 32):
         batch = valid[start:start + 32]
-        scores = query_vectors(encoder, index, [p.text for p in batch]).float() @ items.T
+        scores = query_vectors(encoder, index, [lowered[p.text] for p in batch], frozen).float() @ items.T
         for b, p in enumerate(batch):
             if p.context:
                 scores[b, list(p.context)] = -9.0
             hits += int(p.target in torch.topk(scores[b], min(k, scores.shape[1])).indices.tolist())
     return hits / max(1, len(valid))
+
+
+def lower_states(encoder: Encoder, texts, frozen: int) -> dict[str, torch.Tensor]:
+    """Each distinct text's states after the ``frozen`` untuned layers, computed once for the run
+    (LoRA sits above them, so they never change; every step then runs only the tuned layers)."""
+    unique = sorted(set(texts), key=len)
+    started = time.perf_counter()
+    states = dict(zip(unique, encoder.lower(unique, frozen)))
+    print(f"{len(unique)} conversations through the {frozen} frozen layers once, "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    return states
 
 
 def _checkpoint(folder: Path) -> Path | None:
@@ -116,6 +129,8 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     if not train:
         raise KgrecError("no training pairs (no ReDial train turn suggests a catalog movie); refusing to train")
     random.Random(config.seed).shuffle(train)
+    frozen = config.dense_layers - config.lora_layers if config.lora_layers else 0
+    lowered = lower_states(encoder, [p.text for p in train + valid[:config.eval_turns or None]], frozen)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     warmup = int(config.warmup * config.max_steps) if config.warmup < 1 else int(config.warmup)
@@ -132,7 +147,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
 
     def validate() -> None:
         model.eval()
-        value = recall_at(encoder, index, items, valid[:config.eval_turns or None])
+        value = recall_at(encoder, index, items, valid[:config.eval_turns or None], lowered, frozen)
         model.train()
         state["history"].append({"step": state["step"], f"eval_{config.metric}": value})
         if writer:
@@ -154,7 +169,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         start = state["step"] * size % len(train)
         batch = (train[start:start + size] + train[:max(0, start + size - len(train))])[:size]
         step_started = time.perf_counter()
-        loss = loss_of(encoder, index, items, batch, config.temperature)
+        loss = loss_of(encoder, index, items, batch, config.temperature, lowered, frozen)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -162,7 +177,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         optimizer.zero_grad()
         state["step"] += 1
         state["seconds"] = state.get("seconds", 0.0) + time.perf_counter() - step_started
-        state["tokens"] += sum(min(len(tokenizer(p.text)["input_ids"]), encoder.config.max_query_tokens) for p in batch)
+        state["tokens"] += sum(len(lowered[p.text]) for p in batch)
         if state["step"] % config.logging_steps == 0 or state["step"] == 1:
             state["history"].append({"step": state["step"], "loss": round(float(loss.detach()), 4)})
             if writer:

@@ -27,6 +27,20 @@ def test_the_encoder_stops_after_its_layers_and_matches_the_full_forward_pass():
         Encoder(make_tiny_model(), make_tiny_tokenizer(), EncoderConfig(layers=3))
 
 
+def test_the_layers_above_run_from_cached_lower_states_to_the_same_vectors():
+    enc = encoder(layers=2)
+    texts = ["alien", "police academy starring steve guttenberg", "heat is a movie"]
+    batch = enc._batch(texts, 32)
+    with torch.no_grad():
+        full = pool(enc.hidden(batch), batch["attention_mask"])
+        for k in (0, 1):
+            lowered = enc.lower(texts, k)
+            assert [len(s) for s in lowered] == batch["attention_mask"].sum(1).tolist()
+            assert torch.allclose(enc.upper(lowered, k), full, atol=1e-5)
+    assert len(enc.model.model.layers) == 2 and not any(type(m).__name__ == "_PassThrough"
+                                                        for m in enc.model.model.layers)
+
+
 def test_a_text_gets_the_same_vector_alone_or_in_a_padded_batch():
     enc = encoder()
     texts = ["alien", "police academy starring steve guttenberg", "the notebook is a drama", "heat"]
