@@ -57,7 +57,12 @@ class AgentConfig:
     explanation_hops: int = field(default=3, metadata={"help": "longest KG path cited in an explanation"})
     paths_considered: int = field(default=3, metadata={"help": "KG paths found per item before one is cited"})
     min_link_score: float = field(default=0.5, metadata={"help": "entity mentions scoring below are ignored"})
-    rank_with_model: bool = field(default=True, metadata={"help": "rerank with the model (else retrieval order)"})
+    rank_with_model: bool = field(default=False, metadata={"help": "rerank the best rank_pool with the model's title "
+                                  "likelihood (agent.ranking; off: on ReDial valid it ranked below the retriever)"})
+    dense: bool = field(default=True, metadata={"help": "the LM encoder's nearest items join the retriever "
+                        "(agent.encoder), where the graph's FusionWeights.dense is above 0"})
+    dense_adapter: str | None = field(default="default", metadata={
+        "help": "the encoder's adapter: 'default' (shipped), a peft folder, or None (untuned)"})
     lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
     lm_chooses_paths: bool = field(default=False, metadata={"help": "let the model pick which KG path to cite (one more model call per turn)"})
     model_wait_s: float | None = field(default=2.0, metadata={
@@ -89,6 +94,6 @@ class AgentConfig:
         wait = self.model_wait_s
         if wait is not None and (isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= 3600):
             raise KgrecError(f"AgentConfig.model_wait_s={wait!r}: expected seconds in 0..3600, or None to wait as long as it takes")
-        for name in ("rank_with_model", "lm_chooses_actions", "lm_chooses_paths"):
+        for name in ("rank_with_model", "dense", "lm_chooses_actions", "lm_chooses_paths"):
             if not isinstance(getattr(self, name), bool):
                 raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected True or False")

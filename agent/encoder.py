@@ -29,6 +29,7 @@ from kg.retrieval import admissible
 from kg.schema import Candidate, Constraints
 from kg.graph import display
 from kg.verbalize import card
+from agent.ranking import query_text  # noqa: F401  (the encoder's text of a turn; torch-free there)
 
 
 @dataclass(frozen=True)
@@ -183,14 +184,6 @@ def pool(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (states * weights.unsqueeze(-1)).sum(1) / weights.sum(1, keepdim=True).clamp(min=1.0)
 
 
-def query_text(G: nx.MultiDiGraph, liked: Sequence[int], disliked: Sequence[int], conversation: str) -> str:
-    """What the encoder reads for a turn: the liked and disliked titles, then the conversation."""
-    said = [f"Liked: {', '.join(display(G, n) for n in liked if n in G)}." if liked else "",
-            f"Disliked: {', '.join(display(G, n) for n in disliked if n in G)}." if disliked else "",
-            conversation]
-    return "\n".join(s for s in said if s)
-
-
 @dataclass
 class DenseIndex:
     """The whole catalog's standardized, unit-length vectors; ``scores`` is one matrix product."""
@@ -286,3 +279,43 @@ def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarra
             break
         taken.append((item, float(sims[i])))
     return [Candidate(item, round(sim - floor + 1e-6, 6), ("dense",)) for item, sim in taken]
+
+
+class DenseRetriever:
+    """The conversation's nearest catalog items: the ``"dense"`` list that ``kg.retrieval.fuse`` joins.
+
+    One forward pass of the conversation (the encoder's layers only) and one matrix product over
+    the whole catalog per turn; the hard filters cut the whole catalog first, so a narrow
+    constraint still gets answers. Sessions share it; one conversation is encoded at a time.
+    """
+
+    def __init__(self, encoder: Encoder, index: DenseIndex):
+        import threading
+
+        self.encoder, self.index, self._lock = encoder, index, threading.Lock()
+
+    def vector(self, text: str) -> np.ndarray:
+        with self._lock:
+            return self.encoder.embed([text], self.encoder.config.max_query_tokens)[0]
+
+    def candidates(self, G: nx.MultiDiGraph, text: str, constraints: Constraints = Constraints(),
+                   k: int = 200) -> list[Candidate]:
+        """The ``k`` best items for the conversation ``text`` (``agent.ranking.query_text``) under ``constraints``."""
+        return dense_candidates(G, self.index, self.vector(text), constraints, k)
+
+
+def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderConfig = EncoderConfig(), *,
+               folder: Path | None = None, progress: Callable[[Iterable], Iterable] = iter) -> DenseRetriever:
+    """The encoder of ``model`` (an ``agent.config.ModelConfig``; only its lowest ``config.layers``
+    layers are loaded) with the dense ``adapter`` on its conversation side, and the catalog's index
+    built by the untuned encoder (cached; ~4 min the first time on 2 cores, with ``progress``)."""
+    from dataclasses import replace as _replace
+
+    from agent.llm import attach_adapter, load_base
+    from kg.graph import catalog
+
+    base, tokenizer = load_base(_replace(model, adapter=None), layers=config.layers)
+    index = build_index(Encoder(base, tokenizer, config), G, catalog(G), model_id(base), folder=folder,
+                        progress=progress)  # before the adapter: items are the untuned encoder's
+    tuned = attach_adapter(base, adapter).eval() if adapter is not None else base
+    return DenseRetriever(Encoder(tuned, tokenizer, config), index)

@@ -108,11 +108,13 @@ def resolve_model(config: ModelConfig) -> tuple[str, bool]:
     raise NotFoundError("model", name, ["embedded", "hub:<org>/<name>", "<folder>", "<file>.gguf"])
 
 
-def resolve_adapter(config: ModelConfig) -> Path | None:
+def resolve_adapter(config: ModelConfig, shipped: Path | None = None) -> Path | None:
+    """The adapter folder of ``config`` ('default': ``shipped``, else the ranking adapter, used only
+    with the embedded model and when it is there); ``None`` for none."""
     if config.adapter is None:
         return None
     if config.adapter == "default":
-        folder = default_adapter_dir()
+        folder = shipped or default_adapter_dir()
         if config.model != "embedded" or not (folder / "adapter_config.json").exists():
             return None
     else:
@@ -161,8 +163,11 @@ def _quantization(config: ModelConfig, device: str):
     return BitsAndBytesConfig(load_in_8bit=True)
 
 
-def load_base(config: ModelConfig):
-    """(model, tokenizer) without adapter; the model in eval mode. Raises ``KgrecError`` on bad input."""
+def load_base(config: ModelConfig, layers: int | None = None):
+    """(model, tokenizer) without adapter; the model in eval mode. Raises ``KgrecError`` on bad input.
+
+    ``layers``: load only the lowest ``layers`` transformer layers (an encoder that stops there;
+    the weights above are never read into memory)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     set_threads()
@@ -170,6 +175,8 @@ def load_base(config: ModelConfig):
     device = pick_device(config.device)
     quant = _quantization(config, device)
     kwargs = dict(local_files_only=not download)
+    if layers is not None:
+        kwargs["num_hidden_layers"] = layers
     if quant is not None:
         kwargs.update(quantization_config=quant, device_map="auto")
     elif device.startswith("cuda") and config.device == "auto":
@@ -178,7 +185,17 @@ def load_base(config: ModelConfig):
         kwargs.update(dtype=torch.float32)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **{"local_files_only": not download})
-        model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+        if layers is None:
+            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+        else:  # the layers left out are reported "unexpected": expected here, so not shown
+            from transformers.utils import logging as hf_logging
+
+            level = hf_logging.get_verbosity()
+            hf_logging.set_verbosity_error()
+            try:
+                model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+            finally:
+                hf_logging.set_verbosity(level)
     except OSError as e:
         hint = "" if download else " (offline: pass 'hub:<id>' or allow_download=True to download it)"
         raise KgrecError(f"cannot load model {config.model!r}: {e}{hint}") from e

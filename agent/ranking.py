@@ -93,6 +93,14 @@ def recent_text(utterances: Sequence[tuple[str, str]]) -> str:
     return conversation_text(said[:-1][-HISTORY_UTTERANCES:] + said[-1:])
 
 
+def query_text(G: nx.MultiDiGraph, liked: Sequence[int], disliked: Sequence[int], conversation: str) -> str:
+    """What the encoder reads for a turn: the liked and disliked titles, then the conversation."""
+    said = [f"Liked: {', '.join(display(G, n) for n in liked if n in G)}." if liked else "",
+            f"Disliked: {', '.join(display(G, n) for n in disliked if n in G)}." if disliked else "",
+            conversation]
+    return "\n".join(s for s in said if s)
+
+
 def conversation_text(utterances: Iterable[tuple[str, str]]) -> str:
     """``[("seeker", "hi"), ("recommender", "hello")]`` -> ``"User: hi\\nRecommender: hello"``."""
     return "\n".join(f"{ROLE_NAMES.get(role, role.title())}: {text}" for role, text in utterances)

@@ -99,9 +99,10 @@ class Recommender:
     """
 
     def __init__(self, config: AgentConfig | None = None, graph: nx.MultiDiGraph | None = None,
-                 lm: LanguageModel | None = None):
+                 lm: LanguageModel | None = None, dense=None):
         self.config = config if config is not None else AgentConfig()
         self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
+        self._dense = dense  # agent.encoder.DenseRetriever (given, or loaded on first use); False: not used
         self._model_lock, self._load_lock = scheduler.FairLock(), threading.RLock()  # see Session.lock
         if lm is not None:
             self._lm = scheduler.SharedModel(lm, self._model_lock)
@@ -123,6 +124,30 @@ class Recommender:
                 self._lm = scheduler.SharedModel(load_lm(self.config.model), self._model_lock)
             return self._lm
 
+    @property
+    def dense(self):
+        """The LM encoder's retriever (``agent.encoder.DenseRetriever``), or None where it is off
+        (``AgentConfig.dense``) or the graph does not weigh it (``FusionWeights.dense`` = 0).
+        Built once; the catalog's index is cached on disk (the first build shows a progress bar)."""
+        with self._load_lock:
+            if self._dense is None:
+                from dataclasses import replace
+
+                from kg.retrieval import graph_weights
+
+                G = self.graph
+                self._dense = False
+                if self.config.dense and graph_weights(G).dense > 0:
+                    from agent.encoder import load_dense
+                    from agent.llm import default_dense_adapter_dir, resolve_adapter
+                    from tqdm.auto import tqdm
+
+                    model = replace(self.config.model, adapter=self.config.dense_adapter)
+                    adapter = resolve_adapter(model, default_dense_adapter_dir())
+                    self._dense = load_dense(G, model, adapter, progress=lambda it: tqdm(
+                        it, desc="indexing the catalog for the dense encoder (once)", unit="batch", leave=False))
+            return self._dense or None
+
     def _kg(self):
         """``(graph, link index, catalog)``, built once."""
         with self._load_lock:
@@ -137,9 +162,9 @@ class Recommender:
         with self._load_lock:
             G, index, _ = self._kg()
             if self._tools is None:
-                self._tools = by_name(make_tools(G, index))
+                self._tools = by_name(make_tools(G, index, dense=self.dense))
             if with_model and "rank_candidates" not in self._tools:
-                self._tools = by_name(make_tools(G, index, lm=self.lm, rank_config=self.config.rank))
+                self._tools = by_name(make_tools(G, index, lm=self.lm, rank_config=self.config.rank, dense=self.dense))
             return self._tools
 
     # ------------------------------------------------------------------ sessions and buttons
@@ -286,7 +311,8 @@ class Recommender:
         yield from ()
 
     def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
-        request = stages.constraints(G, turn.prefs, self.config, self._titles, turn.before.last_items, turn.understood.text)
+        request = stages.constraints(G, turn.prefs, self.config, self._titles, turn.before.last_items,
+                                     turn.understood.text, turn.understood.conversation)
         found = self._run(turn, "retrieve_candidates", stages.tool_arguments(request)) or []
         turn.candidates = stages.allowed(G, request, found)  # the one check, whatever the tool returned
         if turn.candidates and preferences.soft_genres(G, turn.prefs):  # said, never a silent relaxation

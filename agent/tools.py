@@ -54,10 +54,12 @@ def _as_tool(func: Callable) -> BaseTool:
     return tool
 
 
-def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, rank_config=None) -> list[BaseTool]:
+def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, rank_config=None,
+               dense=None) -> list[BaseTool]:
     """The KG tools over ``G`` (``index``: a ``kg.linking.LinkIndex``, built if None).
 
-    ``rank_candidates`` is included only when a language model ``lm`` is given.
+    ``rank_candidates`` is included only when a language model ``lm`` is given; with ``dense``
+    (``agent.encoder.DenseRetriever``) ``retrieve_candidates`` fuses the encoder's list too.
     """
     index = index if index is not None else linking.build_link_index(G, **link_words(G))
 
@@ -93,7 +95,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                             year_max: int | None = None, k: int = 50,
                             context: list[int] | None = None,
                             not_years: list[list[int]] | None = None,
-                            again: dict[str, list[int]] | None = None) -> tuple[str, list]:
+                            again: dict[str, list[int]] | None = None, query: str = "") -> tuple[str, list]:
         """Catalog items related to the seed nodes that satisfy every hard filter, best first.
 
         Args:
@@ -112,6 +114,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             again: the conversation's items by role ("last": suggested in the previous reply,
                 "suggested", "liked", "seen"; never disliked ones); the graph's learned prior may
                 suggest them again.
+            query: the conversation as the dense encoder reads it (liked and disliked titles, then
+                the talk); with an encoder, its nearest catalog items join the fusion.
         """
         if not 1 <= k <= 500:
             raise ToolException(f"k={k}: expected 1..500")
@@ -131,7 +135,10 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                         not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max,
                         not_years=frozenset((int(a), int(b)) for a, b in not_years or ()))
         roles = remention.roles(**(again or {}))
-        found = retrieval.retrieve(G, seeds, c, k=k, context=context or (), roles=roles)
+        from agent.turn import dense_lists
+
+        extra = dense_lists(G, dense, clean_value(query, MAX_REQUEST_CHARS), c, retrieval.pool_depth(k))
+        found = retrieval.retrieve(G, seeds, c, k=k, context=context or (), roles=roles, extra=extra)
         text = "\n".join(f"{x.item}: {display(G, x.item)} ({x.score:.3f})" for x in found) or f"no {replies.nouns(G)['noun']} satisfies these filters"
         return text, found
 

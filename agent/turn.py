@@ -67,6 +67,7 @@ class Request:
     context: tuple[int, ...]  # the conversation's movies for the interaction retrievers
     k: int  # candidates kept after fusion (AgentConfig.candidates)
     again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
+    query: str = ""  # the turn as the dense encoder reads it (agent.ranking.query_text); "": no dense list
 
     def again_items(self) -> frozenset[int]:
         """The conversation's items the graph's re-mention prior may suggest again."""
@@ -110,14 +111,18 @@ def again_roles(G: nx.MultiDiGraph, prefs: Preferences, last: Sequence[int],
 
 
 def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, titles: dict,
-                last: Sequence[int] = (), message: str = "") -> Request:
+                last: Sequence[int] = (), message: str = "", conversation: str = "") -> Request:
     """The retrieval request the preferences imply (``titles``: ``agent.preferences.title_index(G)``;
-    ``last``: the session's latest list before ``message``, the user's message; both for :func:`again_roles`)."""
+    ``last``: the session's latest list before ``message``, the user's message; both for :func:`again_roles`;
+    ``conversation``: ``Understood.conversation``, which the dense encoder reads with the liked titles)."""
+    from agent.ranking import query_text
+
     c = preferences.constraints(G, prefs)
     hidden = preferences.duplicates(G, sorted(c.exclude), titles)  # the KG's second entries of excluded films
     return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=replace(c, exclude=c.exclude | set(hidden)),
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
-                   again=again_roles(G, prefs, last, message))
+                   again=again_roles(G, prefs, last, message),
+                   query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "")
 
 
 def tool_arguments(request: Request) -> dict:
@@ -127,7 +132,7 @@ def tool_arguments(request: Request) -> dict:
             "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
             "year_min": c.year_min, "year_max": c.year_max, "k": request.k,
             "not_years": [list(r) for r in sorted(c.not_years)], "context": list(request.context),
-            "again": {role: list(items) for role, items in request.again}}
+            "again": {role: list(items) for role, items in request.again}, "query": request.query}
 
 
 # ---------------------------------------------------------------- retrieve
@@ -142,12 +147,22 @@ def allowed(G: nx.MultiDiGraph, request: Request, found: Iterable) -> list:
     return [x for x in found if ok.admits(x)]
 
 
-def candidate_lists(G: nx.MultiDiGraph, request: Request) -> dict[str, list[Candidate]]:
+def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[str, list[Candidate]]:
     """Each retriever's candidates for ``request`` (``kg.retrieval.candidate_lists``; the
-    conversation's items scored by the graph's re-mention prior, ``kg.remention``)."""
+    conversation's items scored by the graph's re-mention prior, ``kg.remention``), and with
+    ``dense`` (``agent.encoder.DenseRetriever``) the LM encoder's list over the whole catalog."""
     depth = retrieval.pool_depth(request.k)
     again = remention.scores(remention.graph_prior(G), remention.roles(**dict(request.again)))
-    return retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again)
+    lists = retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again)
+    return lists | dense_lists(G, dense, request.query, request.constraints, depth)
+
+
+def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int) -> dict[str, list[Candidate]]:
+    """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` that pass ``constraints``
+    (``{}`` without an encoder or a conversation). The chat's tool and the replay both call this."""
+    if dense is None or not query:
+        return {}
+    return {"dense": dense.candidates(G, query, constraints, depth)}
 
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,

@@ -22,9 +22,11 @@ import time
 from evaluation.report import markdown_table
 
 VARIANTS = {  # key -> (label, AgentConfig overrides)
-    "baseline": ("retrieval order, no model (baseline)", {"rank_with_model": False, "lm_chooses_paths": False}),
-    "default": ("default: the model ranks", {}),
-    "pool10": ("the model ranks the best 10 (rank_pool=10)", {"rank_pool": 10}),
+    "baseline": ("KG retrieval order, no encoder, no reranking (baseline)",
+                 {"rank_with_model": False, "lm_chooses_paths": False, "dense": False}),
+    "default": ("default: AgentConfig()", {}),
+    "rerank": ("the model reranks 20 candidates (rank_with_model)", {"rank_with_model": True}),
+    "pool10": ("the model reranks the best 10 (rank_pool=10)", {"rank_with_model": True, "rank_pool": 10}),
     "paths": ("default + the model picks cited paths", {"lm_chooses_paths": True}),
 }
 STAGES = ("linking", "retrieval", "ranking", "explanation", "choice")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,9 +115,10 @@ DESCRIPTIONS = {
     "content": "sequels, franchise titles, shared director/stars/writers, on its own",
     "dense-base": "the untuned embedded model as an encoder: the conversation's nearest KG cards, whole catalog",
     "dense-lora": "the encoder with its shipped adapter (conversation side; items as dense-base), whole catalog",
-    "base": "the retriever's top rank_pool reranked by the embedded model without adapter",
-    "lora": "the retriever's top rank_pool reranked by the embedded model + shipped adapter (the agent's path)",
-    "default": "what AgentConfig() ranks by: the fused retriever, reranked by the shipped adapter when rank_with_model",
+    "base": "title reranker: the agent's top rank_pool reranked by the embedded model's title likelihood, no adapter",
+    "lora": "title reranker: the agent's top rank_pool reranked by the embedded model + shipped adapter (rank_with_model=True)",
+    "default": "what AgentConfig() ranks by: the fused retriever (+ the LM encoder where the graph weighs it; "
+               "+ the title reranker when rank_with_model)",
     "agent": "full Recommender.respond on the last seeker message (its k items, then retriever order)",
 }
 
@@ -162,23 +163,21 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
                   notes: list[str]) -> list:
     """The requested systems; the model is loaded once per adapter setting and shared."""
     from agent.llm import ModelConfig, default_adapter_dir, default_dense_adapter_dir, load_lm
-    from evaluation.systems import AgentChat, ModelRanker, Popularity, RetrieverOnly, RetrieverPart
+    from evaluation.systems import AgentChat, DenseRanker, ModelRanker, Popularity, RetrieverOnly, RetrieverPart
 
     config = replayer.config
     lms: dict[str, object] = {}
 
     def lm(kind: str):
         if kind not in lms:
-            lms[kind] = (load_lm(config.model or ModelConfig()) if kind == "lora" else
-                         load_lm(ModelConfig(adapter=str(default_dense_adapter_dir()))) if kind == "dense-lora" else
-                         load_lm(ModelConfig(adapter=None)))
+            lms[kind] = load_lm(config.model or ModelConfig()) if kind == "lora" else load_lm(ModelConfig(adapter=None))
         return lms[kind]
 
     has_adapter = (default_adapter_dir() / "adapter_config.json").exists()
-    if has_adapter and {"lora", "agent"} & set(names):
+    if has_adapter and {"lora", "agent"} & set(names) or "default" in names and config.rank_with_model:
         notes.append(f"adapter: {adapter_fingerprint(default_adapter_dir())}")
     has_dense = (default_dense_adapter_dir() / "adapter_config.json").exists()
-    if has_dense and "dense-lora" in names:
+    if has_dense and ("dense-lora" in names or replayer.dense is not None):
         notes.append(f"dense adapter: {adapter_fingerprint(default_dense_adapter_dir())}")
     systems = []
     for name in names:
@@ -189,18 +188,18 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
         elif name == "popularity":
             systems.append(Popularity(fallback))
         elif name == "retriever":
-            systems.append(RetrieverOnly())
+            systems.append(RetrieverOnly(G=G))
         elif name in PART_NAMES:
             systems.append(RetrieverPart(name, replayer))
         elif name in ("dense-base", "dense-lora"):
-            systems.append(dense_system(name, lm("base" if name == "dense-base" else name), G, replayer, notes))
+            shared = name == "dense-lora" and replayer.dense is not None  # the agent's own encoder
+            dense = replayer.dense if shared else load_dense_noted(
+                name, G, default_dense_adapter_dir() if name == "dense-lora" else None, notes)
+            systems.append(DenseRanker(name, dense, G, shared=shared))
         elif name == "default":
-            from agent.config import AgentConfig
-
-            default = AgentConfig()
-            systems.append(ModelRanker(name, lm("lora"), G, default) if default.rank_with_model
-                           and has_adapter else RetrieverOnly(name))
-            notes.append(f"default: AgentConfig() = {'the fused retriever reranked by the shipped adapter' if default.rank_with_model and has_adapter else 'the fused retriever, no model'}")
+            systems.append(ModelRanker(name, lm("lora"), G, config) if config.rank_with_model and has_adapter
+                           else RetrieverOnly(name))
+            notes.append(f"default: AgentConfig() = {default_text(config, replayer.dense is not None, has_adapter)}")
         elif name in ("base", "lora"):
             systems.append(ModelRanker(name, lm(name), G, config))
         elif name == "agent":
@@ -210,24 +209,35 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
     return systems
 
 
-def dense_system(name: str, lm, G: nx.MultiDiGraph, replayer, notes: list[str]):
-    """``DenseRanker`` over the model of ``lm`` with the catalog's index (built once, cached)."""
-    from agent.encoder import Encoder, build_index, model_id
-    from evaluation.systems import DenseRanker
-    from kg.graph import catalog
+def default_text(config, dense: bool, has_adapter: bool) -> str:
+    """What ``AgentConfig()`` ranks by, in words."""
+    fused = "the fused retriever with the LM encoder's list" if dense else "the fused retriever"
+    return f"{fused}, reranked by the shipped adapter" if config.rank_with_model and has_adapter else f"{fused}, no reranking"
 
-    import contextlib
 
-    encoder = Encoder(lm.model, lm.tokenizer)
+def agent_dense(G: nx.MultiDiGraph, config, notes: list[str]):
+    """The encoder the agent's retrieval uses on ``G`` (``Recommender.dense``), or None."""
+    from agent.llm import default_dense_adapter_dir, resolve_adapter
+    from kg.retrieval import graph_weights
+
+    if not config.dense or graph_weights(G).dense <= 0:
+        return None
+    model = replace(config.model, adapter=config.dense_adapter)
+    return load_dense_noted("the agent's encoder", G, resolve_adapter(model, default_dense_adapter_dir()), notes, model)
+
+
+def load_dense_noted(name: str, G: nx.MultiDiGraph, adapter, notes: list[str], model=None):
+    """``agent.encoder.load_dense`` with the index's size and build time noted."""
+    from agent.config import ModelConfig
+    from agent.encoder import load_dense
+
     start = time.perf_counter()
-    untuned = lm.model.disable_adapter() if hasattr(lm.model, "disable_adapter") else contextlib.nullcontext()
-    with untuned:  # items are always the untuned encoder's (finetune.dense tunes the conversation side)
-        base = lm.model.get_base_model() if hasattr(lm.model, "get_base_model") else lm.model
-        index = build_index(encoder, G, catalog(G), model_id(base))
+    dense = load_dense(G, model or ModelConfig(), adapter)
+    index = dense.index
     notes.append(f"{name}: index of {len(index.items)} items x {index.vectors.shape[1]} dims, "
                  f"{index.vectors.nbytes / 2**20:.1f} MiB, ready in {time.perf_counter() - start:.0f} s "
-                 f"(first {encoder.config.layers} layers)")
-    return DenseRanker(name, encoder, index, replayer)
+                 f"(first {dense.encoder.config.layers} layers)")
+    return dense
 
 
 def learned_from(G: nx.MultiDiGraph, name: str) -> str:
@@ -274,8 +284,12 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     check_labels(path, all_turns, items, G.graph.get("name", config.graph or registry.SHIPPED))
     turns = sample_turns(all_turns, config.limit, config.seed)
     fallback = popularity_order(G, items)
-    replayer = AgentReplay(G, entities=config.entities)
     notes: list[str] = []
+    from agent.config import AgentConfig
+
+    uses_agent = {"default", "base", "lora", "agent", "dense-lora"} & set(config.systems)  # rank the agent's candidates
+    dense = agent_dense(G, AgentConfig(), notes) if uses_agent else None
+    replayer = AgentReplay(G, entities=config.entities, dense=dense)
     systems = build_systems(config.systems, G, replayer, fallback, notes)
     bar = (lambda xs: tqdm(xs, desc="replay", unit="turn")) if progress else iter
     rankings, seconds = replay(turns, systems, replayer.prepare, fallback, bar)

@@ -72,23 +72,32 @@ class Popularity:
 
 @dataclass
 class RetrieverOnly:
-    """The KG retriever's candidate order, no model."""
+    """The agent's fused candidate order, no reranking. Given ``G``, the LM encoder's list (where
+    the replay has one) is left out of the fusion: the knowledge-graph retriever alone."""
 
     name: str = "retriever"
+    G: nx.MultiDiGraph | None = None
 
     def rank(self, prepared: Prepared) -> list[int]:
-        return [c.item for c in prepared.candidates]
+        if self.G is None or "dense" not in (prepared.lists or {}):
+            return [c.item for c in prepared.candidates]
+        from kg.retrieval import graph_weights
+
+        lists = {name: found for name, found in prepared.lists.items() if name != "dense"}
+        weights = replace(graph_weights(self.G), dense=0.0)
+        return [c.item for c in stages.retrieve(self.G, prepared.replayed.request, weights, lists)]
 
 
 class AgentReplay:
     """The agent's understand → constraints → retrieve stages, replayed over a context."""
 
-    def __init__(self, G: nx.MultiDiGraph, config: AgentConfig | None = None, entities: str = "text"):
+    def __init__(self, G: nx.MultiDiGraph, config: AgentConfig | None = None, entities: str = "text", dense=None):
         from agent.preferences import title_index
         from kg.linking import build_link_index
         from kg.redial import link_words
 
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
+        self.dense = dense  # agent.encoder.DenseRetriever where the agent's retrieval uses it (Recommender.dense)
         self.catalog = catalog_set(G)
         self.index = build_link_index(G, **link_words(G)) if entities == "text" else None
         self.titles = title_index(G)
@@ -132,12 +141,13 @@ class AgentReplay:
 
             said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
             understood = stages.Understood("", Understanding(), before.prefs, said)
-        request = stages.constraints(self.G, before.prefs, self.config, self.titles, before.last_items, understood.text)
+        request = stages.constraints(self.G, before.prefs, self.config, self.titles, before.last_items,
+                                     understood.text, understood.conversation)
         return Replayed(before, understood, request)
 
     def lists(self, r: Replayed) -> dict[str, list[Candidate]]:
         """Each retriever's candidates for the agent's request (``{}``: the agent would ask instead)."""
-        return stages.candidate_lists(self.G, r.request) if stages.recommends(r.session.prefs) else {}
+        return stages.candidate_lists(self.G, r.request, self.dense) if stages.recommends(r.session.prefs) else {}
 
     def prepare(self, turn: EvalTurn) -> Prepared:
         r = self.replayed(turn)
@@ -171,24 +181,17 @@ class DenseRanker:
     """
 
     name: str
-    encoder: object  # agent.encoder.Encoder
-    index: object  # agent.encoder.DenseIndex
-    replay: AgentReplay
+    dense: object  # agent.encoder.DenseRetriever
+    G: nx.MultiDiGraph
     k: int = 100
+    shared: bool = False  # the replay's own encoder: its list of the turn, where it made one, is this one's
 
     def rank(self, prepared: Prepared) -> list[int]:
-        return [c.item for c in dense_list(self.replay, self.encoder, self.index, prepared.replayed, self.k)]
-
-
-def dense_list(replay: AgentReplay, encoder, index, r: Replayed, k: int = 200) -> list[Candidate]:
-    """The encoder's ``k`` nearest catalog items to the conversation of ``r``, under the agent's filters."""
-    from agent import encoder as dense
-
-    prefs, c = r.session.prefs, r.request.constraints
-    c = replace(c, exclude=c.exclude | set(prefs.recommended) | set(prefs.liked))
-    text = dense.query_text(replay.G, prefs.liked, prefs.disliked, r.understood.conversation)
-    vector = encoder.embed([text], encoder.config.max_query_tokens)[0]
-    return dense.dense_candidates(replay.G, index, vector, c, k)
+        if self.shared and "dense" in (prepared.lists or {}):
+            return [c.item for c in prepared.lists["dense"]]
+        request = prepared.replayed.request
+        found = stages.dense_lists(self.G, self.dense, request.query, request.constraints, self.k)
+        return [c.item for c in found.get("dense", ())]
 
 
 @dataclass

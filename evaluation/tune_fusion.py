@@ -67,20 +67,6 @@ def coordinate_ascent(evaluate, start, rounds: int, objective=objective):
     return best, best_result, log
 
 
-def add_dense(G, replay, prepared, kind: str) -> None:
-    """Each turn's lists gain ``"dense"``: the encoder's nearest items (only where the agent retrieves)."""
-    from evaluation.redial import build_systems
-    from evaluation.systems import dense_list
-    from kg.retrieval import pool_depth
-
-    notes: list[str] = []
-    system = build_systems([f"dense-{kind}"], G, replay, [], notes)[0]
-    print("\n".join(notes))
-    for p in prepared:
-        if p.lists:
-            p.lists["dense"] = dense_list(replay, system.encoder, system.index, p.replayed, pool_depth(replay.config.candidates))
-
-
 def sweep_weights(sweep: str) -> list[tuple[str, FusionWeights]]:
     """``"content=0,1"`` -> ``[("content=0", FusionWeights(content=0.0)), ...]``, the others at their
     defaults; a mistyped name or value is a ``ConfigError`` naming it."""
@@ -122,10 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     G = load_movie_graph()
     path = args.split or data_dir() / VALID_FILE
     turns = official_turns(G, load_dialogues(path))
-    replay = AgentReplay(G)
+    dense = None
+    if args.dense:  # its list joins every turn's lists (where the agent retrieves), as Recommender.dense's would
+        from agent.llm import default_dense_adapter_dir
+        from evaluation.redial import load_dense_noted
+
+        notes: list[str] = []
+        dense = load_dense_noted(f"dense-{args.dense}", G, default_dense_adapter_dir() if args.dense == "lora" else None, notes)
+        print("\n".join(notes))
+    replay = AgentReplay(G, dense=dense)
     prepared = [replay.prepare(t) for t in turns]
-    if args.dense:
-        add_dense(G, replay, prepared, args.dense)
     fallback = popularity_order(G, catalog(G))
     evaluate = lambda w: scores(replay, prepared, fallback, w)  # noqa: E731
     rows = [("popularity (baseline)", evaluate(FusionWeights.only("popular")))]

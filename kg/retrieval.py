@@ -458,14 +458,17 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
 
 def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
              k: int = 50, weights: FusionWeights | None = None, context: Iterable[int] = (),
-             roles: Mapping[int, Sequence[str]] | None = None) -> list[Candidate]:
+             roles: Mapping[int, Sequence[str]] | None = None,
+             extra: Mapping[str, list[Candidate]] | None = None) -> list[Candidate]:
     """All retrievers fused (:func:`fuse` of :func:`candidate_lists`; ``weights``: :func:`graph_weights`).
 
     The seeds themselves are not proposed (the user just named them) unless ``roles`` (the
     conversation's items by role, ``kg.remention.roles``) and the graph's learned prior say so.
+    ``extra``: lists scored outside the graph (``"dense"``: the LM encoder's, ``agent.encoder``),
+    already under ``constraints``; they join the fusion with their weights.
     """
     again = remention.scores(remention.graph_prior(G), roles or {})
-    lists = candidate_lists(G, seeds, constraints, pool_depth(k), context, again)
+    lists = candidate_lists(G, seeds, constraints, pool_depth(k), context, again) | dict(extra or {})
     return fuse(lists, weights or graph_weights(G), k)
 
 

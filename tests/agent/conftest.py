@@ -130,4 +130,4 @@ def lm() -> ScriptedLM:
 def rec(G, lm):
     from agent import AgentConfig, Recommender
 
-    return Recommender(AgentConfig(k=3), graph=G, lm=lm)
+    return Recommender(AgentConfig(k=3, rank_with_model=True), graph=G, lm=lm)  # the model reranks

@@ -120,7 +120,7 @@ def test_the_model_may_choose_to_ask_instead(G):
 
 
 def test_malformed_model_scores_keep_the_retrieval_order(G):
-    rec = Recommender(AgentConfig(), graph=G, lm=ScriptedLM(scores=lambda p, o: [float("nan")] * (len(o) - 1)))
+    rec = Recommender(AgentConfig(rank_with_model=True), graph=G, lm=ScriptedLM(scores=lambda p, o: [float("nan")] * (len(o) - 1)))
     reply = rec.respond(rec.new_session(), "I loved Police Academy")
     rank_step = next(st for st in reply.trace if st.tool == "rank_candidates")
     assert rank_step.error and len(reply.items) == 3 and reply.items[0].item == PA2
@@ -218,7 +218,7 @@ def test_the_intro_counts_the_items_that_follow(G):
 
 
 def test_the_step_limit_still_answers_with_catalog_picks(G):
-    rec = Recommender(AgentConfig(max_steps=2), graph=G, lm=ScriptedLM())
+    rec = Recommender(AgentConfig(max_steps=2, rank_with_model=True), graph=G, lm=ScriptedLM())
     reply = rec.respond(rec.new_session(), "I loved Police Academy")
     assert [s.tool for s in reply.trace] == ["retrieve_candidates", "rank_candidates"]
     assert len(reply.items) == 3 and {i.item for i in reply.items} <= CATALOG - {PA}
@@ -228,7 +228,7 @@ def test_the_step_limit_still_answers_with_catalog_picks(G):
 
 def test_the_model_can_pick_the_cited_paths_in_one_call(G):
     lm = ScriptedLM(scores=lambda prompt, texts: [-len(t) for t in texts])
-    rec = Recommender(AgentConfig(lm_chooses_paths=True), graph=G, lm=lm)
+    rec = Recommender(AgentConfig(lm_chooses_paths=True, rank_with_model=True), graph=G, lm=lm)
     reply = rec.respond(rec.new_session(), "I loved Police Academy and Steve Guttenberg")
     assert [c[0] for c in lm.calls] == ["score", "score"]  # ranking, then all the paths at once
     assert reply.items and all(check_explanation(G, i.explanation) and i.explanation.paths for i in reply.items)
@@ -241,3 +241,32 @@ def test_not_from_the_80s_excludes_the_80s_and_a_contradiction_asks_back(rec, G)
     assert all(not 1980 <= G.nodes[i.item]["year"] <= 1989 for i in reply.items)
     reply = rec.respond(s, "only 1950s horror after 2015")
     assert reply.items == () and reply.text.rstrip().endswith("?") and reply.understood.genres == ()
+
+
+def test_the_encoders_nearest_items_join_the_retrieval_where_the_graph_weighs_them(G, tmp_path):
+    from agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
+    from kg.retrieval import WEIGHTS_KEY
+    from tests.conftest import make_tiny_model, make_tiny_tokenizer
+
+    encoder = Encoder(make_tiny_model(), make_tiny_tokenizer(), EncoderConfig(layers=1))
+    dense = DenseRetriever(encoder, build_index(encoder, G, sorted(CATALOG), "tiny", folder=tmp_path))
+    config = AgentConfig(rank_with_model=False, lm_chooses_actions=False)
+    G.graph[WEIGHTS_KEY] = {"dense": 100.0}  # the encoder's order all but decides
+    rec = Recommender(config, graph=G, dense=dense)
+    reply = rec.respond(rec.new_session(), "I loved Police Academy, something with Tom Hanks")
+    call = next(s for s in reply.trace if s.tool == "retrieve_candidates")
+    assert call.arguments["query"].startswith("Liked: Police Academy")
+    expected = [c.item for c in dense.candidates(G, call.arguments["query"], rec_constraints(call.arguments), 3)]
+    assert [i.item for i in reply.items] == expected  # the hard filter (Tom Hanks) still holds
+    assert all(involves(G, i.item, HANKS) and i.item in CATALOG for i in reply.items)
+    assert all(check_explanation(G, i.explanation) and i.explanation.paths for i in reply.items)
+    off = Recommender(AgentConfig(rank_with_model=False, lm_chooses_actions=False, dense=False), graph=G)
+    assert off.dense is None  # switched off: nothing is loaded
+    del G.graph[WEIGHTS_KEY]
+    assert Recommender(config, graph=G).dense is None  # the graph does not weigh it: nothing is loaded
+
+
+def rec_constraints(arguments):
+    from kg.schema import Constraints
+
+    return Constraints(exclude=frozenset(arguments["exclude"]), people=frozenset(arguments["people"]))

@@ -66,7 +66,7 @@ def test_a_model_call_past_its_deadline_raises_model_busy_and_one_in_time_runs()
 
 def test_a_turn_that_cannot_get_the_model_answers_in_retrieval_order(G):
     lm = ScriptedLM(scores=lambda prompt, options: [0.1 * i for i in range(len(options))])  # reverses the order
-    rec = Recommender(AgentConfig(k=3, model_wait_s=0.05), graph=G, lm=lm)
+    rec = Recommender(AgentConfig(k=3, model_wait_s=0.05, rank_with_model=True), graph=G, lm=lm)
     calm = rec.respond(rec.new_session(), "I loved Police Academy")
     rec.lm.lock.acquire()  # the model is busy with someone else for the whole next turn
     try:

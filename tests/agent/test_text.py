@@ -38,7 +38,7 @@ def test_words_and_emoji_survive_and_a_split_surrogate_pair_is_joined():
 def model_rec():
     """A real Recommender whose every ranking turn runs a (tiny, random) transformer."""
     lm = LocalLM(make_tiny_model(), make_tiny_tokenizer())
-    return Recommender(AgentConfig(k=3), graph=make_tiny_movie_graph(), lm=lm)
+    return Recommender(AgentConfig(k=3, rank_with_model=True), graph=make_tiny_movie_graph(), lm=lm)
 
 
 def test_a_lone_surrogate_never_breaks_the_later_model_ranked_turns(model_rec):

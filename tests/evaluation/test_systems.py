@@ -59,7 +59,7 @@ def test_the_full_chat_loop_system_puts_the_agents_items_first(tiny):
     from evaluation.systems import AgentChat
 
     replayer = AgentReplay(tiny)
-    chat = AgentChat(Recommender(AgentConfig(k=1), graph=tiny, lm=TitleLM("Super Troopers")), replayer)
+    chat = AgentChat(Recommender(AgentConfig(k=1, rank_with_model=True), graph=tiny, lm=TitleLM("Super Troopers")), replayer)
     ranking = chat.rank(replayer.prepare(TURN))
     assert ranking[0] == TROOPERS  # the agent's one item (the model's favourite), then the retriever's order
     assert ranking[1:] == [PA2, TROOPERS]
@@ -115,15 +115,30 @@ def test_the_tuner_keeps_a_weight_change_only_when_valid_recall_rises():
 
 
 def test_the_dense_system_ranks_the_catalog_under_the_agents_filters(tiny, tmp_path):
-    from agent.encoder import Encoder, EncoderConfig, build_index
-    from evaluation.systems import DenseRanker
+    from agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
+    from evaluation.systems import DenseRanker, RetrieverOnly
+    from kg.retrieval import WEIGHTS_KEY
     from tests.conftest import make_tiny_model, make_tiny_tokenizer
 
-    replayer = AgentReplay(tiny)
     catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
     encoder = Encoder(make_tiny_model(), make_tiny_tokenizer(), EncoderConfig(layers=1))
-    system = DenseRanker("dense-base", encoder, build_index(encoder, tiny, catalog, "tiny", folder=tmp_path), replayer)
-    ranked = system.rank(replayer.prepare(TURN))
+    dense = DenseRetriever(encoder, build_index(encoder, tiny, catalog, "tiny", folder=tmp_path))
+    plain = AgentReplay(tiny).prepare(TURN)
+    replayer = AgentReplay(tiny, dense=dense)
+    prepared = replayer.prepare(TURN)
+    assert "dense" in prepared.lists and "dense" not in plain.lists
+    ranked = DenseRanker("dense-base", dense, tiny).rank(prepared)
     assert ranked and set(ranked) <= set(catalog)
     assert not {PA, SCARY} & set(ranked)  # liked, recommended and seen stay out
     assert set(ranked) == {PA2, TROOPERS}  # the comedies asked for, whatever the untrained encoder thinks
+    assert DenseRanker("dense-lora", dense, tiny, shared=True).rank(prepared) == ranked  # the replay's own list
+    # the knowledge-graph retriever leaves the encoder's list out; the agent's order has it where
+    # the graph weighs it (FusionWeights.dense), and then the encoder's best item leads
+    assert RetrieverOnly(G=tiny).rank(prepared) == [c.item for c in plain.candidates]
+    tiny.graph[WEIGHTS_KEY] = {"dense": 100.0}
+    try:
+        weighted = replayer.prepare(TURN)
+        assert weighted.candidates[0].item == ranked[0] and "dense" in weighted.candidates[0].sources
+        assert RetrieverOnly(G=tiny).rank(weighted) == [c.item for c in plain.candidates]
+    finally:
+        del tiny.graph[WEIGHTS_KEY]
