@@ -83,6 +83,7 @@ def test_i_loved_ghostbusters_puts_its_sequel_among_the_first_five_candidates(re
 
 
 def test_a_lone_surrogate_leaves_the_model_ranked_turns_working(rec):
+    rec = Recommender(AgentConfig(rank_with_model=True), graph=rec.graph, lm=rec.lm)  # the title reranker on
     s = rec.new_session()
     rec.respond(s, "hi \ud800 \x00")
     reply = rec.respond(s, "I loved Police Academy")
