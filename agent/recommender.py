@@ -144,8 +144,9 @@ class Recommender:
 
                     model = replace(self.config.model, adapter=self.config.dense_adapter)
                     adapter = resolve_adapter(model, default_dense_adapter_dir())
-                    self._dense = load_dense(G, model, adapter, progress=lambda it: tqdm(
-                        it, desc="indexing the catalog for the dense encoder (once)", unit="batch", leave=False))
+                    if adapter is not None or self.config.dense_adapter is None:  # no shipped one: no dense list
+                        self._dense = load_dense(G, model, adapter, progress=lambda it: tqdm(
+                            it, desc="indexing the catalog for the dense encoder (once)", unit="batch", leave=False))
             return self._dense or None
 
     def _kg(self):

@@ -216,38 +216,44 @@ def default_text(config, dense: bool, has_adapter: bool) -> str:
 
 
 def agent_dense(G: nx.MultiDiGraph, config, notes: list[str]):
-    """The encoder the agent's retrieval uses on ``G`` (``Recommender.dense``), or None."""
-    from agent.llm import default_dense_adapter_dir, resolve_adapter
-    from kg.retrieval import graph_weights
+    """The encoder the agent's retrieval uses on ``G`` (``Recommender.dense`` itself), or None."""
+    from agent import Recommender
 
-    if not config.dense or graph_weights(G).dense <= 0:
-        return None
-    model = replace(config.model, adapter=config.dense_adapter)
-    return load_dense_noted("the agent's encoder", G, resolve_adapter(model, default_dense_adapter_dir()), notes, model)
+    start = time.perf_counter()
+    dense = Recommender(config, graph=G).dense
+    if dense is not None:
+        notes.append(index_note("the agent's encoder", dense, time.perf_counter() - start))
+    return dense
 
 
-def load_dense_noted(name: str, G: nx.MultiDiGraph, adapter, notes: list[str], model=None):
-    """``agent.encoder.load_dense`` with the index's size and build time noted."""
+def index_note(name: str, dense, seconds: float) -> str:
+    index = dense.index
+    return (f"{name}: index of {len(index.items)} items x {index.vectors.shape[1]} dims, "
+            f"{index.vectors.nbytes / 2**20:.1f} MiB, ready in {seconds:.0f} s (first {dense.encoder.config.layers} layers)")
+
+
+def load_dense_noted(name: str, G: nx.MultiDiGraph, adapter, notes: list[str]):
+    """``agent.encoder.load_dense`` of the embedded model with ``adapter``, its index noted."""
     from agent.config import ModelConfig
     from agent.encoder import load_dense
 
     start = time.perf_counter()
-    dense = load_dense(G, model or ModelConfig(), adapter)
-    index = dense.index
-    notes.append(f"{name}: index of {len(index.items)} items x {index.vectors.shape[1]} dims, "
-                 f"{index.vectors.nbytes / 2**20:.1f} MiB, ready in {time.perf_counter() - start:.0f} s "
-                 f"(first {dense.encoder.config.layers} layers)")
+    dense = load_dense(G, ModelConfig(), adapter)
+    notes.append(index_note(name, dense, time.perf_counter() - start))
     return dense
 
 
-def learned_from(G: nx.MultiDiGraph, name: str) -> str:
-    """What a system's numbers were learned from (the graph's training dialogues, the KG, a model)."""
+def learned_from(G: nx.MultiDiGraph, name: str, dense: bool = False, rerank: bool = True) -> str:
+    """What a system's numbers were learned from (the graph's training dialogues, the KG, a model;
+    ``dense``/``rerank``: whether the default uses the LM encoder / the title reranker)."""
     dialogues = G.graph.get("trained_on", "no dialogues")
     kg = f"KG + {dialogues}"
+    default = "; ".join([kg] + (["SmolLM2-135M + dense adapter"] if dense else [])
+                        + (["SmolLM2-135M + shipped adapter"] if rerank else []))
     return {"popularity": dialogues, "comention": dialogues, "collaborative": dialogues,
             "content": "KG only", "dense-base": "KG cards; SmolLM2-135M, no tuning",
             "dense-lora": f"KG cards + {dialogues}; SmolLM2-135M + dense adapter", "base": f"{kg}; SmolLM2-135M, no tuning",
-            "lora": f"{kg}; SmolLM2-135M + shipped adapter", "default": f"{kg}; SmolLM2-135M + shipped adapter",
+            "lora": f"{kg}; SmolLM2-135M + shipped adapter", "default": default,
             "agent": f"{kg}; SmolLM2-135M + shipped adapter",
             }.get(name, kg)
 
@@ -299,7 +305,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     result_systems = {
         s.name: scores[s.name] | {
             "description": DESCRIPTIONS.get(s.name, s.name),
-            "learned_from": learned_from(G, s.name),
+            "learned_from": learned_from(G, s.name, replayer.dense is not None, AgentConfig().rank_with_model),
             "seconds_per_turn": (seconds[s.name] + (shared if s.name != "popularity" else 0.0)) / n,
         } for s in systems}
     notes += [

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
     args = parser.parse_args(argv)
     from kg.errors import ConfigError
-    from kg.retrieval import FusionWeights
+    from kg.retrieval import FusionWeights, graph_weights
 
     try:
         sweeps = [sweep_weights(sweep) for sweep in args.sweep]
@@ -122,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = lambda w: scores(replay, prepared, fallback, w)  # noqa: E731
     rows = [("popularity (baseline)", evaluate(FusionWeights.only("popular")))]
     rows += [(f"{name} only", evaluate(FusionWeights.only(name))) for name in PART_NAMES]
-    rows.append(("FusionWeights() (current)", evaluate(FusionWeights())))
-    rows.append(("current, close_first=False", evaluate(replace(FusionWeights(), close_first=False))))
+    current = graph_weights(G)  # FusionWeights() and what the graph changes (kg.store.SHIPPED_WEIGHTS)
+    rows.append(("current (graph_weights)", evaluate(current)))
+    rows.append(("current, close_first=False", evaluate(replace(current, close_first=False))))
     rows += [(label, evaluate(weights)) for sweep in sweeps for label, weights in sweep]
-    best, best_result, log = coordinate_ascent(evaluate, FusionWeights(), args.rounds)
+    best, best_result, log = coordinate_ascent(evaluate, current, args.rounds)
     rows.append(("tuned", best_result))
     samples = sum(len(t.labels) for t in turns)
     print(f"{path}: {len(turns)} recommendation turns, {samples} (turn, label) samples; "

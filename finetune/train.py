@@ -151,11 +151,12 @@ def write_report(output: Path, config: TrainConfig, history: list[dict], extra: 
     metrics = {**extra, "config": config.to_dict(), "history": history}
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     (output / "train_config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
-    plot_curve(history, output / "curve.png", config.metric)
+    plot_curve(history, output / "curve.png", config.metric,
+               "whole catalog" if config.objective == "dense" else "reranked")
     return metrics
 
 
-def plot_curve(history: list[dict], path: Path, metric: str) -> None:
+def plot_curve(history: list[dict], path: Path, metric: str, scope: str = "reranked") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -171,8 +172,8 @@ def plot_curve(history: list[dict], path: Path, metric: str) -> None:
     if evals:
         right = ax.twinx()
         right.plot(*zip(*evals), "o-", color="tab:orange", label=f"valid {metric}")
-        right.set_ylabel(f"valid {metric} (reranked)", color="tab:orange")
-    ax.set_title("kgrec LoRA fine-tuning")
+        right.set_ylabel(f"valid {metric} ({scope})", color="tab:orange")
+    ax.set_title("kgrec LoRA fine-tuning" + (" of the dense encoder" if scope == "whole catalog" else ""))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -25,6 +25,11 @@ CACHE_PREFIX = "movie-graph-"
 INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, interactions.TRAIN_FILE)
 CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial)
 CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches are removed)
+#: The shipped KG's fusion weights where they differ from ``kg.retrieval.FusionWeights()``: the LM
+#: encoder's list (``"dense"``, the shipped dense adapter's; tuned on ReDial valid with
+#: ``python -m evaluation.tune_fusion --dense lora``). A graph built in code weighs it 0, so it never
+#: loads the encoder.
+SHIPPED_WEIGHTS: dict[str, float] = {"dense": 0.1}  # valid R@10 .198 vs .192 without, R@50 .392 vs .391
 
 
 def cache_key(root: Path | None = None) -> str:
@@ -70,7 +75,7 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
             G = load_graph(path)
             if not catalog(G):
                 raise GraphFileError(path, "no catalog items")
-            return G
+            return _weighted(G)
         except GraphFileError as e:
             print(f"kgrec: {e}; rebuilding it", file=sys.stderr)
     G = build_full_graph()
@@ -78,4 +83,13 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
         if old != path and old.suffix in (CACHE_SUFFIX, ".pkl"):
             old.unlink(missing_ok=True)
     save_graph(G, path)
-    return nx.freeze(G)  # as a loaded one: read-only
+    return _weighted(nx.freeze(G))  # as a loaded one: read-only
+
+
+def _weighted(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``G`` with the shipped fusion weights (:data:`SHIPPED_WEIGHTS`) unless it carries its own."""
+    from kg.retrieval import WEIGHTS_KEY
+
+    if SHIPPED_WEIGHTS and WEIGHTS_KEY not in G.graph:
+        G.graph[WEIGHTS_KEY] = dict(SHIPPED_WEIGHTS)
+    return G

@@ -43,7 +43,8 @@ def config(**changes) -> AgentConfig:
 
 def test_the_chat_shows_the_replays_retrieval_order_on_real_turns(G, turns):
     no_model = config(rank_with_model=False)
-    replay, rec = AgentReplay(G, no_model), Recommender(no_model, graph=G)
+    rec = Recommender(no_model, graph=G)
+    replay = AgentReplay(G, no_model, dense=rec.dense)  # the LM encoder's list too, where the graph weighs it
     compared = 0
     for turn in turns:
         fast = [c.item for c in replay.prepare(turn).candidates][:SHOWN]
@@ -67,7 +68,8 @@ def test_with_the_model_the_chat_shows_the_replays_reranked_order(G, turns):
         pytest.skip(f"no shipped adapter at {default_adapter_dir()}")
     lm = load_lm(ModelConfig())
     with_model = config(rank_with_model=True)
-    replay, rec = AgentReplay(G, with_model), Recommender(with_model, graph=G, lm=lm)
+    rec = Recommender(with_model, graph=G, lm=lm)
+    replay = AgentReplay(G, with_model, dense=rec.dense)
     ranker = ModelRanker("lora", lm, G, with_model)
     compared = 0
     for turn in turns:
