@@ -108,3 +108,17 @@ def test_model_id_names_the_adapter_weights(tmp_path):
     first = model_id(model, tmp_path)
     (tmp_path / "adapter_model.safetensors").write_bytes(b"weights-2")
     assert model_id(model, tmp_path) != first and model_id(model) != first
+
+
+def test_load_dense_reads_only_the_encoders_layers_and_indexes_before_the_adapter(tiny_lm_dir, tiny_movies, tmp_path):
+    from agent.config import ModelConfig
+    from agent.encoder import load_dense
+
+    dense = load_dense(tiny_movies, ModelConfig(model=str(tiny_lm_dir), adapter=None, device="cpu"), None,
+                       EncoderConfig(layers=1), folder=tmp_path)
+    assert len(dense.encoder.model.model.layers) == 1  # the layer above was never loaded
+    full = encoder(layers=1)  # the same weights, both layers: the first layer's vectors are the same
+    np.testing.assert_allclose(dense.index.vectors, build_index(full, tiny_movies, ITEMS, "x", folder=tmp_path / "b").vectors,
+                               atol=1e-5)
+    found = dense.candidates(tiny_movies, "Liked: alien.\nUser: something like it", Constraints(exclude=frozenset({1})), 3)
+    assert len(found) == 3 and all(c.item in ITEMS and c.item != 1 and c.sources == ("dense",) for c in found)
