@@ -27,9 +27,7 @@ from kg.errors import KgrecError
 from kg.locations import cache_dir
 from kg.retrieval import admissible
 from kg.schema import Candidate, Constraints
-from kg.graph import display
 from kg.verbalize import card
-from agent.ranking import query_text  # noqa: F401  (the encoder's text of a turn; torch-free there)
 
 
 @dataclass(frozen=True)

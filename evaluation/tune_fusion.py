@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, replace
+from typing import TYPE_CHECKING
 
 from evaluation.metrics import exclude_mentioned, recall_at_k
+
+if TYPE_CHECKING:
+    from kg.retrieval import FusionWeights
 
 GRID = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 

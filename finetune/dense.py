@@ -9,7 +9,7 @@ so backward stops there. At serving time items are encoded without the adapter (
 index) and conversations with it.
 
 Pairs come from the ReDial train split (one per suggested movie, the conversation as
-``agent.encoder.query_text`` writes it); validation Recall@10 on the valid split picks the
+``agent.ranking.query_text`` writes it); validation Recall@10 on the valid split picks the
 best step. Checkpoints (adapter, optimizer, step) make a killed run resumable.
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 import networkx as nx
 import torch
 
-from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id, pool, query_text
-from agent.ranking import recent_text
+from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id
+from agent.ranking import query_text, recent_text
 from kg.errors import KgrecError
 
 

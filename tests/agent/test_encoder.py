@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from agent.encoder import (DenseIndex, Encoder, EncoderConfig, build_index, dense_candidates, model_id,
-                           pool, query_text)
+from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, dense_candidates, model_id, pool
+from agent.ranking import query_text
 from kg.errors import KgrecError
 from kg.schema import Constraints
 from tests.conftest import make_tiny_model, make_tiny_tokenizer
