@@ -174,7 +174,7 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
         return lms[kind]
 
     has_adapter = (default_adapter_dir() / "adapter_config.json").exists()
-    if has_adapter and {"lora", "agent"} & set(names) or "default" in names and config.rank_with_model:
+    if has_adapter and ({"lora", "agent"} & set(names) or "default" in names and config.rank_with_model):
         notes.append(f"adapter: {adapter_fingerprint(default_adapter_dir())}")
     has_dense = (default_dense_adapter_dir() / "adapter_config.json").exists()
     if has_dense and ("dense-lora" in names or replayer.dense is not None):
@@ -205,7 +205,8 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
         elif name == "agent":
             from agent import Recommender
 
-            systems.append(AgentChat(Recommender(config, graph=G, lm=lm("lora")), replayer))
+            systems.append(AgentChat(Recommender(config, graph=G, lm=lm("lora"), dense=replayer.dense or False),
+                                     replayer))  # the replay's encoder: loaded once
     return systems
 
 
