@@ -63,6 +63,12 @@ class AgentConfig:
                         "(agent.encoder), where the graph's FusionWeights.dense is above 0"})
     dense_adapter: str | None = field(default="default", metadata={
         "help": "the encoder's adapter: 'default' (shipped), a peft folder, or None (untuned)"})
+    themes: bool = field(default=True, metadata={"help": "understand what movies are about: theme words link "
+                         "(kg.linking; others through the encoder, agent.content) and filter like genres, and a "
+                         "request with content words but no name gets the encoder's items instead of a question "
+                         "(off: the behaviour before themes)"})
+    theme_threshold: float = field(default=0.5, metadata={"help": "the encoder's cosine a message needs to a theme "
+                                   "to link it without its words (tuned on the dev half of kgrec eval content)"})
     lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
     lm_chooses_paths: bool = field(default=False, metadata={"help": "let the model pick which KG path to cite (one more model call per turn)"})
     model_wait_s: float | None = field(default=2.0, metadata={
@@ -94,6 +100,9 @@ class AgentConfig:
         wait = self.model_wait_s
         if wait is not None and (isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= 3600):
             raise KgrecError(f"AgentConfig.model_wait_s={wait!r}: expected seconds in 0..3600, or None to wait as long as it takes")
-        for name in ("rank_with_model", "dense", "lm_chooses_actions", "lm_chooses_paths"):
+        if isinstance(self.theme_threshold, bool) or not isinstance(self.theme_threshold, (int, float)) \
+                or not -1.0 <= self.theme_threshold <= 1.0:
+            raise KgrecError(f"AgentConfig.theme_threshold={self.theme_threshold!r}: expected a cosine in -1..1")
+        for name in ("rank_with_model", "dense", "themes", "lm_chooses_actions", "lm_chooses_paths"):
             if not isinstance(getattr(self, name), bool):
                 raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected True or False")

@@ -14,7 +14,7 @@ import networkx as nx
 from agent import negation
 from agent.types import Preferences, preference_fields
 from agent.understanding import Understanding
-from kg.answerable import hard_genres
+from kg.answerable import hard_genres, items_with
 from kg.graph import catalog, is_item
 from kg.linking import item_types
 from kg.schema import Constraints
@@ -40,6 +40,10 @@ def apply(prefs: Preferences, u: Understanding) -> Preferences:
         lists["genres"].clear()
     _add(lists, "genres", u.genres, "not_genres")
     _add(lists, "not_genres", u.not_genres, "genres")
+    if u.themes:  # a request about something else is a new topic: "now a movie about boxing"
+        lists["themes"].clear()
+    _add(lists, "themes", u.themes, "not_themes")
+    _add(lists, "not_themes", u.not_themes, "themes")
     _add(lists, "people", u.people, "not_people")
     _add(lists, "not_people", u.not_people, "people")
     year_min, year_max = prefs.year_min, prefs.year_max
@@ -99,11 +103,17 @@ def soft_genres(G: nx.MultiDiGraph, prefs: Preferences) -> list[int]:
     return [g for g in prefs.genres if g not in hard and g in G]
 
 
+def hard_themes(G: nx.MultiDiGraph, prefs: Preferences) -> frozenset[int]:
+    """The wished themes some catalog item has: filters (an item must have one of them)."""
+    return frozenset(t for t in prefs.themes if items_with(G, t) > 0)
+
+
 def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
     """The hard filters the preferences imply: never the liked, seen, disliked or recommended movies."""
     shown = {n for n in prefs.liked + prefs.disliked + prefs.seen + prefs.recommended if is_item(G, n)}
     genres = frozenset(hard_genres(G, prefs.genres))  # the others are soft: seeds (see seeds)
     return Constraints(exclude=frozenset(shown), genres=genres, not_genres=frozenset(prefs.not_genres),
+                       themes=hard_themes(G, prefs), not_themes=frozenset(prefs.not_themes),
                        people=frozenset(prefs.people), not_people=frozenset(prefs.not_people),
                        year_min=prefs.year_min, year_max=prefs.year_max,
                        not_years=frozenset(tuple(r) for r in prefs.not_years))

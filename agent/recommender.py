@@ -103,6 +103,7 @@ class Recommender:
         self.config = config if config is not None else AgentConfig()
         self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
         self._dense = dense  # agent.encoder.DenseRetriever (given, or loaded on first use); False: not used
+        self._theme_linker = None  # agent.content.ThemeLinker, built on first use; False: not used
         self._model_lock, self._load_lock = scheduler.FairLock(), threading.RLock()  # see Session.lock
         if lm is not None:
             self._lm = scheduler.SharedModel(lm, self._model_lock)
@@ -149,13 +150,26 @@ class Recommender:
                             it, desc="indexing the catalog for the dense encoder (once)", unit="batch", leave=False))
             return self._dense or None
 
+    @property
+    def theme_linker(self):
+        """The LM encoder's theme linking (``agent.content.ThemeLinker``): None where themes are off
+        (``AgentConfig.themes``) or there is no encoder."""
+        with self._load_lock:
+            if self._theme_linker is None:
+                from agent.content import ThemeLinker
+
+                dense = self.dense if self.config.themes else None
+                self._theme_linker = ThemeLinker(self.graph, dense, self.config.theme_threshold) if dense else False
+            return self._theme_linker or None
+
     def _kg(self):
         """``(graph, link index, catalog)``, built once."""
         with self._load_lock:
             if self._index is None:
                 G = self.graph
                 self._titles = preferences.title_index(G)
-                self._index = (linking.build_link_index(G, **link_words(G)), frozenset(catalog(G)))
+                self._index = (linking.build_link_index(G, **link_words(G), themes=self.config.themes),
+                               frozenset(catalog(G)))
             return (self.graph, *self._index)
 
     def tools(self, with_model: bool = True) -> dict:
@@ -216,7 +230,7 @@ class Recommender:
             start = time.perf_counter()
             text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
             before = stages.Before(session.preferences, session.last_items, session.focus, tuple(session.history))
-            turn = _Turn(before, stages.understand(G, index, text, before, self.config))
+            turn = _Turn(before, stages.understand(G, index, text, before, self.config, self.theme_linker))
             wait = self.config.model_wait_s
             turn.deadline = None if wait is None else time.monotonic() + wait
             turn.timed("linking", start)
@@ -257,7 +271,7 @@ class Recommender:
         if u.fact_relations is not None:
             return ["get_facts"] if u.fact_subject is not None and turn.facts is None else ["answer"]
         if turn.candidates is None:
-            if not preferences.has_preferences(p):
+            if not stages.recommends(p, u, self.dense is not None):  # content words: the encoder answers them
                 return ["answer"] if u.unknown_titles else ["ask_question"]
             return ["retrieve_candidates"] if u.has_signal else ["retrieve_candidates", "ask_question"]
         if not turn.candidates:

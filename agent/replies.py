@@ -103,7 +103,9 @@ def summary(G: nx.MultiDiGraph, p: Preferences) -> str:
     parts = [f"you like {_names(G, liked)}" if liked else "",
              f"with {_names(G, p.people)}" if p.people else "",
              f"{_names(G, p.genres)}" if p.genres else "",
+             f"about: {_names(G, p.themes)}" if p.themes else "",
              f"no {_names(G, p.not_genres)}" if p.not_genres else "",
+             f"not about: {_names(G, p.not_themes)}" if p.not_themes else "",
              f"no {_names(G, p.not_people)}" if p.not_people else "",
              years(p.year_min, p.year_max), not_years(p.not_years),
              f"not {_names(G, [n for n in p.disliked if n not in p.not_people])}"
@@ -114,7 +116,9 @@ def summary(G: nx.MultiDiGraph, p: Preferences) -> str:
 
 def filters(G: nx.MultiDiGraph, p: Preferences) -> str:
     """The hard filters in a few words, for "nothing fits" replies."""
-    parts = [_names(G, p.genres), f"no {_names(G, p.not_genres)}" if p.not_genres else "",
+    parts = [_names(G, p.genres), f"about: {_names(G, p.themes)}" if p.themes else "",
+             f"no {_names(G, p.not_genres)}" if p.not_genres else "",
+             f"not about: {_names(G, p.not_themes)}" if p.not_themes else "",
              f"with {_names(G, p.people)}" if p.people else "",
              f"no {_names(G, p.not_people)}" if p.not_people else "", years(p.year_min, p.year_max),
              not_years(p.not_years)]

@@ -95,7 +95,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                             year_max: int | None = None, k: int = 50,
                             context: list[int] | None = None,
                             not_years: list[list[int]] | None = None,
-                            again: dict[str, list[int]] | None = None, query: str = "") -> tuple[str, list]:
+                            again: dict[str, list[int]] | None = None, query: str = "",
+                            themes: list[int] | None = None, not_themes: list[int] | None = None) -> tuple[str, list]:
         """Catalog items related to the seed nodes that satisfy every hard filter, best first.
 
         Args:
@@ -116,6 +117,8 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                 suggest them again.
             query: the conversation as the dense encoder reads it (liked and disliked titles, then
                 the talk); with an encoder, its nearest catalog items join the fusion.
+            themes: an item must be about at least one of these theme nodes (e.g. "time travel").
+            not_themes: an item must be about none of these theme nodes.
         """
         if not 1 <= k <= 500:
             raise ToolException(f"k={k}: expected 1..500")
@@ -123,17 +126,20 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
             raise ToolException(f"contradictory years: year_min={year_min} is after year_max={year_max}")
         if any(len(r) != 2 or r[0] > r[1] for r in not_years or ()):
             raise ToolException(f"not_years={not_years}: expected [first, last] year ranges, first <= last")
-        if clash := set(genres or ()) & set(not_genres or ()) | set(people or ()) & set(not_people or ()):
+        if clash := (set(genres or ()) & set(not_genres or ()) | set(people or ()) & set(not_people or ())
+                     | set(themes or ()) & set(not_themes or ())):
             raise ToolException(f"contradictory filters: {sorted(clash)} both required and excluded")
         if unknown := set(again or ()) - set(remention.ROLES):
             raise ToolException(f"again: roles {sorted(unknown)}: expected some of {', '.join(remention.ROLES)}")
         for node in [*seeds, *(genres or ()), *(not_genres or ()), *(people or ()), *(not_people or ()),
+                     *(themes or ()), *(not_themes or ()),
                      *(context or ()), *(n for items in (again or {}).values() for n in items)]:
             _node(G, node)
         c = Constraints(exclude=frozenset(exclude or ()), genres=frozenset(genres or ()),
                         not_genres=frozenset(not_genres or ()), people=frozenset(people or ()),
                         not_people=frozenset(not_people or ()), year_min=year_min, year_max=year_max,
-                        not_years=frozenset((int(a), int(b)) for a, b in not_years or ()))
+                        not_years=frozenset((int(a), int(b)) for a, b in not_years or ()),
+                        themes=frozenset(themes or ()), not_themes=frozenset(not_themes or ()))
         roles = remention.roles(**(again or {}))
         from agent.turn import dense_lists
 

@@ -29,6 +29,7 @@ import networkx as nx
 
 from agent import preferences, understanding
 from agent.config import AgentConfig
+from agent.content import content_words
 from agent.explain import check_explanation
 from agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kg.graph import display
@@ -82,17 +83,24 @@ def conversation(history: Iterable[tuple[str, str]], text: str) -> str:
     return recent_text([(USER_ROLES.get(r, r), t) for r, t in history] + [("seeker", text)])
 
 
-def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: AgentConfig) -> Understood:
-    """Link ``text`` (``index``: ``kg.linking.LinkIndex``) and read it against ``before``."""
+def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: AgentConfig,
+               themes=None) -> Understood:
+    """Link ``text`` (``index``: ``kg.linking.LinkIndex``) and read it against ``before``.
+
+    ``themes`` (``agent.content.ThemeLinker``): for a message that names nothing the index knows but
+    says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
     mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
+    if themes is not None and not mentions and content_words(text):
+        mentions = themes.link(text)
     u = understanding.understand(G, text, mentions, before.prefs, before.last_items, before.focus)
     return Understood(text, u, preferences.apply(before.prefs, u), conversation(before.history, text))
 
 
 # ---------------------------------------------------------------- constraints
-def recommends(prefs: Preferences) -> bool:
-    """Whether there is anything to recommend from (else the agent asks what the user wants)."""
-    return preferences.has_preferences(prefs)
+def recommends(prefs: Preferences, u: understanding.Understanding | None = None, encoder: bool = False) -> bool:
+    """Whether there is anything to recommend from (else the agent asks what the user wants): a
+    preference, or, with an ``encoder`` (the dense list), words saying what the movie is about."""
+    return preferences.has_preferences(prefs) or (encoder and u is not None and bool(u.content))
 
 
 NEW_ONES = re.compile(r"\b(another|else|others?|different|instead|new ones?)\b", re.IGNORECASE)
@@ -129,6 +137,7 @@ def tool_arguments(request: Request) -> dict:
     """``request`` as the arguments of the ``retrieve_candidates`` tool (JSON values)."""
     c = request.constraints
     return {"seeds": list(request.seeds), "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
+            "themes": sorted(c.themes), "not_themes": sorted(c.not_themes),
             "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
             "year_min": c.year_min, "year_max": c.year_max, "k": request.k,
             "not_years": [list(r) for r in sorted(c.not_years)], "context": list(request.context),
@@ -213,7 +222,7 @@ def rank(lm, G: nx.MultiDiGraph, understood: Understood, candidates: Sequence[Ca
 def anchors(understood: Understood) -> list[int]:
     """What explanations lead back to: this message's likes first, then the standing ones."""
     u, p = understood.u, understood.prefs
-    return list(u.liked) + [n for n in p.liked + p.genres + p.people if n not in u.liked]
+    return list(u.liked) + [n for n in p.themes + p.liked + p.genres + p.people if n not in u.liked]
 
 
 def explained(G: nx.MultiDiGraph, best: Sequence[Ranked | Candidate],

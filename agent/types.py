@@ -55,7 +55,8 @@ def _pref(kind: str, help: str, *, group: str | None = None, saved: bool = True,
           row: str = ""):
     """A ``Preferences`` field. ``kind``: "nodes", "year" or "ranges"; ``group``: its heading in the
     UI's "what I understood" panel (None: not shown); ``saved``: kept in profiles; ``anchor``: enough
-    on its own to recommend from; ``row``: the panel's label for a value that is not a node."""
+    on its own to recommend from; ``row``: the panel's label for a value that is not a node, or
+    around a node's name ("about: {}")."""
     metadata = {"kind": kind, "help": help, "group": group, "saved": saved, "anchor": anchor, "row": row}
     return field(default=None if kind == "year" else (), metadata=metadata)
 
@@ -75,6 +76,9 @@ class Preferences:
     recommended: tuple[int, ...] = _pref("nodes", "already suggested in this session", saved=False)
     genres: tuple[int, ...] = _pref("nodes", "wanted genres", group="Wanted", anchor=True)
     not_genres: tuple[int, ...] = _pref("nodes", "excluded genres", group="Avoid", anchor=True)
+    themes: tuple[int, ...] = _pref("nodes", "what the items should be about (theme nodes: time travel)",
+                                    group="About", anchor=True, row="about: {}")
+    not_themes: tuple[int, ...] = _pref("nodes", "themes to avoid", group="Avoid", anchor=True, row="not about: {}")
     people: tuple[int, ...] = _pref("nodes", "wanted people (actor, director, author)", group="Wanted", anchor=True)
     not_people: tuple[int, ...] = _pref("nodes", "excluded people", group="Avoid", anchor=True)
     year_min: int | None = _pref("year", "earliest year", group="Years", anchor=True, row="from {}")

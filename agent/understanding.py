@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from agent import negation
+from agent.content import content_words
 from agent.replies import words
 from agent.types import Preferences, preference_fields
 from kg.linking import item_types
@@ -56,6 +57,8 @@ class Understanding:
     seen: tuple[int, ...] = ()
     genres: tuple[int, ...] = ()
     not_genres: tuple[int, ...] = ()
+    themes: tuple[int, ...] = ()  # theme nodes the items should be about ("time travel")
+    not_themes: tuple[int, ...] = ()
     people: tuple[int, ...] = ()
     not_people: tuple[int, ...] = ()
     year_min: int | None = None
@@ -66,6 +69,7 @@ class Understanding:
     fact_subject: int | None = None
     wants_more: bool = False
     unknown_titles: tuple[str, ...] = ()
+    content: tuple[str, ...] = ()  # words saying what the movie should be about (agent.content), for retrieval
     contradictions: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = field(default=())
 
@@ -76,8 +80,8 @@ class Understanding:
 
     @property
     def has_signal(self) -> bool:
-        """Did this message say anything about what to recommend?"""
-        return self.adds_preferences or self.wants_more
+        """Did this message say anything about what to recommend (a preference, "more", or content words)?"""
+        return self.adds_preferences or self.wants_more or bool(self.content)
 
 
 def best_mentions(mentions: Sequence[Mention], min_score: float) -> list[Mention]:
@@ -194,14 +198,16 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
         not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
-        unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given)
+        unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given,
+        content=content_words(text, mentions) if relations is None else ())
 
 
 def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], relations: tuple[str, ...] | None
                      ) -> tuple[dict[str, list[int]], int | None, int | None]:
     """Each mention's node under what it says (``"liked"``, ``"not_genres"``, ...), and in a question
     its first movie and first person (the question is about them, nothing is liked)."""
-    out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
+    out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "themes",
+                                                 "not_themes", "people", "not_people")}
     subject = person = None
     starts = sorted({m.span[0] for m in mentions})
     for m in mentions:
@@ -212,6 +218,8 @@ def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], 
             person = person if person is not None else m.node
         elif m.type == "genre":
             out["not_genres" if polarity == "negative" else "genres"].append(m.node)
+        elif m.type == "theme":
+            out["not_themes" if polarity == "negative" else "themes"].append(m.node)
         elif m.type == "person" and polarity == "negative":
             out["not_people"].append(m.node)
             out["disliked"].append(m.node)
@@ -247,7 +255,8 @@ def _contradictions(G: nx.MultiDiGraph, out: dict[str, list[int]], years: negati
         found.append(f"{things} from {lo} or later and from {hi} or earlier")
     elif negation.covers(years.not_years, lo, hi):
         found.append(f"{things} from {lo} to {hi} but not from " + ", ".join(f"{a} to {b}" for a, b in years.not_years))
-    for want, avoid in (("genres", "not_genres"), ("people", "not_people"), ("liked", "disliked")):
+    for want, avoid in (("genres", "not_genres"), ("themes", "not_themes"), ("people", "not_people"),
+                        ("liked", "disliked")):
         for node in set(out[want]) & set(out[avoid]):
             found.append(f"{G.nodes[node].get('name', node)} both wanted and not wanted")
     return tuple(found)

@@ -8,6 +8,7 @@
     kgrec eval tune --graph inspired                 # fusion weights + re-mention prior from its train turns
     kgrec eval ratings                               # leave-one-out on users' ratings: retrievers vs item-kNN
     kgrec eval simulate --dialogues 200 --seed 0     # scripted seekers, success within 5 turns
+    kgrec eval content                               # content requests ("a vampire movie"): precision@3
 """
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ def register(subparsers) -> None:
 
     ratings.add_arguments(g)
     g.set_defaults(func=ratings.run)
+
+    c = which.add_parser("content", help="requests that say what a movie is about: precision@3 against the KG's themes")
+    from evaluation import content
+
+    content.add_arguments(c)
+    c.set_defaults(func=content.run)
 
     s = which.add_parser("simulate", help="scripted seekers from ReDial test dialogues look for a target movie")
     s.add_argument("--data", help="official ReDial JSONL (default: data/redial/test_data.jsonl)")

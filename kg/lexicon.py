@@ -108,6 +108,29 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 COMMON |= {phrase for phrase in GENRE_SYNONYMS if " " not in phrase}  # "Holidays (2016)"
 
+#: theme name (``kg.themes``) -> its other simple forms (plurals and "<name> movie" are added by
+#: ``kg.linking``). Only forms of the theme's own words: synonyms ("the undead") link through the
+#: LM encoder (``agent.content``), not through this list.
+THEME_FORMS: dict[str, tuple[str, ...]] = {
+    "time travel": ("time traveling", "time travelling", "time traveler", "time travellers", "time machine"),
+    "zombies": ("zombie",), "vampires": ("vampire",), "werewolves": ("werewolf",), "ghosts": ("ghost", "haunted house"),
+    "witches": ("witch",), "monsters": ("monster",), "dinosaurs": ("dinosaur", "dino", "dinos"),
+    "sharks": ("shark",), "aliens": ("alien",), "robots": ("robot",), "spies": ("spy",),
+    "heist": ("heists",), "courtroom drama": ("courtroom", "courtroom dramas", "legal drama"),
+    "gangsters": ("gangster", "mafia", "mob"), "detectives": ("detective",), "serial killers": ("serial killer",),
+    "assassins": ("assassin", "hitman"), "boxing": ("boxer", "boxers"), "christmas": ("xmas",),
+    "pirates": ("pirate",), "dragons": ("dragon",), "submarines": ("submarine",), "clowns": ("clown",),
+    "teachers": ("teacher",), "planes": ("plane", "airplane", "airplanes"), "bikers": ("biker", "motorcycle"),
+    "video games": ("video game",), "toys": ("toy",), "road trip": ("road trips", "road movie"),
+    "world war ii": ("world war 2", "ww2", "wwii", "second world war"), "post-apocalyptic": ("post apocalyptic",
+                                                                                          "apocalypse"),
+    "martial arts": ("kung fu", "karate"), "coming of age": ("coming of age story",),
+    "true story": ("true stories", "based on a true story", "real story"), "slasher": ("slashers",),
+    "based on a book": ("book adaptation", "based on a novel"), "fairy tales": ("fairy tale",),
+    "car racing": ("racing", "race car", "car race"), "epidemic": ("pandemic",),
+    "wedding": ("weddings",), "disaster": ("disasters", "disaster movie"), "high school": (),
+}
+
 
 def chat_words(texts: Iterable[str], min_texts: int = 3) -> frozenset[str]:
     """Everyday words: written in lower case in ``min_texts`` texts, rarely capitalised

@@ -30,11 +30,11 @@ from typing import NamedTuple
 import networkx as nx
 from rapidfuzz import fuzz, process
 
-from kg.lexicon import COMMON, GENRE_SYNONYMS, SENTENCE_END, STOPWORDS, fold, normalize, tokens
+from kg.lexicon import COMMON, GENRE_SYNONYMS, SENTENCE_END, STOPWORDS, THEME_FORMS, fold, normalize, tokens
 from kg.graph import display
 from kg.schema import DERIVED_ID_BASE, ITEM_TYPE, Mention
 
-LINKED_TYPES = (ITEM_TYPE, "person", "genre")
+LINKED_TYPES = (ITEM_TYPE, "person", "genre", "theme")
 MAX_TOKENS = 10  # longest alias looked up, in words
 MAX_FUZZY_TOKENS = 6
 MAX_AMBIGUITY = 8  # nodes returned for one ambiguous span
@@ -195,21 +195,38 @@ def _index_genres(index: LinkIndex, G: nx.MultiDiGraph) -> None:
                 _add(index, alias, Entry(node, 1.0))
 
 
+def _index_themes(index: LinkIndex, G: nx.MultiDiGraph) -> None:
+    """Theme names ("time travel"), their plural or singular and simple forms (``kg.lexicon.THEME_FORMS``)
+    and "<theme> movie(s)". A theme outranks a genre word that also names it ("heist": the theme, not crime)."""
+    for node, data in G.nodes(data=True):
+        if data.get("type") != "theme" or not G.in_degree(node):
+            continue
+        name = normalize(data.get("name", ""))
+        single = name[:-3] + "y" if name.endswith("ies") else name[:-1] if name.endswith("s") else name
+        forms = {name, single, single + "s", *map(normalize, THEME_FORMS.get(data.get("name", ""), ()))}
+        for form in {f for f in forms if f}:
+            for alias in (form, *(f"{form} {noun}" for noun in ("movie", "movies", "film", "films", "flick", "flicks"))):
+                _add(index, alias, Entry(node, 1.0))
+
+
 def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] = MappingProxyType({}),
-                     common_words: Collection[str] = ()) -> LinkIndex:
+                     common_words: Collection[str] = (), themes: bool = True) -> LinkIndex:
     """The alias index of ``G``, with the dialogue data set's words as input.
 
     ``redial_ids`` maps the ids its messages write movies as (ReDial's ``@123``) to nodes;
     ``common_words`` are its everyday words, linked only with a capital, beside the built-in
-    ones. ``kg.redial.link_words(G)`` gives both for the shipped ReDial data.
+    ones. ``kg.redial.link_words(G)`` gives both for the shipped ReDial data. ``themes=False``
+    leaves the theme nodes out (the linking before themes).
     """
     index = LinkIndex(common=COMMON | {fold(w) for w in common_words})
     index.redial = dict(redial_ids)
     degree = dict(G.degree())
     _index_genres(index, G)
+    if themes:
+        _index_themes(index, G)
     _index_movies(index, G)
     _index_people(index, G, degree)
-    linked = (*LINKED_TYPES, *item_types(G))
+    linked = (*(t for t in LINKED_TYPES if themes or t != "theme"), *item_types(G))
     for node, data in G.nodes(data=True):
         if data.get("type") in linked or data.get("item"):
             index.nodes[node] = NodeInfo(display(G, node), data["type"], int(data.get("popularity") or 0),

@@ -19,7 +19,7 @@ together; ``popular`` is the fallback; ``retrieve`` fuses them::
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
@@ -173,6 +173,8 @@ def satisfies(G: nx.MultiDiGraph, item: int, constraints: Constraints) -> bool:
         return False
     if any(g in out for g in c.not_genres):
         return False
+    if (c.themes and not any(t in out for t in c.themes)) or any(t in out for t in c.not_themes):
+        return False
     if c.people or c.not_people:
         near = set(out) | set(G.pred[item])
         if not c.people <= near or not near.isdisjoint(c.not_people):
@@ -215,6 +217,8 @@ def _narrowed(G: nx.MultiDiGraph, c: Constraints, pool: frozenset[int]) -> froze
     (a superset: :func:`satisfies` still decides each one; scanning the catalog took 25 ms)."""
     if c.genres:
         pool = pool & frozenset(n for g in c.genres if g in G for n in G.pred[g])
+    if c.themes:
+        pool = pool & frozenset(n for t in c.themes if t in G for n in G.pred[t])
     for person in c.people:
         pool = pool & (frozenset(G.pred[person]) | frozenset(G.succ[person]) if person in G else frozenset())
     if c.year_min is not None or c.year_max is not None or c.not_years:
@@ -340,11 +344,16 @@ def from_seeds(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraint
 
 def from_attributes(G: nx.MultiDiGraph, constraints: Constraints, k: int = 100,
                     allowed: frozenset[int] | None = None) -> list[Candidate]:
-    """Items matching the constraints' genres, people or years, most popular first.
+    """Items matching the constraints' themes, genres, people or years, most popular first (an item
+    with more of the asked themes before one with fewer).
 
-    Without a genre, person or year constraint there is nothing to match: ``[]``.
+    Without a theme, genre, person or year constraint there is nothing to match: ``[]``.
     """
     c = constraints
+    if c.themes:
+        prior, matched = _priors(G), Counter(n for t in c.themes if t in G for n in G.pred[t])
+        return _top(G, {n: prior[n] * m for n, m in matched.items() if n in prior}, _items(G, c, allowed), k,
+                    "attribute")
     if c.people:
         pools = [set(G.succ[p]) | set(G.pred[p]) for p in c.people if p in G]
         pool = set.intersection(*pools) if len(pools) == len(c.people) else set()

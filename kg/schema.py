@@ -104,3 +104,5 @@ class Constraints:
     year_min: int | None = None
     year_max: int | None = None
     not_years: frozenset[tuple[int, int]] = frozenset()  # (first, last) year ranges the item must be outside
+    themes: frozenset[int] = frozenset()  # item must have at least one of these theme nodes (has_theme)
+    not_themes: frozenset[int] = frozenset()  # item must have none of these

@@ -111,7 +111,7 @@ THEMES: dict[str, tuple[str, str]] = {
     "college": ("", r"\bcollege\b|\bfraternity|university student"),
     "wedding": ("", r"\bwedding"),
     "marriage": (r"marriage drama", r"\bmarriage\b|\bdivorce"),
-    "family": (r"family drama|domestic comedy", r"\bfamily reunion|dysfunctional family"),
+    "family life": (r"family drama|domestic comedy", r"\bfamily reunion|dysfunctional family"),
     "friendship": (r"buddy film|buddy picture|female buddy", r"\bfriendship\b|\bbest friends?\b"),
     "buddy cop": (r"buddy cop", r"\bpartnered with|\bmismatched partners"),
     "workplace": (r"workplace", r"\bcoworkers?\b|\bco-workers?\b|\boffice workers?\b"),

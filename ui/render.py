@@ -43,7 +43,7 @@ class Card:
 class PrefRow:
     """One line of the "what I understood" panel; ``node`` is what ``Recommender.forget`` takes."""
 
-    group: str  # "Likes", "Dislikes", "Seen", "Wanted", "Avoid", "Years"
+    group: str  # "Likes", "Dislikes", "Seen", "Wanted", "About", "Avoid", "Years"
     label: str
     node: int | str  # a KG node id, or "year_min" / "year_max" / "not_years"
 
@@ -194,7 +194,7 @@ def preference_rows(G: nx.MultiDiGraph, prefs: Preferences) -> list[PrefRow]:
         if group is None or value in (None, ()):
             continue
         if f.metadata["kind"] == "nodes":
-            rows = [PrefRow(group, display(G, node), node) for node in value]
+            rows = [PrefRow(group, (f.metadata["row"] or "{}").format(display(G, node)), node) for node in value]
         else:
             shown = ", ".join(f"{a}-{b}" for a, b in value) if f.metadata["kind"] == "ranges" else value
             rows = [PrefRow(group, f.metadata["row"].format(shown), f.name)]

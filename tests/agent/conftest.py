@@ -6,6 +6,7 @@
     Scary Movie (2000): comedy + horror. The Shining (1980): horror, Stanley Kubrick.
     Get Out (2017): horror, Jordan Peele. Up (2009): animation. Superbad (2007): comedy.
     Police Academy 7 (1994) is in the graph but not in the catalog (item=False).
+    Themes: The Shining and Get Out are about ghosts (a theme node), Toy Story about toys.
 """
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.schema import CO_MENTIONED, DERIVED_ID_BASE
+from kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
 
 PA, PA2, PA3, THREE_MEN, SCARY, SHINING, UP, TOY, BIG, CAST_AWAY, GET_OUT, SUPERBAD, PA7 = range(1, 14)
 GUTTENBERG, WILSON, HANKS, KUBRICK, PEELE = 20, 21, 22, 23, 24
 COMEDY, HORROR, ANIMATION, DRAMA = (DERIVED_ID_BASE + i for i in range(1, 5))
+GHOSTS, TOYS = DERIVED_ID_BASE + 1000, DERIVED_ID_BASE + 1001
 
 MOVIES = {  # id: (name, year, popularity, genres, people)
     PA: ("Police Academy", 1984, 10, [COMEDY], [GUTTENBERG]),
@@ -48,7 +50,7 @@ def agent_graph() -> nx.MultiDiGraph:
                              (HANKS, "Tom Hanks", "person"), (KUBRICK, "Stanley Kubrick", "person"),
                              (PEELE, "Jordan Peele", "person"), (COMEDY, "comedy", "genre"),
                              (HORROR, "horror", "genre"), (ANIMATION, "animation", "genre"),
-                             (DRAMA, "drama", "genre")]:
+                             (DRAMA, "drama", "genre"), (GHOSTS, "ghosts", "theme"), (TOYS, "toys", "theme")]:
         G.add_node(node, name=name, type=kind, hint="", uri="")
 
     def edge(head, relation, tail, **attrs):
@@ -64,6 +66,8 @@ def agent_graph() -> nx.MultiDiGraph:
     edge(GET_OUT, "director", PEELE)
     edge(PA, "subsequent_work", PA2)
     edge(PA2, "subsequent_work", PA3)
+    for movie, theme in ((SHINING, GHOSTS), (GET_OUT, GHOSTS), (TOY, TOYS)):
+        edge(movie, HAS_THEME, theme)
     for a, b, count in [(PA, PA2, 3), (PA, SCARY, 1), (UP, TOY, 2), (BIG, CAST_AWAY, 1)]:
         edge(a, CO_MENTIONED, b, count=count)
         edge(b, CO_MENTIONED, a, count=count)

@@ -1,0 +1,77 @@
+"""Requests that say what a movie should be about, and the themes the words alone do not name.
+
+``kg.linking`` links a theme's own words ("time travel", "a zombie movie"). A message that says
+what the user wants in other words ("bloodsuckers", "something festive") and names no title,
+person, genre, theme or year is handed to the LM encoder (``agent.encoder``): the message's vector
+against each theme's ("a movie about vampires"), and the nearest theme above
+``AgentConfig.theme_threshold`` (tuned on the dev half of ``kgrec eval content``) is linked as if
+it had been named. Such a message is content either way: the agent retrieves for it (the
+encoder's list over the catalog, under the hard filters) instead of asking a question::
+
+    >>> content_words("I want something festive please")
+    ('festive',)
+    >>> content_words("hi there, any recommendations?")
+    ()
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import networkx as nx
+import numpy as np
+
+from kg.lexicon import STOPWORDS
+from kg.schema import THEME_TYPE, Mention
+
+#: words of a request that say nothing about the movie wanted
+FILLER = frozenset("""
+hi hello hey thanks thank you ok okay yes no yeah yep nope sure great cool nice please pls can could would will
+should i me my we us you your want wanna need like love looking look for find give show tell recommend
+recommendation recommendations suggest suggestion suggestions something anything some any one ones good great
+best nice new movie movies film films flick flicks watch watching see seen tonight today night maybe else
+another other more kind sort type idea ideas what which whats how about with really very just also bit
+loved liked enjoyed hated disliked favorite favourite fan enjoy
+""".split())
+WORD = re.compile(r"[a-z][a-z'-]+")
+PHRASE = "a movie about {}"  # how a theme reads to the encoder
+
+
+def content_words(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...]:
+    """The words of ``text`` outside ``mentions`` that could say what a movie is about."""
+    chars = list(text.lower())
+    for m in mentions:
+        chars[m.span[0]:m.span[1]] = " " * (m.span[1] - m.span[0])
+    words = WORD.findall("".join(chars))
+    return tuple(w for w in words if w not in FILLER and w not in STOPWORDS and len(w) > 2)
+
+
+class ThemeLinker:
+    """The nearest theme of a message by the LM encoder (``agent.encoder.DenseRetriever``)."""
+
+    def __init__(self, G: nx.MultiDiGraph, dense, threshold: float):
+        self.G, self.dense, self.threshold = G, dense, threshold
+        self.nodes = [n for n, kind in G.nodes(data="type") if kind == THEME_TYPE and G.in_degree(n)]
+        self._vectors: np.ndarray | None = None
+
+    def vectors(self) -> np.ndarray:
+        """(themes, H) unit vectors of :data:`PHRASE` per theme (built once)."""
+        if self._vectors is None:
+            raw = np.stack([self.dense.vector(PHRASE.format(self.G.nodes[n]["name"])) for n in self.nodes])
+            self._vectors = self.dense.index.query(raw)
+        return self._vectors
+
+    def scores(self, text: str) -> list[tuple[int, float]]:
+        """Every theme with its cosine to ``text``, best first."""
+        if not self.nodes:
+            return []
+        sims = self.vectors() @ self.dense.index.query(self.dense.vector(text))
+        return sorted(zip(self.nodes, map(float, sims)), key=lambda x: -x[1])
+
+    def link(self, text: str) -> list[Mention]:
+        """The nearest theme as a mention over the whole message, or ``[]`` below the threshold."""
+        best = self.scores(text)[:1]
+        if not best or best[0][1] < self.threshold:
+            return []
+        node, score = best[0]
+        return [Mention(node, self.G.nodes[node]["name"], THEME_TYPE, "", (0, 0), min(score, 1.0))]

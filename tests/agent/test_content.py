@@ -1,0 +1,76 @@
+"""Content requests on the tiny graph: themes link, filter and explain like genres; a request with
+content words but no name gets the encoder's items instead of a question."""
+import pytest
+
+from agent import AgentConfig, Recommender, check_explanation
+from agent.content import ThemeLinker, content_words
+from agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
+from kg.graph import catalog
+from tests.agent.conftest import CATALOG, GET_OUT, GHOSTS, PA, SHINING, TOYS, ScriptedLM
+from tests.conftest import make_tiny_model, make_tiny_tokenizer
+from ui.render import preference_rows
+
+
+def test_a_theme_request_gets_only_items_about_it_explained_by_the_edge(rec, G):
+    reply = rec.respond(rec.new_session(), "a movie about ghosts")
+    assert reply.understood.themes == (GHOSTS,)
+    assert {i.item for i in reply.items} == {SHINING, GET_OUT}
+    assert all(check_explanation(G, i.explanation) for i in reply.items)
+    assert "The Shining (1980) is about ghosts." in reply.text
+    assert "about: ghosts" in reply.text  # what was understood is said
+    rows = preference_rows(G, reply.understood)
+    assert [(r.group, r.label, r.node) for r in rows] == [("About", "about: ghosts", GHOSTS)]
+
+
+def test_after_a_liked_movie_the_theme_request_is_not_ignored(rec):
+    s = rec.new_session()
+    rec.respond(s, "I loved Police Academy")
+    reply = rec.respond(s, "now a ghost movie")
+    assert reply.items and {i.item for i in reply.items} <= {SHINING, GET_OUT}
+    assert reply.understood.liked == (PA,)
+
+
+def test_a_theme_is_removable_and_excludable(rec):
+    s = rec.new_session()
+    rec.respond(s, "something about ghosts")
+    rec.forget(s, GHOSTS)
+    assert s.preferences.themes == ()
+    reply = rec.respond(s, "a horror movie but nothing with ghosts")
+    assert reply.understood.not_themes == (GHOSTS,)
+    assert not {i.item for i in reply.items} & {SHINING, GET_OUT}
+
+
+def test_with_themes_off_the_agent_behaves_as_before(G):
+    rec = Recommender(AgentConfig(themes=False), graph=G, lm=ScriptedLM())
+    reply = rec.respond(rec.new_session(), "a movie about ghosts")
+    assert reply.items == () and reply.understood.themes == ()
+
+
+def test_content_words_leave_out_fillers_and_mentions():
+    assert content_words("could you recommend a good movie for tonight?") == ()
+    assert content_words("something festive with snow") == ("festive", "snow")
+
+
+@pytest.fixture
+def dense(G):
+    encoder = Encoder(make_tiny_model(), make_tiny_tokenizer(), EncoderConfig(layers=1, batch_size=4))
+    return DenseRetriever(encoder, build_index(encoder, G, catalog(G), "tiny"))
+
+
+def test_a_request_with_content_but_no_name_gets_items_not_a_question(G, dense, tmp_path, monkeypatch):
+    monkeypatch.setenv("KGREC_CACHE", str(tmp_path))
+    rec = Recommender(AgentConfig(theme_threshold=1.0), graph=G, lm=ScriptedLM(), dense=dense)
+    reply = rec.respond(rec.new_session(), "something festive with snow")
+    assert len(reply.items) == 3 and {i.item for i in reply.items} <= CATALOG
+    assert "retrieve_candidates" in [s.tool for s in reply.trace]
+    assert rec.respond(rec.new_session(), "hello there").items == ()  # no content: a question
+    plain = Recommender(AgentConfig(theme_threshold=1.0), graph=G, lm=ScriptedLM(), dense=False)
+    assert plain.respond(plain.new_session(), "something festive with snow").items == ()  # no encoder: ask
+
+
+def test_the_encoder_links_the_nearest_theme_only_above_its_threshold(G, dense):
+    assert ThemeLinker(G, dense, 1.01).link("playthings that come alive") == []
+    [mention] = ThemeLinker(G, dense, -1.0).link("playthings that come alive")
+    assert mention.type == "theme" and mention.node in (GHOSTS, TOYS)
+    scores = ThemeLinker(G, dense, 0.0).scores("playthings")
+    assert sorted(n for n, _ in scores) == [GHOSTS, TOYS] and scores[0][1] >= scores[1][1]
