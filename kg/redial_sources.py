@@ -28,12 +28,12 @@ import json
 from pathlib import Path
 
 from kg.errors import DataFileError
+from kg.interactions import MENTIONS_FILE
 from kg.jsonl import read_jsonl
 from kg.locations import data_dir
 from kg.redial import MENTION, TRAIN_FILE, VALID_FILE, load_dialogues
 
 MENTIONS_SOURCE = "train_mentions.jsonl"
-MENTIONS_FILE = "redial/train_mentions.jsonl"
 SOURCE_KEYS = ("conversationId", "movies", "in_valid_jsonl")
 
 
