@@ -89,7 +89,15 @@ def joint_search(evaluate, start, trials: int, seed: int = 0, objective=both_pro
             log.append((asdict(best), best_result))
             if report:
                 report(t, best, best_result)
-    return best, best_result, log
+    return _rescaled(evaluate, best, best_result, names, objective), best_result, log
+
+
+def _rescaled(evaluate, best, result, names, objective):
+    """``best`` with its searched weights divided by the largest (the fused order only depends on their
+    ratios; the search drifts their scale), where that scores the same after rounding."""
+    top = max(getattr(best, name) for name in names)
+    scaled = replace(best, **{name: round(getattr(best, name) / top, 3) for name in names})
+    return scaled if objective(evaluate(scaled)) >= objective(result) else best
 
 
 def coordinate_ascent(evaluate, start, rounds: int, objective=objective):
