@@ -121,9 +121,9 @@ def coordinate_ascent(evaluate, start, rounds: int, objective=objective):
     return best, best_result, log
 
 
-def sweep_weights(sweep: str) -> list[tuple[str, FusionWeights]]:
-    """``"content=0,1"`` -> ``[("content=0", FusionWeights(content=0.0)), ...]``, the others at their
-    defaults; a mistyped name or value is a ``ConfigError`` naming it."""
+def sweep_weights(sweep: str, base: FusionWeights | None = None) -> list[tuple[str, FusionWeights]]:
+    """``"content=0,1"`` -> ``[("content=0", FusionWeights(content=0.0)), ...]``, the others as in
+    ``base`` (default ``FusionWeights()``); a mistyped name or value is a ``ConfigError`` naming it."""
     from kg.errors import ConfigError
     from kg.retrieval import FusionWeights
 
@@ -132,7 +132,9 @@ def sweep_weights(sweep: str) -> list[tuple[str, FusionWeights]]:
         cast = [v == "True" if name == "close_first" else float(v) for v in values.split(",")]
     except ValueError as e:
         raise ConfigError(f"--sweep {sweep!r}: expected NAME=NUMBER,NUMBER,... ({e})") from e
-    return [(f"{name}={v}", FusionWeights.from_dict({name: c})) for v, c in zip(values.split(","), cast)]
+    FusionWeights.from_dict({name: cast[0]})  # an unknown name is refused here
+    base = base or FusionWeights()
+    return [(f"{name}={v}", replace(base, **{name: c})) for v, c in zip(values.split(","), cast)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=240, help="weight settings tried, all weights at once (default 240)")
     parser.add_argument("--seed", type=int, default=0, help="the search's seed")
     parser.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
-                        help="also score these values of one weight, the others at FusionWeights()")
+                        help="also score these values of one weight, the others as the graph weighs them")
     parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
     args = parser.parse_args(argv)
@@ -149,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     from kg.retrieval import FusionWeights, graph_weights
 
     try:
-        sweeps = [sweep_weights(sweep) for sweep in args.sweep]
+        for sweep in args.sweep:  # a mistyped one is refused before any data is loaded
+            sweep_weights(sweep)
     except ConfigError as e:
         parser.error(str(e))
     from evaluation.redial import PART_NAMES, popularity_order
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     current = graph_weights(G)  # FusionWeights() and what the graph changes (kg.store.SHIPPED_WEIGHTS)
     rows.append(("current (graph_weights)", evaluate(current)))
     rows.append(("current, close_first=False", evaluate(replace(current, close_first=False))))
-    rows += [(label, evaluate(weights)) for sweep in sweeps for label, weights in sweep]
+    rows += [(label, evaluate(weights)) for sweep in args.sweep for label, weights in sweep_weights(sweep, current)]
     present = {name for p in prepared for name in p.lists}  # without --dense, its weight is not searched
     names = [name for name in current.sources() if name in present]
     best, best_result, log = joint_search(evaluate, current, args.trials, args.seed, names=names,
