@@ -99,6 +99,7 @@ def add_interactions(G: nx.MultiDiGraph, sessions: Iterable[Session], *, source:
 def labelled_session(labelled: Iterable[tuple[int, bool | None]]) -> Session:
     """A :class:`Session` from ``(item, like)`` in order (``like``: True, False or None = no label;
     an item's last label counts)."""
+    labelled = list(labelled)
     sequence = [item for item, _ in labelled]
     labels = {item: like for item, like in labelled if like is not None}
     return Session(tuple(dict.fromkeys(sequence)), frozenset(i for i, like in labels.items() if like),
@@ -128,7 +129,7 @@ def read_sessions(path, items: Mapping[str, int], *, skip_unknown: bool = False)
         if unknown is not None and not skip_unknown:
             raise DataFileError(Path(path), number, f"item ids of the items file, got {unknown!r}")
         sessions[key] = labelled_session([(items[i], None if like is None else bool(like))
-                                               for i, like in pairs if i in items])
+                                          for i, like in pairs if i in items])
     return sessions
 
 

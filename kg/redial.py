@@ -171,7 +171,6 @@ def recommendation_turns(G: nx.MultiDiGraph, dialogues: list[dict]) -> list[Turn
     return [turn for dialogue in dialogues for turn in dialogue_turns(G, dialogue, to_node)]
 
 
-
 def add_remention_prior(G: nx.MultiDiGraph, root=None) -> None:
     """Count the re-mention prior (``kg.remention``) on the train dialogues' recommendation turns
     (conversations of ``valid.jsonl`` left out) and keep it on ``G.graph`` (in place)."""
