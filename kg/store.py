@@ -34,7 +34,8 @@ CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches
 SHIPPED_WEIGHTS: dict[str, float] = {
     "walk": 0.433, "comention": 1.0, "collaborative": 0.0, "content": 0.017, "attribute": 0.017,
     "popular": 0.0, "remention": 0.0, "dense": 0.133,
-}  # valid R@10 .224 (new .238), R@50 .424 (.450) without the encoder; FusionWeights() .210 (.223).
+}  # valid R@10 .224 (new .238), R@50 .424 (.450) without the encoder; FusionWeights() .210 (.223);
+#  on test both score alike (.124 vs .125 R@10: README)
 #  remention: tuned to .005 of the top weight, i.e. off; dense: the share of co-mentions' weight tuned
 #  before (0.1 of 0.75), not re-tuned on these fits (``--dense lora`` does, with the others)
 
