@@ -1,23 +1,28 @@
 """Tune the fused retriever's weights (``kg.retrieval.FusionWeights``) on ReDial **valid**, never test.
 
 Usage:
-    .venv/bin/python -m evaluation.tune_fusion                 # valid.jsonl, coordinate ascent on Recall@10
-    .venv/bin/python -m evaluation.tune_fusion --rounds 1      # quicker
-    .venv/bin/python -m evaluation.tune_fusion --rounds 0 --sweep content=0,1,2,3   # one weight, others at default
-    .venv/bin/python -m evaluation.tune_fusion --rounds 0 --dense lora --sweep dense=0,0.25,0.5,1   # the LM encoder joins
+    .venv/bin/python -m evaluation.tune_fusion --dense lora    # valid.jsonl, every weight at once (the shipped setting)
+    .venv/bin/python -m evaluation.tune_fusion --trials 60     # quicker
+    .venv/bin/python -m evaluation.tune_fusion --trials 0 --sweep content=0,1,2,3   # one weight, others at default
 
 Each valid dialogue's recommendation turns are replayed exactly as ``kgrec eval redial`` replays
 the test (``evaluation.systems.AgentReplay``: the agent's turn stages, ``agent.turn``, up to
 ``agent.turn.retrieve`` and its one hard-filter check), each retriever's list is computed once per turn, and only the fusion is
-redone per weight setting. The table shows popularity (the baseline), every retriever on its
-own, the current ``FusionWeights()`` and the best weights found, in both protocols (all labels;
-labels that repeat a context movie dropped). Copy the best weights into ``FusionWeights``.
+redone per weight setting. The weights are searched jointly (:func:`joint_search`: every weight
+of a trial changes at once, first drawn over ``GRID``, then around the best so far), for the best
+mean Recall@10 of the two protocols (all labels; labels that repeat a context movie dropped), then
+mean Recall@50. The ``remention`` weight is tuned with the others, on the graph's re-mention prior
+(counted on the train dialogues at build, ``kg.redial.add_remention_prior``). The table shows
+popularity (the baseline), every retriever on its own, the current weights and the best found.
+Copy the best weights into ``kg.store.SHIPPED_WEIGHTS``.
 ``close_first`` (sequels and close relatives lead) is a product rule, not tuned: the table shows
 what it costs.
 """
 from __future__ import annotations
 
 import argparse
+import math
+import random
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
@@ -47,7 +52,52 @@ def scores(replay, prepared, fallback, weights) -> dict[str, float]:
 
 
 def objective(result: dict[str, float]) -> tuple[float, float]:
+    """All labels' Recall@10, then Recall@50 (``coordinate_ascent``'s default)."""
     return result["R@10"], result["R@50"]
+
+
+def both_protocols(result: dict[str, float]) -> tuple[float, float]:
+    """Mean Recall@10 of the two protocols, then mean Recall@50 (``joint_search``'s default)."""
+    return tuple((result[f"R@{k}"] + result[f"new R@{k}"]) / 2 for k in (10, 50))
+
+
+def _jitter(value: float, rng: random.Random) -> float:
+    """A nearby weight: off / back on now and then, else scaled by up to about x1.5 either way."""
+    if rng.random() < 0.15:
+        return 0.0 if value else rng.choice((0.1, 0.25, 0.5))
+    return round(value * math.exp(rng.gauss(0.0, 0.35)), 3)
+
+
+def joint_search(evaluate, start, trials: int, seed: int = 0, objective=both_protocols, names=None, report=None):
+    """Best weights by random search in which every weight of a trial changes at once (``names``,
+    default all): the first third drawn from ``GRID`` for each weight, the rest around the best so
+    far; ``(weights, result, log)``. ``report(trial, weights, result)`` hears of each improvement."""
+    rng = random.Random(seed)
+    names = list(names or start.sources())
+    best, best_result = start, evaluate(start)
+    log = [(asdict(best), best_result)]
+    for t in range(trials):
+        if t < trials // 3:
+            trial = replace(start, **{name: rng.choice(GRID) for name in names})
+        else:
+            trial = replace(best, **{name: _jitter(getattr(best, name), rng) for name in names})
+        if not any(getattr(trial, name) for name in names):
+            continue
+        result = evaluate(trial)
+        if objective(result) > objective(best_result):
+            best, best_result = trial, result
+            log.append((asdict(best), best_result))
+            if report:
+                report(t, best, best_result)
+    return _rescaled(evaluate, best, best_result, names, objective), best_result, log
+
+
+def _rescaled(evaluate, best, result, names, objective):
+    """``best`` with its searched weights divided by the largest (the fused order only depends on their
+    ratios; the search drifts their scale), where that scores the same after rounding."""
+    top = max(getattr(best, name) for name in names)
+    scaled = replace(best, **{name: round(getattr(best, name) / top, 3) for name in names})
+    return scaled if objective(evaluate(scaled)) >= objective(result) else best
 
 
 def coordinate_ascent(evaluate, start, rounds: int, objective=objective):
@@ -71,9 +121,9 @@ def coordinate_ascent(evaluate, start, rounds: int, objective=objective):
     return best, best_result, log
 
 
-def sweep_weights(sweep: str) -> list[tuple[str, FusionWeights]]:
-    """``"content=0,1"`` -> ``[("content=0", FusionWeights(content=0.0)), ...]``, the others at their
-    defaults; a mistyped name or value is a ``ConfigError`` naming it."""
+def sweep_weights(sweep: str, base: FusionWeights | None = None) -> list[tuple[str, FusionWeights]]:
+    """``"content=0,1"`` -> ``[("content=0", FusionWeights(content=0.0)), ...]``, the others as in
+    ``base`` (default ``FusionWeights()``); a mistyped name or value is a ``ConfigError`` naming it."""
     from kg.errors import ConfigError
     from kg.retrieval import FusionWeights
 
@@ -82,15 +132,18 @@ def sweep_weights(sweep: str) -> list[tuple[str, FusionWeights]]:
         cast = [v == "True" if name == "close_first" else float(v) for v in values.split(",")]
     except ValueError as e:
         raise ConfigError(f"--sweep {sweep!r}: expected NAME=NUMBER,NUMBER,... ({e})") from e
-    return [(f"{name}={v}", FusionWeights.from_dict({name: c})) for v, c in zip(values.split(","), cast)]
+    FusionWeights.from_dict({name: cast[0]})  # an unknown name is refused here
+    base = base or FusionWeights()
+    return [(f"{name}={v}", replace(base, **{name: c})) for v, c in zip(values.split(","), cast)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default=None, help="ReDial dialogues (default: data/redial/valid.jsonl)")
-    parser.add_argument("--rounds", type=int, default=2, help="coordinate-ascent rounds (default 2)")
+    parser.add_argument("--trials", type=int, default=240, help="weight settings tried, all weights at once (default 240)")
+    parser.add_argument("--seed", type=int, default=0, help="the search's seed")
     parser.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
-                        help="also score these values of one weight, the others at FusionWeights()")
+                        help="also score these values of one weight, the others as the graph weighs them")
     parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
     args = parser.parse_args(argv)
@@ -98,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     from kg.retrieval import FusionWeights, graph_weights
 
     try:
-        sweeps = [sweep_weights(sweep) for sweep in args.sweep]
+        for sweep in args.sweep:  # a mistyped one is refused before any data is loaded
+            sweep_weights(sweep)
     except ConfigError as e:
         parser.error(str(e))
     from evaluation.redial import PART_NAMES, popularity_order
@@ -129,12 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     current = graph_weights(G)  # FusionWeights() and what the graph changes (kg.store.SHIPPED_WEIGHTS)
     rows.append(("current (graph_weights)", evaluate(current)))
     rows.append(("current, close_first=False", evaluate(replace(current, close_first=False))))
-    rows += [(label, evaluate(weights)) for sweep in sweeps for label, weights in sweep]
-    best, best_result, log = coordinate_ascent(evaluate, current, args.rounds)
+    rows += [(label, evaluate(weights)) for sweep in args.sweep for label, weights in sweep_weights(sweep, current)]
+    present = {name for p in prepared for name in p.lists}  # without --dense, its weight is not searched
+    names = [name for name in current.sources() if name in present]
+    best, best_result, log = joint_search(evaluate, current, args.trials, args.seed, names=names,
+                                          report=lambda t, w, r: print(f"trial {t}: {asdict(w)} -> {r}", flush=True))
     rows.append(("tuned", best_result))
     samples = sum(len(t.labels) for t in turns)
     print(f"{path}: {len(turns)} recommendation turns, {samples} (turn, label) samples; "
-          f"graph learned from {G.graph.get('trained_on')}")
+          f"graph learned from {G.graph.get('trained_on')}; re-mention prior "
+          f"{G.graph.get('remention_prior')} from {G.graph.get('remention_trained_on')}")
     print(f"{'system':<28}" + "".join(f"{m:>10}" for m in rows[0][1]))
     for name, result in rows:
         print(f"{name:<28}" + "".join(f"{v:>10.3f}" for v in result.values()))

@@ -24,7 +24,10 @@ QUERIES = ("search", "facts", "path", "candidates")
 
 
 def graph_stats(G) -> dict:
-    """Counts by node type and relation, and the share of items with a genre and a year."""
+    """Counts by node type and relation, the share of items with a genre and a year, and what the
+    interaction knowledge and the re-mention prior were learned from."""
+    from kg import remention
+
     items = [n for n, item in G.nodes(data="item") if item]
     with_genre = sum(1 for n in items
                      if any(G.nodes[t].get("type") == "genre" for t in G.successors(n)))
@@ -36,6 +39,8 @@ def graph_stats(G) -> dict:
         "relations": Counter(k for _, _, k in G.edges(keys=True)).most_common(),
         "genre_coverage": with_genre / len(items) if items else 0.0,
         "year_coverage": with_year / len(items) if items else 0.0,
+        "trained_on": G.graph.get("trained_on", ""),  # popularity, co-mentions, EASE
+        "remention": G.graph.get(remention.GRAPH_KEY), "remention_trained_on": G.graph.get(remention.SOURCE_KEY, ""),
     }
 
 
@@ -44,6 +49,10 @@ def print_stats(G) -> None:
     print(f"{s['name']}: {s['nodes']:,} nodes, {s['edges']:,} edges, {s['items']:,} items "
           f"({G.graph.get('domain_noun', 'item')})")
     print(f"items with a genre: {s['genre_coverage']:.1%}   with a year: {s['year_coverage']:.1%}")
+    print(f"popularity, co-mentions and EASE learned from: {s['trained_on'] or 'no interactions'}")
+    if s["remention"]:
+        rates = ", ".join(f"{role} {rate:.3f}" for role, rate in s["remention"].items())
+        print(f"re-mention prior ({rates}) counted on: {s['remention_trained_on'] or 'tuning'}")
     print("nodes by type:")
     for kind, count in s["types"]:
         print(f"  {kind:<20}{count:>9,}")
@@ -198,7 +207,8 @@ def register(subparsers) -> None:
     p.add_argument("--items", default=None, help="CSV: id,name[,year,description,theme,genre,...]")
     p.add_argument("--descriptions", default=None, help="CSV: id,description (an item's premise, for its document)")
     p.add_argument("--triples", default=None, help="TSV (or .csv): head, relation, tail")
-    p.add_argument("--interactions", default=None, help="CSV: user,item,rating|like")
+    p.add_argument("--interactions", default=None, help="sessions, items in order: CSV user,item[,order][,rating|like] "
+                   "or JSONL {\"session\": ID, \"items\": [[ITEM, 1|0|null], ...]}")
     p.add_argument("--unicrs", default=None, metavar="DIR",
                    help="a UniCRS/CRSLab KG folder (dbpedia_subkg.json, entity2id.json, relation2id.json, item_ids.json)")
     p.add_argument("--dialogues", action="append", default=[], metavar="SPLIT=FILE",

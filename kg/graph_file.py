@@ -48,10 +48,11 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> None:
             models[key] = {"kind": "item_item", "l2": value.config.l2, "neighbours": value.config.neighbours}
             arrays.update({f"{key}.items": np.asarray(value.items, dtype=np.int64),
                            f"{key}.neighbours": value.neighbours, f"{key}.weights": value.weights})
-        elif isinstance(value, SCALARS):
-            scalars[key] = value
+        elif isinstance(value, SCALARS) or isinstance(value, dict) and all(
+                isinstance(k, str) and isinstance(v, SCALARS) for k, v in value.items()):
+            scalars[key] = value  # a flat dict of scalars: a prior's rates (kg.remention)
         else:
-            raise TypeError(f"G.graph[{key!r}] is a {type(value).__name__}: save_graph stores scalars and ItemItem only")
+            raise TypeError(f"G.graph[{key!r}] is a {type(value).__name__}: save_graph stores scalars, flat dicts of them and ItemItem only")
     data = {"format": FORMAT, "version": VERSION, "graph": scalars, "models": models,
             "nodes": [[n, d] for n, d in G.nodes(data=True)],
             "edges": [[u, v, k, d] for u, v, k, d in G.edges(keys=True, data=True)]}

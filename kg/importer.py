@@ -12,10 +12,16 @@ Three files, each with a header row:
   an item id is that item (the import notes count such triples per relation); anything else is an
   entity named by the text (its ``uri`` keeps the source text). A text that is an item's *name*
   but not its id is kept as a separate entity and reported, never merged by guess.
-* **interactions CSV** (optional): ``user,item`` and ``rating`` (positive when >= 4) or ``like``
-  (``1``/``0``). Each user is one session: items get ``popularity`` (number of users) and
-  ``co_mentioned`` edges with ``count`` (users who share both) and ``liked``; an EASE model
-  (``kg.collaborative``) is fitted on each user's positive items (``from_collaborative``).
+* **interactions** (optional), one session per user or conversation, its items **in order**, each
+  with an optional like label. Either a CSV ``user,item`` with optional ``order`` (a number: a
+  position or a timestamp; without it, file order), ``rating`` (liked when >= 4, disliked when
+  <= 2) or ``like`` (``1``/``0``, empty = no label); or a JSONL file, one session a line,
+  ``{"session": ID, "items": [[ITEM, 1|0|null], ...]}`` (``kg.interactions.read_sessions``; the
+  shipped ReDial ``train_mentions.jsonl`` is one). Items get ``popularity`` (number of sessions)
+  and ``co_mentioned`` edges with ``count`` (sessions that share both) and ``liked``; an EASE model
+  (``kg.collaborative``) is fitted on each session's liked items (``from_collaborative``); the
+  re-mention prior (``kg.remention.sequence_prior``: how often the previous, a liked or an
+  unlabelled earlier item comes again next) is counted on the sequences, repeats included.
 
 Node ids: items keep their ids when all are non-negative integers, else they are numbered
 0.. in file order; other entities follow, in order of first appearance. Items are typed
@@ -37,12 +43,12 @@ from pathlib import Path
 import networkx as nx
 
 from kg.build import TAIL_TYPES, TYPE_PRIORITY, clean_text, open_data, with_year
-from kg import collaborative
+from kg import collaborative, remention
 from kg.errors import DataFileError
-from kg.interactions import Session, add_interactions
+from kg.interactions import Session, add_interactions, labelled_session, read_sessions
 from kg.schema import HAS_THEME, THEME_TYPE
 
-POSITIVE_RATING = 4.0
+POSITIVE_RATING, NEGATIVE_RATING = 4.0, 2.0
 TEXT_COLUMNS = ("year", "description")  # item attributes, not edges
 THEME_COLUMNS = ("theme", "themes")
 LIKE_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
@@ -129,26 +135,39 @@ def add_descriptions(G: nx.MultiDiGraph, path, items: dict[str, int]) -> int:
 
 
 def read_interactions(path, items: dict[str, int]) -> list[Session]:
-    """One :class:`Session` per user of an interactions CSV (``user,item`` + ``rating``/``like``);
-    ``items`` maps the file's item ids to node ids. A bad row is a ``DataFileError`` naming it."""
+    """One :class:`Session` per user of an interactions CSV (``user,item`` [+ ``order``] [+ ``rating``/
+    ``like``]) or session of a JSONL file (by extension), items in order; ``items`` maps the file's item
+    ids to node ids. A bad row is a ``DataFileError`` naming it."""
+    if str(path).lower().endswith((".jsonl", ".jsonl.gz")):
+        return list(read_sessions(path, items).values())
     header, rows = read_table(path, ["user", "item"], ",")
     kind = "rating" if "rating" in header else "like" if "like" in header else None
-    by_user: dict[str, dict[int, bool]] = {}
-    for line, row in rows:
+    by_user: dict[str, list[tuple[float, int, int, bool | None]]] = {}
+    for n, (line, row) in enumerate(rows):
         if row["item"] not in items:
             raise DataFileError(path, line, f"an item id of the items file, got {row['item']!r}")
-        positive = False
-        if kind == "rating":
-            try:
-                positive = float(row["rating"]) >= POSITIVE_RATING
-            except ValueError as e:
-                raise DataFileError(path, line, f"a number in 'rating', got {row['rating']!r}") from e
-        elif kind == "like":
-            if row["like"].lower() not in LIKE_VALUES:
-                raise DataFileError(path, line, f"'like' as 1/0, got {row['like']!r}")
-            positive = LIKE_VALUES[row["like"].lower()]
-        by_user.setdefault(row["user"], {})[items[row["item"]]] = positive
-    return [Session(tuple(v), frozenset(i for i, p in v.items() if p)) for v in by_user.values()]
+        order = _number(path, line, row, "order") if "order" in header else n
+        by_user.setdefault(row["user"], []).append((order, n, items[row["item"]], _label(path, line, row, kind)))
+    return [labelled_session([(item, like) for _, _, item, like in sorted(v)]) for v in by_user.values()]
+
+
+def _number(path, line: int, row: dict, column: str) -> float:
+    try:
+        return float(row[column])
+    except ValueError as e:
+        raise DataFileError(path, line, f"a number in {column!r}, got {row[column]!r}") from e
+
+
+def _label(path, line: int, row: dict, kind: str | None) -> bool | None:
+    """Liked (True), disliked (False) or no label (None) from a row's ``rating`` or ``like``."""
+    if kind == "rating":
+        rating = _number(path, line, row, "rating")
+        return True if rating >= POSITIVE_RATING else False if rating <= NEGATIVE_RATING else None
+    if kind == "like" and row["like"]:
+        if row["like"].lower() not in LIKE_VALUES:
+            raise DataFileError(path, line, f"'like' as 1/0, got {row['like']!r}")
+        return LIKE_VALUES[row["like"].lower()]
+    return None
 
 
 def _type_entities(G: nx.MultiDiGraph, ids: _Ids, tail_types: dict[str, str]) -> list[str]:
@@ -201,10 +220,19 @@ def import_graph(items_path, triples_path=None, interactions_path=None, *,
     if descriptions_path is not None:
         add_descriptions(G, descriptions_path, ids.items)
     if interactions_path is not None:
-        sessions = read_interactions(interactions_path, ids.items)
-        add_interactions(G, sessions, source=Path(interactions_path).name)
-        collaborative.add_collaborative(G, liked(sessions))
+        add_sessions(G, read_interactions(interactions_path, ids.items), Path(interactions_path).name)
     return G
+
+
+def add_sessions(G: nx.MultiDiGraph, sessions: list[Session], source: str) -> None:
+    """Popularity, co-mentions, EASE on the liked items and the re-mention prior of ``sessions`` (in place)."""
+    from dataclasses import asdict
+
+    add_interactions(G, sessions, source=source)
+    collaborative.add_collaborative(G, liked(sessions))
+    G.graph[remention.GRAPH_KEY] = asdict(remention.sequence_prior(sessions))
+    G.graph["trained_on"] = f"{source} ({len(sessions):,} sessions)"
+    G.graph[remention.SOURCE_KEY] = f"{sum(len(s.sequence or s.items) for s in sessions):,} mentions of {source}"
 
 
 def liked(sessions: list[Session]) -> list[tuple[int, ...]]:

@@ -34,7 +34,7 @@ from kg.locations import data_dir
 SEEKER, RECOMMENDER = "seeker", "recommender"
 MENTION = re.compile(r"@(\d+)")
 REQUIRED_KEYS = ("conversationId", "messages", "movieMentions", "initiatorWorkerId")
-#: the ReDial splits under data/ that build and train the product (2,729 and 300 dialogues of the
+#: the ReDial splits under data/ that build and train the product (3,813 and 300 dialogues of the
 #: official train split); the test split is read by evaluation only
 TRAIN_FILE, VALID_FILE = "redial/train.jsonl", "redial/valid.jsonl"
 
@@ -169,3 +169,19 @@ def recommendation_turns(G: nx.MultiDiGraph, dialogues: list[dict]) -> list[Turn
     """One :class:`Turn` per recommender message that suggests a KG item."""
     to_node = redial_to_node(G)
     return [turn for dialogue in dialogues for turn in dialogue_turns(G, dialogue, to_node)]
+
+
+def add_remention_prior(G: nx.MultiDiGraph, root=None) -> None:
+    """Count the re-mention prior (``kg.remention``) on the train dialogues' recommendation turns
+    (conversations of ``valid.jsonl`` left out) and keep it on ``G.graph`` (in place)."""
+    from dataclasses import asdict
+
+    from kg import remention
+
+    root = Path(root or data_dir())
+    valid = {str(d["conversationId"]) for d in load_dialogues(root / VALID_FILE)}
+    dialogues = [d for d in load_dialogues(root / TRAIN_FILE) if str(d["conversationId"]) not in valid]
+    to_node = redial_to_node(G, root / REDIAL_FILES[1])
+    turns = [t for d in dialogues for t in dialogue_turns(G, d, to_node)]
+    G.graph[remention.GRAPH_KEY] = asdict(remention.fit_prior(remention.turn_observations(turns)))
+    G.graph[remention.SOURCE_KEY] = f"{len(turns):,} recommendation turns of {len(dialogues):,} {TRAIN_FILE} dialogues"

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field, fields
 import networkx as nx
 
 ROLES = ("last", "suggested", "liked", "seen")
-GRAPH_KEY = "remention_prior"  # G.graph: the prior's fields, set by kg.registry.load_graph
+GRAPH_KEY = "remention_prior"  # G.graph: the prior's fields (kg.registry.load_graph, or learned at build/import)
+SOURCE_KEY = "remention_trained_on"  # G.graph: what the prior was counted on, in words
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,57 @@ def fit_prior(observations: Iterable[tuple[Mapping[int, Sequence[str]], set[int]
             for role in rs:
                 totals[role] += 1
                 hits[role] += item in labels
+    return RementionPrior(**{r: round(hits[r] / totals[r], 4) if totals[r] else 0.0 for r in ROLES})
+
+
+def turn_observations(turns: Iterable) -> list[tuple[dict[int, tuple[str, ...]], set[int]]]:
+    """:func:`fit_prior`'s pairs from recommendation turns in dialogue order (``kg.redial.Turn``): an
+    item is ``last`` when the recommender's previous message suggested it, ``suggested`` when an
+    earlier turn of the dialogue did, ``liked`` by the turn's labels, ``seen`` when mentioned with
+    neither a like nor a suggestion; disliked items have no role.
+
+    >>> from kg.redial import Turn
+    >>> turns = [Turn("d", ("a",), (1,), (1,), (), (2,)), Turn("d", ("a", "b", "c"), (1, 2), (1,), (), (2,))]
+    >>> fit_prior(turn_observations(turns))
+    RementionPrior(last=1.0, suggested=1.0, liked=0.0, seen=0.0)
+    """
+    out, previous, earlier = [], None, []
+    for t in turns:
+        if previous is None or previous.dialog_id != t.dialog_id:
+            previous, earlier = None, []
+        last = previous.targets if previous and len(t.context) == len(previous.context) + 2 else ()
+        seen = [n for n in t.mentioned if n not in t.liked and n not in t.disliked and n not in earlier]
+        out.append((roles(liked=t.liked, suggested=earlier, seen=seen, last=last, disliked=t.disliked), set(t.targets)))
+        previous, earlier = t, list(dict.fromkeys([*earlier, *t.targets]))
+    return out
+
+
+def sequence_prior(sessions: Iterable) -> RementionPrior:
+    """Rates per role from interaction sequences (``kg.interactions.Session``): before each mention
+    after the first, the previous item is ``last``, earlier liked items are ``liked`` and earlier
+    unlabelled ones ``seen`` (disliked: no role); a hit is the mention naming that item again.
+
+    >>> from kg.interactions import Session
+    >>> sequence_prior([Session((1, 2), frozenset({1}), sequence=(1, 2, 1, 1))])
+    RementionPrior(last=0.3333, suggested=0.0, liked=0.6667, seen=0.0)
+    """
+    hits, totals = Counter(), Counter()
+    for s in sessions:
+        sequence = s.sequence or s.items
+        role = {i: "liked" if i in s.positive else None if i in s.negative else "seen" for i in sequence}
+        before: Counter = Counter()  # role -> distinct earlier items with it
+        named: set[int] = set()
+        for t, item in enumerate(sequence):
+            if t and sequence[t - 1] not in s.negative:
+                totals["last"] += 1
+                hits["last"] += item == sequence[t - 1]
+            if t:
+                totals.update(before)
+                if item in named and role[item]:
+                    hits[role[item]] += 1
+            if item not in named and role[item]:
+                before[role[item]] += 1
+            named.add(item)
     return RementionPrior(**{r: round(hits[r] / totals[r], 4) if totals[r] else 0.0 for r in ROLES})
 
 

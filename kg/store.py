@@ -5,7 +5,7 @@ input file and of the code that builds the graph, so editing either rebuilds it:
 
     from kg.store import load_movie_graph
     from kg.graph import catalog
-    G = load_movie_graph()          # ~1 s from the cache, ~5 s cold
+    G = load_movie_graph()          # ~2 s from the cache, ~11 s cold
     items = catalog(G)              # sorted ids of the 6,281 recommendable movies
 """
 from __future__ import annotations
@@ -16,21 +16,29 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import build, collaborative, enrich, graph_file, interactions, redial, themes
+from kg import build, collaborative, enrich, graph_file, interactions, redial, remention, themes
 from kg.graph import catalog
 from kg.graph_file import GraphFileError, load_graph, save_graph
 from kg.locations import cache_dir, data_dir
 
 CACHE_PREFIX = "movie-graph-"
 INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, themes.DOCUMENTS_FILE,
-               interactions.TRAIN_FILE)
-CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial, themes)
+               interactions.TRAIN_FILE, interactions.MENTIONS_FILE,
+               redial.VALID_FILE)  # valid: the ids left out of every fit
+CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial, remention, themes)
 CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches are removed)
-#: The shipped KG's fusion weights where they differ from ``kg.retrieval.FusionWeights()``: the LM
-#: encoder's list (``"dense"``, the shipped dense adapter's; tuned on ReDial valid with
-#: ``python -m evaluation.tune_fusion --dense lora``). A graph built in code weighs it 0, so it never
-#: loads the encoder.
-SHIPPED_WEIGHTS: dict[str, float] = {"dense": 0.1}  # valid R@10 .198 vs .192 without, R@50 .392 vs .391
+#: The shipped KG's fusion weights, all in this one place (``kg.retrieval.FusionWeights()`` holds the
+#: defaults for a graph with no tuning of its own). Tuned on ReDial valid with every weight at once
+#: (``python -m evaluation.tune_fusion``) on the graph learned from the 9,661 train conversations;
+#: ``"dense"`` is the LM encoder's list (the shipped dense adapter's). A graph built in code has none
+#: of these, so it never loads the encoder.
+SHIPPED_WEIGHTS: dict[str, float] = {
+    "walk": 0.433, "comention": 1.0, "collaborative": 0.0, "content": 0.017, "attribute": 0.017,
+    "popular": 0.0, "remention": 0.0, "dense": 0.133,
+}  # valid R@10 .224 (new .238), R@50 .424 (.450) without the encoder; FusionWeights() .210 (.223);
+#  on test both score alike (.124 vs .125 R@10: README)
+#  remention: tuned to .005 of the top weight, i.e. off; dense: the share of co-mentions' weight tuned
+#  before (0.1 of 0.75), not re-tuned on these fits (``--dense lora`` does, with the others)
 
 
 def cache_key(root: Path | None = None) -> str:
@@ -56,14 +64,16 @@ def _file_bytes(path: Path) -> bytes:
 
 def build_full_graph(root: Path | None = None) -> nx.MultiDiGraph:
     """DBpedia graph + ReDial titles + broad genres and years + themes and premises + train-split
-    interactions and EASE."""
+    interactions, EASE and the re-mention prior (``kg.interactions.redial_train_sessions``; valid's
+    conversations never)."""
     root = Path(root or data_dir())
     G = build.build_movie_graph(root)
     enrich.add_genres(G, root / enrich.GENRES_FILE)
     themes.add_themes(G, root / themes.DOCUMENTS_FILE)
-    sessions = interactions.add_redial_interactions(G, root / interactions.TRAIN_FILE)
-    collaborative.add_collaborative(G, [s.items for s in sessions])
-    G.graph["trained_on"] = f"{interactions.TRAIN_FILE} ({len(sessions):,} dialogues)"
+    training = interactions.add_redial_interactions(G, root)
+    collaborative.add_collaborative(G, [s.items for s in training.sessions])
+    G.graph["trained_on"] = training.describe()
+    redial.add_remention_prior(G, root)
     return G
 
 

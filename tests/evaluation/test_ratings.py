@@ -64,7 +64,7 @@ def test_a_ratings_csv_is_read_by_the_graphs_item_ids(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("user,item,rating\nana,m1,5\nana,m2,2\nbo,m1,4\n", encoding="utf-8")
     got = ratings.csv_ratings(G, path)
-    assert got == [Session((1, 2), frozenset({1})), Session((1,), frozenset({1}))]
+    assert got == [Session((1, 2), frozenset({1}), frozenset({2}), (1, 2)), Session((1,), frozenset({1}), sequence=(1,))]
     path.write_text("user,item,rating\nana,m99,5\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="m99"):
         ratings.csv_ratings(G, path)

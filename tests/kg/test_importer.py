@@ -108,6 +108,8 @@ def test_cli_import_prints_counts(capsys):
                  "--noun", "book"]) == 0
     out = capsys.readouterr().out
     assert "27 items (book)" in out and "items with a genre: 96.3%" in out
+    assert "popularity, co-mentions and EASE learned from: ratings.csv (10 sessions)" in out
+    assert "counted on: 41 mentions of ratings.csv" in out  # the re-mention prior
     assert main(["kg", "import", "--items", str(BOOKS / "missing.csv")]) == 2
     assert "missing.csv: cannot read" in capsys.readouterr().err
 
@@ -135,3 +137,45 @@ def test_clashes_are_reported_not_guessed(tmp_path):
     assert "2 items share the name 'dune'" in notes
     assert "an item's name but not its id" in notes and "'Emma'" in notes
     assert "1 triples of relation 'sequel' point at items by id" in notes
+
+
+def test_interactions_keep_their_order_and_labels_and_teach_re_mentions(tmp_path):
+    from kg.collaborative import GRAPH_KEY
+    from kg.remention import graph_prior
+
+    items = write(tmp_path / "items.csv", "id,name\nb1,Dune\nb2,Emma\nb3,Ulysses\n")
+    ratings = write(tmp_path / "r.csv", "user,item,order,like\nu,b2,20,0\nu,b1,10,1\nu,b3,30,\nu,b1,40,1\nv,b3,1,1\nv,b1,2,1\n")
+    G = import_graph(items, None, ratings)
+    b1, b2, b3 = (node(G, n) for n in ("Dune", "Emma", "Ulysses"))
+    assert G.nodes[b1]["popularity"] == 2 and G.edges[b1, b3, "co_mentioned"] == {
+        "relation": "co_mentioned", "source": "r.csv", "count": 2, "liked": 1}  # b3 unlabelled for u
+    assert set(G.graph[GRAPH_KEY].items) == {b1, b3}  # EASE learns the liked ones, not Emma
+    prior = graph_prior(G)  # by order u is Dune, Emma, Ulysses, Dune: liked Dune is back once in 3 chances,
+    assert prior.liked == 0.25 and prior.seen == 0.0 and prior.last == 0.0  # v adds one miss (file order: 1/3)
+    assert "r.csv (2 sessions)" == G.graph["trained_on"]
+
+
+def test_a_jsonl_interactions_file_is_the_same_kind_of_file(tmp_path):
+    items = write(tmp_path / "items.csv", "id,name\nb1,Dune\nb2,Emma\nb3,Ulysses\n")
+    sessions = write(tmp_path / "s.jsonl", '{"session": "u", "items": [["b1", 1], ["b2", 0], ["b3", null], ["b1", 1]]}\n'
+                                           '{"session": "v", "items": [["b3", 1], ["b1", 1]]}\n')
+    csv = write(tmp_path / "r.csv", "user,item,like\nu,b1,1\nu,b2,0\nu,b3,\nu,b1,1\nv,b3,1\nv,b1,1\n")
+    a, b = import_graph(items, None, sessions), import_graph(items, None, csv)
+    assert a.graph["remention_prior"] == b.graph["remention_prior"] and a.graph["remention_prior"]["liked"] > 0
+    assert a.graph["collaborative"] == b.graph["collaborative"]
+    assert [(u, v, d["count"]) for u, v, d in a.edges(data=True)] == [(u, v, d["count"]) for u, v, d in b.edges(data=True)]
+    bad = write(tmp_path / "o.csv", "user,item,order\nu,b1,first\n")
+    with pytest.raises(DataFileError, match=r"o\.csv:2: a number in 'order', got 'first'"):
+        import_graph(items, None, bad)
+
+
+def test_the_learned_prior_survives_saving_the_graph(tmp_path):
+    from kg.graph_file import load_graph, save_graph
+    from kg.remention import graph_prior
+
+    items = write(tmp_path / "items.csv", "id,name\nb1,Dune\nb2,Emma\n")
+    G = import_graph(items, None, write(tmp_path / "r.csv", "user,item,like\nu,b1,1\nu,b2,1\nu,b1,1\n"))
+    G.graph.pop("import_notes")  # printed at import, not kept
+    save_graph(G, tmp_path / "g.npz")
+    assert graph_prior(load_graph(tmp_path / "g.npz")) == graph_prior(G) and graph_prior(G).last == 0.0
+    assert graph_prior(G).liked == 0.3333  # Dune back once in three earlier liked items

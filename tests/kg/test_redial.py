@@ -90,7 +90,8 @@ from kg.interactions import Session, add_interactions, dialogue_session  # noqa:
 
 def test_dialogue_session_items_and_positive_ones(G):
     session = dialogue_session(DIALOGUE, redial_to_node(G))
-    assert session == Session(items=(10, 12, 11), positive=frozenset({10, 11}))
+    assert session == Session(items=(10, 12, 11), positive=frozenset({10, 11}), negative=frozenset({12}),
+                              sequence=(10, 12, 11, 10))  # every mention in order: Angels in the Outfield twice
 
 
 def test_co_mentions_both_directions_with_counts(G):

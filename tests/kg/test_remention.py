@@ -60,3 +60,14 @@ def test_every_hard_filter_but_already_named_still_applies_to_an_item_suggested_
     c = Constraints(exclude=frozenset({1, 2}), year_max=2000)  # Collateral (2004) is too recent
     found = retrieval.retrieve(G, [1], c, roles=roles(liked=[1], last=[2]))
     assert 2 not in [x.item for x in found] and all(G.nodes[x.item]["year"] <= 2000 for x in found)
+
+
+def test_training_turns_give_last_only_for_the_recommenders_previous_message():
+    from kg.redial import Turn
+
+    turns = [Turn("d", ("s",), (), (), (), (1,)),                       # recommender suggests 1
+             Turn("d", ("s", "r", "s", "r", "s"), (1,), (), (), (1, 2)),  # a message without a suggestion between
+             Turn("e", ("s",), (5,), (5,), (), (5,))]                    # another dialogue: nothing carried over
+    observed = remention.turn_observations(turns)
+    assert observed[1] == ({1: ("suggested",)}, {1, 2}) and observed[2] == ({5: ("liked",)}, {5})
+    assert fit_prior(observed) == RementionPrior(last=0.0, suggested=1.0, liked=1.0, seen=0.0)

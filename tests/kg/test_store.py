@@ -2,6 +2,7 @@
 import networkx as nx
 import pytest
 
+from kg import remention
 from kg.graph_file import load_graph, save_graph
 from kg.graph import catalog
 from kg.store import CACHE_PREFIX, cache_key, load_movie_graph
@@ -46,6 +47,12 @@ def test_full_graph_is_cached_and_complete(tmp_path, monkeypatch, capsys):
     assert G.nodes[popular]["popularity"] > 10
     assert any(k == "co_mentioned" and d["count"] >= 1
                for _, _, k, d in G.out_edges(popular, keys=True, data=True))
+    # every train conversation, one each, valid's never (kgrec kg stats says so)
+    assert G.graph["trained_on"] == ("redial/train.jsonl + redial/train_mentions.jsonl (9,661 conversations: 3,813 "
+                                     "dialogues with text, 5,848 as mentions only; valid's 300 excluded)")
+    assert len(G.graph["collaborative"].items) > 4000
+    prior = remention.graph_prior(again)  # counted on the dialogues' turns, kept in the cache
+    assert 0 < prior.liked < prior.last < 0.2 and "of 3,813 redial/train.jsonl dialogues" in again.graph[remention.SOURCE_KEY]
 
 
 @pytest.mark.slow
