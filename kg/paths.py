@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.graph import cached, degrees, hubs
+from kg.graph import degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
@@ -89,6 +89,14 @@ def _penalty(degree: int) -> float:
     return max(0.0, math.log10(max(degree, 1)) - 1.5) * 0.5
 
 
+def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
+    """The ``others`` one edge from ``node``, sorted: looked up one by one when ``node`` is the
+    bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
+    if len(others) < len(G.succ[node]) + len(G.pred[node]):
+        return sorted(o for o in others if o != node and (o in G.succ[node] or o in G.pred[node]))
+    return sorted(_neighbours(G, node) & others)
+
+
 def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int,
                   usable) -> list[list[int]]:
     """Node sequences of one or two edges from ``item`` to an anchor."""
@@ -96,7 +104,7 @@ def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: in
     found = [[item, a] for a in sorted(first & anchors)]
     if max_hops >= 2:
         for m in sorted(n for n in first - anchors if usable(n)):
-            found += [[item, m, a] for a in sorted(_neighbours(G, m) & anchors) if a != item]
+            found += [[item, m, a] for a in _linked(G, m, anchors) if a != item]
     return found
 
 
@@ -119,18 +127,33 @@ def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> li
     return found
 
 
-def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple]:
+def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
+    """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one)."""
+    return min(map(relation_cost, (*G.succ[a].get(b, {}), *G.pred[a].get(b, {}))))
+
+
+def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple[float, list[int]]]:
+    """``(cost, nodes)`` of each route, cheapest first (its facts are built only when chosen)."""
     degree = degrees(G)
-    # routes share hops: each pair is looked up once (on a loaded, frozen graph once per process)
-    best: dict[tuple[int, int], Fact | None] = cached(G, "best_facts", lambda G: {}) if nx.is_frozen(G) else {}
+    cost_of: dict[tuple[int, int], float] = {}  # routes share hops: each pair is looked up once
     scored = []
     for nodes in routes:
-        path = tuple(best[pair] if pair in best else best.setdefault(pair, _best_fact(G, *pair))
-                     for pair in zip(nodes, nodes[1:]))
-        cost = (len(path) + sum(relation_cost(f.relation) for f in path)
+        pairs = list(zip(nodes, nodes[1:]))
+        cost = (len(pairs) + sum(cost_of[p] if p in cost_of else cost_of.setdefault(p, _pair_cost(G, *p))
+                                 for p in pairs)
                 + sum(_penalty(degree[n]) for n in nodes[1:-1]))
-        scored.append((cost, nodes, path))
-    return sorted(scored, key=lambda s: (s[0], s[1]))
+        scored.append((cost, nodes))
+    return sorted(scored)
+
+
+def _kept(scored: list[tuple[float, list[int]]], limit: int) -> list[tuple[float, list[int]]]:
+    """What :func:`explanation_paths` can choose from ``scored`` (cheapest first): the ``limit``
+    cheapest routes and each anchor's cheapest; the rest is dropped (three-edge routes through a
+    well-liked item number in the hundreds of thousands on a large catalog)."""
+    best: dict[int, tuple] = {}
+    for route in scored:
+        best.setdefault(route[1][-1], route)
+    return sorted({id(r): r for r in [*scored[:limit], *best.values()]}.values())
 
 
 def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, limit: int,
@@ -145,9 +168,8 @@ def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, lim
     cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3
     enough = len(cheap) >= limit and len({s[1][-1] for s in cheap}) >= min(limit, len(anchors))
     if max_hops >= 3 and not enough:
-        scored = sorted(scored + _scored(G, _long_routes(G, item, anchors, usable)),
-                        key=lambda s: (s[0], s[1]))
-    return scored
+        scored = sorted(scored + _scored(G, _long_routes(G, item, anchors, usable)))
+    return _kept(scored, limit)
 
 
 def explanation_paths(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], max_hops: int = 3,
@@ -164,11 +186,11 @@ def explanation_paths(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], max
     scored = (_routes(G, item, anchors, max_hops, limit, allow_hubs=False)
               or _routes(G, item, anchors, max_hops, limit, allow_hubs=True))
     chosen, seen_anchors = [], set()
-    for _cost, nodes, path in scored:  # the best path to each anchor first
+    for _cost, nodes in scored:  # the best path to each anchor first
         if nodes[-1] not in seen_anchors and len(chosen) < limit:
-            chosen.append(path)
+            chosen.append(nodes)
             seen_anchors.add(nodes[-1])
-    for _cost, _nodes, path in scored:
-        if len(chosen) < limit and path not in chosen:
-            chosen.append(path)
-    return chosen
+    for _cost, nodes in scored:
+        if len(chosen) < limit and nodes not in chosen:
+            chosen.append(nodes)
+    return [tuple(_best_fact(G, a, b) for a, b in zip(nodes, nodes[1:])) for nodes in chosen]
