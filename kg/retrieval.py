@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 import networkx as nx
 import numpy as np
 
-from kg import remention
+from kg import push, remention
 from kg.collaborative import collaborative_scores
 from kg.errors import ConfigError
 from kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
@@ -128,6 +128,11 @@ class WalkConfig:
     #: popular items where co-mentions outnumber the KG's own edges (ratings data)
     co_mention: str = "count"
     iterations: int = 15
+    #: above this many walk edges (both directions) the walk is a local push from the seeds
+    #: (kg.push: its cost bounded by 1 / ((1 - alpha) * push_epsilon), not by the graph);
+    #: below, the power method's ``iterations`` over every edge (the shipped movie KG: 0.25M)
+    push_above: int = 1_000_000
+    push_epsilon: float = 1e-6
 
     def __post_init__(self):
         if not 0 < self.alpha < 1:
@@ -136,6 +141,8 @@ class WalkConfig:
             raise ValueError(f"WalkConfig.degree_power={self.degree_power!r}: expected -1..2")
         if self.co_mention not in CO_MENTION_STRENGTHS:
             raise ValueError(f"WalkConfig.co_mention={self.co_mention!r}: expected one of {', '.join(CO_MENTION_STRENGTHS)}")
+        if self.push_above < 0 or not 0 < self.push_epsilon < 1:
+            raise ValueError(f"WalkConfig push_above={self.push_above!r} (>= 0), push_epsilon={self.push_epsilon!r} (0..1)")
         if self.co_mention_weight < 0 or self.iterations < 1:
             raise ValueError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
                              f"iterations={self.iterations!r} (>= 1)")
@@ -249,6 +256,8 @@ class _Walk:
     dst: np.ndarray  # (E,) edge targets
     prob: np.ndarray  # (E,) transition probability src -> dst
     items: np.ndarray  # (I,) positions of catalog items
+    is_item: np.ndarray  # (N,) bool: position holds a catalog item
+    transitions: push.Transitions  # the same edges by source (CSR), for the local push
 
 
 def _edge_weight(relation: str, data: dict, strength: str = "count", sessions: tuple[int, int] = (1, 1)) -> float:
@@ -288,7 +297,9 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     total = np.bincount(src, weights=damped, minlength=len(nodes))
     prob = damped / total[src]
     items = np.array([position[n] for n in nodes if is_item(G, n)], dtype=np.int64)
-    return _Walk(nodes, position, src, dst, prob, items)
+    mask = np.zeros(len(nodes), dtype=bool)
+    mask[items] = True
+    return _Walk(nodes, position, src, dst, prob, items, mask, push.transitions(len(nodes), src, dst, prob))
 
 
 def _walk_vector(G: nx.MultiDiGraph, seeds: list[int],
@@ -308,12 +319,29 @@ def _walk_vector(G: nx.MultiDiGraph, seeds: list[int],
     return walk, x - (1 - config.alpha) * restart
 
 
+def _item_mass(G: nx.MultiDiGraph, seeds: list[int], config: WalkConfig) -> tuple[_Walk, np.ndarray, np.ndarray]:
+    """``(walk, positions, mass)`` of the items the walk reaches (mass > 1e-12), positions ascending:
+    the power method on a graph of up to ``config.push_above`` edges, a local push beyond."""
+    walk = _walk(G, config)
+    if len(walk.src) <= config.push_above:
+        walk, x = _walk_vector(G, seeds, config)
+        positions = walk.items[x[walk.items] > 1e-12]
+        return walk, positions, x[positions]
+    starts = list(dict.fromkeys(walk.position[s] for s in seeds if s in walk.position))
+    if not starts:
+        return walk, np.zeros(0, dtype=np.int64), np.zeros(0)
+    nodes, mass = push.push(walk.transitions, dict.fromkeys(starts, 1.0 / len(starts)), config.alpha,
+                            config.push_epsilon, rounds=config.iterations)
+    mass[np.isin(nodes, starts)] -= (1 - config.alpha) / len(starts)  # as the power method: less the restart
+    keep = walk.is_item[nodes] & (mass > 1e-12)
+    return walk, nodes[keep], mass[keep]
+
+
 def walk_scores(G: nx.MultiDiGraph, seeds: Iterable[int],
                 config: WalkConfig = WalkConfig()) -> dict[int, float]:
     """Item -> personalised PageRank from ``seeds`` (items the walk reaches)."""
-    walk, x = _walk_vector(G, list(seeds), config)
-    scores = x[walk.items]
-    return {walk.nodes[walk.items[i]]: float(scores[i]) for i in np.nonzero(scores > 1e-12)[0]}
+    walk, positions, mass = _item_mass(G, list(seeds), config)
+    return {walk.nodes[p]: float(m) for p, m in zip(positions.tolist(), mass.tolist())}
 
 
 # ---------------------------------------------------------------- retrievers
@@ -324,13 +352,13 @@ def from_seeds(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraint
                allowed: frozenset[int] | None = None) -> list[Candidate]:
     """Items near the seeds (liked items or entities) by personalised PageRank; seeds excluded."""
     seeds = list(seeds)
-    walk, x = _walk_vector(G, seeds, config)
-    order = walk.items[np.argsort(-x[walk.items], kind="stable")]
-    order = order[x[order] > 1e-12]
+    walk, positions, mass = _item_mass(G, seeds, config)
+    best = np.argsort(-mass, kind="stable")
+    order, mass = positions[best], mass[best]
     allowed = _items(G, constraints, allowed) - set(seeds)
     depth = max(8 * k, 1000)  # enough for most filters; a strict one looks further
     while True:
-        ranked = {walk.nodes[i]: float(x[i]) for i in order[:depth]}
+        ranked = {walk.nodes[i]: float(m) for i, m in zip(order[:depth].tolist(), mass[:depth].tolist())}
         candidates = _top(G, ranked, allowed, k, "walk", ordered=True)
         if len(candidates) == k or depth >= len(order):
             return candidates
