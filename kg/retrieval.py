@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 import networkx as nx
 import numpy as np
 
-from kg import push, remention
+from kg import inverted, push, remention
 from kg.collaborative import collaborative_scores
 from kg.errors import ConfigError
 from kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
@@ -224,9 +224,7 @@ def _narrowed(G: nx.MultiDiGraph, c: Constraints, pool: frozenset[int]) -> froze
     for person in c.people:
         pool = pool & (frozenset(G.pred[person]) | frozenset(G.succ[person]) if person in G else frozenset())
     if c.year_min is not None or c.year_max is not None or c.not_years:
-        low, high = c.year_min if c.year_min is not None else -10**9, c.year_max if c.year_max is not None else 10**9
-        years = cached(G, "item_years", lambda G: {n: G.nodes[n].get("year") for n in catalog(G)})
-        pool = frozenset(n for n in pool if years.get(n) is not None and low <= years[n] <= high)
+        pool = pool & inverted.items_in_years(G, c.year_min, c.year_max)  # binary search, not a scan
     return pool - c.exclude
 
 
@@ -378,11 +376,13 @@ def from_attributes(G: nx.MultiDiGraph, constraints: Constraints, k: int = 100,
     elif c.genres:
         pool = {n for g in c.genres if g in G for n in G.pred[g]}
     elif c.year_min is not None or c.year_max is not None or c.not_years:
-        pool = set(G.nodes)
+        pool = None  # every item: the allowed ones decide
     else:
         return []
-    prior = _priors(G)
-    return _top(G, {n: prior[n] for n in pool if n in prior}, _items(G, c, allowed), k, "attribute")
+    prior, keep = _priors(G), _items(G, c, allowed) if pool is None else _items(G, c, allowed) & pool
+    if len(keep) > 8 * k:  # the priors are already best first: walk them, do not sort the pool
+        return _top(G, prior, keep, k, "attribute", ordered=True)
+    return _top(G, {n: prior[n] for n in keep if n in prior}, keep, k, "attribute")
 
 
 def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
