@@ -17,6 +17,7 @@ the candidate to an anchor::
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -108,8 +109,11 @@ def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: in
     return found
 
 
-def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> list[list[int]]:
-    """Node sequences of three edges; very connected nodes (a genre) are not walked through."""
+def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], usable, limit: int,
+                 found: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
+    """``(cost, nodes)`` of three-edge routes; very connected nodes (a genre) are not walked through.
+    First hops are tried cheapest first and stop once no route through them can be chosen
+    (:func:`_bound`): on a large catalog a well-liked anchor has hundreds of thousands of routes."""
     degree = degrees(G)
 
     def inner(n: int) -> bool:
@@ -120,11 +124,33 @@ def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> li
         for n in _neighbours(G, a):
             if n != item and n not in anchors and inner(n):
                 before[n].append(a)
-    found = []
-    for m1 in sorted(n for n in _neighbours(G, item) - anchors if inner(n)):
+    cost_of: dict[tuple[int, int], float] = {}
+    first = sorted((_pair_cost(G, item, m1) + _penalty(degree[m1]), m1)
+                   for m1 in _neighbours(G, item) - anchors if inner(m1))
+    costs, best, out = sorted(c for c, _ in found), {}, []
+    for c, nodes in found:
+        best[nodes[-1]] = min(best.get(nodes[-1], math.inf), c)
+    for low, m1 in first:
+        if 3 + low > _bound(costs, best, len(anchors), limit) + 1e-9:  # every later route costs more
+            break
         for m2 in sorted(_neighbours(G, m1) & before.keys()):
-            found += [[item, m1, m2, a] for a in before[m2] if m2 != item and a != m1]
-    return found
+            for a in before[m2]:
+                if m2 != item and a != m1:
+                    route = (_cost([item, m1, m2, a], degree, cost_of, G), [item, m1, m2, a])
+                    out.append(route)
+                    bisect.insort(costs, route[0])
+                    best[a] = min(best.get(a, math.inf), route[0])
+    return out
+
+
+def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int) -> float:
+    """The highest cost :func:`explanation_paths` may still choose: the ``limit``-th cheapest route,
+    and the best route of each of the ``limit`` first anchors (of every anchor when fewer)."""
+    overall = costs[limit - 1] if len(costs) >= limit else math.inf
+    firsts = sorted(best.values())
+    if len(firsts) >= limit:
+        return max(overall, firsts[limit - 1])
+    return max(overall, firsts[-1]) if firsts and len(best) == anchors else math.inf
 
 
 def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
@@ -132,18 +158,17 @@ def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
     return min(map(relation_cost, (*G.succ[a].get(b, {}), *G.pred[a].get(b, {}))))
 
 
+def _cost(nodes: list[int], degree, cost_of: dict, G: nx.MultiDiGraph) -> float:
+    """Edges + their relations' costs + the penalties of the nodes passed through."""
+    pairs = list(zip(nodes, nodes[1:]))
+    return (len(pairs) + sum(cost_of[p] if p in cost_of else cost_of.setdefault(p, _pair_cost(G, *p)) for p in pairs)
+            + sum(_penalty(degree[n]) for n in nodes[1:-1]))
+
+
 def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple[float, list[int]]]:
     """``(cost, nodes)`` of each route, cheapest first (its facts are built only when chosen)."""
-    degree = degrees(G)
-    cost_of: dict[tuple[int, int], float] = {}  # routes share hops: each pair is looked up once
-    scored = []
-    for nodes in routes:
-        pairs = list(zip(nodes, nodes[1:]))
-        cost = (len(pairs) + sum(cost_of[p] if p in cost_of else cost_of.setdefault(p, _pair_cost(G, *p))
-                                 for p in pairs)
-                + sum(_penalty(degree[n]) for n in nodes[1:-1]))
-        scored.append((cost, nodes))
-    return sorted(scored)
+    degree, cost_of = degrees(G), {}  # routes share hops: each pair is looked up once
+    return sorted((_cost(nodes, degree, cost_of, G), nodes) for nodes in routes)
 
 
 def _kept(scored: list[tuple[float, list[int]]], limit: int) -> list[tuple[float, list[int]]]:
@@ -168,7 +193,7 @@ def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, lim
     cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3
     enough = len(cheap) >= limit and len({s[1][-1] for s in cheap}) >= min(limit, len(anchors))
     if max_hops >= 3 and not enough:
-        scored = sorted(scored + _scored(G, _long_routes(G, item, anchors, usable)))
+        scored = sorted(scored + _long_scored(G, item, anchors, usable, limit, scored))
     return _kept(scored, limit)
 
 
