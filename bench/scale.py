@@ -177,17 +177,17 @@ def chat_child(folder: str, catalog_json: str, sessions: int) -> int:
 
 # ---------------------------------------------------------------- one size, the table
 def measure(items: int, work: Path, seed: int = 0, sessions: int = 5,
-            max_memory_gb: float | None = None) -> dict:
-    """Every column of the table for one catalog size (files under ``work``)."""
+            max_memory_gb: float | None = None, reuse: bool = False) -> dict:
+    """Every column of the table for one catalog size (files under ``work``); ``reuse``: chat with
+    the graph an earlier run imported there (import columns NaN)."""
     start = time.perf_counter()
     catalog = write_catalog(work / f"catalog-{items}", items, seed)
     generate = time.perf_counter() - start
     graph = work / f"graph-{items}"
-    shutil.rmtree(graph, ignore_errors=True)
-    imported, import_mb, _ = run_child(["-m", "bench.scale", "--import-child", "--items", str(catalog.items),
-                                        "--triples", str(catalog.triples), "--interactions",
-                                        str(catalog.interactions), "--noun", "book", "--out", str(graph)],
-                                       max_memory_gb)
+    if reuse and (graph / "meta.json").exists():
+        imported, import_mb = float("nan"), float("nan")
+    else:
+        imported, import_mb = _import(catalog, graph, max_memory_gb)
     spec = json.dumps({k: str(v) if isinstance(v, Path) else list(v) for k, v in vars(catalog).items()})
     _, chat_mb, out = run_child(["-m", "bench.scale", "--chat-child", str(graph), spec, str(sessions)], max_memory_gb)
     chat = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
@@ -196,6 +196,16 @@ def measure(items: int, work: Path, seed: int = 0, sessions: int = 5,
             "turn_p95": quantile(chat["turns"], 0.95), "turn_cpu_p95": quantile(chat["cpu"], 0.95), "chat_mb": chat_mb,
             "disk_mb": sum(p.stat().st_size for p in graph.iterdir()) / 2**20,
             "turns": len(chat["turns"]), "recommended": chat["recommended"]}
+
+
+def _import(catalog: Catalog, graph: Path, max_memory_gb: float | None) -> tuple[float, float]:
+    """``kgrec kg import`` of ``catalog`` into ``graph`` in a child: (wall seconds, peak RSS MB)."""
+    shutil.rmtree(graph, ignore_errors=True)
+    imported, import_mb, _ = run_child(["-m", "bench.scale", "--import-child", "--items", str(catalog.items),
+                                        "--triples", str(catalog.triples), "--interactions",
+                                        str(catalog.interactions), "--noun", "book", "--out", str(graph)],
+                                       max_memory_gb)
+    return imported, import_mb
 
 
 COLUMNS = {"import_s": "import s", "import_mb": "import peak RSS MB", "load_s": "load + first turn s",
@@ -232,12 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=5, help="scripted sessions of 4 turns each")
     parser.add_argument("--max-memory-gb", type=float, default=None, help="address-space cap of each child")
     parser.add_argument("--work", default=None, help="folder for the catalogs and graphs (default: a temporary one)")
+    parser.add_argument("--reuse", action="store_true", help="chat with graphs already imported under --work")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.items.split(",")]
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="kgrec-scale-"))
     rows = []
     for items in sizes:
-        rows.append(measure(items, work, args.seed, args.sessions, args.max_memory_gb))
+        rows.append(measure(items, work, args.seed, args.sessions, args.max_memory_gb, args.reuse))
         print(f"{items:,} items: {json.dumps({k: round(v, 3) for k, v in rows[-1].items()})}", flush=True)
     print(f"\nkgrec at scale: synthetic catalogs (seed {args.seed}; {LIKES_PER_ITEM} likes per item), "
           f"{os.cpu_count()} CPUs; {args.sessions} sessions x 4 turns after one warm-up turn")

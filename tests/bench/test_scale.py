@@ -42,3 +42,14 @@ def test_the_bench_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     assert rows[1].startswith("| 150 |") and rows[2].startswith("| 300 |") and rows[3].startswith("| growth exponent |")
     assert (tmp_path / "graph-300" / "graph.npz").exists()
+
+
+@pytest.mark.slow  # one chat child
+def test_reuse_chats_with_the_graph_already_imported_without_importing_again(tmp_path, capsys):
+    assert main(["--items", "150", "--sessions", "1", "--work", str(tmp_path)]) == 0
+    stamp = (tmp_path / "graph-150" / "graph.npz").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["--items", "150", "--sessions", "1", "--work", str(tmp_path), "--reuse"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| 150 |"))
+    assert row.split("|")[2].strip() == "nan"  # no import time: nothing was imported
+    assert (tmp_path / "graph-150" / "graph.npz").stat().st_mtime_ns == stamp
