@@ -93,6 +93,20 @@ def pairs(values: list[str], flag: str, keys: tuple[str, ...] | None = None) -> 
 
 
 def run_import(args: argparse.Namespace) -> int:
+    """``kgrec kg import``; a catalog too large for this machine's memory is one error line, and
+    nothing is saved (the graph is written only once complete, ``kg.files.atomic_write``)."""
+    from kg.errors import KgrecError
+
+    try:
+        return _import(args)
+    except MemoryError as e:
+        detail = f"{type(e).__name__}: {str(e).strip()[:200]}" if str(e).strip() else type(e).__name__
+        raise KgrecError(f"importing {args.items or args.unicrs} needed more memory than this machine "
+                         f"allows ({detail}); nothing was saved. See docs/scaling.md "
+                         f"for what each stage needs per catalog size") from e
+
+
+def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from kg import registry

@@ -17,13 +17,14 @@ the candidate to an anchor::
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.graph import cached, degrees, hubs
+from kg.graph import degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
@@ -89,6 +90,14 @@ def _penalty(degree: int) -> float:
     return max(0.0, math.log10(max(degree, 1)) - 1.5) * 0.5
 
 
+def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
+    """The ``others`` one edge from ``node``, sorted: looked up one by one when ``node`` is the
+    bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
+    if len(others) < len(G.succ[node]) + len(G.pred[node]):
+        return sorted(o for o in others if o != node and (o in G.succ[node] or o in G.pred[node]))
+    return sorted(_neighbours(G, node) & others)
+
+
 def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int,
                   usable) -> list[list[int]]:
     """Node sequences of one or two edges from ``item`` to an anchor."""
@@ -96,12 +105,15 @@ def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: in
     found = [[item, a] for a in sorted(first & anchors)]
     if max_hops >= 2:
         for m in sorted(n for n in first - anchors if usable(n)):
-            found += [[item, m, a] for a in sorted(_neighbours(G, m) & anchors) if a != item]
+            found += [[item, m, a] for a in _linked(G, m, anchors) if a != item]
     return found
 
 
-def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> list[list[int]]:
-    """Node sequences of three edges; very connected nodes (a genre) are not walked through."""
+def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], usable, limit: int,
+                 found: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
+    """``(cost, nodes)`` of three-edge routes; very connected nodes (a genre) are not walked through.
+    First hops are tried cheapest first and stop once no route through them can be chosen
+    (:func:`_bound`): on a large catalog a well-liked anchor has hundreds of thousands of routes."""
     degree = degrees(G)
 
     def inner(n: int) -> bool:
@@ -112,25 +124,61 @@ def _long_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], usable) -> li
         for n in _neighbours(G, a):
             if n != item and n not in anchors and inner(n):
                 before[n].append(a)
-    found = []
-    for m1 in sorted(n for n in _neighbours(G, item) - anchors if inner(n)):
+    cost_of: dict[tuple[int, int], float] = {}
+    first = sorted((_pair_cost(G, item, m1) + _penalty(degree[m1]), m1)
+                   for m1 in _neighbours(G, item) - anchors if inner(m1))
+    costs, best, out = sorted(c for c, _ in found), {}, []
+    for c, nodes in found:
+        best[nodes[-1]] = min(best.get(nodes[-1], math.inf), c)
+    for low, m1 in first:
+        if 3 + low > _bound(costs, best, len(anchors), limit) + 1e-9:  # every later route costs more
+            break
         for m2 in sorted(_neighbours(G, m1) & before.keys()):
-            found += [[item, m1, m2, a] for a in before[m2] if m2 != item and a != m1]
-    return found
+            for a in before[m2]:
+                if m2 != item and a != m1:
+                    route = (_cost([item, m1, m2, a], degree, cost_of, G), [item, m1, m2, a])
+                    out.append(route)
+                    bisect.insort(costs, route[0])
+                    best[a] = min(best.get(a, math.inf), route[0])
+    return out
 
 
-def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple]:
-    degree = degrees(G)
-    # routes share hops: each pair is looked up once (on a loaded, frozen graph once per process)
-    best: dict[tuple[int, int], Fact | None] = cached(G, "best_facts", lambda G: {}) if nx.is_frozen(G) else {}
-    scored = []
-    for nodes in routes:
-        path = tuple(best[pair] if pair in best else best.setdefault(pair, _best_fact(G, *pair))
-                     for pair in zip(nodes, nodes[1:]))
-        cost = (len(path) + sum(relation_cost(f.relation) for f in path)
-                + sum(_penalty(degree[n]) for n in nodes[1:-1]))
-        scored.append((cost, nodes, path))
-    return sorted(scored, key=lambda s: (s[0], s[1]))
+def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int) -> float:
+    """The highest cost :func:`explanation_paths` may still choose: the ``limit``-th cheapest route,
+    and the best route of each of the ``limit`` first anchors (of every anchor when fewer)."""
+    overall = costs[limit - 1] if len(costs) >= limit else math.inf
+    firsts = sorted(best.values())
+    if len(firsts) >= limit:
+        return max(overall, firsts[limit - 1])
+    return max(overall, firsts[-1]) if firsts and len(best) == anchors else math.inf
+
+
+def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
+    """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one)."""
+    return min(map(relation_cost, (*G.succ[a].get(b, {}), *G.pred[a].get(b, {}))))
+
+
+def _cost(nodes: list[int], degree, cost_of: dict, G: nx.MultiDiGraph) -> float:
+    """Edges + their relations' costs + the penalties of the nodes passed through."""
+    pairs = list(zip(nodes, nodes[1:]))
+    return (len(pairs) + sum(cost_of[p] if p in cost_of else cost_of.setdefault(p, _pair_cost(G, *p)) for p in pairs)
+            + sum(_penalty(degree[n]) for n in nodes[1:-1]))
+
+
+def _scored(G: nx.MultiDiGraph, routes: list[list[int]]) -> list[tuple[float, list[int]]]:
+    """``(cost, nodes)`` of each route, cheapest first (its facts are built only when chosen)."""
+    degree, cost_of = degrees(G), {}  # routes share hops: each pair is looked up once
+    return sorted((_cost(nodes, degree, cost_of, G), nodes) for nodes in routes)
+
+
+def _kept(scored: list[tuple[float, list[int]]], limit: int) -> list[tuple[float, list[int]]]:
+    """What :func:`explanation_paths` can choose from ``scored`` (cheapest first): the ``limit``
+    cheapest routes and each anchor's cheapest; the rest is dropped (three-edge routes through a
+    well-liked item number in the hundreds of thousands on a large catalog)."""
+    best: dict[int, tuple] = {}
+    for route in scored:
+        best.setdefault(route[1][-1], route)
+    return sorted({id(r): r for r in [*scored[:limit], *best.values()]}.values())
 
 
 def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, limit: int,
@@ -145,9 +193,8 @@ def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, lim
     cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3
     enough = len(cheap) >= limit and len({s[1][-1] for s in cheap}) >= min(limit, len(anchors))
     if max_hops >= 3 and not enough:
-        scored = sorted(scored + _scored(G, _long_routes(G, item, anchors, usable)),
-                        key=lambda s: (s[0], s[1]))
-    return scored
+        scored = sorted(scored + _long_scored(G, item, anchors, usable, limit, scored))
+    return _kept(scored, limit)
 
 
 def explanation_paths(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], max_hops: int = 3,
@@ -164,11 +211,11 @@ def explanation_paths(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], max
     scored = (_routes(G, item, anchors, max_hops, limit, allow_hubs=False)
               or _routes(G, item, anchors, max_hops, limit, allow_hubs=True))
     chosen, seen_anchors = [], set()
-    for _cost, nodes, path in scored:  # the best path to each anchor first
+    for _cost, nodes in scored:  # the best path to each anchor first
         if nodes[-1] not in seen_anchors and len(chosen) < limit:
-            chosen.append(path)
+            chosen.append(nodes)
             seen_anchors.add(nodes[-1])
-    for _cost, _nodes, path in scored:
-        if len(chosen) < limit and path not in chosen:
-            chosen.append(path)
-    return chosen
+    for _cost, nodes in scored:
+        if len(chosen) < limit and nodes not in chosen:
+            chosen.append(nodes)
+    return [tuple(_best_fact(G, a, b) for a, b in zip(nodes, nodes[1:])) for nodes in chosen]

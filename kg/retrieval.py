@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 import networkx as nx
 import numpy as np
 
-from kg import remention
+from kg import inverted, push, remention
 from kg.collaborative import collaborative_scores
 from kg.errors import ConfigError
 from kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
@@ -129,6 +129,11 @@ class WalkConfig:
     #: popular items where co-mentions outnumber the KG's own edges (ratings data)
     co_mention: str = "count"
     iterations: int = 15
+    #: above this many walk edges (both directions) the walk is a local push from the seeds
+    #: (kg.push: its cost bounded by 1 / ((1 - alpha) * push_epsilon), not by the graph);
+    #: below, the power method's ``iterations`` over every edge (the shipped movie KG: 0.25M)
+    push_above: int = 1_000_000
+    push_epsilon: float = 1e-6
 
     def __post_init__(self):
         if not 0 < self.alpha < 1:
@@ -137,6 +142,8 @@ class WalkConfig:
             raise ValueError(f"WalkConfig.degree_power={self.degree_power!r}: expected -1..2")
         if self.co_mention not in CO_MENTION_STRENGTHS:
             raise ValueError(f"WalkConfig.co_mention={self.co_mention!r}: expected one of {', '.join(CO_MENTION_STRENGTHS)}")
+        if self.push_above < 0 or not 0 < self.push_epsilon < 1:
+            raise ValueError(f"WalkConfig push_above={self.push_above!r} (>= 0), push_epsilon={self.push_epsilon!r} (0..1)")
         if self.co_mention_weight < 0 or self.iterations < 1:
             raise ValueError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
                              f"iterations={self.iterations!r} (>= 1)")
@@ -222,9 +229,7 @@ def _narrowed(G: nx.MultiDiGraph, c: Constraints, pool: frozenset[int]) -> froze
     for person in c.people:
         pool = pool & (frozenset(G.pred[person]) | frozenset(G.succ[person]) if person in G else frozenset())
     if c.year_min is not None or c.year_max is not None or c.not_years:
-        low, high = c.year_min if c.year_min is not None else -10**9, c.year_max if c.year_max is not None else 10**9
-        years = cached(G, "item_years", lambda G: {n: G.nodes[n].get("year") for n in catalog(G)})
-        pool = frozenset(n for n in pool if years.get(n) is not None and low <= years[n] <= high)
+        pool = pool & inverted.items_in_years(G, c.year_min, c.year_max)  # binary search, not a scan
     return pool - c.exclude
 
 
@@ -254,6 +259,8 @@ class _Walk:
     dst: np.ndarray  # (E,) edge targets
     prob: np.ndarray  # (E,) transition probability src -> dst
     items: np.ndarray  # (I,) positions of catalog items
+    is_item: np.ndarray  # (N,) bool: position holds a catalog item
+    transitions: push.Transitions  # the same edges by source (CSR), for the local push
 
 
 def _edge_weight(relation: str, data: dict, strength: str = "count", sessions: tuple[int, int] = (1, 1)) -> float:
@@ -293,7 +300,9 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     total = np.bincount(src, weights=damped, minlength=len(nodes))
     prob = damped / total[src]
     items = np.array([position[n] for n in nodes if is_item(G, n)], dtype=np.int64)
-    return _Walk(nodes, position, src, dst, prob, items)
+    mask = np.zeros(len(nodes), dtype=bool)
+    mask[items] = True
+    return _Walk(nodes, position, src, dst, prob, items, mask, push.transitions(len(nodes), src, dst, prob))
 
 
 def _walk_vector(G: nx.MultiDiGraph, seeds: list[int],
@@ -313,12 +322,29 @@ def _walk_vector(G: nx.MultiDiGraph, seeds: list[int],
     return walk, x - (1 - config.alpha) * restart
 
 
+def _item_mass(G: nx.MultiDiGraph, seeds: list[int], config: WalkConfig) -> tuple[_Walk, np.ndarray, np.ndarray]:
+    """``(walk, positions, mass)`` of the items the walk reaches (mass > 1e-12), positions ascending:
+    the power method on a graph of up to ``config.push_above`` edges, a local push beyond."""
+    walk = _walk(G, config)
+    if len(walk.src) <= config.push_above:
+        walk, x = _walk_vector(G, seeds, config)
+        positions = walk.items[x[walk.items] > 1e-12]
+        return walk, positions, x[positions]
+    starts = list(dict.fromkeys(walk.position[s] for s in seeds if s in walk.position))
+    if not starts:
+        return walk, np.zeros(0, dtype=np.int64), np.zeros(0)
+    nodes, mass = push.push(walk.transitions, dict.fromkeys(starts, 1.0 / len(starts)), config.alpha,
+                            config.push_epsilon, rounds=config.iterations)
+    mass[np.isin(nodes, starts)] -= (1 - config.alpha) / len(starts)  # as the power method: less the restart
+    keep = walk.is_item[nodes] & (mass > 1e-12)
+    return walk, nodes[keep], mass[keep]
+
+
 def walk_scores(G: nx.MultiDiGraph, seeds: Iterable[int],
                 config: WalkConfig = WalkConfig()) -> dict[int, float]:
     """Item -> personalised PageRank from ``seeds`` (items the walk reaches)."""
-    walk, x = _walk_vector(G, list(seeds), config)
-    scores = x[walk.items]
-    return {walk.nodes[walk.items[i]]: float(scores[i]) for i in np.nonzero(scores > 1e-12)[0]}
+    walk, positions, mass = _item_mass(G, list(seeds), config)
+    return {walk.nodes[p]: float(m) for p, m in zip(positions.tolist(), mass.tolist())}
 
 
 # ---------------------------------------------------------------- retrievers
@@ -329,13 +355,13 @@ def from_seeds(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraint
                allowed: frozenset[int] | None = None) -> list[Candidate]:
     """Items near the seeds (liked items or entities) by personalised PageRank; seeds excluded."""
     seeds = list(seeds)
-    walk, x = _walk_vector(G, seeds, config)
-    order = walk.items[np.argsort(-x[walk.items], kind="stable")]
-    order = order[x[order] > 1e-12]
+    walk, positions, mass = _item_mass(G, seeds, config)
+    best = np.argsort(-mass, kind="stable")
+    order, mass = positions[best], mass[best]
     allowed = _items(G, constraints, allowed) - set(seeds)
     depth = max(8 * k, 1000)  # enough for most filters; a strict one looks further
     while True:
-        ranked = {walk.nodes[i]: float(x[i]) for i in order[:depth]}
+        ranked = {walk.nodes[i]: float(m) for i, m in zip(order[:depth].tolist(), mass[:depth].tolist())}
         candidates = _top(G, ranked, allowed, k, "walk", ordered=True)
         if len(candidates) == k or depth >= len(order):
             return candidates
@@ -360,11 +386,13 @@ def from_attributes(G: nx.MultiDiGraph, constraints: Constraints, k: int = 100,
     elif c.genres:
         pool = {n for g in c.genres if g in G for n in G.pred[g]}
     elif c.year_min is not None or c.year_max is not None or c.not_years:
-        pool = set(G.nodes)
+        pool = None  # every item: the allowed ones decide
     else:
         return []
-    prior = _priors(G)
-    return _top(G, {n: prior[n] for n in pool if n in prior}, _items(G, c, allowed), k, "attribute")
+    prior, keep = _priors(G), _items(G, c, allowed) if pool is None else _items(G, c, allowed) & pool
+    if len(keep) > 8 * k:  # the priors are already best first: walk them, do not sort the pool
+        return _top(G, prior, keep, k, "attribute", ordered=True)
+    return _top(G, {n: prior[n] for n in keep if n in prior}, keep, k, "attribute")
 
 
 def _priors(G: nx.MultiDiGraph) -> dict[int, float]:

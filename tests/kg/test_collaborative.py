@@ -46,3 +46,35 @@ def test_neighbours_cap_keeps_only_the_strongest_weights():
 def test_bad_config_names_the_field(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         EaseConfig(**bad)
+
+
+def test_the_sparse_fit_is_eases_first_order_term_and_ranks_like_ease():
+    from kg.collaborative import fit_cooccurrence
+
+    sessions = [(1, 2), (1, 2, 3), (2, 3), (3, 4), (1, 4), (1, 2), (4, 5)]
+    model = fit_cooccurrence(sessions, EaseConfig(l2=2.0, neighbours=2))
+    X = np.array([[int(i in s) for i in (1, 2, 3, 4, 5)] for s in sessions], dtype=float)
+    gram = X.T @ X
+    expected = gram / (np.diag(gram) + 2.0)[:, None]  # row i: C[i, j] / (C[i, i] + l2)
+    np.fill_diagonal(expected, 0.0)
+    for r in range(5):
+        best = sorted(range(5), key=lambda c: (-expected[r, c], c))[:2]
+        best = [c for c in best if expected[r, c] > 0]
+        assert list(model.neighbours[r][:len(best)]) == best  # the strongest first, no self
+        assert np.allclose(model.weights[r][:len(best)], expected[r, best])
+    assert model.neighbours[4, 1] == -1 and model.weights[4, 1] == 0  # item 5 knows only item 4
+    ease = fit_ease(sessions, EaseConfig(l2=2.0, neighbours=2))
+    assert list(model.neighbours[0][:1]) == list(ease.neighbours[0][np.argsort(-ease.weights[0])][:1])
+
+
+def test_fit_switches_to_the_sparse_model_above_the_dense_limit(monkeypatch):
+    from kg import collaborative
+
+    sessions = [(1, 2), (2, 3), (3, 4)]
+    assert collaborative.fit(sessions) == fit_ease(sessions)  # small: EASE, the shipped graph's model
+    monkeypatch.setattr(collaborative, "DENSE_ITEMS", 3)  # 4 items > 3
+    assert collaborative.fit(sessions) == collaborative.fit_cooccurrence(sessions)
+    G = nx.MultiDiGraph()
+    G.add_nodes_from([1, 2, 3, 4], item=True)
+    add_collaborative(G, sessions)
+    assert [i for i, _ in collaborative_scores(G, [2])] == [1, 3]

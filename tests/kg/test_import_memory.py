@@ -1,0 +1,37 @@
+"""A catalog too large for the machine's memory: one `kgrec: error:` line, nothing saved as a graph."""
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bench.scale import write_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: the child caps its own address space a little above what it has mapped once kgrec is imported,
+#: then imports a catalog whose EASE model (forced dense) needs three 2,000² float64 matrices
+CHILD = textwrap.dedent("""
+    import resource, sys
+    import kgrec_cli, kg.cli, kg.importer, kg.registry, scipy.sparse
+    from kg import collaborative
+    collaborative.DENSE_ITEMS = 10**9
+    size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize")) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size + 40 * 2**20,) * 2)
+    sys.exit(kgrec_cli.main(sys.argv[1:]))
+""")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmSize from /proc")
+def test_running_out_of_memory_is_one_error_line_and_no_graph(tmp_path):
+    files = write_catalog(tmp_path / "catalog", 2500, seed=0)
+    out = tmp_path / "graph"
+    child = subprocess.run([sys.executable, "-c", CHILD, "kg", "import", "--items", str(files.items),
+                            "--triples", str(files.triples), "--interactions", str(files.interactions),
+                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert child.returncode == 2, child.stderr[-2000:]
+    lines = child.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kgrec: error: importing ") and "memory" in lines[0]
+    assert "Traceback" not in child.stderr
+    assert not (out / "meta.json").exists()  # never listed nor loadable as a graph
