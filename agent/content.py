@@ -31,7 +31,8 @@ should i me my we us you your want wanna need like love looking look for find gi
 recommendation recommendations suggest suggestion suggestions something anything some any one ones good great
 best nice new movie movies film films flick flicks watch watching see seen tonight today night maybe else
 another other more kind sort type idea ideas what which whats how about with really very just also bit
-loved liked enjoyed hated disliked favorite favourite fan enjoy
+loved liked enjoyed hated disliked favorite favourite fan enjoy check out sounds sound awesome interesting heard
+know think already yet again bye goodbye cheers alright right well much lot lots actually probably definitely
 """.split())
 WORD = re.compile(r"[a-z][a-z'-]+")
 PHRASE = "a movie about {}"  # how a theme reads to the encoder

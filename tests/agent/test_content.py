@@ -62,6 +62,7 @@ def test_a_request_with_content_but_no_name_gets_items_not_a_question(G, dense, 
     rec = Recommender(AgentConfig(theme_threshold=1.0), graph=G, lm=ScriptedLM(), dense=dense)
     reply = rec.respond(rec.new_session(), "something festive with snow")
     assert len(reply.items) == 3 and {i.item for i in reply.items} <= CATALOG
+    assert reply.text.startswith('Looking for movies about "festive snow".')
     assert "retrieve_candidates" in [s.tool for s in reply.trace]
     assert rec.respond(rec.new_session(), "hello there").items == ()  # no content: a question
     plain = Recommender(AgentConfig(theme_threshold=1.0), graph=G, lm=ScriptedLM(), dense=False)
