@@ -67,7 +67,7 @@ class AgentConfig:
                          "(kg.linking; others through the encoder, agent.content) and filter like genres, and a "
                          "request with content words but no name gets the encoder's items instead of a question "
                          "(off: the behaviour before themes)"})
-    theme_threshold: float = field(default=0.5, metadata={"help": "the encoder's cosine a message needs to a theme "
+    theme_threshold: float = field(default=0.45, metadata={"help": "the encoder's cosine a message needs to a theme "
                                    "to link it without its words (tuned on the dev half of kgrec eval content)"})
     lm_chooses_actions: bool = field(default=True, metadata={"help": "let the model pick among allowed actions"})
     lm_chooses_paths: bool = field(default=False, metadata={"help": "let the model pick which KG path to cite (one more model call per turn)"})

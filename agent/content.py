@@ -22,6 +22,7 @@ import networkx as nx
 import numpy as np
 
 from kg.lexicon import STOPWORDS
+from kg.linking import genre_nodes
 from kg.schema import THEME_TYPE, Mention
 
 #: words of a request that say nothing about the movie wanted
@@ -31,10 +32,12 @@ should i me my we us you your want wanna need like love looking look for find gi
 recommendation recommendations suggest suggestion suggestions something anything some any one ones good great
 best nice new movie movies film films flick flicks watch watching see seen tonight today night maybe else
 another other more kind sort type idea ideas what which whats how about with really very just also bit
-loved liked enjoyed hated disliked favorite favourite fan enjoy
+loved liked enjoyed hated disliked favorite favourite fan enjoy check out sounds sound awesome interesting heard
+know think already yet again bye goodbye cheers alright right well much lot lots actually probably definitely
 """.split())
 WORD = re.compile(r"[a-z][a-z'-]+")
 PHRASE = "a movie about {}"  # how a theme reads to the encoder
+GENRE_PHRASE = "a {} movie"  # how a broad genre reads to it
 
 
 def content_words(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...]:
@@ -49,17 +52,23 @@ def content_words(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...
 class ThemeLinker:
     """The nearest theme of a message by the LM encoder (``agent.encoder.DenseRetriever``)."""
 
-    def __init__(self, G: nx.MultiDiGraph, dense, threshold: float):
+    def __init__(self, G: nx.MultiDiGraph, dense, threshold: float, genres: bool = True):
         self.G, self.dense, self.threshold = G, dense, threshold
         self.nodes = [n for n, kind in G.nodes(data="type") if kind == THEME_TYPE and G.in_degree(n)]
+        if genres:  # the broad genres too: "a movie my 6 year old would enjoy" is family, no theme
+            self.nodes += [n for n in genre_nodes(G).values() if G.in_degree(n)]
         self._vectors: np.ndarray | None = None
 
     def vectors(self) -> np.ndarray:
         """(themes, H) unit vectors of :data:`PHRASE` per theme (built once)."""
         if self._vectors is None:
-            raw = np.stack([self.dense.vector(PHRASE.format(self.G.nodes[n]["name"])) for n in self.nodes])
+            raw = np.stack([self.dense.vector(self._phrase(n)) for n in self.nodes])
             self._vectors = self.dense.index.query(raw)
         return self._vectors
+
+    def _phrase(self, node: int) -> str:
+        data = self.G.nodes[node]
+        return (PHRASE if data["type"] == THEME_TYPE else GENRE_PHRASE).format(data["name"])
 
     def scores(self, text: str) -> list[tuple[int, float]]:
         """Every theme with its cosine to ``text``, best first."""
@@ -74,4 +83,5 @@ class ThemeLinker:
         if not best or best[0][1] < self.threshold:
             return []
         node, score = best[0]
-        return [Mention(node, self.G.nodes[node]["name"], THEME_TYPE, "", (0, 0), min(score, 1.0))]
+        data = self.G.nodes[node]
+        return [Mention(node, data["name"], data["type"], "", (0, 0), min(score, 1.0))]

@@ -248,8 +248,11 @@ class Recommender:
 
     def _understood(self, G, turn: _Turn) -> str:
         u = turn.u
-        if u.contradictions or u.fact_relations is not None or not u.adds_preferences:
+        if u.contradictions or u.fact_relations is not None:
             return ""
+        if not u.adds_preferences:  # content words only ("something festive"): said as read, if retrieved on
+            ok = u.content and stages.recommends(turn.prefs, u, self.dense is not None)
+            return replies.fill("content", G, words=" ".join(u.content[:8])) if ok else ""
         return replies.fill("understood", summary=replies.summary(G, turn.prefs))
 
     def _loop(self, G, turn: _Turn) -> Iterator[str]:

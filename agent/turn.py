@@ -87,11 +87,11 @@ def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: Age
                themes=None) -> Understood:
     """Link ``text`` (``index``: ``kg.linking.LinkIndex``) and read it against ``before``.
 
-    ``themes`` (``agent.content.ThemeLinker``): for a message that names nothing the index knows but
-    says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
+    ``themes`` (``agent.content.ThemeLinker``): for a message that names no title, person or theme
+    but says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
     mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
-    if themes is not None and not mentions and content_words(text):
-        mentions = themes.link(text)
+    if themes is not None and all(m.type == "genre" for m in mentions) and content_words(text, mentions):
+        mentions = [*mentions, *themes.link(text)]  # nothing named but (maybe) a genre: the encoder's theme
     u = understanding.understand(G, text, mentions, before.prefs, before.last_items, before.focus)
     return Understood(text, u, preferences.apply(before.prefs, u), conversation(before.history, text))
 

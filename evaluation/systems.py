@@ -99,14 +99,20 @@ class AgentReplay:
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
         self.dense = dense  # agent.encoder.DenseRetriever where the agent's retrieval uses it (Recommender.dense)
         self.catalog = catalog_set(G)
-        self.index = build_link_index(G, **link_words(G)) if entities == "text" else None
+        self.index = build_link_index(G, **link_words(G), themes=self.config.themes) if entities == "text" else None
         self.titles = title_index(G)
+        self.themes = None  # agent.content.ThemeLinker, as Recommender.theme_linker: with themes on and an encoder
+        if self.config.themes and dense is not None:
+            from agent.content import ThemeLinker
+
+            self.themes = ThemeLinker(G, dense, self.config.theme_threshold)
 
     def read(self, before: stages.Before, text: str) -> stages.Understood:
         """A seeker's message through the chat's boundary (``agent.text.clean``) and ``agent.turn.understand``."""
         from agent.text import clean
 
-        return stages.understand(self.G, self.index, clean(text, self.config.max_message_chars)[0], before, self.config)
+        return stages.understand(self.G, self.index, clean(text, self.config.max_message_chars)[0], before, self.config,
+                                 self.themes)
 
     def heard(self, before: stages.Before, text: str) -> stages.Before:
         """A recommender's message: the catalog items it names count as shown."""
@@ -147,7 +153,8 @@ class AgentReplay:
 
     def lists(self, r: Replayed) -> dict[str, list[Candidate]]:
         """Each retriever's candidates for the agent's request (``{}``: the agent would ask instead)."""
-        return stages.candidate_lists(self.G, r.request, self.dense) if stages.recommends(r.session.prefs) else {}
+        asks = not stages.recommends(r.session.prefs, r.understood.u, self.dense is not None)
+        return {} if asks else stages.candidate_lists(self.G, r.request, self.dense)
 
     def prepare(self, turn: EvalTurn) -> Prepared:
         r = self.replayed(turn)

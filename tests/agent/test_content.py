@@ -62,6 +62,7 @@ def test_a_request_with_content_but_no_name_gets_items_not_a_question(G, dense, 
     rec = Recommender(AgentConfig(theme_threshold=1.0), graph=G, lm=ScriptedLM(), dense=dense)
     reply = rec.respond(rec.new_session(), "something festive with snow")
     assert len(reply.items) == 3 and {i.item for i in reply.items} <= CATALOG
+    assert reply.text.startswith('Looking for movies about "festive snow".')
     assert "retrieve_candidates" in [s.tool for s in reply.trace]
     assert rec.respond(rec.new_session(), "hello there").items == ()  # no content: a question
     plain = Recommender(AgentConfig(theme_threshold=1.0), graph=G, lm=ScriptedLM(), dense=False)
@@ -70,7 +71,11 @@ def test_a_request_with_content_but_no_name_gets_items_not_a_question(G, dense, 
 
 def test_the_encoder_links_the_nearest_theme_only_above_its_threshold(G, dense):
     assert ThemeLinker(G, dense, 1.01).link("playthings that come alive") == []
-    [mention] = ThemeLinker(G, dense, -1.0).link("playthings that come alive")
+    [mention] = ThemeLinker(G, dense, -1.0, genres=False).link("playthings that come alive")
     assert mention.type == "theme" and mention.node in (GHOSTS, TOYS)
-    scores = ThemeLinker(G, dense, 0.0).scores("playthings")
+    scores = ThemeLinker(G, dense, 0.0, genres=False).scores("playthings")
     assert sorted(n for n, _ in scores) == [GHOSTS, TOYS] and scores[0][1] >= scores[1][1]
+    with_genres = ThemeLinker(G, dense, -1.0)  # the broad genres too ("for my 6 year old": family)
+    assert {G.nodes[n]["type"] for n in with_genres.nodes} == {"theme", "genre"}
+    [mention] = with_genres.link("playthings that come alive")
+    assert mention.type == G.nodes[mention.node]["type"]
