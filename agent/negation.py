@@ -62,9 +62,9 @@ DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 
 YEAR_PHRASES = (
     (re.compile(rf"\b(?:between|from)\s+{YEAR}\s*(?:and|to|-|until)\s*{YEAR}\b"), "range"),
     (re.compile(rf"\bfrom\s+{YEAR}\s+(?:on|onwards?)\b"), "since"),
-    (re.compile(rf"\b(?:after|later than|newer than|post)\s+{YEAR}\b"), "after"),
+    (re.compile(rf"\b(?:after|later than|newer than|more recent than|post)\s+{YEAR}\b"), "after"),
     (re.compile(rf"\bsince\s+{YEAR}\b"), "since"),
-    (re.compile(rf"\b(?:before|older than|earlier than|pre)\s+{YEAR}\b"), "before"),
+    (re.compile(rf"\b(?:before|older than|earlier than|prior to|pre)\s+{YEAR}\b"), "before"),
     (re.compile(rf"\buntil\s+{YEAR}\b"), "until"),
     (re.compile(rf"\b(?:in|from)\s+{YEAR}\b"), "in"),
     (re.compile(r"\b(?:the\s+)?'?(19|20)?([0-9])0'?s\b"), "decade"),
