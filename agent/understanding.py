@@ -250,7 +250,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     if relations is not None:
         subject = next((n for n in (subject, referred, person) if n is not None), None)
     elif referred is not None:
-        out[_reference_kind(low, where)].append(referred)
+        out[_reference_kind(low, where, named if named < len(low) else None)].append(referred)
     liked = [n for n in prefs.liked + tuple(out["liked"]) if n in G and isinstance(G.nodes[n].get("year"), int)]
     years = _years(low, [G.nodes[n]["year"] for n in liked], bounds)
     return Understanding(
@@ -291,18 +291,23 @@ def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], 
 
 def _referred(low: str, last_items: Sequence[int], focus: int | None, relations: tuple[str, ...] | None
               ) -> tuple[int | None, int]:
-    """The earlier movie "the second one" or "it" names, and where the phrase starts."""
+    """The earlier movie "the second one" or "it" names, and where the phrase starts; "it" is the movie
+    the latest question was about, else the first of the latest list."""
     referred, where = _ordinal(low, last_items)
-    default = focus if focus is not None and relations is not None else last_items[0] if last_items else None
+    default = focus if focus is not None else last_items[0] if last_items else None
     if referred is None and default is not None and (relations is not None or SEEN.search(low)) and (m := IT.search(low)):
         referred, where = default, m.start()
     return referred, where
 
 
-def _reference_kind(low: str, where: int) -> str:
-    """What a reference at ``where`` says about its movie: ``"disliked"``, ``"seen"`` or ``"liked"``."""
+def _reference_kind(low: str, where: int, limit: int | None = None) -> str:
+    """What a reference at ``where`` says about its movie: ``"disliked"``, ``"seen"`` or ``"liked"``
+    ("seen it, loved it": the judgement after it decides, as after a title)."""
     if negation.negated(low, where, where):
         return "disliked"
+    end = m.end() if (m := IT.match(low, where) or ORDINAL.match(low, where)) else where
+    if judged := _judged(low, end, limit):
+        return {"positive": "liked", "negative": "disliked"}[judged]
     return "seen" if SEEN.search(_clause_before(low, where)) else "liked"
 
 

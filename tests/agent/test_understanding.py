@@ -237,3 +237,13 @@ def test_older_and_newer_than_a_year_are_that_bound_whatever_was_liked(read, tex
 def test_a_title_after_older_newer_before_or_after_is_a_year_bound_not_a_like(read, text, bounds, liked):
     u = read(text)
     assert ((u.year_min, u.year_max), u.liked, u.contradictions) == (bounds, liked, ())
+
+
+def test_it_refers_to_the_movie_just_asked_about_and_takes_its_judgement(read):
+    last = (PA2, SCARY)
+    assert read("saw it, loved it", last_items=last).liked == (PA2,)
+    assert read("I've seen the second one, loved it", last_items=last).liked == (SCARY,)
+    assert read("I've seen it, it was boring", last_items=last).disliked == (PA2,)
+    u = read("I've seen it, I loved Big", last_items=last)
+    assert (u.seen, u.liked) == ((PA2,), (BIG,))
+    assert read("I've seen it, amazing", last_items=last, focus=SHINING).liked == (SHINING,)  # after "who directed The Shining?"
