@@ -122,7 +122,8 @@ def _about(low: str, end: int, limit: int | None) -> list[tuple[int, int]]:
     """Spans of the clauses after a mention (ending at ``end``) that speak of it: the rest of its
     sentence and the next sentences that point back to it ("it", "the movie"), up to the next
     mention at ``limit``; a clause that leads into the next mention is about that one, and a clause
-    with a subject of its own ("what do you like?") is about neither."""
+    with a subject of its own ("what do you like?") is about neither. A mark right after the
+    mention ends no sentence ("Airplane! last week", "Heat. Amazing")."""
     stop = min(len(low), end + 160, limit if limit is not None else len(low))
     bounds = [end] + [m.end() for m in CLAUSE_END.finditer(low, end, stop)] + [stop]
     clauses = [(a, b) for a, b in zip(bounds, bounds[1:]) if low[a:b].strip(" ,.;!?\n")]
@@ -130,7 +131,8 @@ def _about(low: str, end: int, limit: int | None) -> list[tuple[int, int]]:
         clauses.pop()
     spans = []
     for a, b in clauses:
-        if re.search(r"[.;!?\n]\s*$", low[end:a]) and not BACK.search(low[a:b]):  # a new sentence about something else
+        gap = re.sub(r"^[.!?…]+", "", low[end:a])  # "Airplane! last week": the title's own mark ends no sentence
+        if re.search(r"[.;!?\n]\s*$", gap) and not BACK.search(low[a:b]):  # a new sentence about something else
             break
         if BACK.search(low[a:b]) or not OWN_SUBJECT.search(low[a:b]):
             spans.append((a, b))
