@@ -105,13 +105,15 @@ def _clause_before(low: str, start: int) -> str:
     return window[cuts[-1].end():] if cuts else window
 
 
-def _polarity(low: str, mention: Mention, limit: int | None = None) -> str:
+def _polarity(low: str, mention: Mention, limit: int | None = None, next_item: int | None = None,
+              starts: Collection[int] = ()) -> str:
     """"negative", "seen" or "positive" from the words around a mention (``agent.negation``);
-    ``limit``: where the next mention starts. A judgement after a seen movie decides ("I've seen
-    Inception, loved it", "watched Heat and it was great", "Heat? seen it, amazing")."""
+    ``limit``: where the next mention starts, ``next_item`` the next movie, ``starts`` every mention.
+    A judgement after a seen movie decides ("I've seen Inception, loved it", "watched Heat and it
+    was great", "Heat? seen it, amazing", "we saw Coco, my kids loved it")."""
     if negation.negated(low, *mention.span, limit=limit):
         return "negative"
-    if judged := _judged(low, mention.span[1], limit):
+    if judged := _judged(low, mention.span[1], next_item, starts):
         return judged
     if SEEN.search(_clause_before(low, mention.span[0])) or SEEN_IT.match(low[mention.span[1]:]):
         return "seen"
@@ -139,11 +141,13 @@ def _about(low: str, end: int, limit: int | None) -> list[tuple[int, int]]:
     return spans
 
 
-def _judged(low: str, end: int, limit: int | None) -> str | None:
-    """"positive" or "negative" when the clauses about a mention (``_about``) judge it one way only."""
+def _judged(low: str, end: int, limit: int | None, starts: Collection[int] = ()) -> str | None:
+    """"positive" or "negative" when the clauses about a mention (``_about``) judge it one way only;
+    a word right before another mention (at ``starts``) is about that one ("I love comedies")."""
     good = bad = False
     for a, b in _about(low, end, limit):
-        praise = list(negation.GOOD.finditer(low, a, b))  # "wasn't bad" is praise, not "bad"
+        praise = [g for g in negation.GOOD.finditer(low, a, b)  # "wasn't bad" is praise, not "bad"
+                  if not any(s >= g.end() and not low[g.end():s].strip() for s in starts)]
         for g in praise:
             bad, good = (True, good) if negation.negated(low, g.start(), g.end(), lists=False, limit=b) else (bad, True)
         bad = bad or any(not any(g.start() <= w.start() < g.end() for g in praise) for w in negation.BAD.finditer(low, a, b))
@@ -270,8 +274,10 @@ def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], 
     out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "people", "not_people")}
     subject = person = None
     starts = sorted({m.span[0] for m in mentions})
+    items = [s for s in starts if any(m.span[0] == s and m.type in item_types(G) for m in mentions)]
     for m in mentions:
-        polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None))
+        polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None),
+                             next((s for s in items if s >= m.span[1]), None), starts)
         if m.span in bounds:
             continue
         if m.type in item_types(G) and relations is not None:

@@ -243,7 +243,10 @@ def mixed_cases(titles, people, genres) -> list[Case]:
                   Case("mixed", f"no {g1}, I want {g2}", not_genres=gn1, genres=gn2 - gn1) if gn1 != gn2 else
                   Case("mixed", f"no {g1}", not_genres=gn1),
                   Case("mixed", f"{g2} please, anything but {p}", not_people=frozenset({pn}), genres=gn2),
-                  Case("mixed", f"not {p}, and no {g1} either", not_people=frozenset({pn}), not_genres=gn1)]
+                  Case("mixed", f"not {p}, and no {g1} either", not_people=frozenset({pn}), not_genres=gn1),
+                  Case("mixed", f"I loved {t1}, I hated {t2}", liked=n1, disliked=n2),
+                  Case("mixed", f"I loved {t1}, no {g1} please", liked=n1, not_genres=gn1),
+                  Case("mixed", f"I loved {t1}, no {p}", liked=n1, not_people=frozenset({pn}))]
     return cases
 
 

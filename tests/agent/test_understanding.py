@@ -247,3 +247,13 @@ def test_it_refers_to_the_movie_just_asked_about_and_takes_its_judgement(read):
     u = read("I've seen it, I loved Big", last_items=last)
     assert (u.seen, u.liked) == ((PA2,), (BIG,))
     assert read("I've seen it, amazing", last_items=last, focus=SHINING).liked == (SHINING,)  # after "who directed The Shining?"
+
+
+@pytest.mark.parametrize("text, liked, disliked, not_genres, not_people", [
+    ("I loved Big, I hated Toy Story", (BIG,), (TOY,), (), ()), ("I loved Big, no horror please", (BIG,), (), (HORROR,), ()),
+    ("I loved Big, no Steve Guttenberg", (BIG,), (GUTTENBERG,), (), (GUTTENBERG,)),
+    ("Big? no thanks, I want Toy Story", (TOY,), (BIG,), (), ())])
+def test_a_cue_that_leads_into_the_next_mention_negates_that_one_not_the_one_before(read, text, liked, disliked,
+                                                                                     not_genres, not_people):
+    u = read(text)
+    assert (u.liked, u.disliked, u.not_genres, u.not_people) == (liked, disliked, not_genres, not_people)
