@@ -63,14 +63,14 @@ SEEN_BAD = ("I've seen {x}, hated it", "watched {x} last week and it was boring"
             "watched {x}, what a waste of time")
 SEEN_ONLY = ("I've seen {x}", "{x}? seen it", "I've already seen {x}, what else?", "I saw {x} already. What else do you have?",
              "already watched {x}", "I've seen {x}, anything else?")
-#: (template, bound): "min" = the year is the least allowed, "min+1" after it, "max" / "max-1" likewise
-THAN_YEAR = (("nothing older than {x} please", "min"), ("not older than {x}", "min"), ("no movies older than {x}", "min"),
-             ("older than {x}", "max-1"), ("something older than {x}", "max-1"), ("newer than {x}", "min+1"),
-             ("nothing newer than {x}", "max"), ("from after {x}", "min+1"), ("anything more recent than {x}", "min+1"),
-             ("prior to {x} please", "max-1"), ("only movies made after {x}", "min+1"), ("released before {x}", "max-1"))
-THAN_TITLE = (("newer than {x}", "min+1"), ("something newer than {x}", "min+1"), ("nothing older than {x}", "min"),
-              ("older than {x}", "max-1"), ("anything before {x}", "max-1"), ("movies after {x}", "min+1"),
-              ("more recent than {x} please", "min+1"), ("not older than {x}", "min"), ("nothing newer than {x}", "max"))
+#: (template, bound): "min" = the year is the least allowed, ("min", 1) after it, "max" / ("max", -1) likewise
+THAN_YEAR = (("nothing older than {x} please", ("min", 0)), ("not older than {x}", ("min", 0)), ("no movies older than {x}", ("min", 0)),
+             ("older than {x}", ("max", -1)), ("something older than {x}", ("max", -1)), ("newer than {x}", ("min", 1)),
+             ("nothing newer than {x}", ("max", 0)), ("from after {x}", ("min", 1)), ("anything more recent than {x}", ("min", 1)),
+             ("prior to {x} please", ("max", -1)), ("only movies made after {x}", ("min", 1)), ("released before {x}", ("max", -1)))
+THAN_TITLE = (("newer than {x}", ("min", 1)), ("something newer than {x}", ("min", 1)), ("nothing older than {x}", ("min", 0)),
+              ("older than {x}", ("max", -1)), ("anything before {x}", ("max", -1)), ("movies after {x}", ("min", 1)),
+              ("more recent than {x} please", ("min", 1)), ("not older than {x}", ("min", 0)), ("nothing newer than {x}", ("max", 0)))
 GENRES = ("comedies", "horror movies", "thrillers", "dramas", "action movies", "westerns", "musicals",
           "documentaries", "sci-fi", "animated movies", "romance", "war movies", "crime movies", "fantasy")
 GARBAGE = ("X", "9", "give me 9 movies", "give me 10 movies", "recommend me the movie called 'DROP TABLE movies'",
@@ -269,11 +269,6 @@ def year_cases(titles) -> list[Case]:
     return cases
 
 
-def _bound(kind: str, year: int) -> dict[str, int]:
-    field, shift = kind.split("+") if "+" in kind else kind.split("-") if "-" in kind else (kind, "0")
-    return {f"year_{field}": year + (int(shift) if "+" in kind else -int(shift))}
-
-
 def seen_cases(titles) -> list[Case]:
     """A seen movie judged after it, in its sentence or pointed back to ("loved it", "it was great"); or only seen."""
     cases = []
@@ -297,9 +292,9 @@ def compared_cases(G, titles) -> list[Case]:
         old = next(node for _, node, y in dated if y < year - 5)
         new = next(node for _, node, y in dated if y > year + 5)
         for before in ((), (old,), (new,)):
-            cases += [Case("than_year", t.format(x=year), before_liked=before, **_bound(kind, year)) for t, kind in THAN_YEAR]
+            cases += [Case("than_year", t.format(x=year), before_liked=before, **{f"year_{kind[0]}": year + kind[1]}) for t, kind in THAN_YEAR]
     for k, (name, node, year) in enumerate(dated[:60]):
-        cases += [Case("than_title", t.format(x=name), no_likes=True, **_bound(kind, year)) for t, kind in THAN_TITLE]
+        cases += [Case("than_title", t.format(x=name), no_likes=True, **{f"year_{kind[0]}": year + kind[1]}) for t, kind in THAN_TITLE]
         other, liked, _ = dated[(k + 7) % len(dated)]
         if liked != node:
             cases.append(Case("than_title", f"I loved {other}, something newer than {name}", liked=frozenset({liked}),
