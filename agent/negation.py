@@ -62,9 +62,9 @@ DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 
 YEAR_PHRASES = (
     (re.compile(rf"\b(?:between|from)\s+{YEAR}\s*(?:and|to|-|until)\s*{YEAR}\b"), "range"),
     (re.compile(rf"\bfrom\s+{YEAR}\s+(?:on|onwards?)\b"), "since"),
-    (re.compile(rf"\b(?:after|later than|newer than|post)\s+{YEAR}\b"), "after"),
+    (re.compile(rf"\b(?:after|later than|newer than|more recent than|post)\s+{YEAR}\b"), "after"),
     (re.compile(rf"\bsince\s+{YEAR}\b"), "since"),
-    (re.compile(rf"\b(?:before|older than|earlier than|pre)\s+{YEAR}\b"), "before"),
+    (re.compile(rf"\b(?:before|older than|earlier than|prior to|pre)\s+{YEAR}\b"), "before"),
     (re.compile(rf"\buntil\s+{YEAR}\b"), "until"),
     (re.compile(rf"\b(?:in|from)\s+{YEAR}\b"), "in"),
     (re.compile(r"\b(?:the\s+)?'?(19|20)?([0-9])0'?s\b"), "decade"),
@@ -99,11 +99,15 @@ def negated(low: str, start: int, end: int, lists: bool = True, limit: int | Non
     cues = list(CUE.finditer(PRAISE.sub(lambda m: " " * len(m.group()), before)))
     if cues and in_scope(CUE_VERB.sub("", before[cues[-1].end():], count=1), lists):
         return True
-    if AFTER.search(low[end:end + 60]):
-        return True
+    if (m := AFTER.search(low[end:end + 60])) and (limit is None or low[end + m.end():limit].strip()):
+        return True  # unless the cue leads into the next mention: "I loved Big, I hated Up", "Big, no horror"
     after = low[end:min(end + 80, limit if limit is not None else len(low))].lstrip(" ?!.,")  # "Why Him? bored me"
+    into_next = limit is not None and limit <= end + 80 and CLAUSE.search(after) is None
     after = after[:m.start()] if (m := CLAUSE.search(after)) else after
-    return BAD.search(after) is not None and GOOD.search(after) is None
+
+    def said(pattern: re.Pattern) -> bool:  # a word right before the next mention is about that one
+        return any(not (into_next and not after[w.end():].strip()) for w in pattern.finditer(after))
+    return said(BAD) and not said(GOOD)
 
 
 def _interval(kind: str, m: re.Match) -> tuple[int | None, int | None]:

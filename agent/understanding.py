@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -30,6 +30,13 @@ ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|la
 MORE_LIKE = re.compile(r"\b(more|something|anything|others?|movies?|films?)\s+(like|similar to)\b|\blike\s+(that|it|this|those)\b")
 WANTS_MORE = re.compile(r"\b(another|more|else|other|recommend|suggest|what should i watch|any ideas)\b")
 IT = re.compile(r"\b(it|that|this one|that one|the movie|the film)\b")
+#: words that point back to the movie just named ("seen Heat, loved it"; "... last week. The movie was great")
+BACK = re.compile(r"\b(?:it|this one|that one|(?:the|that|this) (?:movie|film)|like (?:that|this))\b")
+#: a clause with a subject of its own is not about the movie before it ("seen Heat, what do you like?")
+OWN_SUBJECT = re.compile(r"\b(?:you|we|they|he|she|what|which|who|how|anything|something|any|some|else)\b")
+SEEN_IT = re.compile(r"^\W*(?:i(?:'ve| have)?\s+)?(?:already\s+)?(?:seen|watched|saw)\s+(?:it|that one|this one)\b")
+#: a comparison that makes the movie named right after it a year bound ("newer than Heat", "before Titanic")
+THAN_TITLE = re.compile(r"\b(?:(older|earlier)|newer|later|more recent)\s+than\s*$|\b(?:(before|prior to)|after)\s*$")
 FACT_CUES = (  # (pattern, relations asked about; None = all)
     (re.compile(r"\bwho\s+(directed|direct|made|is the director)|\bdirector\b"), ("director",)),
     (re.compile(r"\bwho\s+(is|was|are|stars|starred|acts|acted|plays|played)\s+in\b|\bwho'?s in\b|\b(cast|actors?|stars in)\b\??"),
@@ -102,23 +109,81 @@ def _clause_before(low: str, start: int) -> str:
     return window[cuts[-1].end():] if cuts else window
 
 
-def _polarity(low: str, mention: Mention, limit: int | None = None) -> str:
+def _polarity(low: str, mention: Mention, limit: int | None = None, next_item: int | None = None,
+              starts: Collection[int] = ()) -> str:
     """"negative", "seen" or "positive" from the words around a mention (``agent.negation``);
-    ``limit``: where the next mention starts."""
+    ``limit``: where the next mention starts, ``next_item`` the next movie, ``starts`` every mention.
+    A judgement after a seen movie decides ("I've seen Inception, loved it", "watched Heat and it
+    was great", "Heat? seen it, amazing", "we saw Coco, my kids loved it")."""
     if negation.negated(low, *mention.span, limit=limit):
         return "negative"
-    if SEEN.search(_clause_before(low, mention.span[0])):
+    if judged := _judged(low, mention.span[1], next_item, starts):
+        return judged
+    if SEEN.search(_clause_before(low, mention.span[0])) or SEEN_IT.match(low[mention.span[1]:]):
         return "seen"
     return "positive"
 
 
-def _years(low: str, liked_years: Sequence[int]) -> negation.YearReading:
-    """Year bounds and excluded ranges stated in the (lower-case, titles masked) message."""
+def _about(low: str, end: int, limit: int | None) -> list[tuple[int, int]]:
+    """Spans of the clauses after a mention (ending at ``end``) that speak of it: the rest of its
+    sentence and the next sentences that point back to it ("it", "the movie"), up to the next
+    mention at ``limit``; a clause that leads into the next mention is about that one, and a clause
+    with a subject of its own ("what do you like?") is about neither. A mark right after the
+    mention ends no sentence ("Airplane! last week", "Heat. Amazing")."""
+    stop = min(len(low), end + 160, limit if limit is not None else len(low))
+    bounds = [end] + [m.end() for m in CLAUSE_END.finditer(low, end, stop)] + [stop]
+    clauses = [(a, b) for a, b in zip(bounds, bounds[1:]) if low[a:b].strip(" ,.;!?\n")]
+    if limit is not None and stop == limit and clauses:
+        clauses.pop()
+    spans = []
+    for a, b in clauses:
+        gap = re.sub(r"^[.!?…]+", "", low[end:a])  # "Airplane! last week": the title's own mark ends no sentence
+        if re.search(r"[.;!?\n]\s*$", gap) and not BACK.search(low[a:b]):  # a new sentence about something else
+            break
+        if BACK.search(low[a:b]) or not OWN_SUBJECT.search(low[a:b]):
+            spans.append((a, b))
+    return spans
+
+
+def _judged(low: str, end: int, limit: int | None, starts: Collection[int] = ()) -> str | None:
+    """"positive" or "negative" when the clauses about a mention (``_about``) judge it one way only;
+    a word right before another mention (at ``starts``) is about that one ("I love comedies")."""
+    good = bad = False
+    for a, b in _about(low, end, limit):
+        praise = [g for g in negation.GOOD.finditer(low, a, b)  # "wasn't bad" is praise, not "bad"
+                  if not any(s >= g.end() and not low[g.end():s].strip() for s in starts)]
+        for g in praise:
+            bad, good = (True, good) if negation.negated(low, g.start(), g.end(), lists=False, limit=b) else (bad, True)
+        bad = bad or any(not any(g.start() <= w.start() < g.end() for g in praise) for w in negation.BAD.finditer(low, a, b))
+        bad = bad or bool((it := BACK.search(low, a, b)) and negation.negated(low, it.start(), it.end(), limit=b))
+    return "positive" if good and not bad else "negative" if bad and not good else None
+
+
+def _bounds(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention]) -> dict[tuple[int, int], str]:
+    """Movies named as a year bound ("newer than Heat", "nothing before Titanic"): their span and the
+    phrase that says the same with the movie's year ("after 1995"), from the comparison's start."""
+    found = {}
+    for m in mentions:
+        year = G.nodes[m.node].get("year") if m.type in item_types(G) else None
+        before = low[max(0, m.span[0] - 20):m.span[0]]
+        if not isinstance(year, int) or not (c := THAN_TITLE.search(before)):
+            continue
+        if c.group(0).rstrip().endswith("than") or not SEEN.search(_clause_before(low, m.span[0])):  # not "saw Big before Heat"
+            found[m.span] = (m.span[0] - len(before) + c.start(), f"{'before' if c.group(1) or c.group(2) else 'after'} {year}")
+    return found
+
+
+def _years(low: str, liked_years: Sequence[int], bounds: dict | None = None) -> negation.YearReading:
+    """Year bounds and excluded ranges stated in the (lower-case, titles masked) message; a movie
+    named as a bound reads as its year (``_bounds``), and a bare "newer" / "older" is relative to the
+    liked movies, never added to a stated bound ("older than 2010")."""
+    for (_, end), (start, phrase) in sorted((bounds or {}).items(), reverse=True):
+        low = low[:start] + phrase + low[end:]
     read = negation.read_years(low)
     lo, hi = read.year_min, read.year_max
-    if liked_years and re.search(r"\b(newer|more recent|recent ones?|modern)\b", low) and lo is None:
+    if liked_years and re.search(r"\b(newer|more recent|recent ones?|modern)\b(?!\s+than\b)", low) and lo is None:
         lo = max(liked_years) + 1
-    if liked_years and re.search(r"\b(older|classics?|old ones?)\b", low) and hi is None:
+    if liked_years and re.search(r"\b(older|classics?|old ones?)\b(?!\s+than\b)", low) and hi is None:
         hi = min(liked_years) - 1
     return negation.YearReading(lo, hi, read.not_years)
 
@@ -151,7 +216,8 @@ def _unknown_titles(text: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
 
 
 def _repeated(text: str, mentions: Sequence[Mention]) -> list[Mention]:
-    """The mentions plus every other occurrence of their words ("horror, but not horror")."""
+    """The mentions plus every other occurrence of their words ("horror, but not horror"; a title's
+    only with the same letter case)."""
     low = text.lower() if len(text.lower()) == len(text) else text
     out = list(mentions)
     for m in mentions:
@@ -159,6 +225,8 @@ def _repeated(text: str, mentions: Sequence[Mention]) -> list[Mention]:
         if len(surface) < 3:
             continue
         for match in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", low):
+            if m.type not in ("genre", "person") and text[match.start():match.end()] != m.surface.strip():
+                continue  # a title again only as written: in "I saw Saw" the verb is not the movie
             if not any(match.start() < k.span[1] and k.span[0] < match.end() for k in out):
                 out.append(dataclasses.replace(m, span=match.span(), surface=text[match.start():match.end()]))
     return sorted(out, key=lambda m: m.span)
@@ -185,15 +253,16 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     """
     given, mentions = tuple(mentions), _repeated(text, mentions)
     low = _masked(text, mentions)
-    relations = _fact_relations(low)
-    out, subject, person = _sorted_mentions(G, low, mentions, relations)
-    referred, where = _referred(low, last_items, focus, relations)
+    relations, bounds = _fact_relations(low), _bounds(G, low, mentions)
+    out, subject, person = _sorted_mentions(G, low, mentions, relations, bounds)
+    named = min((m.span[0] for m in mentions if m.type in item_types(G)), default=len(low))
+    referred, where = _referred(low[:named], last_items, focus, relations)  # "it" after a title is that title
     if relations is not None:
         subject = next((n for n in (subject, referred, person) if n is not None), None)
     elif referred is not None:
-        out[_reference_kind(low, where)].append(referred)
+        out[_reference_kind(low, where, named if named < len(low) else None)].append(referred)
     liked = [n for n in prefs.liked + tuple(out["liked"]) if n in G and isinstance(G.nodes[n].get("year"), int)]
-    years = _years(low, [G.nodes[n]["year"] for n in liked])
+    years = _years(low, [G.nodes[n]["year"] for n in liked], bounds)
     return Understanding(
         **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
         not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
@@ -202,16 +271,21 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         content=content_words(text, mentions) if relations is None else ())
 
 
-def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], relations: tuple[str, ...] | None
-                     ) -> tuple[dict[str, list[int]], int | None, int | None]:
+def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], relations: tuple[str, ...] | None,
+                     bounds: Collection[tuple[int, int]] = ()) -> tuple[dict[str, list[int]], int | None, int | None]:
     """Each mention's node under what it says (``"liked"``, ``"not_genres"``, ...), and in a question
-    its first movie and first person (the question is about them, nothing is liked)."""
+    its first movie and first person (the question is about them, nothing is liked). A movie named
+    as a year bound (``bounds``: spans) is neither."""
     out: dict[str, list[int]] = {k: [] for k in ("liked", "disliked", "seen", "genres", "not_genres", "themes",
                                                  "not_themes", "people", "not_people")}
     subject = person = None
     starts = sorted({m.span[0] for m in mentions})
+    items = [s for s in starts if any(m.span[0] == s and m.type in item_types(G) for m in mentions)]
     for m in mentions:
-        polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None))
+        polarity = _polarity(low, m, next((s for s in starts if s >= m.span[1]), None),
+                             next((s for s in items if s >= m.span[1]), None), starts)
+        if m.span in bounds:
+            continue
         if m.type in item_types(G) and relations is not None:
             subject = subject if subject is not None else m.node
         elif m.type == "person" and relations is not None:
@@ -233,18 +307,23 @@ def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], 
 
 def _referred(low: str, last_items: Sequence[int], focus: int | None, relations: tuple[str, ...] | None
               ) -> tuple[int | None, int]:
-    """The earlier movie "the second one" or "it" names, and where the phrase starts."""
+    """The earlier movie "the second one" or "it" names, and where the phrase starts; "it" is the movie
+    the latest question was about, else the first of the latest list."""
     referred, where = _ordinal(low, last_items)
-    default = focus if focus is not None and relations is not None else last_items[0] if last_items else None
+    default = focus if focus is not None else last_items[0] if last_items else None
     if referred is None and default is not None and (relations is not None or SEEN.search(low)) and (m := IT.search(low)):
         referred, where = default, m.start()
     return referred, where
 
 
-def _reference_kind(low: str, where: int) -> str:
-    """What a reference at ``where`` says about its movie: ``"disliked"``, ``"seen"`` or ``"liked"``."""
+def _reference_kind(low: str, where: int, limit: int | None = None) -> str:
+    """What a reference at ``where`` says about its movie: ``"disliked"``, ``"seen"`` or ``"liked"``
+    ("seen it, loved it": the judgement after it decides, as after a title)."""
     if negation.negated(low, where, where):
         return "disliked"
+    end = m.end() if (m := IT.match(low, where) or ORDINAL.match(low, where)) else where
+    if judged := _judged(low, end, limit):
+        return {"positive": "liked", "negative": "disliked"}[judged]
     return "seen" if SEEN.search(_clause_before(low, where)) else "liked"
 
 

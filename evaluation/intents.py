@@ -54,6 +54,23 @@ DECADE_WORDS = {1950: "fifties", 1960: "sixties", 1970: "seventies", 1980: "eigh
 YEAR_NEG = ("not from {x}", "nothing from {x}", "avoid {x}", "no movies from {x}", "anything but {x}", "except {x}",
             "other than {x}", "without {x} stuff", "{x}? no thanks", "{x} movies are not for me",
             "something like {t}, but not from {x}", "{x} are not my thing", "exclude {x}", "I'm tired of {x} movies")
+SEEN_GOOD = ("I've already seen {x}, loved it. What else?", "saw {x}, loved it", "watched {x} last week and it was great",
+             "{x}? seen it, amazing", "I've seen {x}. It was great.", "I watched {x}, it wasn't bad", "seen {x}, really enjoyed it",
+             "I saw {x} yesterday and loved it", "already watched {x}, the movie was fantastic",
+             "I've seen {x}, amazing movie. Anything like it?", "we watched {x} last night, my kids loved it")
+SEEN_BAD = ("I've seen {x}, hated it", "watched {x} last week and it was boring", "I saw {x}. It was awful.",
+            "I've seen {x} but I didn't like it", "saw {x}, not great", "I've already seen {x} and it bored me",
+            "watched {x}, what a waste of time")
+SEEN_ONLY = ("I've seen {x}", "{x}? seen it", "I've already seen {x}, what else?", "I saw {x} already. What else do you have?",
+             "already watched {x}", "I've seen {x}, anything else?")
+#: (template, bound): "min" = the year is the least allowed, ("min", 1) after it, "max" / ("max", -1) likewise
+THAN_YEAR = (("nothing older than {x} please", ("min", 0)), ("not older than {x}", ("min", 0)), ("no movies older than {x}", ("min", 0)),
+             ("older than {x}", ("max", -1)), ("something older than {x}", ("max", -1)), ("newer than {x}", ("min", 1)),
+             ("nothing newer than {x}", ("max", 0)), ("from after {x}", ("min", 1)), ("anything more recent than {x}", ("min", 1)),
+             ("prior to {x} please", ("max", -1)), ("only movies made after {x}", ("min", 1)), ("released before {x}", ("max", -1)))
+THAN_TITLE = (("newer than {x}", ("min", 1)), ("something newer than {x}", ("min", 1)), ("nothing older than {x}", ("min", 0)),
+              ("older than {x}", ("max", -1)), ("anything before {x}", ("max", -1)), ("movies after {x}", ("min", 1)),
+              ("more recent than {x} please", ("min", 1)), ("not older than {x}", ("min", 0)), ("nothing newer than {x}", ("max", 0)))
 GENRES = ("comedies", "horror movies", "thrillers", "dramas", "action movies", "westerns", "musicals",
           "documentaries", "sci-fi", "animated movies", "romance", "war movies", "crime movies", "fantasy")
 GARBAGE = ("X", "9", "give me 9 movies", "give me 10 movies", "recommend me the movie called 'DROP TABLE movies'",
@@ -70,8 +87,10 @@ class Case:
     kind: str
     text: str
     before_genres: tuple[int, ...] = ()  # wanted genres before the message (for "funnier")
+    before_liked: tuple[int, ...] = ()  # liked movies before the message ("nothing older than 2010" after a 1999 like)
     liked: frozenset[int] = frozenset()  # any of these must be liked (same-named movies count)
     disliked: frozenset[int] = frozenset()
+    seen: frozenset[int] = frozenset()  # any of these must be seen (and neither liked nor disliked)
     genres: frozenset[int] = frozenset()
     not_genres: frozenset[int] = frozenset()
     not_people: frozenset[int] = frozenset()
@@ -97,7 +116,7 @@ def reader(G: nx.MultiDiGraph, min_score: float = 0.5):
     index = linking.build_link_index(G, **link_words(G))
 
     def read(case: Case) -> Reading:
-        prefs = Preferences(genres=list(case.before_genres))
+        prefs = Preferences(genres=list(case.before_genres), liked=list(case.before_liked))
         mentions = understanding.best_mentions(linking.link(index, case.text), min_score)
         u = understanding.understand(G, case.text, mentions, prefs)
         return Reading(preferences.apply(prefs, u), tuple(u.contradictions))
@@ -110,9 +129,9 @@ def _not_years(p: Preferences) -> list[tuple[int, int]]:
 
 def _inverted(case: Case, p: Preferences) -> bool:
     liked, disliked = set(p.liked), set(p.disliked)
-    if case.disliked and any(n for n in liked if n not in case.liked):
+    if case.disliked and any(n for n in liked if n not in case.liked and n not in case.before_liked):
         return True
-    if (case.liked & disliked) or (case.not_genres & set(p.genres)) or (case.genres & set(p.not_genres)):
+    if ((case.liked | case.seen) & disliked) or (case.not_genres & set(p.genres)) or (case.genres & set(p.not_genres)):
         return True
     if case.not_people & (set(p.people) | liked):
         return True
@@ -127,6 +146,7 @@ def _inverted(case: Case, p: Preferences) -> bool:
 def _missed(case: Case, p: Preferences) -> bool:
     years = set(_not_years(p))
     return bool((case.liked and not case.liked & set(p.liked)) or (case.disliked and not case.disliked & set(p.disliked))
+                or (case.seen and not case.seen & set(p.seen))
                 or not case.genres <= set(p.genres) or not case.not_genres <= set(p.not_genres)
                 or not case.not_people <= set(p.not_people) or not set(case.not_years) <= years
                 or (case.year_min is not None and p.year_min != case.year_min)
@@ -140,7 +160,7 @@ def judge(case: Case, r: Reading) -> str:
     if case.contradiction:
         return "ok"
     p = r.prefs
-    if case.no_likes and (p.liked or p.people):
+    if case.no_likes and (set(p.liked) - set(case.before_liked) or p.people):
         return "wrong"
     if case.dropped_genres & set(p.genres):
         return "wrong"
@@ -223,7 +243,10 @@ def mixed_cases(titles, people, genres) -> list[Case]:
                   Case("mixed", f"no {g1}, I want {g2}", not_genres=gn1, genres=gn2 - gn1) if gn1 != gn2 else
                   Case("mixed", f"no {g1}", not_genres=gn1),
                   Case("mixed", f"{g2} please, anything but {p}", not_people=frozenset({pn}), genres=gn2),
-                  Case("mixed", f"not {p}, and no {g1} either", not_people=frozenset({pn}), not_genres=gn1)]
+                  Case("mixed", f"not {p}, and no {g1} either", not_people=frozenset({pn}), not_genres=gn1),
+                  Case("mixed", f"I loved {t1}, I hated {t2}", liked=n1, disliked=n2),
+                  Case("mixed", f"I loved {t1}, no {g1} please", liked=n1, not_genres=gn1),
+                  Case("mixed", f"I loved {t1}, no {p}", liked=n1, not_people=frozenset({pn}))]
     return cases
 
 
@@ -243,6 +266,39 @@ def year_cases(titles) -> list[Case]:
                   Case("year_negated", f"no movies released after {year}", year_max=year),
                   Case("year_wanted", f"something after {year}", year_min=year + 1),
                   Case("year_wanted", f"before {year} please", year_max=year - 1)]
+    return cases
+
+
+def seen_cases(titles) -> list[Case]:
+    """A seen movie judged after it, in its sentence or pointed back to ("loved it", "it was great"); or only seen."""
+    cases = []
+    for k, (name, nodes) in enumerate(titles[:100]):
+        cases += [Case("seen_judged", t.format(x=name), liked=nodes) for t in SEEN_GOOD]
+        cases += [Case("seen_judged", t.format(x=name), disliked=nodes) for t in SEEN_BAD]
+        cases += [Case("seen_only", t.format(x=name), seen=nodes, no_likes=True) for t in SEEN_ONLY]
+        other, others = titles[(k + 1) % len(titles)]
+        cases += [Case("seen_mixed", f"I loved {other}. I've seen {name}, it was great", liked=nodes | others),
+                  Case("seen_mixed", f"I've seen {name}, loved it, but I hated {other}", liked=nodes, disliked=others),
+                  Case("seen_mixed", f"I've seen {name}, I loved {other}", liked=others, seen=nodes)]
+    return cases
+
+
+def compared_cases(G, titles) -> list[Case]:
+    """"Older / newer than" a year or a movie, "before / after" a movie: a year bound, never a like, and
+    never combined with the year of a movie liked before ("I loved The Matrix" -> "nothing older than 2010")."""
+    cases, dated = [], [(name, next(iter(nodes))) for name, nodes in titles if len(nodes) == 1]
+    dated = [(name, node, G.nodes[node]["year"]) for name, node in dated if isinstance(G.nodes[node].get("year"), int)]
+    for year in (1990, 2000, 2005, 2010):
+        old = next(node for _, node, y in dated if y < year - 5)
+        new = next(node for _, node, y in dated if y > year + 5)
+        for before in ((), (old,), (new,)):
+            cases += [Case("than_year", t.format(x=year), before_liked=before, **{f"year_{kind[0]}": year + kind[1]}) for t, kind in THAN_YEAR]
+    for k, (name, node, year) in enumerate(dated[:60]):
+        cases += [Case("than_title", t.format(x=name), no_likes=True, **{f"year_{kind[0]}": year + kind[1]}) for t, kind in THAN_TITLE]
+        other, liked, _ = dated[(k + 7) % len(dated)]
+        if liked != node:
+            cases.append(Case("than_title", f"I loved {other}, something newer than {name}", liked=frozenset({liked}),
+                              year_min=year + 1))
     return cases
 
 
@@ -306,7 +362,8 @@ def cases(G: nx.MultiDiGraph, n_titles: int = 400, n_people: int = 40, seed: int
     """Every labelled case over ``G``."""
     titles, people, genres = popular_titles(G, n_titles), popular_people(G, n_people), genre_surfaces(G)
     return (negation_cases(G, titles, people, genres) + mixed_cases(titles, people, genres) + year_cases(titles) + contradiction_cases(people, genres)
-            + replace_cases(G, genres) + garbage_cases(G, seed) + plain_title_cases(G))
+            + replace_cases(G, genres) + garbage_cases(G, seed) + plain_title_cases(G) + seen_cases(titles)
+            + compared_cases(G, titles))
 
 
 def run(G: nx.MultiDiGraph, all_cases: list[Case]) -> tuple[Counter, dict[tuple[str, str], list[str]]]:

@@ -58,3 +58,20 @@ def test_only_anchors_are_enough_to_recommend_from():
     assert not preferences.has_preferences(Preferences(disliked=[PA], seen=[PA2], recommended=[TOY]))
     assert all(preferences.has_preferences(dataclasses.replace(Preferences(), **{name: value}))
                for name, value in (("liked", (PA,)), ("not_genres", (HORROR,)), ("year_max", 1990)))
+
+
+def test_nothing_older_than_a_year_after_a_like_keeps_the_like_and_filters_by_that_year(G):
+    from agent import understanding
+    from kg import linking, retrieval
+    from kg.graph import catalog
+    from kg.redial import link_words
+
+    index, prefs = linking.build_link_index(G, **link_words(G)), Preferences()
+    for text in ("I loved Toy Story", "nothing older than 2005 please"):
+        mentions = understanding.best_mentions(linking.link(index, text), 0.5)
+        u = understanding.understand(G, text, mentions, prefs)
+        assert not u.contradictions, (text, u.contradictions)
+        prefs = preferences.apply(prefs, u)
+    assert prefs.liked == (TOY,) and (prefs.year_min, prefs.year_max) == (2005, None)
+    allowed = {n for n in catalog(G) if retrieval.satisfies(G, n, preferences.constraints(G, prefs))}
+    assert allowed and all(G.nodes[n]["year"] >= 2005 for n in allowed)

@@ -5,8 +5,8 @@ from agent import preferences, understanding
 from agent.types import Preferences
 from kg import linking
 from kg.redial import link_words
-from tests.agent.conftest import (ANIMATION, COMEDY, DRAMA, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY, SHINING, TOY,
-                                  WILSON)
+from tests.agent.conftest import (ANIMATION, BIG, COMEDY, DRAMA, GET_OUT, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY,
+                                  SHINING, TOY, UP, WILSON)
 
 
 @pytest.fixture
@@ -176,3 +176,84 @@ def test_funnier_instead_and_less_scary_replace_the_genre(read, text, wanted):
 def test_praise_idioms_stay_likes_and_judgements_after_a_title_are_dislikes(read, text, liked, disliked):
     u = read(text)
     assert (u.liked, u.disliked) == (liked, disliked)
+
+
+@pytest.mark.parametrize("text", ["I've already seen Toy Story, loved it. What else?", "saw Toy Story, loved it",
+                                  "watched Toy Story last week and it was great", "Toy Story? seen it, amazing",
+                                  "I saw Toy Story. It was great.", "I watched Toy Story, it wasn't bad",
+                                  "I've seen Toy Story, amazing movie. Anything like it?"])
+def test_a_judgement_after_a_seen_movie_makes_it_liked(read, text):
+    u = read(text)
+    assert u.liked == (TOY,) and not u.disliked and preferences.has_preferences(preferences.apply(Preferences(), u))
+
+
+@pytest.mark.parametrize("text", ["I've seen Toy Story but I didn't like it", "I saw Toy Story. It was boring.",
+                                  "seen Toy Story, not great", "watched Toy Story, hated it"])
+def test_a_bad_judgement_after_a_seen_movie_makes_it_disliked(read, text):
+    u = read(text)
+    assert u.disliked == (TOY,) and not u.liked
+
+
+@pytest.mark.parametrize("text, seen, liked", [
+    ("I've seen Toy Story", (TOY,), ()), ("Toy Story? seen it", (TOY,), ()),
+    ("I've seen Toy Story, what do you like?", (TOY,), ()), ("I saw Toy Story. What else is good?", (TOY,), ()),
+    ("I've seen Toy Story, I loved Big", (TOY,), (BIG,)), ("I saw Big before Toy Story", (BIG, TOY), ())])
+def test_a_seen_movie_without_its_own_judgement_stays_only_seen(read, text, seen, liked):
+    u = read(text)
+    assert (u.seen, u.liked, u.year_min, u.year_max) == (seen, liked, None, None)
+
+
+def test_it_after_a_title_is_that_title_not_the_last_suggestion(read):
+    u = read("I've seen Big, loved it", last_items=(PA2, SCARY))
+    assert u.liked == (BIG,) and PA2 not in u.liked + u.seen
+    assert read("I've seen it", last_items=(PA2, SCARY)).seen == (PA2,)  # no title before "it": the list's
+
+
+def test_a_title_that_is_a_verb_is_not_read_twice(G):
+    G.add_node(30, name="Saw", type="movie", hint="film", uri="", year=2004, title="Saw (2004)", item=True, popularity=5)
+    index = linking.build_link_index(G, **link_words(G))
+    for text, liked, disliked in [("I saw Saw. It was awful.", (), (30,)), ("I saw Saw, loved it", (30,), ())]:
+        mentions = understanding.best_mentions(linking.link(index, text), 0.5)
+        u = understanding.understand(G, text, mentions, Preferences())
+        assert (u.liked, u.disliked, u.contradictions) == (liked, disliked, ()), text
+
+
+@pytest.mark.parametrize("text, bounds", [
+    ("nothing older than 2010 please", (2010, None)), ("not older than 2005", (2005, None)),
+    ("older than 2000", (None, 1999)), ("nothing newer than 1990", (None, 1990)), ("from after 2010", (2011, None)),
+    ("anything more recent than 2000", (2001, None)), ("prior to 1990 please", (None, 1989))])
+def test_older_and_newer_than_a_year_are_that_bound_whatever_was_liked(read, text, bounds):
+    for prefs in (Preferences(), Preferences(liked=[TOY]), Preferences(liked=[GET_OUT])):  # 1995, 2017
+        u = read(text, prefs)
+        assert ((u.year_min, u.year_max), u.contradictions) == (bounds, ()), (text, prefs.liked)
+
+
+@pytest.mark.parametrize("text, bounds, liked", [
+    ("newer than Toy Story", (1996, None), ()), ("something older than Big", (None, 1987), ()),
+    ("nothing older than Big", (1988, None), ()), ("anything before Toy Story", (None, 1994), ()),
+    ("movies after Big", (1989, None), ()), ("not older than Toy Story", (1995, None), ()),
+    ("I loved Up, something newer than Big", (1989, None), (UP,)),
+    ("something older than Toy Story, I loved Big", (None, 1994), (BIG,))])
+def test_a_title_after_older_newer_before_or_after_is_a_year_bound_not_a_like(read, text, bounds, liked):
+    u = read(text)
+    assert ((u.year_min, u.year_max), u.liked, u.contradictions) == (bounds, liked, ())
+
+
+def test_it_refers_to_the_movie_just_asked_about_and_takes_its_judgement(read):
+    last = (PA2, SCARY)
+    assert read("saw it, loved it", last_items=last).liked == (PA2,)
+    assert read("I've seen the second one, loved it", last_items=last).liked == (SCARY,)
+    assert read("I've seen it, it was boring", last_items=last).disliked == (PA2,)
+    u = read("I've seen it, I loved Big", last_items=last)
+    assert (u.seen, u.liked) == ((PA2,), (BIG,))
+    assert read("I've seen it, amazing", last_items=last, focus=SHINING).liked == (SHINING,)  # after "who directed The Shining?"
+
+
+@pytest.mark.parametrize("text, liked, disliked, not_genres, not_people", [
+    ("I loved Big, I hated Toy Story", (BIG,), (TOY,), (), ()), ("I loved Big, no horror please", (BIG,), (), (HORROR,), ()),
+    ("I loved Big, no Steve Guttenberg", (BIG,), (GUTTENBERG,), (), (GUTTENBERG,)),
+    ("Big? no thanks, I want Toy Story", (TOY,), (BIG,), (), ())])
+def test_a_cue_that_leads_into_the_next_mention_negates_that_one_not_the_one_before(read, text, liked, disliked,
+                                                                                     not_genres, not_people):
+    u = read(text)
+    assert (u.liked, u.disliked, u.not_genres, u.not_people) == (liked, disliked, not_genres, not_people)
