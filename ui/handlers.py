@@ -26,32 +26,58 @@ from ui import render
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-LOADING = "Loading the model and the knowledge graph (only the first message waits for this)…"
+LOADING = ("Still loading ({step}); your message is answered as soon as that is done "
+           "(the status line above shows how far it is).")
 APOLOGY = "Sorry, something went wrong on my side while answering that. Please try again."
 
 
 class Engine:
-    """The one ``Recommender`` shared by all browser sessions, built on first use (never at import)."""
+    """The one ``Recommender`` shared by all browser sessions, built in the background at server
+    start (``start``) or else on first use (never at import). ``factory()`` builds it and may call
+    ``report(progress)`` (an ``agent.warmup.Progress``) as it goes; ``status`` is what the page says."""
 
     def __init__(self, factory: Callable[[], Any], noun: str = ITEM_TYPE):
         self._factory, self._noun = factory, noun
         self._recommender = None
-        self._lock = threading.Lock()
-        self.status = "not loaded yet: it loads on the first message"
+        self._lock, self._start_lock = threading.Lock(), threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.progress = None  # the latest agent.warmup.Progress while loading
+        self.failed = ""  # the last load's error, one line ("" when none)
+        self.status = "not loaded yet: it loads when the server starts or on the first message"
 
     @property
     def loaded(self) -> bool:
         return self._recommender is not None
 
+    def start(self) -> None:
+        """Load in a background thread now, so the page is served meanwhile (again after a failure)."""
+        with self._start_lock:
+            if self.loaded or (self._thread is not None and self._thread.is_alive() and not self.failed):
+                return
+            self._thread = threading.Thread(target=self._load_quietly, name="kgrec-load", daemon=True)
+            self._thread.start()
+
+    def _load_quietly(self) -> None:
+        try:
+            self.get()
+        except Exception:  # logged and shown on the page; the next message or page load retries
+            log.exception("loading the recommender failed")
+
+    def report(self, progress) -> None:
+        """The factory's progress (``agent.warmup.Progress``): the page's status line follows it."""
+        self.progress = progress
+        self.status = f"loading, {progress}"
+
     def get(self):
         """The recommender, building it the first time (other callers wait for that build)."""
         with self._lock:
             if self._recommender is None:
-                self.status = "loading the model and the knowledge graph…"
+                self.status, self.failed = "loading the model and the knowledge graph…", ""
                 try:
                     self._recommender = self._factory()
-                except Exception:
-                    self.status = "failed to load (see the log); the next message retries"
+                except Exception as e:
+                    self.failed = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+                    self.status = "failed to load (see the server log); the next message retries"
                     raise
                 self.status = "ready"
             return self._recommender
@@ -109,7 +135,7 @@ def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
     state.history.append({"role": "user", "content": message})
     if notice:
         _say(state, f"Note: {notice}")
-    _say(state, LOADING if not engine.loaded else "…")
+    _say(state, LOADING.format(step=engine.progress or "starting") if not engine.loaded else "…")
     yield state
     try:
         recommender = engine.get()
