@@ -13,11 +13,10 @@ from collections.abc import Callable
 import gradio as gr
 
 from kg.locations import data_dir
-from kg.registry import graph_noun
 from kg.redial import TRAIN_FILE
 from kg.schema import ITEM_TYPE
 from ui import handlers, render, status as page_status
-from ui.handlers import ChatState, Engine
+from ui.handlers import ChatState, Engine, default_engine  # noqa: F401 (default_engine: the page's default)
 
 #: Gradio queue shared by every event that calls the agent. Sessions run side by side (the graph
 #: work is quick); the model inside serves them one call at a time, in arrival order, and a turn
@@ -53,19 +52,6 @@ def texts(engine: Engine) -> dict[str, str]:
     """``TEXTS`` in the engine's nouns ("books", ...); the hint is generic while no example is known."""
     words = {"example": "<title of a {noun}>".format(**engine.words)} | engine.words
     return {name: text.format(**words) for name, text in TEXTS.items()}
-
-
-def default_engine(graph: str | None = None) -> Engine:
-    """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
-    warmed by ``agent.warmup`` (everything a turn needs, reported to the page) when ``Engine.start``
-    runs or the first message arrives; the page takes the graph's noun from its ``meta.json``."""
-    def build():
-        from agent import AgentConfig
-        from agent.warmup import warmup
-
-        return warmup(AgentConfig(graph=graph), progress=engine.report)
-    engine = Engine(build, noun=graph_noun(graph))
-    return engine
 
 
 def _openers() -> list[tuple[str, str]]:

@@ -34,12 +34,14 @@ def run(args: argparse.Namespace) -> int:
     from kg.registry import graph_folder
 
     graph_folder(args.graph)  # an unknown graph fails now, in one line, not at the first message
-    from ui.app import build_app, default_engine, launch  # gradio is heavy: import it only when chatting
+    from ui.handlers import default_engine
 
     engine = default_engine(args.graph)
+    engine.start()  # load in the background from now: the page is served meanwhile and says how far it is
+    from ui.app import build_app, launch  # gradio is heavy: import it only when chatting
+
     demo = build_app(engine)
     local_url, share_url = launch(demo, host=args.host, port=args.port, share=args.share)
-    engine.start()  # load in the background: the page is already served and says how far it is
     print(f"kgrec chat: open {local_url}" + (f" (public link: {share_url})" if share_url else ""), flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     try:

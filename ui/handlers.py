@@ -20,6 +20,7 @@ from agent import replies
 from agent.text import clean
 from agent.types import Preferences, Reply
 from kg.errors import KgrecError
+from kg.registry import graph_noun
 from kg.schema import ITEM_TYPE
 from ui import render
 
@@ -94,6 +95,19 @@ class Engine:
         if self.loaded:
             return replies.nouns(self.graph)
         return replies.nouns(None) if self._noun == ITEM_TYPE else replies.words(self._noun)
+
+
+def default_engine(graph: str | None = None) -> Engine:
+    """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
+    warmed by ``agent.warmup`` (everything a turn needs, reported to the page) when ``Engine.start``
+    runs or the first message arrives; the page takes the graph's noun from its ``meta.json``."""
+    def build():
+        from agent import AgentConfig
+        from agent.warmup import warmup
+
+        return warmup(AgentConfig(graph=graph), progress=engine.report)
+    engine = Engine(build, noun=graph_noun(graph))
+    return engine
 
 
 @dataclass

@@ -3,22 +3,9 @@ from __future__ import annotations
 
 import threading
 
-from agent.warmup import Progress
-from tests.ui.conftest import chat, tiny_recommender
+from tests.ui.conftest import chat, gated_engine, tiny_recommender
 from ui import status
 from ui.handlers import Engine
-
-
-def gated_engine(gate: threading.Event, fail: list) -> Engine:
-    """A real tiny recommender whose build reports a step, then waits for ``gate`` (or fails once)."""
-    def build():
-        engine.report(Progress(3, 6, "loading the dense encoder and the catalog's index (built once)", 40, 197, 12.0))
-        assert gate.wait(30)
-        if fail:
-            raise RuntimeError(fail.pop())
-        return tiny_recommender()
-    engine = Engine(build)
-    return engine
 
 
 def wait_for(engine: Engine, what) -> None:
