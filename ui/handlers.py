@@ -11,6 +11,7 @@ import logging
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ class Engine:
         self._thread: threading.Thread | None = None
         self.progress = None  # the latest agent.warmup.Progress while loading
         self.failed = ""  # the last load's error, one line ("" when none)
+        self._began = None  # time.monotonic() when the current load began
         self.status = "not loaded yet: it loads when the server starts or on the first message"
 
     @property
@@ -64,6 +66,11 @@ class Engine:
         except Exception:  # logged and shown on the page; the next message or page load retries
             log.exception("loading the recommender failed")
 
+    @property
+    def loading_s(self) -> float:
+        """Seconds the current (or last) load has taken so far."""
+        return time.monotonic() - self._began if self._began is not None else 0.0
+
     def report(self, progress) -> None:
         """The factory's progress (``agent.warmup.Progress``): the page's status line follows it."""
         self.progress = progress
@@ -73,7 +80,7 @@ class Engine:
         """The recommender, building it the first time (other callers wait for that build)."""
         with self._lock:
             if self._recommender is None:
-                self.status, self.failed = "loading the model and the knowledge graph…", ""
+                self.status, self.failed, self._began = "loading the model and the knowledge graph…", "", time.monotonic()
                 try:
                     self._recommender = self._factory()
                 except Exception as e:

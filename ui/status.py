@@ -32,7 +32,7 @@ def view(engine, hint: str) -> View:
         return View(_line("loading", "Starting: loading the knowledge graph and the model…"), False, False,
                     "Loading… you can type here when the status line says ready.")
     percent = round(100 * progress.fraction)
-    text = f"Loading ({percent}%, {progress.elapsed_s:.0f} s so far), {progress}. The input opens when this is done."
+    text = f"Loading ({percent}%, {engine.loading_s:.0f} s so far), {progress}. The input opens when this is done."
     bar = f'<progress class="kg-progress" max="100" value="{percent}">{percent}%</progress> '
     return View(_line("loading", text, bar), False, False,
                 f"Loading ({percent}%)… you can type here when the status line says ready.")

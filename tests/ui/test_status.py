@@ -24,7 +24,7 @@ def test_loading_shows_the_step_and_share_and_the_input_waits_until_ready():
     now = status.view(engine, "e.g. I loved Alien")
     assert not now.ready and not now.accepts
     assert "step 3/6" in now.html and "40/197" in now.html and 'value="37"' in now.html  # (2 + 40/197) / 6
-    assert "ready" in now.placeholder and "Ready" not in now.html
+    assert "ready" in now.placeholder and "Ready" not in now.html and " s so far" in now.html
     gate.set()
     wait_for(engine, lambda: engine.loaded)
     now = status.view(engine, "e.g. I loved Alien")
