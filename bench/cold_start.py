@@ -14,6 +14,7 @@ whose first reply is asked through ``gradio_client`` the moment the page is serv
 Usage:
     python -m bench.cold_start                        # ~10 min on 2 free cores (mostly the index build)
     python -m bench.cold_start --setup --unprepared   # + a fresh venv (~2-5 min) + a cold chat
+    python -m bench.cold_start --unprepared --no-prepared   # only the cold chat
 """
 from __future__ import annotations
 
@@ -174,6 +175,16 @@ def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with
     return Row(name, prep_s, prep_rss, page_s, reply_s, rss, len(cache_files(cache) - before))
 
 
+def prepared_rows(repo: Path, python: str, work: Path, log: Path) -> list[Row]:
+    """Empty cache (prepare, chat), the same cache again (chat), a second clone on it (prepare, chat)."""
+    cache = work / "cache"
+    rows = [scenario("empty cache: prepare, then chat", repo, python, cache, log, with_prepare=True),
+            scenario("warm cache: chat", repo, python, cache, log, with_prepare=False)]
+    second = clone(repo, work / "second-clone")
+    return rows + [scenario("second clone, same cache: prepare, then chat", second, python, cache, log,
+                            with_prepare=True)]
+
+
 def make_setup(repo: Path, work: Path, log: Path) -> tuple[list[tuple[str, float]], float]:
     """``make setup`` in a fresh clone with a fresh venv: (steps, peak RSS MB)."""
     fresh = clone(repo, work / "fresh-clone")
@@ -186,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--setup", action="store_true", help="also time `make setup` in a fresh clone and venv")
     parser.add_argument("--unprepared", action="store_true", help="also `kgrec chat` on an empty cache, no prepare")
+    parser.add_argument("--no-prepared", dest="prepared", action="store_false",
+                        help="skip the prepare / warm / second-clone rows (with --unprepared: only that row)")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout to measure (its HEAD is cloned)")
     parser.add_argument("--out", type=Path, default=Path("runs/bench/cold_start.md"))
     args = parser.parse_args(argv)
@@ -201,12 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.unprepared:
             rows.append(scenario("empty cache, chat only (no prepare)", args.repo, python, work / "cold", log,
                                  with_prepare=False))
-        cache = work / "cache"
-        rows.append(scenario("empty cache: prepare, then chat", args.repo, python, cache, log, with_prepare=True))
-        rows.append(scenario("warm cache: chat", args.repo, python, cache, log, with_prepare=False))
-        second = clone(args.repo, work / "second-clone")
-        rows.append(scenario("second clone, same cache: prepare, then chat", second, python, cache, log,
-                             with_prepare=True))
+        if args.prepared:
+            rows += prepared_rows(args.repo, python, work, log)
         lines += [f"`kgrec chat`, first message {MESSAGE!r} through gradio_client; "
                   f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end:", "", table(rows)]
     text = "\n".join(lines)
