@@ -171,8 +171,9 @@ def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with
     page_s, reply_s, rss, text = chat(repo, python, env, log)
     if not text or text.startswith(("Still loading", "Sorry")):
         raise RuntimeError(f"{name}: the first reply was {text[:200]!r}; see {log}")
-    print(f"{name}: {text[:120]!r}", file=sys.stderr, flush=True)
-    return Row(name, prep_s, prep_rss, page_s, reply_s, rss, len(cache_files(cache) - before))
+    row = Row(name, prep_s, prep_rss, page_s, reply_s, rss, len(cache_files(cache) - before))
+    print(f"{row} {text[:120]!r}", file=sys.stderr, flush=True)
+    return row
 
 
 def prepared_rows(repo: Path, python: str, work: Path, log: Path) -> list[Row]:
@@ -218,10 +219,10 @@ def main(argv: list[str] | None = None) -> int:
             rows += prepared_rows(args.repo, python, work, log)
         lines += [f"`kgrec chat`, first message {MESSAGE!r} through gradio_client; "
                   f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end:", "", table(rows)]
-    text = "\n".join(lines)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
+        text = "\n".join(lines)
+        print(text, flush=True)  # before the temporary folder goes (deleting a venv can take minutes)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
     return 0
 
 
