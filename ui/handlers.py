@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -73,6 +74,8 @@ class Engine:
 
     def report(self, progress) -> None:
         """The factory's progress (``agent.warmup.Progress``): the page's status line follows it."""
+        if self.progress is None or progress.step != self.progress.step:  # the server's console too, a line a step
+            print(f"kgrec: loading, step {progress.step}/{progress.steps}: {progress.what}", file=sys.stderr, flush=True)
         self.progress = progress
         self.status = f"loading, {progress}"
 
@@ -88,6 +91,7 @@ class Engine:
                     self.status = "failed to load (see the server log); the next message retries"
                     raise
                 self.status = "ready"
+                print(f"kgrec: ready ({self.loading_s:.0f} s)", file=sys.stderr, flush=True)
             return self._recommender
 
     @property
