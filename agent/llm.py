@@ -60,9 +60,15 @@ def embedded_gguf() -> Path:
 
 
 def _gguf_cache_folder(gguf: Path) -> Path:
-    stat = gguf.stat()
-    key = hashlib.sha1(f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-    return cache_dir() / "models" / f"{gguf.stem.lower()}-f32-{key}"
+    """Keyed by the GGUF's bytes and the transformers version that reads it (never its path or
+    date): another checkout or a copied file reuses it, a changed file or reader makes a new one."""
+    import transformers
+
+    digest = hashlib.sha256(f"transformers {transformers.__version__}|".encode())
+    with open(gguf, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return cache_dir() / "models" / f"{gguf.stem.lower()}-f32-{digest.hexdigest()[:12]}"
 
 
 def dequantized_folder(gguf: Path) -> Path:

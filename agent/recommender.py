@@ -130,6 +130,11 @@ class Recommender:
         """The LM encoder's retriever (``agent.encoder.DenseRetriever``), or None where it is off
         (``AgentConfig.dense``) or the graph does not weigh it (``FusionWeights.dense`` = 0).
         Built once; the catalog's index is cached on disk (the first build shows a progress bar)."""
+        return self.load_dense()
+
+    def load_dense(self, progress=None):
+        """``dense``, loaded now; ``progress`` wraps the catalog index's batches when it must be built
+        (default: a console bar; ``agent.warmup`` passes its own)."""
         with self._load_lock:
             if self._dense is None:
                 from dataclasses import replace
@@ -146,8 +151,8 @@ class Recommender:
                     model = replace(self.config.model, adapter=self.config.dense_adapter)
                     adapter = resolve_adapter(model, default_dense_adapter_dir())
                     if adapter is not None or self.config.dense_adapter is None:  # no shipped one: no dense list
-                        self._dense = load_dense(G, model, adapter, progress=lambda it: tqdm(
-                            it, desc="indexing the catalog for the dense encoder (once)", unit="batch", leave=False))
+                        self._dense = load_dense(G, model, adapter, progress=progress or (lambda it: tqdm(
+                            it, desc="indexing the catalog for the dense encoder (once)", unit="batch", leave=False)))
             return self._dense or None
 
     @property

@@ -13,9 +13,10 @@ def data_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """User cache folder: ``$KGREC_CACHE``, else ``$XDG_CACHE_HOME/kgrec``, else ``~/.cache/kgrec``."""
-    if "KGREC_CACHE" in os.environ:
-        path = Path(os.environ["KGREC_CACHE"])
+    """User cache folder: ``$KGREC_CACHE``, else ``$XDG_CACHE_HOME/kgrec``, else ``~/.cache/kgrec``.
+    An empty variable counts as unset (never the current folder)."""
+    if os.environ.get("KGREC_CACHE"):
+        path = Path(os.environ["KGREC_CACHE"]).expanduser()
     else:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         path = Path(base) / "kgrec"

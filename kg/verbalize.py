@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from kg.graph import display
+from kg.graph import degrees, display
 from kg.schema import CO_MENTIONED, HAS_THEME, Fact
 
 
@@ -206,7 +206,7 @@ def verbalize(G: nx.MultiDiGraph, facts: Fact | Sequence[Fact]) -> str:
 def by_fame(G: nx.MultiDiGraph, nodes) -> list[int]:
     """``nodes`` best known first: popular, then well connected (Morgan Freeman before a bit part)."""
     def key(node: int) -> tuple:
-        return (-(G.nodes[node].get("popularity") or 0), -G.degree(node), display(G, node))
+        return (-(G.nodes[node].get("popularity") or 0), -degrees(G)[node], display(G, node))  # cached: G.degree of a hub walks its edges
     return sorted(set(nodes), key=key)
 
 

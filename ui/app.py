@@ -1,7 +1,9 @@
 """The Gradio page: chat, recommendation cards with feedback buttons, the understood panel, profiles.
 
 ``build_app(engine)`` only lays out components and wires them to ``ui.handlers``; building it
-loads nothing (the ``Engine`` builds the recommender on the first message).
+loads nothing. ``kgrec chat`` serves the page at once and loads the recommender in the background
+(``Engine.start``: ``agent.warmup``); the status line shows each step with a progress bar, and the
+input accepts a message when the status says ready (``ui.status``).
 """
 from __future__ import annotations
 
@@ -11,11 +13,10 @@ from collections.abc import Callable
 import gradio as gr
 
 from kg.locations import data_dir
-from kg.registry import graph_noun
 from kg.redial import TRAIN_FILE
 from kg.schema import ITEM_TYPE
-from ui import handlers, render
-from ui.handlers import ChatState, Engine
+from ui import handlers, render, status as page_status
+from ui.handlers import ChatState, Engine, default_engine  # noqa: F401 (default_engine: the page's default)
 
 #: Gradio queue shared by every event that calls the agent. Sessions run side by side (the graph
 #: work is quick); the model inside serves them one call at a time, in arrival order, and a turn
@@ -32,6 +33,8 @@ CSS = """
 .kg-card-body { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: flex-start; }
 .kg-text { flex: 1 1 300px; }
 .kg-path { flex: 0 1 auto; max-width: min(100%, 420px); border-radius: 6px; background: white; }
+.kg-status-line { display: flex; gap: 8px; align-items: center; }
+.kg-status-line progress { width: 160px; }
 .kg-badge { display: inline-block; font-size: 0.85em; padding: 1px 8px; border-radius: 8px;
             background: var(--color-accent-soft); margin: 2px 0; }
 """
@@ -49,18 +52,6 @@ def texts(engine: Engine) -> dict[str, str]:
     """``TEXTS`` in the engine's nouns ("books", ...); the hint is generic while no example is known."""
     words = {"example": "<title of a {noun}>".format(**engine.words)} | engine.words
     return {name: text.format(**words) for name, text in TEXTS.items()}
-
-
-def default_engine(graph: str | None = None) -> Engine:
-    """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
-    built when the first message arrives; the page takes the graph's noun from its ``meta.json``."""
-    def build():
-        from agent import AgentConfig, Recommender
-
-        recommender = Recommender(AgentConfig(graph=graph))
-        recommender.tools(with_model=True)  # load the graph, link index and model now, not mid-reply
-        return recommender
-    return Engine(build, noun=graph_noun(graph))
 
 
 def _openers() -> list[tuple[str, str]]:
@@ -82,15 +73,18 @@ def build_app(engine: Engine | None = None, *, sessions_at_once: int = SESSIONS_
         cards = gr.State(())  # ((Card, clicked), ...): re-renders the cards when it changes
         prefs = gr.State(())  # (PrefRow, ...): re-renders the understood panel
         gr.Markdown(page["intro"])
-        status = gr.Markdown(lambda: f"*Model: {engine.status}*", elem_id="kg-status")
+        first = page_status.view(engine, page["hint"])
+        status = gr.HTML(first.html, elem_id="kg-status")
+        timer = gr.Timer(1.0, active=not first.ready)  # re-reads the status until it is ready
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=420, elem_id="kg-chat",
                                   feedback_options=None)
                 with gr.Row():
-                    box = gr.Textbox(placeholder=page["hint"], show_label=False,
+                    box = gr.Textbox(placeholder=first.placeholder, show_label=False, interactive=first.accepts,
                                      scale=5, elem_id="kg-input", max_lines=6)
-                    send_button = gr.Button("Send", variant="primary", scale=1, elem_id="kg-send")
+                    send_button = gr.Button("Send", variant="primary", scale=1, elem_id="kg-send",
+                                            interactive=first.accepts)
                 openers = _openers() if engine.words["noun"] == ITEM_TYPE else []  # ReDial's seekers talk movies
                 if openers:
                     gr.Examples([[text] for text, _ in openers], inputs=[box],
@@ -115,17 +109,35 @@ def build_app(engine: Engine | None = None, *, sessions_at_once: int = SESSIONS_
 
         def on_send(message, st):
             st = st or ChatState()
-            yield "", gr.skip(), st, gr.skip(), gr.skip(), f"*Model: {engine.status}*"
+            yield "", gr.skip(), st, gr.skip(), gr.skip(), _status_line(engine)
             for st in handlers.send(engine, st, message):
                 yield ("", st.history, st, handlers.card_views(st),
-                       handlers.preference_views(engine, st), f"*Model: {engine.status}*")
+                       handlers.preference_views(engine, st), _status_line(engine))
 
         box.submit(on_send, [box, state], outputs, api_name="send", **agent)
         send_button.click(on_send, [box, state], outputs, api_visibility="private", **agent)
         new_button.click(_views(engine, handlers.new_conversation), [state], [chat, state, cards, prefs],
                          api_name="new_conversation")
-        demo.load(lambda: f"*Model: {engine.status}*", None, [status])
+        shown = [status, box, send_button, timer]
+        timer.tick(_refresh(engine), None, shown, api_visibility="private", queue=False)
+        demo.load(_refresh(engine, start=True), None, shown, api_visibility="private", queue=False)
     return demo
+
+
+def _status_line(engine: Engine) -> str:
+    return page_status.view(engine, "").html
+
+
+def _refresh(engine: Engine, start: bool = False) -> Callable:
+    """The status line, the input and the Send button as ``ui.status.view`` says; the timer stops
+    when the engine is ready. ``start``: begin loading now (a page opened: someone wants to chat)."""
+    def refresh():
+        if start:
+            engine.start()
+        now = page_status.view(engine, texts(engine)["hint"])
+        return (now.html, gr.Textbox(interactive=now.accepts, placeholder=now.placeholder),
+                gr.Button(interactive=now.accepts), gr.Timer(active=not now.ready))
+    return refresh
 
 
 def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = 7860,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,40 +22,76 @@ from agent import replies
 from agent.text import clean
 from agent.types import Preferences, Reply
 from kg.errors import KgrecError
+from kg.registry import graph_noun
 from kg.schema import ITEM_TYPE
 from ui import render
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-LOADING = "Loading the model and the knowledge graph (only the first message waits for this)…"
+LOADING = ("Still loading ({step}); your message is answered as soon as that is done "
+           "(the status line above shows how far it is).")
 APOLOGY = "Sorry, something went wrong on my side while answering that. Please try again."
 
 
 class Engine:
-    """The one ``Recommender`` shared by all browser sessions, built on first use (never at import)."""
+    """The one ``Recommender`` shared by all browser sessions, built in the background at server
+    start (``start``) or else on first use (never at import). ``factory()`` builds it and may call
+    ``report(progress)`` (an ``agent.warmup.Progress``) as it goes; ``status`` is what the page says."""
 
     def __init__(self, factory: Callable[[], Any], noun: str = ITEM_TYPE):
         self._factory, self._noun = factory, noun
         self._recommender = None
-        self._lock = threading.Lock()
-        self.status = "not loaded yet: it loads on the first message"
+        self._lock, self._start_lock = threading.Lock(), threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.progress = None  # the latest agent.warmup.Progress while loading
+        self.failed = ""  # the last load's error, one line ("" when none)
+        self._began = None  # time.monotonic() when the current load began
+        self.status = "not loaded yet: it loads when the server starts or on the first message"
 
     @property
     def loaded(self) -> bool:
         return self._recommender is not None
 
+    def start(self) -> None:
+        """Load in a background thread now, so the page is served meanwhile (again after a failure)."""
+        with self._start_lock:
+            if self.loaded or (self._thread is not None and self._thread.is_alive() and not self.failed):
+                return
+            self._thread = threading.Thread(target=self._load_quietly, name="kgrec-load", daemon=True)
+            self._thread.start()
+
+    def _load_quietly(self) -> None:
+        try:
+            self.get()
+        except Exception:  # logged and shown on the page; the next message or page load retries
+            log.exception("loading the recommender failed")
+
+    @property
+    def loading_s(self) -> float:
+        """Seconds the current (or last) load has taken so far."""
+        return time.monotonic() - self._began if self._began is not None else 0.0
+
+    def report(self, progress) -> None:
+        """The factory's progress (``agent.warmup.Progress``): the page's status line follows it."""
+        if self.progress is None or progress.step != self.progress.step:  # the server's console too, a line a step
+            print(f"kgrec: loading, step {progress.step}/{progress.steps}: {progress.what}", file=sys.stderr, flush=True)
+        self.progress = progress
+        self.status = f"loading, {progress}"
+
     def get(self):
         """The recommender, building it the first time (other callers wait for that build)."""
         with self._lock:
             if self._recommender is None:
-                self.status = "loading the model and the knowledge graph…"
+                self.status, self.failed, self._began = "loading the model and the knowledge graph…", "", time.monotonic()
                 try:
                     self._recommender = self._factory()
-                except Exception:
-                    self.status = "failed to load (see the log); the next message retries"
+                except Exception as e:
+                    self.failed = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+                    self.status = "failed to load (see the server log); the next message retries"
                     raise
                 self.status = "ready"
+                print(f"kgrec: ready ({self.loading_s:.0f} s)", file=sys.stderr, flush=True)
             return self._recommender
 
     @property
@@ -68,6 +106,19 @@ class Engine:
         if self.loaded:
             return replies.nouns(self.graph)
         return replies.nouns(None) if self._noun == ITEM_TYPE else replies.words(self._noun)
+
+
+def default_engine(graph: str | None = None) -> Engine:
+    """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
+    warmed by ``agent.warmup`` (everything a turn needs, reported to the page) when ``Engine.start``
+    runs or the first message arrives; the page takes the graph's noun from its ``meta.json``."""
+    def build():
+        from agent import AgentConfig
+        from agent.warmup import warmup
+
+        return warmup(AgentConfig(graph=graph), progress=engine.report)
+    engine = Engine(build, noun=graph_noun(graph))
+    return engine
 
 
 @dataclass
@@ -109,7 +160,7 @@ def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
     state.history.append({"role": "user", "content": message})
     if notice:
         _say(state, f"Note: {notice}")
-    _say(state, LOADING if not engine.loaded else "…")
+    _say(state, LOADING.format(step=engine.progress or "starting") if not engine.loaded else "…")
     yield state
     try:
         recommender = engine.get()

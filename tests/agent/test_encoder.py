@@ -102,6 +102,20 @@ def test_dense_candidates_rank_the_whole_catalog_under_hard_filters(tiny_movies,
     assert len(dense_candidates(tiny_movies, index, query, k=3)) == 3
 
 
+def test_model_id_is_the_weights_content_not_the_path(tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    for name in ("a", "b"):
+        make_tiny_model().save_pretrained(tmp_path / name)  # two checkouts' copies of one model
+    first, second = (AutoModelForCausalLM.from_pretrained(tmp_path / name) for name in ("a", "b"))
+    assert model_id(first) == model_id(second)
+    assert str(tmp_path) not in model_id(first)
+    with torch.no_grad():
+        next(second.parameters())[0, 0] += 1e-3  # one changed weight: a stale index is never reused
+    assert model_id(first) != model_id(second)
+
+
 def test_model_id_names_the_adapter_weights(tmp_path):
     model = make_tiny_model()
     (tmp_path / "adapter_model.safetensors").write_bytes(b"weights-1")

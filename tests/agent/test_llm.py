@@ -77,6 +77,20 @@ def test_unknown_model_path_is_one_clear_error(tmp_path):
         load_lm(ModelConfig(model=str(tmp_path)))
 
 
+def test_the_float_copy_of_a_gguf_is_keyed_by_its_bytes_not_its_path(tmp_path, monkeypatch):
+    from agent.llm import _gguf_cache_folder
+
+    monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    a, b = tmp_path / "one" / "m.gguf", tmp_path / "two" / "m.gguf"
+    a.write_bytes(b"GGUF" + bytes(range(256)) * 10)
+    b.write_bytes(a.read_bytes())  # another checkout's copy, with another date
+    assert _gguf_cache_folder(a) == _gguf_cache_folder(b)
+    b.write_bytes(a.read_bytes()[:-1] + b"x")  # a changed file never reuses the old copy
+    assert _gguf_cache_folder(a) != _gguf_cache_folder(b)
+
+
 def test_unreadable_gguf_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))
     bad = tmp_path / "broken.gguf"

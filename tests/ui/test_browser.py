@@ -15,7 +15,7 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
-REPLY_MS = 300_000  # the first reply includes loading the model and the graph
+REPLY_MS = 300_000  # the page may still be loading the model and the graph (a cold cache builds the index)
 
 
 def free_port() -> int:
@@ -54,6 +54,7 @@ def text_of(content) -> str:
 
 
 def send(page, message: str) -> None:
+    page.locator("#kg-status [data-state=ready]").wait_for(timeout=REPLY_MS)  # the input opens only then
     box = page.locator("#kg-input textarea")
     box.fill(message)
     box.press("Enter")
@@ -98,6 +99,33 @@ def test_a_person_steers_the_recommendations_in_a_real_browser(app_url, browser,
     page.locator(".kg-pref[data-group=Likes]", has_text="The Shining").wait_for(timeout=REPLY_MS)
     assert page.locator(".kg-pref[data-group=Dislikes]").count() == 0  # the old "not for me" is gone
     context.close()
+
+
+@pytest.mark.slow
+def test_the_page_shows_loading_with_progress_and_opens_the_input_only_when_ready(browser):
+    from tests.ui.conftest import gated_engine
+    from ui.app import build_app, launch
+
+    gate = threading.Event()
+    engine = gated_engine(gate, [])  # a real tiny recommender whose load stops at step 3 until the gate opens
+    demo = build_app(engine)
+    url, _ = launch(demo, port=free_port())
+    try:
+        page = browser.new_context().new_page()
+        page.goto(url)  # opening the page starts the load (Engine.start)
+        page.locator("#kg-status [data-state=loading]", has_text="step 3/6").wait_for(timeout=60_000)
+        assert page.locator("#kg-status progress").get_attribute("value") == "37"
+        box = page.locator("#kg-input textarea")
+        assert box.is_disabled() and "says ready" in box.get_attribute("placeholder")
+        assert page.locator("#kg-send").is_disabled()
+        gate.set()
+        page.locator("#kg-status [data-state=ready]", has_text="Ready").wait_for(timeout=60_000)
+        assert box.is_enabled() and page.locator("#kg-send").is_enabled()
+        send(page, "I loved Police Academy")
+        page.locator(".kg-card").first.wait_for(timeout=60_000)  # "ready" meant it: answered now
+        page.context.close()
+    finally:
+        demo.close()
 
 
 @pytest.mark.slow

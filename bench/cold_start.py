@@ -1,0 +1,230 @@
+"""How long a new user waits: from setup to the chat's first reply, on an empty cache and a warm one.
+
+Every run uses a temporary cache (``KGREC_CACHE`` and ``XDG_CACHE_HOME``), never the user's, and
+real subprocesses: ``kgrec prepare`` (what ``make`` runs after installing) and ``kgrec chat``,
+whose first reply is asked through ``gradio_client`` the moment the page is served. Rows:
+
+- empty cache: ``kgrec prepare``, then ``kgrec chat`` (the path ``make`` takes on a fresh machine)
+- warm cache: ``kgrec chat`` again (the baseline a second start is compared with)
+- second clone of the same commit, same cache: ``kgrec prepare`` + ``kgrec chat``; files the cache
+  gained (0: nothing rebuilt)
+- ``--unprepared``: ``kgrec chat`` on an empty cache (the page loads everything in the background)
+- ``--setup``: ``make setup`` in a fresh clone with a fresh venv (downloads from PyPI): each step
+
+Usage:
+    python -m bench.cold_start                        # ~10 min on 2 free cores (mostly the index build)
+    python -m bench.cold_start --setup --unprepared   # + a fresh venv (~2-5 min) + a cold chat
+    python -m bench.cold_start --unprepared --no-prepared   # only the cold chat
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from evaluation.report import markdown_table
+from kg.locations import REPO_ROOT
+
+MESSAGE = "I loved Police Academy, something like it?"
+STEP_LINE = re.compile(r"^make: step (\S+): ([\d.]+) s$", re.M)  # what the Makefile's `step` prints
+HEADER = ["scenario", "prepare s", "prepare peak RSS MB", "chat: page served s", "first reply s after page",
+          "serving peak RSS MB", "cache files added"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One scenario's measurements (None: not part of that scenario)."""
+
+    scenario: str
+    prepare_s: float | None = None
+    prepare_rss_mb: float | None = None
+    page_s: float | None = None  # from starting `kgrec chat` to the page answering HTTP 200
+    reply_s: float | None = None  # from the page served to the first reply's last piece
+    serve_rss_mb: float | None = None
+    added_files: int | None = None  # files the cache gained during the scenario
+
+
+def table(rows: list[Row]) -> str:
+    """The Markdown table of ``rows`` ("-" where a scenario has no such step)."""
+    def cell(x):
+        return "-" if x is None else (f"{x:,.1f}" if isinstance(x, float) else x)
+    return markdown_table(HEADER, [[cell(v) for v in asdict(row).values()] for row in rows])
+
+
+def setup_table(steps: list[tuple[str, float]]) -> str:
+    """``make``'s steps and their total, in seconds."""
+    rows = [[name, f"{s:,.1f}"] for name, s in steps] + [["total", f"{sum(s for _, s in steps):,.1f}"]]
+    return markdown_table(["make step", "s"], rows)
+
+
+def parse_steps(make_output: str) -> list[tuple[str, float]]:
+    """("torch", 61.2), ... from the lines the Makefile prints."""
+    return [(name, float(s)) for name, s in STEP_LINE.findall(make_output)]
+
+
+# ---------------------------------------------------------------- running the commands
+
+
+def environment(cache: Path) -> dict[str, str]:
+    env = dict(os.environ, KGREC_CACHE=str(cache), XDG_CACHE_HOME=str(cache.parent / "xdg"),
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env.pop("OMP_NUM_THREADS", None)
+    return env
+
+
+def cache_files(cache: Path) -> set[str]:
+    return {str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file()} if cache.exists() else set()
+
+
+def run_waited(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB of the process and its children) of ``cmd``; raises if it fails."""
+    start = time.monotonic()
+    with open(log, "ab") as out:
+        process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({process.returncode}); see {log}")
+    return time.monotonic() - start, usage.ru_maxrss / 1024
+
+
+def prepare(repo: Path, python: str, env: dict, log: Path) -> tuple[float, float]:
+    return run_waited([python, str(repo / "kgrec_cli.py"), "prepare"], repo, env, log)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _served(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's high-water resident set (``VmHWM``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -> tuple[float, float, float, str]:
+    """(page served s, first reply s after that, serving peak RSS MB, the reply's text) of one ``kgrec chat``."""
+    from gradio_client import Client
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    start = time.monotonic()
+    with open(log, "ab") as out:
+        process = subprocess.Popen([python, str(repo / "kgrec_cli.py"), "chat", "--port", str(port)], cwd=repo,
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        while not _served(url):
+            if process.poll() is not None or time.monotonic() - start > timeout:
+                raise RuntimeError(f"kgrec chat never served {url}; see {log}")
+            time.sleep(0.05)
+        page = time.monotonic()
+        result = Client(url, verbose=False).predict(MESSAGE, api_name="/send")
+        reply = time.monotonic()
+        return page - start, reply - page, peak_rss_mb(process.pid), last_reply(result)
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def last_reply(result) -> str:
+    """The last assistant message's text in what ``/send`` returned (its outputs, the chat among them)."""
+    for output in result if isinstance(result, (list, tuple)) else [result]:
+        if isinstance(output, list) and output and isinstance(output[0], dict) and "role" in output[0]:
+            said = [m for m in output if m.get("role") == "assistant" and not m.get("metadata")]
+            content = said[-1]["content"] if said else ""
+            return content if isinstance(content, str) else json.dumps(content)
+    return ""
+
+
+def clone(repo: Path, target: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(repo), str(target)], check=True)
+    return target
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with_prepare: bool) -> Row:
+    before, env = cache_files(cache), environment(cache)
+    prep_s, prep_rss = prepare(repo, python, env, log) if with_prepare else (None, None)
+    page_s, reply_s, rss, text = chat(repo, python, env, log)
+    if not text or text.startswith(("Still loading", "Sorry")):
+        raise RuntimeError(f"{name}: the first reply was {text[:200]!r}; see {log}")
+    row = Row(name, prep_s, prep_rss, page_s, reply_s, rss, len(cache_files(cache) - before))
+    print(f"{row} {text[:120]!r}", file=sys.stderr, flush=True)
+    return row
+
+
+def prepared_rows(repo: Path, python: str, work: Path, log: Path) -> list[Row]:
+    """Empty cache (prepare, chat), the same cache again (chat), a second clone on it (prepare, chat)."""
+    cache = work / "cache"
+    rows = [scenario("empty cache: prepare, then chat", repo, python, cache, log, with_prepare=True),
+            scenario("warm cache: chat", repo, python, cache, log, with_prepare=False)]
+    second = clone(repo, work / "second-clone")
+    return rows + [scenario("second clone, same cache: prepare, then chat", second, python, cache, log,
+                            with_prepare=True)]
+
+
+def make_setup(repo: Path, work: Path, log: Path) -> tuple[list[tuple[str, float]], float]:
+    """``make setup`` in a fresh clone with a fresh venv: (steps, peak RSS MB)."""
+    fresh = clone(repo, work / "fresh-clone")
+    env = dict(environment(work / "setup-cache"), PIP_NO_CACHE_DIR="1")
+    _, rss = run_waited(["make", "setup"], fresh, env, log)
+    return parse_steps(log.read_text(errors="replace")), rss
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setup", action="store_true", help="also time `make setup` in a fresh clone and venv")
+    parser.add_argument("--unprepared", action="store_true", help="also `kgrec chat` on an empty cache, no prepare")
+    parser.add_argument("--no-prepared", dest="prepared", action="store_false",
+                        help="skip the prepare / warm / second-clone rows (with --unprepared: only that row)")
+    parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout to measure (its HEAD is cloned)")
+    parser.add_argument("--out", type=Path, default=Path("runs/bench/cold_start.md"))
+    args = parser.parse_args(argv)
+    python, lines = sys.executable, []
+    with tempfile.TemporaryDirectory(prefix="kgrec-cold-") as tmp:
+        work = Path(tmp)
+        log = work / "commands.log"
+        if args.setup:
+            steps, rss = make_setup(args.repo, work, work / "make.log")
+            lines += [f"`make setup` in a fresh clone with a fresh venv (no pip cache; peak RSS {rss:,.0f} MB):",
+                      "", setup_table(steps), ""]
+        rows = []
+        if args.unprepared:
+            rows.append(scenario("empty cache, chat only (no prepare)", args.repo, python, work / "cold", log,
+                                 with_prepare=False))
+        if args.prepared:
+            rows += prepared_rows(args.repo, python, work, log)
+        lines += [f"`kgrec chat`, first message {MESSAGE!r} through gradio_client; "
+                  f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end:", "", table(rows)]
+        text = "\n".join(lines)
+        print(text, flush=True)  # before the temporary folder goes (deleting a venv can take minutes)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
