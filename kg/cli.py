@@ -93,6 +93,8 @@ def run_import(args: argparse.Namespace) -> int:
     dialogues = pairs(args.dialogues, "--dialogues", registry.TURN_SPLITS)
     if bool(args.items) == bool(args.unicrs):
         raise KgrecError("kgrec kg import: expected exactly one of --items FILE or --unicrs DIR")
+    if args.unicrs and args.descriptions:
+        raise KgrecError("kgrec kg import: --descriptions goes with --items (a UniCRS KG has no item ids to match)")
     if args.unicrs:
         from kg.import_unicrs import import_unicrs
 
@@ -105,7 +107,7 @@ def run_import(args: argparse.Namespace) -> int:
         from kg.importer import import_graph
 
         G = import_graph(args.items, args.triples, args.interactions, domain_noun=args.noun or "item",
-                         name=args.name, relation_types=types)
+                         name=args.name, relation_types=types, descriptions_path=args.descriptions)
         notes = G.graph.pop("import_notes", [])
         if dialogues and args.interactions:
             raise KgrecError("--dialogues and --interactions both give popularity and co-mentions: expected one of them")
@@ -193,7 +195,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_stats)
     sub.add_parser("list", help="installed graphs").set_defaults(func=run_list)
     p = sub.add_parser("import", help="import a KG of any domain, print its stats and save it (--name/--out)")
-    p.add_argument("--items", default=None, help="CSV: id,name[,year,genre,...]")
+    p.add_argument("--items", default=None, help="CSV: id,name[,year,description,theme,genre,...]")
+    p.add_argument("--descriptions", default=None, help="CSV: id,description (an item's premise, for its document)")
     p.add_argument("--triples", default=None, help="TSV (or .csv): head, relation, tail")
     p.add_argument("--interactions", default=None, help="CSV: user,item,rating|like")
     p.add_argument("--unicrs", default=None, metavar="DIR",

@@ -107,6 +107,7 @@ class Film:
     year: int | None
     labels: tuple[str, ...]
     href: str = ""  # Wikipedia page name, underscores for spaces
+    extract: str = ""  # Wikipedia's lead text (read by kg.themes for premises; never shipped whole)
 
 
 def read_wikipedia(folder: Path) -> list[Film]:
@@ -119,7 +120,8 @@ def read_wikipedia(folder: Path) -> list[Film]:
             raise DataFileError(path, e.lineno, f"a JSON list of films ({e.msg})") from e
         for row in rows:
             films.append(Film(row.get("title", ""), row.get("year"), tuple(row.get("genres", ())),
-                              unicodedata.normalize("NFC", unquote(row.get("href") or ""))))
+                              unicodedata.normalize("NFC", unquote(row.get("href") or "")),
+                              row.get("extract") or ""))
     if not films:
         raise DataFileError(folder, None, "movies-*.json files")
     return films
@@ -170,11 +172,18 @@ def match(by_title: dict[str, list[Film]], titles: Iterable[str], year: int | No
 
 def link_movies(G: nx.MultiDiGraph, wikipedia: list[Film], cmu: list[Film]) -> list[dict]:
     """One row per (KG movie, source) link: see :data:`HEADER`."""
+    return [{"node": node, "uri": G.nodes[node]["uri"], "year": film.year or "",
+             "genres": "|".join(broad_genres(film.labels)), "source": source, "link": method}
+            for node, source, film, method in link_films(G, wikipedia, cmu)]
+
+
+def link_films(G: nx.MultiDiGraph, wikipedia: list[Film], cmu: list[Film]) -> list[tuple[int, str, Film, str]]:
+    """``(node, source, film, how)`` for every KG movie linked to a film of a source."""
     by_href: dict[str, list[Film]] = defaultdict(list)  # a page listed in several years: re-releases
     for f in sorted((f for f in wikipedia if f.href), key=lambda f: f.year or 9999):
         by_href[f.href].append(f)
     wiki_titles, cmu_titles = _index(wikipedia), _index(cmu)
-    rows = []
+    links = []
     for node, data in sorted(G.nodes(data=True)):
         if data.get("type") != ITEM_TYPE:
             continue
@@ -186,11 +195,8 @@ def link_movies(G: nx.MultiDiGraph, wikipedia: list[Film], cmu: list[Film]) -> l
         year = year or (wiki[0].year if wiki else None)  # CMU (2012) by title alone is risky
         for source, found in (("wikipedia", wiki), ("cmu", match(cmu_titles, titles, year, data["hint"]))):
             if found:
-                film, method = found
-                rows.append({"node": node, "uri": data["uri"], "year": film.year or "",
-                             "genres": "|".join(broad_genres(film.labels)),
-                             "source": source, "link": method})
-    return rows
+                links.append((node, source, *found))
+    return links
 
 
 def _first_release(films: list[Film], year: int | None) -> Film:

@@ -3,8 +3,11 @@
 Three files, each with a header row:
 
 * **items CSV**: ``id,name`` then optional attribute columns. ``year`` becomes the item's
-  ``year``; any other column (``genre``, ``author``, ...) becomes edges ``item --column--> value``
-  (several values separated by ``|``).
+  ``year``; ``description`` its ``premise`` (the text its document ends with: ``kg.documents``);
+  ``theme`` or ``themes`` become ``has_theme`` edges to ``theme`` nodes; any other column
+  (``genre``, ``author``, ...) becomes edges ``item --column--> value`` (several values
+  separated by ``|``). A **descriptions CSV** (``id,description``) may give the descriptions
+  instead; every item without one still gets a document from its facts.
 * **triples TSV or CSV** (by extension): ``head<TAB>relation<TAB>tail``. A head or tail equal to
   an item id is that item (the import notes count such triples per relation); anything else is an
   entity named by the text (its ``uri`` keeps the source text). A text that is an item's *name*
@@ -37,8 +40,11 @@ from kg.build import TAIL_TYPES, TYPE_PRIORITY, clean_text, open_data, with_year
 from kg import collaborative
 from kg.errors import DataFileError
 from kg.interactions import Session, add_interactions
+from kg.schema import HAS_THEME, THEME_TYPE
 
 POSITIVE_RATING = 4.0
+TEXT_COLUMNS = ("year", "description")  # item attributes, not edges
+THEME_COLUMNS = ("theme", "themes")
 LIKE_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -103,11 +109,23 @@ def _add_items(G, path, header, rows, ids: _Ids, noun: str) -> list[tuple[int, s
         node = ids.items[row["id"]]
         G.add_node(node, name=row["name"], type=noun, hint="", uri=row["id"], item=True,
                    title=with_year(row["name"], year), year=year, popularity=0)
-        for column in header[2:]:
+        if row.get("description"):
+            G.nodes[node]["premise"] = row["description"]
+        for column in (c for c in header[2:] if c not in TEXT_COLUMNS):
+            relation = HAS_THEME if column in THEME_COLUMNS else relation_name(column)
             for value in filter(None, (v.strip() for v in row[column].split("|"))):
-                if column != "year":
-                    edges.append((node, relation_name(column), ids(value), Path(path).name))
+                edges.append((node, relation, ids(value), Path(path).name))
     return edges
+
+
+def add_descriptions(G: nx.MultiDiGraph, path, items: dict[str, int]) -> int:
+    """Item ``premise`` texts from a descriptions CSV (``id,description``); returns how many."""
+    _, rows = read_table(path, ["id", "description"], ",")
+    for line, row in rows:
+        if row["id"] not in items:
+            raise DataFileError(path, line, f"an item id of the items file, got {row['id']!r}")
+        G.nodes[items[row["id"]]]["premise"] = row["description"]
+    return len(rows)
 
 
 def read_interactions(path, items: dict[str, int]) -> list[Session]:
@@ -161,7 +179,7 @@ def _clash_notes(G: nx.MultiDiGraph, ids: _Ids, by_id: Counter) -> list[str]:
 
 def import_graph(items_path, triples_path=None, interactions_path=None, *,
                  domain_noun: str = "item", name: str | None = None,
-                 relation_types: dict[str, str] | None = None) -> nx.MultiDiGraph:
+                 relation_types: dict[str, str] | None = None, descriptions_path=None) -> nx.MultiDiGraph:
     """A kgrec graph from an items CSV, a triples TSV/CSV and an interactions CSV (see above)."""
     header, item_rows = read_table(items_path, ["id", "name"], ",")
     ids = _Ids(_item_ids(items_path, item_rows))
@@ -178,8 +196,10 @@ def import_graph(items_path, triples_path=None, interactions_path=None, *,
     for head, relation, tail, source in edges:
         if head != tail and not G.has_edge(head, tail, relation):
             G.add_edge(head, tail, key=relation, relation=relation, source=source)
-    tail_types = {**TAIL_TYPES, **{relation_name(k): v for k, v in (relation_types or {}).items()}}
+    tail_types = {**TAIL_TYPES, HAS_THEME: THEME_TYPE, **{relation_name(k): v for k, v in (relation_types or {}).items()}}
     G.graph["import_notes"] = _type_entities(G, ids, tail_types) + _clash_notes(G, ids, +by_id)
+    if descriptions_path is not None:
+        add_descriptions(G, descriptions_path, ids.items)
     if interactions_path is not None:
         sessions = read_interactions(interactions_path, ids.items)
         add_interactions(G, sessions, source=Path(interactions_path).name)

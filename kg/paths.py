@@ -30,7 +30,7 @@ from kg.schema import CO_MENTIONED, Fact
 RELATION_COST = {
     **dict.fromkeys(("subsequent_work", "previous_work", "director", "starring", "writer",
                      "author"), 0.0),
-    "genre": 0.3,
+    "genre": 0.3, "has_theme": 0.3,
     **dict.fromkeys(("producer", "executive_producer", "music_composer", "composer",
                      "cinematography", "editing", "editor", "narrator", "person"), 0.5),
     CO_MENTIONED: 1.2,  # "people also mention" explains less than a shared star

@@ -39,6 +39,7 @@ RELATION_WEIGHTS = {
     "previous_work": 2.0, "genre": 0.5, "producer": 0.5, "music_composer": 0.5,
     "cinematography": 0.3, "editing": 0.3, "distributor": 0.2, "production_company": 0.3,
     "company": 0.3, "location": 0.3, CO_MENTIONED: 1.0,
+    "has_theme": 0.0,  # themes filter and boost asked-for content; the walk does not follow them (unmeasured)
 }
 
 

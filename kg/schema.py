@@ -16,6 +16,8 @@ A kgrec graph is a ``networkx.MultiDiGraph`` ``G``:
   once. ``relation`` is a readable name from ``RELATIONS`` (``"starring"``,
   ``"director"``, ``"genre"``, ...). ``source`` says where the fact came from
   (``"dbpedia"``, ``"wikipedia"``, ``"cmu"``, ``"redial"``, or an importer's file).
+  ``has_theme`` edges (movie -> ``theme`` node, e.g. "time travel") say what a movie is about;
+  a movie may carry a short ``premise`` (str) attribute (``kg.themes``, ``kg.documents``).
   ``co_mentioned`` edges (movie -> movie, both directions) carry ``count``.
 * **Graph attributes**: ``G.graph["name"]`` (e.g. ``"redial-dbpedia"``) and
   ``G.graph["domain_noun"]`` (``"movie"``; ``"book"`` for a books KG).
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NODE_TYPES = ("movie", "person", "genre", "company", "country", "language", "other")
+NODE_TYPES = ("movie", "person", "genre", "theme", "company", "country", "language", "other")
 ITEM_TYPE = "movie"  # the node type of recommendable items in the movie KG
 
 #: DBpedia ontology relation -> readable relation name.
@@ -55,6 +57,8 @@ RELATIONS = {
     "writer": "writer",
 }
 CO_MENTIONED = "co_mentioned"
+HAS_THEME = "has_theme"  # item -> theme node ("time travel"): what the item is about
+THEME_TYPE = "theme"
 DERIVED_ID_BASE = 1_000_000
 
 

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import build, collaborative, enrich, graph_file, interactions, redial
+from kg import build, collaborative, enrich, graph_file, interactions, redial, themes
 from kg.graph import catalog
 from kg.graph_file import GraphFileError, load_graph, save_graph
 from kg.locations import cache_dir, data_dir
 
 CACHE_PREFIX = "movie-graph-"
-INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, interactions.TRAIN_FILE)
-CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial)
+INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, themes.DOCUMENTS_FILE,
+               interactions.TRAIN_FILE)
+CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial, themes)
 CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches are removed)
 #: The shipped KG's fusion weights where they differ from ``kg.retrieval.FusionWeights()``: the LM
 #: encoder's list (``"dense"``, the shipped dense adapter's; tuned on ReDial valid with
@@ -54,10 +55,12 @@ def _file_bytes(path: Path) -> bytes:
 
 
 def build_full_graph(root: Path | None = None) -> nx.MultiDiGraph:
-    """DBpedia graph + ReDial titles + broad genres and years + train-split interactions and EASE."""
+    """DBpedia graph + ReDial titles + broad genres and years + themes and premises + train-split
+    interactions and EASE."""
     root = Path(root or data_dir())
     G = build.build_movie_graph(root)
     enrich.add_genres(G, root / enrich.GENRES_FILE)
+    themes.add_themes(G, root / themes.DOCUMENTS_FILE)
     sessions = interactions.add_redial_interactions(G, root / interactions.TRAIN_FILE)
     collaborative.add_collaborative(G, [s.items for s in sessions])
     G.graph["trained_on"] = f"{interactions.TRAIN_FILE} ({len(sessions):,} dialogues)"

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import networkx as nx
 
 from kg.graph import display
-from kg.schema import CO_MENTIONED, Fact
+from kg.schema import CO_MENTIONED, HAS_THEME, Fact
 
 
 class Template(NamedTuple):
@@ -53,6 +53,7 @@ TEMPLATES: dict[str, Template] = {
     "narrator": Template("is narrated by {o}", "narrated {o}", "tail"),
     "person": Template("features {o}", "is featured in {o}"),
     "genre": Template("is {o}", "is the genre of {o}"),
+    "has_theme": Template("is about {o}", "is what {o} is about"),
     "subsequent_work": Template("is followed by {o}", "follows {o}"),
     "previous_work": Template("follows {o}", "is followed by {o}"),
     "company": Template("was made by {o}", "made {o}"),
@@ -66,7 +67,7 @@ TEMPLATES: dict[str, Template] = {
     CO_MENTIONED: Template("is often mentioned with {o}", "is often mentioned with {o}"),
 }
 #: relations whose tail is a shared attribute: "X is a comedy, like Y."
-ATTRIBUTES = frozenset({"genre", "language", "country", "location", "format", "network",
+ATTRIBUTES = frozenset({"genre", "has_theme", "language", "country", "location", "format", "network",
                         "distributor", "company", "production_company"})
 #: genre names that are nouns by themselves ("a comedy"); others read "a horror film" ("a horror book")
 GENRE_NOUNS = ("comedy", "drama", "thriller", "documentary", "western", "musical", "romance",
@@ -104,7 +105,15 @@ def phrase(G: nx.MultiDiGraph, fact: Fact, subject: int) -> str:
     """The verb phrase about ``subject`` (the fact's head or tail) naming the other end."""
     forward = subject == fact.head
     other = fact.tail if forward else fact.head
+    if fact.relation == HAS_THEME and forward:
+        return theme_phrase(G, other)
     return _verb(G, fact.relation, forward, object_name(G, fact.relation, other, is_tail=forward))
+
+
+def theme_phrase(G: nx.MultiDiGraph, theme: int) -> str:
+    """What an item is, said of one of its themes: the theme node's ``reads`` ("is based on a
+    true story"), else ``"is about <theme>"`` ("is about time travel")."""
+    return G.nodes[theme].get("reads") or f"is about {display(G, theme)}"
 
 
 def _verb(G: nx.MultiDiGraph, relation: str, forward: bool, obj: str) -> str:
@@ -233,6 +242,8 @@ def summarize(G: nx.MultiDiGraph, subject: int, facts: Sequence[Fact], max_names
         others = by_fame(G, ends)
         names = [object_name(G, relation, n, is_tail=forward) for n in others[:max_names]]
         verb = _verb(G, relation, forward, _join(names, len(others) - len(names)))
+        if relation == HAS_THEME and forward:
+            verb = _join([theme_phrase(G, n) for n in others[:max_names]], 0)
         person = G.nodes[subject].get("type") == "person"  # named again: "he"/"she" is not in the graph
         who = display(G, subject) if not sentences or person else "it"
         sentences.append(_sentence(f"{who} {verb}"))

@@ -5,16 +5,19 @@
     comedy: both Police Academies and Scary Movie; horror: Scary Movie;
     animation: Cinderella (1950), Cinderella (2015), Up; every movie is in English (a hub)
     co-mentions: PA <-> PA2 (3), PA <-> Scary Movie (1), Cinderella 1950 <-> Up (2)
+    themes: both Cinderellas are about fairy tales; Up has a premise
 """
 import networkx as nx
 import pytest
 
-from kg.schema import CO_MENTIONED, DERIVED_ID_BASE
+from kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
 
 PA, PA2, CIN50, CIN15, UP, SCARY = 1, 2, 3, 4, 5, 6
 GUTTENBERG, WILSON = 10, 11
 COMEDY, HORROR, ANIMATION = DERIVED_ID_BASE + 1, DERIVED_ID_BASE + 2, DERIVED_ID_BASE + 3
 ENGLISH = 30
+FAIRY_TALES = DERIVED_ID_BASE + 1000
+UP_PREMISE = "A widower ties balloons to his house and flies it to South America."
 
 MOVIES = {  # id: (name, year, popularity)
     PA: ("Police Academy", 1984, 10),
@@ -36,8 +39,10 @@ def tiny_graph() -> nx.MultiDiGraph:
                              (WILSON, "Hugh Wilson", "person"),
                              (COMEDY, "comedy", "genre"), (HORROR, "horror", "genre"),
                              (ANIMATION, "animation", "genre"),
-                             (ENGLISH, "English language", "language")]:
+                             (ENGLISH, "English language", "language"),
+                             (FAIRY_TALES, "fairy tales", "theme")]:
         G.add_node(node, name=name, type=kind, hint="", uri="")
+    G.nodes[UP]["premise"] = UP_PREMISE
 
     def edge(head, relation, tail, **attrs):
         G.add_edge(head, tail, key=relation, relation=relation, source="test", **attrs)
@@ -54,6 +59,8 @@ def tiny_graph() -> nx.MultiDiGraph:
         edge(movie, "genre", ANIMATION)
     for movie in MOVIES:
         edge(movie, "language", ENGLISH)
+    for movie in (CIN50, CIN15):
+        edge(movie, HAS_THEME, FAIRY_TALES)
     for a, b, count in [(PA, PA2, 3), (PA, SCARY, 1), (CIN50, UP, 2)]:
         edge(a, CO_MENTIONED, b, count=count)
         edge(b, CO_MENTIONED, a, count=count)
