@@ -23,6 +23,11 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--variants", default="frozen,table,table+content,table+kg,shared")
     parser.add_argument("--item-text", default=None, help="card or document (default: the config's)")
+    parser.add_argument("--train-pairs", type=int, default=0, help="ReDial pairs used (0: all); content and "
+                        "KG pairs scale with them")
+    parser.add_argument("--catalog", type=int, default=0, help="score over a sub-catalog: the valid and the most "
+                        "frequent train targets, this many items (0: the whole catalog)")
+    parser.add_argument("--batch-size", type=int, default=0, help="0: the config's")
     args = parser.parse_args(argv)
     import torch
     from peft import get_peft_model_state_dict, set_peft_model_state_dict
@@ -46,17 +51,28 @@ def main(argv=None) -> None:
     encoder = Encoder(model, tokenizer, EncoderConfig(layers=config.dense_layers, max_card_tokens=config.max_item_tokens))
     frozen = config.dense_layers - config.lora_layers
     need_shared = any(v[0] == "shared" for v in variants)
-    index, shared = _item_side(config if need_shared else load_config(args.config, {**overrides, "item_side": "frozen"}),
-                               G, encoder, model, None, frozen)
+    if args.batch_size:
+        config = load_config(args.config, {**overrides, "batch_size": args.batch_size})
+    index = _sub_index(G, _item_side(load_config(args.config, {**overrides, "item_side": "frozen"}), G, encoder,
+                                     model, None, frozen)[0], args.catalog)
     items = [int(i) for i in index.items]
-    hard = 4 if need_shared else 0
-    redial = pairs(G, split_turns(G, "train"), index, hard)
+    shared = None
+    if need_shared:
+        from agent.encoder import item_texts
+
+        with model.disable_adapter():
+            states = encoder.lower(item_texts(G, items, config.item_text), frozen, config.max_item_tokens, head=True)
+        shared = ItemSide("shared", index, encoder, frozen, states)
+    redial = pairs(G, split_turns(G, "train"), index, 4 if need_shared else 0)
+    ratio = min(1.0, args.train_pairs / len(redial)) if args.train_pairs else 1.0
+    redial = redial[:args.train_pairs or None]
     valid = pairs(G, split_turns(G, "valid"), index)
-    extra = {"content": content_pairs(G, items, config.content_pairs or 3000, config.seed),
-             "kg": kg_pairs(G, items, config.kg_pairs or 1500, config.seed)}
+    extra = {"content": content_pairs(G, items, int((config.content_pairs or 3000) * ratio), config.seed),
+             "kg": kg_pairs(G, items, int((config.kg_pairs or 1500) * ratio), config.seed)}
     lowered = lower_states(encoder, [p.text for p in redial + valid + extra["content"] + extra["kg"]], frozen)
     start_lora = {k: v.clone() for k, v in get_peft_model_state_dict(model).items()}
-    print(f"setup {time.perf_counter() - started:.0f} s; {len(redial)} ReDial pairs, {len(valid)} valid", flush=True)
+    print(f"setup {time.perf_counter() - started:.0f} s; {len(redial)} ReDial pairs, {len(valid)} valid, "
+          f"{len(items)} items", flush=True)
     rows = []
     for variant in variants:
         set_peft_model_state_dict(model, start_lora)
@@ -89,9 +105,30 @@ def main(argv=None) -> None:
         rows.append(("+".join(variant), value, seconds, float(loss.detach())))
         print(f"{'+'.join(variant)}: valid recall@10 {value:.4f} after {args.steps} steps "
               f"({seconds:.0f} s training, last loss {float(loss.detach()):.3f})", flush=True)
-    print(f"\n| variant ({config.item_text}s, {args.steps} steps) | valid R@10 | training s |\n|---|---|---|")
+    print(f"\n| variant ({config.item_text}s, {args.steps} steps of {config.batch_size}, {len(items)} items) "
+          "| valid R@10 | training s |\n|---|---|---|")
     for name, value, seconds, _ in rows:
         print(f"| {name} | {value:.3f} | {seconds:.0f} |")
+
+
+def _sub_index(G, index, n: int):
+    """``index`` restricted to the valid split's targets and the most frequent train targets, ``n`` items."""
+    if not n:
+        return index
+    from collections import Counter
+
+    from agent.encoder import DenseIndex
+    from evaluation.turns import split_turns
+
+    counts = Counter(t for split in ("train", "valid") for turn in split_turns(G, split) for t in turn.targets)
+    valid = {t for turn in split_turns(G, "valid") for t in turn.targets}
+    chosen = set(valid)
+    for t, _ in counts.most_common():
+        if len(chosen) >= n:
+            break
+        chosen.add(t)
+    keep = [i for i, item in enumerate(index.items) if int(item) in chosen]
+    return DenseIndex(index.items[keep], index.vectors[keep], index.mean, index.scale)
 
 
 if __name__ == "__main__":

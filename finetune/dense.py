@@ -235,3 +235,22 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
              "tokens_seen": state["tokens"], "global_step": state["step"], "best_step": state["best_step"],
              "best_" + config.metric: state["best"], "base_" + config.metric: state["base"]}
     return write_report(output, config, state["history"], extra)
+
+
+def report_stopped_run(config) -> dict:
+    """``metrics.json``, ``train_config.yaml`` and ``curve.png`` of a run of ``config`` stopped before its
+    end (killed for time), from its newest complete checkpoint; the best adapter is already in its output."""
+    from finetune.train import write_report
+
+    output = Path(config.output)
+    last = _checkpoint(output / "checkpoints")
+    if last is None:
+        raise KgrecError(f"{output}/checkpoints: no complete checkpoint to report from")
+    state = torch.load(last / "trainer.pt", weights_only=True)["state"]
+    seconds = state.get("seconds", 0.0)
+    extra = {"objective": "dense", "item_side": config.item_side, "item_text": config.item_text,
+             "stopped_at_step": state["step"], "train_step_s": round(seconds, 1),
+             "train_tokens_per_s": round(state["tokens"] / max(1e-9, seconds), 1), "tokens_seen": state["tokens"],
+             "global_step": state["step"], "best_step": state["best_step"],
+             "best_" + config.metric: state["best"], "base_" + config.metric: state["base"]}
+    return write_report(output, config, state["history"], extra)

@@ -106,3 +106,14 @@ def test_an_adapter_without_settings_is_served_at_its_trained_depth(tmp_path):
     (tmp_path / "encoder.json").write_text('{"layers": 4, "colour": "red"}')
     with pytest.raises(KgrecError, match=r"unknown encoder settings \['colour'\]"):
         read_settings(tmp_path)
+
+
+def test_a_run_stopped_for_time_gets_its_report_from_the_newest_checkpoint(tiny_lm_dir, tiny_movies, tmp_path):
+    from finetune.dense import report_stopped_run
+
+    out, metrics = train(tiny_lm_dir, tiny_movies, tmp_path, item_side="table")
+    (out / "metrics.json").unlink()
+    (out / "curve.png").unlink()
+    report = report_stopped_run(dense_config(tiny_lm_dir, out, max_steps=16, item_side="table"))
+    assert report["stopped_at_step"] == 16 and report["best_step"] == metrics["best_step"]
+    assert (out / "curve.png").exists() and json.loads((out / "metrics.json").read_text())["history"]
