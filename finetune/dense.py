@@ -1,53 +1,43 @@
 """LoRA training of the dense encoder (``TrainConfig.objective = "dense"``).
 
-The item side is the untuned encoder's catalog index (``agent.encoder.build_index`` on the base
-model, cached): it stays fixed, so each step scores the conversation against *every* catalog
-item, a full softmax (the retrieval objective itself: all 6,281 movies are negatives, the
-KG retriever's near misses among them) with the conversation's own movies masked out. Only the
-conversation side is tuned: LoRA on the top ``lora_layers`` of the encoder's ``dense_layers``,
-so backward stops there. At serving time items are encoded without the adapter (the base
-index) and conversations with it.
+The conversation side is LoRA on the top ``lora_layers`` of the encoder's ``dense_layers``
+(backward stops there; the frozen layers below run once per text for the whole run). The item
+side (``item_side``) reads each item's ``item_text`` (its KG card or its document) and is:
 
-Pairs come from the ReDial train split (one per suggested movie, the conversation as
-``agent.ranking.query_text`` writes it); validation Recall@10 on the valid split picks the
-best step. Checkpoints (adapter, optimizer, step) make a killed run resumable.
+* ``"frozen"``: the untuned encoder's catalog index (cached, shared with serving);
+* ``"table"``: a learned item table initialised from that index and trained with the LoRA
+  (its own learning rate); it ships beside the adapter as ``items.npz``;
+* ``"shared"``: the same LoRA encodes the items (their frozen lower states cached), in-batch
+  items and the KG retriever's near misses as negatives; the whole catalog is re-encoded at
+  each validation.
+
+With "frozen" and "table" each step is a full softmax over the catalog (every movie is a
+negative, the KG retriever's near misses among them), the pair's masked items left out.
+Pairs: ``finetune.dense_pairs`` (ReDial train conversations, content requests, KG facts);
+validation Recall@10 on the valid split's ReDial pairs picks the best step. ``encoder.json``
+beside the adapter says how to serve it (``agent.encoder_settings``). Checkpoints (adapter,
+item table, optimizer, step) make a killed run resumable.
 """
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 import torch
 
 from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id
-from agent.ranking import query_text, recent_text
+from finetune.dense_pairs import Pair, content_pairs, kg_pairs, turn_text
+from finetune.dense_pairs import pairs as _pairs
 from kg.errors import KgrecError
 
-
-@dataclass(frozen=True)
-class Pair:
-    text: str  # the conversation as the encoder reads it
-    target: int  # row of the suggested movie in the index
-    context: tuple[int, ...]  # rows of the conversation's movies (masked: never the answer)
+__all__ = ["Pair", "pairs", "turn_text", "loss_of", "recall_at", "train_dense"]
 
 
-def turn_text(G: nx.MultiDiGraph, turn) -> str:
-    """``query_text`` of a ``kg.redial.Turn``: liked = its movies not disliked, then the conversation."""
-    disliked = set(turn.disliked)
-    said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
-    return query_text(G, [m for m in turn.mentioned if m not in disliked], list(turn.disliked), said)
-
-
-def pairs(G: nx.MultiDiGraph, turns, index: DenseIndex) -> list[Pair]:
-    row = {int(n): i for i, n in enumerate(index.items)}
-    out = []
-    for turn in turns:
-        text, context = turn_text(G, turn), tuple(row[m] for m in turn.mentioned if m in row)
-        out += [Pair(text, row[t], context) for t in turn.targets if t in row and t not in turn.mentioned]
-    return out
+def pairs(G: nx.MultiDiGraph, turns, index: DenseIndex, hard: int = 0) -> list[Pair]:
+    """``finetune.dense_pairs.pairs`` over the rows of ``index``."""
+    return _pairs(G, turns, [int(i) for i in index.items], hard)
 
 
 def query_vectors(encoder: Encoder, index: DenseIndex, lowered: list[torch.Tensor], frozen: int) -> torch.Tensor:
@@ -100,17 +90,54 @@ def _checkpoint(folder: Path) -> Path | None:
     return newest_complete(folder, "step-", DENSE_FILES)
 
 
+def _pairs_of(config, G, index: DenseIndex, train_turns, valid_turns) -> tuple[list[Pair], list[Pair]]:
+    from evaluation.turns import split_turns
+
+    items = [int(i) for i in index.items]
+    hard = config.hard_negatives if config.item_side == "shared" else 0
+    train = pairs(G, split_turns(G, "train") if train_turns is None else train_turns, index, hard)
+    if not train:
+        raise KgrecError("no training pairs (no ReDial train turn suggests a catalog movie); refusing to train")
+    train += content_pairs(G, items, config.content_pairs, config.seed) + kg_pairs(G, items, config.kg_pairs, config.seed)
+    valid = pairs(G, split_turns(G, "valid") if valid_turns is None else valid_turns, index)
+    random.Random(config.seed).shuffle(train)
+    return train, valid
+
+
+def _settings(config, model):
+    from agent.encoder_settings import AdapterSettings
+
+    return AdapterSettings(layers=config.dense_layers, max_card_tokens=config.max_item_tokens,
+                           item_side=config.item_side, item_text=config.item_text,
+                           hidden_size=int(model.get_base_model().config.hidden_size))
+
+
+def _item_side(config, G, encoder: Encoder, model, index_folder, frozen: int):
+    """The base index of the item texts (cached; the table's start) and the ``ItemSide`` of ``config``."""
+    from finetune.dense_items import ItemSide
+    from agent.encoder import item_texts
+    from kg.graph import catalog
+
+    with model.disable_adapter():  # the untuned encoder's vectors, shared with serving ("frozen")
+        index = build_index(encoder, G, catalog(G), model_id(model.get_base_model()), folder=index_folder,
+                            text=config.item_text)
+        states = None
+        if config.item_side == "shared":
+            texts = item_texts(G, [int(i) for i in index.items], config.item_text)
+            states = encoder.lower(texts, frozen, config.max_item_tokens, head=True)
+    return index, ItemSide(config.item_side, index, encoder, frozen, states)
+
+
 def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid_turns=None,
                 index_folder: Path | None = None) -> dict:
-    """Train the conversation side of the encoder; the best adapter (valid Recall@10) goes to ``config.output``."""
+    """Train the encoder (``config.item_side``); the best adapter (valid Recall@10), its settings
+    and item table go to ``config.output``."""
     from peft import set_peft_model_state_dict
     from safetensors.torch import load_file
     from torch.utils.tensorboard import SummaryWriter
 
-    from evaluation.turns import split_turns
     from finetune.train import make_model, write_report
     from kg.registry import load_graph
-    from kg.graph import catalog
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"
@@ -120,19 +147,17 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     torch.manual_seed(config.seed)
     G = load_graph(config.graph) if G is None else G
     model, tokenizer = make_model(config)
-    encoder = Encoder(model, tokenizer, EncoderConfig(layers=config.dense_layers))
-    with model.disable_adapter():  # the item side: the untuned encoder's index, shared with serving
-        index = build_index(encoder, G, catalog(G), model_id(model.get_base_model()), folder=index_folder)
-    items = torch.from_numpy(index.vectors).to(encoder.device)
-    train = pairs(G, split_turns(G, "train") if train_turns is None else train_turns, index)
-    valid = pairs(G, split_turns(G, "valid") if valid_turns is None else valid_turns, index)
-    if not train:
-        raise KgrecError("no training pairs (no ReDial train turn suggests a catalog movie); refusing to train")
-    random.Random(config.seed).shuffle(train)
+    encoder = Encoder(model, tokenizer, EncoderConfig(layers=config.dense_layers, max_card_tokens=config.max_item_tokens))
     frozen = config.dense_layers - config.lora_layers if config.lora_layers else 0
+    index, side = _item_side(config, G, encoder, model, index_folder, frozen)
+    train, valid = _pairs_of(config, G, index, train_turns, valid_turns)
+    print(f"pairs: {len(train)} train ({', '.join(f'{k} {sum(p.kind == k for p in train)}' for k in ('redial', 'content', 'kg'))}),"
+          f" {len(valid)} valid; item side {config.item_side} on {config.item_text}s", flush=True)
     lowered = lower_states(encoder, [p.text for p in train + valid[:config.eval_turns or None]], frozen)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    groups = [{"params": params}] + [{"params": side.parameters(), "lr": config.item_learning_rate, "weight_decay": 0.0}
+                                     for _ in side.parameters()[:1]]
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate, weight_decay=config.weight_decay)
     warmup = int(config.warmup * config.max_steps) if config.warmup < 1 else int(config.warmup)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / max(1, warmup)) * max(
         0.0, 1 - s / config.max_steps) if config.lr_schedule != "constant" else 1.0)
@@ -142,12 +167,18 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         extra = torch.load(last / "trainer.pt", weights_only=True)  # tensors and plain values only
         optimizer.load_state_dict(extra["optimizer"])
         schedule.load_state_dict(extra["schedule"])
+        side.load_state(extra.get("items", {}))
         state = extra["state"]
     writer = SummaryWriter(str(checkpoints / "tensorboard")) if config.report_to == "tensorboard" else None
 
+    def save(folder: Path) -> None:
+        model.save_pretrained(folder)
+        side.save(folder)
+        _settings(config, model).save(folder)
+
     def validate() -> None:
         model.eval()
-        value = recall_at(encoder, index, items, valid[:config.eval_turns or None], lowered, frozen)
+        value = recall_at(encoder, index, side.catalog(), valid[:config.eval_turns or None], lowered, frozen)
         model.train()
         state["history"].append({"step": state["step"], f"eval_{config.metric}": value})
         if writer:
@@ -156,7 +187,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
             state["base"] = value
         elif state["best"] is None or value > state["best"] + 1e-9:
             state.update(best=value, best_step=state["step"], bad=0)
-            model.save_pretrained(output)
+            save(output)
         else:
             state["bad"] += 1
         print(f"step {state['step']}: valid {config.metric} {value:.4f}", flush=True)
@@ -169,7 +200,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         start = state["step"] * size % len(train)
         batch = (train[start:start + size] + train[:max(0, start + size - len(train))])[:size]
         step_started = time.perf_counter()
-        loss = loss_of(encoder, index, items, batch, config.temperature, lowered, frozen)
+        loss = side.loss(query_vectors(encoder, index, [lowered[p.text] for p in batch], frozen), batch, config.temperature)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -189,16 +220,37 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
         if state["step"] % config.save_every == 0:
             folder = checkpoints / f"step-{state['step']}"
             model.save_pretrained(folder)
-            torch.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(), "state": state},
-                       folder / "trainer.pt")
+            torch.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(), "state": state,
+                        "items": side.state()}, folder / "trainer.pt")
     if state["best_step"] is None:
-        model.save_pretrained(output)
+        save(output)
     if writer:
         writer.close()
     seconds = state.get("seconds", 0.0)  # optimizer steps only, summed over resumed runs
-    extra = {"objective": "dense", "pairs": {"train": len(train), "valid": len(valid)},
+    extra = {"objective": "dense", "item_side": config.item_side, "item_text": config.item_text,
+             "pairs": {"train": len(train), "valid": len(valid),
+                       **{k: sum(p.kind == k for p in train) for k in ("redial", "content", "kg")}},
              "this_run_wall_s": round(time.perf_counter() - started, 1), "train_step_s": round(seconds, 1),
              "train_tokens_per_s": round(state["tokens"] / max(1e-9, seconds), 1),
              "tokens_seen": state["tokens"], "global_step": state["step"], "best_step": state["best_step"],
+             "best_" + config.metric: state["best"], "base_" + config.metric: state["base"]}
+    return write_report(output, config, state["history"], extra)
+
+
+def report_stopped_run(config) -> dict:
+    """``metrics.json``, ``train_config.yaml`` and ``curve.png`` of a run of ``config`` stopped before its
+    end (killed for time), from its newest complete checkpoint; the best adapter is already in its output."""
+    from finetune.train import write_report
+
+    output = Path(config.output)
+    last = _checkpoint(output / "checkpoints")
+    if last is None:
+        raise KgrecError(f"{output}/checkpoints: no complete checkpoint to report from")
+    state = torch.load(last / "trainer.pt", weights_only=True)["state"]
+    seconds = state.get("seconds", 0.0)
+    extra = {"objective": "dense", "item_side": config.item_side, "item_text": config.item_text,
+             "stopped_at_step": state["step"], "train_step_s": round(seconds, 1),
+             "train_tokens_per_s": round(state["tokens"] / max(1e-9, seconds), 1), "tokens_seen": state["tokens"],
+             "global_step": state["step"], "best_step": state["best_step"],
              "best_" + config.metric: state["best"], "base_" + config.metric: state["base"]}
     return write_report(output, config, state["history"], extra)

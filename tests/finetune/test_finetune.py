@@ -216,7 +216,8 @@ def test_dense_training_pulls_conversations_towards_their_movies(tiny_lm_dir, ti
                           valid_turns=TURNS, index_folder=tmp_path / "index")
     losses = [h["loss"] for h in metrics["history"] if "loss" in h]
     assert losses[-1] < losses[0] * 0.7
-    assert metrics["pairs"] == {"train": 4, "valid": 4} and metrics["base_recall@10"] is not None
+    assert metrics["pairs"] == {"train": 4, "valid": 4, "redial": 4, "content": 0, "kg": 0}
+    assert metrics["base_recall@10"] is not None
     assert (out / "adapter_model.safetensors").exists() and (out / "curve.png").exists()
     saved = load_file(out / "adapter_model.safetensors")
     assert saved and all(".layers.1." in k for k in saved)  # LoRA on the encoder's top layer only

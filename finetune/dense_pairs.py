@@ -1,0 +1,158 @@
+"""Training pairs of the dense encoder: (what the encoder reads, the catalog item it should find).
+
+Three ingredients (``TrainConfig``: ``content_pairs``, ``kg_pairs``; ReDial's always):
+
+* ReDial train conversations -> each movie the recommender suggested (``pairs``);
+* content requests -> an item: a request written here from the item's own KG facts (genres,
+  director, stars, decade, themes where the graph has ``has_theme`` edges), phrased several
+  ways; every other item that fits the same facts is masked, so it is never a negative
+  (``content_pairs``). Nothing comes from any test data;
+* verbalized KG paths -> an item: "Liked: A." and the sentence of A's fact (``kg.verbalize``),
+  target another item with that fact, A masked (``kg_pairs``).
+
+Each pair also carries the KG retriever's near misses for its context (``kg.retrieval``, the
+items it ranks highest that are not the answer): the hard negatives of the shared-LoRA item
+side, which cannot score every item each step.
+
+    >>> Pair("User: a heist movie", 3, (4,)).hard
+    ()
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from agent.ranking import query_text, recent_text
+from kg.graph import display, is_item
+from kg.schema import Fact
+
+
+@dataclass(frozen=True)
+class Pair:
+    text: str  # what the encoder reads (a conversation as agent.ranking.query_text writes it)
+    target: int  # row of the item to find
+    context: tuple[int, ...]  # rows masked out: never the answer, never a negative
+    hard: tuple[int, ...] = ()  # rows of the KG retriever's near misses (hard negatives)
+    kind: str = "redial"  # "redial" | "content" | "kg"
+
+
+def turn_text(G: nx.MultiDiGraph, turn) -> str:
+    """``query_text`` of a ``kg.redial.Turn``: liked = its movies not disliked, then the conversation."""
+    disliked = set(turn.disliked)
+    said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
+    return query_text(G, [m for m in turn.mentioned if m not in disliked], list(turn.disliked), said)
+
+
+def near_misses(G: nx.MultiDiGraph, turn, row: dict[int, int], n: int) -> tuple[int, ...]:
+    """Rows of the KG retriever's ``n`` best candidates for ``turn`` that it should not suggest."""
+    if n == 0 or not turn.mentioned:
+        return ()
+    from evaluation.turns import turn_candidates
+
+    found = [c.item for c in turn_candidates(G, turn, n + len(turn.targets))]
+    return tuple(row[i] for i in found if i not in turn.targets and i in row)[:n]
+
+
+def pairs(G: nx.MultiDiGraph, turns, items: Sequence[int], hard: int = 0) -> list[Pair]:
+    """One pair per (turn, suggested catalog movie not already mentioned)."""
+    row = {int(n): i for i, n in enumerate(items)}
+    out = []
+    for turn in turns:
+        text, context = turn_text(G, turn), tuple(row[m] for m in turn.mentioned if m in row)
+        targets = [t for t in turn.targets if t in row and t not in turn.mentioned]
+        misses = near_misses(G, turn, row, hard) if targets else ()
+        out += [Pair(text, row[t], context, misses) for t in targets]
+    return out
+
+
+# ---------------------------------------------------------------- content requests
+
+#: how people ask for films with a given fact: {x} is the fact's phrase
+ASK = ("I want a {x}.", "Can you recommend a {x}?", "Any good {x}?", "I'm in the mood for a {x}.",
+       "Looking for a {x}, any ideas?", "Suggest me a {x} please.", "What's a good {x} to watch tonight?",
+       "I'd love to see a {x}.", "Do you know a {x}?", "Something like a {x} would be great.")
+#: a fact -> the request's phrase; {g} genre, {p} person, {t} theme, {d} decade
+FACETS = {
+    "genre": ("{g} movie", "{g} film", "good {g}"),
+    "director": ("movie directed by {p}", "film by {p}", "{p} movie"),
+    "starring": ("movie with {p}", "film starring {p}", "movie where {p} plays"),
+    "theme": ("movie about {t}", "film about {t}", "story about {t}"),
+    "decade": ("movie from the {d}", "{d} film"),
+}
+
+
+def facts_of(G: nx.MultiDiGraph, item: int) -> dict[str, list[str]]:
+    """The item's request-worthy facts: relation -> names (the other ends of its edges)."""
+    found: dict[str, list[str]] = {}
+    for _, tail, relation in G.out_edges(item, keys=True):
+        key = "theme" if relation == "has_theme" else relation
+        if key in FACETS:
+            found.setdefault(key, []).append(display(G, tail).lower() if key in ("genre", "theme") else display(G, tail))
+    year = G.nodes[item].get("year")
+    if isinstance(year, int) and 1900 <= year < 2100:
+        found["decade"] = [f"{year // 10 * 10}s"]
+    return found
+
+
+def _matching(G: nx.MultiDiGraph, chosen: list[tuple[str, str]], by_fact: dict) -> set[int]:
+    sets = [by_fact.get(fact, set()) for fact in chosen]
+    return set.intersection(*sets) if sets else set()
+
+
+def content_pairs(G: nx.MultiDiGraph, items: Sequence[int], n: int, seed: int = 0) -> list[Pair]:
+    """``n`` requests written from single items' facts (one or two facets), others that fit masked."""
+    rng = random.Random(seed + 3)
+    row = {int(i): r for r, i in enumerate(items)}
+    facts = {i: facts_of(G, i) for i in items}
+    by_fact: dict[tuple[str, str], set[int]] = {}
+    for i, found in facts.items():
+        for key, names in found.items():
+            for name in names:
+                by_fact.setdefault((key, name), set()).add(i)
+    candidates = [i for i in items if facts[i]]
+    out: list[Pair] = []
+    while candidates and len(out) < n:
+        item = rng.choice(candidates)
+        keys = rng.sample(sorted(facts[item]), min(len(facts[item]), rng.choice((1, 2))))
+        chosen = [(k, rng.choice(facts[item][k][:3])) for k in keys]
+        fits = _matching(G, chosen, by_fact)
+        if len(fits) > 300:  # too broad to teach this item
+            continue
+        phrase = " ".join(rng.choice(FACETS[k]).format(g=v, p=v, t=v, d=v) for k, v in chosen[:1])
+        if len(chosen) > 1:
+            k, v = chosen[1]
+            phrase += {"genre": f", a {v} one", "director": f" directed by {v}", "starring": f" with {v}",
+                       "theme": f" about {v}", "decade": f" from the {v}"}[k]
+        text = "User: " + rng.choice(ASK).format(x=phrase)
+        out.append(Pair(text, row[item], tuple(sorted(row[i] for i in fits if i != item and i in row)), (), "content"))
+    return out
+
+
+# ---------------------------------------------------------------- verbalized KG paths
+
+
+def kg_pairs(G: nx.MultiDiGraph, items: Sequence[int], n: int, seed: int = 0) -> list[Pair]:
+    """``n`` pairs "Liked: A. <A's fact, verbalized>" -> B, another item with the same fact (A masked)."""
+    from kg.verbalize import verbalize
+
+    rng = random.Random(seed + 4)
+    row = {int(i): r for r, i in enumerate(items)}
+    relations = ("director", "starring", "genre", "writer", "has_theme", "subsequent_work", "music_composer")
+    facts = [Fact(h, r, t) for h, t, r in G.edges(keys=True) if r in relations and h in row]
+    out: list[Pair] = []
+    for _ in range(20 * n):
+        if len(out) >= n or not facts:
+            break
+        fact = rng.choice(facts)
+        others = [h for h, _, r in G.in_edges(fact.tail, keys=True) if r == fact.relation and h != fact.head
+                  and h in row and is_item(G, h)]
+        if not others or len(others) > 200:
+            continue
+        text = f"Liked: {display(G, fact.head)}.\n{verbalize(G, fact)}\nUser: something else like that?"
+        target = rng.choice(others)
+        masked = tuple(sorted({row[fact.head]} | {row[o] for o in others if o != target}))
+        out.append(Pair(text, row[target], masked, (), "kg"))
+    return out
