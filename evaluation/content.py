@@ -96,10 +96,38 @@ def agent_system(**config) -> Callable[[nx.MultiDiGraph], System]:
     return build
 
 
+def encoder_system(load: Callable[[nx.MultiDiGraph], object]) -> Callable[[nx.MultiDiGraph], System]:
+    """An encoder alone (``DenseRetriever``): the request as the conversation, its nearest catalog items."""
+    def build(G: nx.MultiDiGraph) -> System:
+        from agent.ranking import conversation_text
+        from kg.schema import Constraints
+
+        retriever = load(G)
+        return lambda text: [c.item for c in retriever.candidates(
+            G, conversation_text([("seeker", text)]), Constraints(), K)]
+    return build
+
+
+def _lm_encoder(G: nx.MultiDiGraph):
+    from agent.config import ModelConfig
+    from agent.encoder import load_dense
+    from agent.llm import default_dense_adapter_dir
+
+    return load_dense(G, ModelConfig(), default_dense_adapter_dir())
+
+
+def _sentence_encoder(G: nx.MultiDiGraph):
+    from evaluation.sentence_baseline import load_sentence
+
+    return load_sentence(G)
+
+
 #: name -> factory; the previous default is the agent as it was before themes (AgentConfig.themes=False)
 SYSTEMS: dict[str, Callable[[nx.MultiDiGraph], System]] = {
     "default": agent_system(),
     "previous default": agent_system(themes=False),
+    "dense-lora": encoder_system(_lm_encoder),
+    "sentence-baseline": encoder_system(_sentence_encoder),
 }
 
 
