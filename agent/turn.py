@@ -91,7 +91,8 @@ def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: Age
     but says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
     mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
     if themes is not None and all(m.type == "genre" for m in mentions) and content_words(text, mentions):
-        mentions = [*mentions, *themes.link(text)]  # nothing named but (maybe) a genre: the encoder's theme
+        named = {m.node for m in mentions}  # a genre the message names itself is read from its words ("not big on horror")
+        mentions = [*mentions, *(m for m in themes.link(text) if m.node not in named)]  # the encoder's theme
     u = understanding.understand(G, text, mentions, before.prefs, before.last_items, before.focus)
     return Understood(text, u, preferences.apply(before.prefs, u), conversation(before.history, text))
 

@@ -6,7 +6,7 @@ from agent import AgentConfig, Recommender, check_explanation
 from agent.content import ThemeLinker, content_words
 from agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
 from kg.graph import catalog
-from tests.agent.conftest import CATALOG, GET_OUT, GHOSTS, PA, SHINING, TOYS, ScriptedLM
+from tests.agent.conftest import CATALOG, GET_OUT, GHOSTS, HORROR, PA, SHINING, TOYS, ScriptedLM
 from tests.conftest import make_tiny_model, make_tiny_tokenizer
 from ui.render import preference_rows
 
@@ -79,3 +79,14 @@ def test_the_encoder_links_the_nearest_theme_only_above_its_threshold(G, dense):
     assert {G.nodes[n]["type"] for n in with_genres.nodes} == {"theme", "genre"}
     [mention] = with_genres.link("playthings that come alive")
     assert mention.type == G.nodes[mention.node]["type"]
+
+
+def test_the_encoders_theme_never_overrides_a_genre_the_message_names_itself(G, dense, tmp_path, monkeypatch):
+    """'not big on horror' names horror itself: the encoder linking horror too must not make it wanted
+    (that read as 'horror both wanted and not wanted' and answered with a question)."""
+    monkeypatch.setenv("KGREC_CACHE", str(tmp_path))
+    rec = Recommender(AgentConfig(theme_threshold=-1.0), graph=G, lm=ScriptedLM(), dense=dense)
+    rec.theme_linker.nodes = [HORROR]  # the encoder's nearest "theme" is the genre the user rules out
+    reply = rec.respond(rec.new_session(), "I like comedies and I am not big on horror movies")
+    assert "contradicts" not in reply.text and reply.items
+    assert HORROR in reply.understood.not_genres and HORROR not in reply.understood.genres
