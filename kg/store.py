@@ -34,11 +34,14 @@ CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches
 #: of these, so it never loads the encoder.
 SHIPPED_WEIGHTS: dict[str, float] = {
     "walk": 0.433, "comention": 1.0, "collaborative": 0.0, "content": 0.017, "attribute": 0.017,
-    "popular": 0.0, "remention": 0.0, "dense": 0.133,
+    "popular": 0.0, "remention": 0.0, "dense": 0.001,
 }  # valid R@10 .224 (new .238), R@50 .424 (.450) without the encoder; FusionWeights() .210 (.223);
 #  on test both score alike (.124 vs .125 R@10: README)
-#  remention: tuned to .005 of the top weight, i.e. off; dense: the share of co-mentions' weight tuned
-#  before (0.1 of 0.75), not re-tuned on these fits (``--dense lora`` does, with the others)
+#  remention: tuned to .005 of the top weight, i.e. off; dense: swept on valid with the adapter trained on
+#  both sides (``python -m evaluation.tune_fusion --trials 0 --dense lora --sweep dense=...``): R@10/R@50
+#  0: .224/.433, .001: .221/.429, .01: .219/.422, .1: .210/.414, .133: .211/.406. The list hurts the fused
+#  ranking, so it weighs only as a tie-breaker; it stays above 0 because the encoder answers what the
+#  graph cannot (a request with content but no name, the theme of words that are not theme names).
 
 
 def cache_key(root: Path | None = None) -> str:
