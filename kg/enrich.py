@@ -289,12 +289,17 @@ def genre_coverage(G: nx.MultiDiGraph) -> float:
     return covered / len(items) if items else 0.0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kg.enrich", description=__doc__.splitlines()[0])
+def sources_parser(prog: str, doc: str, out: Path) -> argparse.ArgumentParser:
+    """The flags of a derivation from ``../shared/data/genres`` (``kg.enrich``, ``kg.themes``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     parser.add_argument("--sources", type=Path, required=True,
                         help="folder with wikipedia_movie_data/ and cmu_movie_summary/")
-    parser.add_argument("--out", type=Path, default=data_dir() / GENRES_FILE)
-    args = parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, default=out)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sources_parser("python -m kg.enrich", __doc__, data_dir() / GENRES_FILE).parse_args(argv)
     from kg.build import build_movie_graph
 
     G = build_movie_graph()

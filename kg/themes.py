@@ -24,7 +24,6 @@ Two halves, as :mod:`kg.enrich`:
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -346,13 +345,10 @@ def coverage(G: nx.MultiDiGraph) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kg.themes", description=__doc__.splitlines()[0])
-    parser.add_argument("--sources", type=Path, required=True,
-                        help="folder with wikipedia_movie_data/ and cmu_movie_summary/")
-    parser.add_argument("--out", type=Path, default=data_dir() / DOCUMENTS_FILE)
-    args = parser.parse_args(argv)
     from kg.build import build_movie_graph
-    from kg.enrich import add_genres
+    from kg.enrich import add_genres, sources_parser
+
+    args = sources_parser("python -m kg.themes", __doc__, data_dir() / DOCUMENTS_FILE).parse_args(argv)
 
     G = build_movie_graph()
     add_genres(G)
