@@ -10,7 +10,7 @@ from importlib import import_module
 _EXPORTS = {
     "AgentConfig": "agent.config", "Recommender": "agent.recommender", "Session": "agent.recommender",
     "check_explanation": "agent.explain", "Explanation": "agent.types", "Preferences": "agent.types",
-    "Ranked": "agent.types", "RecommendedItem": "agent.types", "Reply": "agent.types", "Step": "agent.types",
+    "Ranked": "agent.types", "RecommendedItem": "agent.types", "Reply": "agent.types", "Step": "agent.steps",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -1,4 +1,4 @@
-"""The conversational recommender: sessions, the per-turn tool loop, and the Python API.
+"""The conversational recommender: sessions, the turn, and the Python API.
 
 With the real KG and model (not run as a doctest)::
 
@@ -7,11 +7,11 @@ With the real KG and model (not run as a doctest)::
     rec.respond(s, "I loved Police Academy").items[0].title
     # -> 'Police Academy 2: Their First Assignment (1985)'
 
-Each turn: clean and cap the message (``agent.text``), then the stages of ``agent.turn``
-(understand, constraints, retrieve, rank, explain, reply) as a loop of at most ``max_steps`` tool
-steps whose next action is chosen among the allowed ones (by the model when more than one is
-allowed). Items only ever come from the catalog through ``retrieve_candidates``, and pass
-``agent.turn.allowed`` (every hard filter) before they are ranked.
+Each turn: clean and cap the message (``agent.text``, the one boundary), read it
+(``agent.turn.understand``), then ``agent.actions.play``: at most ``max_steps`` actions, each chosen
+by the pure ``agent.steps.next_action`` (the model picks where two are allowed) and recorded as a
+typed step. Items only ever come from the catalog through ``agent.turn.retrieve``, whose
+candidates passed every hard filter (``kg.retrieval.admissible``, once per turn).
 """
 from __future__ import annotations
 
@@ -20,24 +20,20 @@ import time
 import uuid
 from collections.abc import Iterator
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-import prompts
-from agent import preferences, profile, replies, scheduler, text as safe_text, turn as stages, understanding
+from agent import actions, preferences, profile, replies, scheduler, text as safe_text, turn as stages, understanding
 from agent.config import AgentConfig
-from agent.tools import by_name, make_tools, run_tool
-from agent.types import Explanation, LanguageModel, Preferences, RecommendedItem, Reply, Step
+from agent.steps import Linked, Step, TurnState
+from agent.types import LanguageModel, Preferences, Reply
 from kg import linking
 from kg.errors import KgrecError
-from kg.graph import catalog, display
-from kg.linking import item_types
+from kg.graph import catalog
 from kg.redial import link_words
 
 FEEDBACK = ("liked", "seen", "disliked")
-STAGES = {"retrieve_candidates": "retrieval", "rank_candidates": "ranking", "explain_items": "explanation",
-          "get_facts": "facts", "search_entities": "search"}
 HISTORY = 20  # messages kept per session
 
 
@@ -55,39 +51,6 @@ class Session:
     # A plain Lock, not an RLock: ``stream`` holds it across yields, and a web server may resume
     # the generator on another thread (an RLock then refuses the release).
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-
-@dataclass
-class _Turn:
-    """Work in progress of one turn."""
-
-    before: stages.Before
-    understood: stages.Understood
-    steps: list[Step] = field(default_factory=list)
-    pieces: list[str] = field(default_factory=list)
-    asked: bool = False
-    searched: dict[str, list[int]] | None = None
-    facts: list | None = None
-    candidates: list | None = None
-    ranked: list | None = None
-    items: list[RecommendedItem] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    deadline: float | None = None  # time.monotonic() after which model calls give way (see agent.scheduler)
-
-    def timed(self, stage: str, since: float) -> None:
-        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - since
-
-    @property
-    def text(self) -> str:
-        return self.understood.text
-
-    @property
-    def u(self) -> understanding.Understanding:
-        return self.understood.u
-
-    @property
-    def prefs(self) -> Preferences:
-        return self.understood.prefs
 
 
 class Recommender:
@@ -178,7 +141,10 @@ class Recommender:
             return (self.graph, *self._index)
 
     def tools(self, with_model: bool = True) -> dict:
-        """The LangChain tools over this recommender's graph, by name (``rank_candidates`` needs the model)."""
+        """The LangChain tools over this recommender's graph, by name (``rank_candidates`` needs the
+        model): the stages for an outside agent (``agent.tools``); the turn itself calls them directly."""
+        from agent.tools import by_name, make_tools
+
         with self._load_lock:
             G, index, _ = self._kg()
             if self._tools is None:
@@ -226,180 +192,55 @@ class Recommender:
                 return piece
         raise AssertionError("stream ended without a Reply")
 
-    def stream(self, session: Session, message: str) -> Iterator[str | Reply]:
-        """One turn: pieces of the reply text as soon as they are known, then the ``Reply``."""
+    def stream(self, session: Session, message: str) -> Iterator[str | Step | Reply]:
+        """One turn: each step (``agent.steps``) and piece of the reply text as soon as it is known,
+        then the ``Reply``."""
         if not isinstance(message, str):
             raise TypeError(f"message must be a str, not {type(message).__name__}")
         with session.lock:
-            G, index, _ = self._kg()
             start = time.perf_counter()
-            text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
-            before = stages.Before(session.preferences, session.last_items, session.focus, tuple(session.history))
-            turn = _Turn(before, stages.understand(G, index, text, before, self.config, self.theme_linker))
-            wait = self.config.model_wait_s
-            turn.deadline = None if wait is None else time.monotonic() + wait
-            turn.timed("linking", start)
-            yield from self._say(turn, self._understood(G, turn))
-            yield from self._loop(G, turn)
-            reply = self._finish(session, turn, notice)
-            session.last_timings = dict(turn.timings, total=time.perf_counter() - start)
+            parts, state, notice = self._start(session, message)
+            yield from self._new(TurnState(state.before, state.understood), state)
+            for now in actions.play(parts, state):
+                yield from self._new(state, now)
+                state = now
+            reply = self._finish(session, state, notice)
+            session.last_timings = dict(parts.clock.seconds, total=time.perf_counter() - start)
         yield reply
 
-    def _say(self, turn: _Turn, text: str) -> Iterator[str]:
-        text = text.lstrip("\n") if not turn.pieces else text if text.startswith("\n") else "\n" + text
-        if text.strip():
-            turn.pieces.append(text)
-            yield text
+    def _start(self, session: Session, message: str) -> tuple[actions.Parts, TurnState, str]:
+        """The turn's parts, and its first state: the message cleaned (once) and understood."""
+        G, index, _ = self._kg()
+        wait = self.config.model_wait_s
+        parts = actions.Parts(G, index, self._titles, self.config, self.dense, lambda: self.lm,
+                              None if wait is None else time.monotonic() + wait)
+        with parts.clock.timed("linking"):
+            text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
+            before = stages.Before(session.preferences, session.last_items, session.focus, tuple(session.history))
+            understood = stages.understand(G, index, text, before, self.config, self.theme_linker)
+        state = TurnState(before, understood, encoder=self.dense is not None, steps=(Linked(understood.u.mentions),))
+        return parts, replace(state, pieces=actions.say(state, self._understood(G, state))), notice
 
-    def _understood(self, G, turn: _Turn) -> str:
-        u = turn.u
+    @staticmethod
+    def _new(was: TurnState, now: TurnState) -> Iterator[str | Step]:
+        """What ``now`` adds to ``was``: its new steps, then its new pieces of text."""
+        yield from now.steps[len(was.steps):]
+        yield from now.pieces[len(was.pieces):]
+
+    def _understood(self, G, state: TurnState) -> str:
+        """The reply's first line: what the message added, or the content words read."""
+        u = state.understood.u
         if u.contradictions or u.fact_relations is not None:
             return ""
         if not u.adds_preferences:  # content words only ("something festive"): said as read, if retrieved on
-            ok = u.content and stages.recommends(turn.prefs, u, self.dense is not None)
+            ok = u.content and stages.recommends(state.prefs, u, state.encoder)
             return replies.fill("content", G, words=" ".join(u.content[:8])) if ok else ""
-        return replies.fill("understood", summary=replies.summary(G, turn.prefs))
+        return replies.fill("understood", summary=replies.summary(G, state.prefs))
 
-    def _loop(self, G, turn: _Turn) -> Iterator[str]:
-        while len(turn.steps) < self.config.max_steps:
-            allowed = self._allowed(turn)
-            action = allowed[0] if len(allowed) == 1 else self._choose(G, turn, allowed)
-            if action == "answer":
-                break
-            yield from getattr(self, f"_do_{action}")(G, turn)
-        yield from self._answer(G, turn)
-
-    def _allowed(self, turn: _Turn) -> list[str]:
-        """The actions that make sense now, the default first (the guards around the model's choice)."""
-        u, p = turn.u, turn.prefs
-        if u.contradictions or turn.asked:
-            return ["answer"]
-        if u.unknown_titles and turn.searched is None:
-            return ["search_entities"]
-        if u.fact_relations is not None:
-            return ["get_facts"] if u.fact_subject is not None and turn.facts is None else ["answer"]
-        if turn.candidates is None:
-            if not stages.recommends(p, u, self.dense is not None):  # content words: the encoder answers them
-                return ["answer"] if u.unknown_titles else ["ask_question"]
-            return ["retrieve_candidates"] if u.has_signal else ["retrieve_candidates", "ask_question"]
-        if not turn.candidates:
-            return ["answer"]
-        if turn.ranked is None:
-            return ["rank_candidates"]
-        return ["explain_items"] if not turn.items else ["answer"]
-
-    def _choose(self, G, turn: _Turn, allowed: list[str]) -> str:
-        """The model's choice among ``allowed``; a malformed or out-of-range answer means the default."""
-        done = ", ".join(s.tool for s in turn.steps) or "nothing"
-        user = prompts.load("action_user.txt").format(message=turn.text[:500], done=done,
-                                                      known=replies.summary(G, turn.prefs) or "nothing")
-        if not self.config.lm_chooses_actions:
-            return allowed[0]
-        lm, start = self.lm, time.perf_counter()
-        try:
-            with scheduler.deadline(turn.deadline):
-                choice = lm.choose(lm.chat_prompt(replies.prompt("action.txt", G), user), list(allowed))
-        except scheduler.ModelBusy as e:
-            turn.steps.append(Step("choose_action", {"allowed": list(allowed)}, str(e), error=True))
-            choice = 0
-        turn.timed("choice", start)
-        ok = isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(allowed)
-        return allowed[choice] if ok else allowed[0]
-
-    def _run(self, turn: _Turn, name: str, arguments: dict, with_model: bool = False):
-        tool = self.tools(with_model)[name]
-        start = time.perf_counter()
-        with scheduler.deadline(turn.deadline):  # a busy model makes the step fail, not wait
-            step, artifact = run_tool(tool, arguments)
-        turn.timed(STAGES.get(name, name), start)
-        turn.steps.append(step)
-        return artifact if not step.error else None
-
-    # ------------------------------------------------------------------ actions
-    def _do_ask_question(self, G, turn: _Turn) -> Iterator[str]:
-        turn.asked = True
-        turn.steps.append(Step("ask_question", {}, "asked what the user wants"))
-        yield from self._say(turn, replies.fill("ask_more" if preferences.has_preferences(turn.prefs) else "ask", G))
-
-    def _do_search_entities(self, G, turn: _Turn) -> Iterator[str]:
-        turn.searched = {}
-        for title in turn.u.unknown_titles:
-            found = self._run(turn, "search_entities", {"query": title, "types": list(item_types(G)), "limit": 3}) or []
-            turn.searched[title] = [m.node for m in found]
-            yield from self._say(turn, replies.unknown(G, title[:80], turn.searched[title]))
-
-    def _do_get_facts(self, G, turn: _Turn) -> Iterator[str]:
-        relations = list(turn.u.fact_relations) or None
-        turn.facts = self._run(turn, "get_facts", {"node": turn.u.fact_subject, "relations": relations}) or []
-        yield from ()
-
-    def _do_retrieve_candidates(self, G, turn: _Turn) -> Iterator[str]:
-        request = stages.constraints(G, turn.prefs, self.config, self._titles, turn.before.last_items,
-                                     turn.understood.text, turn.understood.conversation)
-        found = self._run(turn, "retrieve_candidates", stages.tool_arguments(request)) or []
-        turn.candidates = stages.allowed(G, request, found)  # the one check, whatever the tool returned
-        if turn.candidates and preferences.soft_genres(G, turn.prefs):  # said, never a silent relaxation
-            yield from self._say(turn, "\n" + replies.soft_genres(G, preferences.soft_genres(G, turn.prefs)))
-        if turn.candidates:  # the count is known now: say it before the (slower) ranking
-            yield from self._say(turn, "\n" + replies.intro(min(self.config.k, self.config.rank_pool, len(turn.candidates)), G))
-
-    def _do_rank_candidates(self, G, turn: _Turn) -> Iterator[str]:
-        pool = stages.rank_pool(turn.candidates, self.config)
-        if not self.config.rank_with_model:
-            turn.ranked = pool
-            return
-        ranked = self._run(turn, "rank_candidates", stages.rank_arguments(turn.understood, pool), with_model=True)
-        # the tool returns the pool's items reordered (else an error step): they passed stages.allowed
-        turn.ranked = list(ranked) if ranked is not None else pool  # the model failed: the retriever's order
-        yield from ()
-
-    def _do_explain_items(self, G, turn: _Turn) -> Iterator[str]:
-        best = turn.ranked[:self.config.k]
-        args = {"items": [r.item for r in best], "anchors": stages.anchors(turn.understood),
-                "max_hops": self.config.explanation_hops,
-                "limit": self.config.paths_considered}
-        if self.config.lm_chooses_paths:
-            args["request"] = turn.text[:500]
-        explanations = self._run(turn, "explain_items", args, with_model=self.config.lm_chooses_paths)
-        if explanations is None and "request" in args:  # the model was busy or failed: the first path
-            del args["request"]
-            explanations = self._run(turn, "explain_items", args)
-        for item in stages.explained(G, best, explanations):
-            turn.items.append(item)
-            yield from self._say(turn, replies.item_line(len(turn.items), item))
-
-    def _answer(self, G, turn: _Turn) -> Iterator[str]:
-        u = turn.u
-        if u.contradictions:
-            yield from self._say(turn, replies.fill("contradiction", what="; ".join(u.contradictions)))
-        elif u.fact_relations is not None:
-            yield from self._say(turn, self._facts_text(G, turn))
-        elif turn.candidates and not turn.items:  # the step limit came first: picks without reasons
-            for best in (turn.ranked or turn.candidates)[:min(self.config.k, self.config.rank_pool)]:
-                item = RecommendedItem(best.item, display(G, best.item), float(best.score),
-                                       Explanation(best.item, (), ""))
-                turn.items.append(item)
-                yield from self._say(turn, replies.item_line(len(turn.items), item))
-        elif turn.candidates is not None and not turn.items:
-            yield from self._say(turn, replies.fill("none", G, filters=replies.filters(G, turn.prefs)))
-        elif not turn.pieces:
-            yield from self._say(turn, replies.fill("ask", G))
-
-    def _facts_text(self, G, turn: _Turn) -> str:
-        from kg.verbalize import summarize
-
-        if turn.u.fact_subject is None:
-            return replies.fill("which_movie", G)
-        if not turn.facts:
-            return replies.fill("no_facts", what=replies.asked(turn.u.fact_relations), title=display(G, turn.u.fact_subject))
-        return replies.fill("facts", facts=summarize(G, turn.u.fact_subject, turn.facts))
-
-    def _finish(self, session: Session, turn: _Turn, notice: str) -> Reply:
-        text = "".join(turn.pieces)
-        now = stages.after(turn.before, turn.understood, [i.item for i in turn.items], text, HISTORY)
+    def _finish(self, session: Session, state: TurnState, notice: str) -> Reply:
+        text = "".join(state.pieces)
+        now = stages.after(state.before, state.understood, [i.item for i in state.items], text, HISTORY)
         session.preferences, session.last_items, session.focus, session.history = \
             now.prefs, now.last_items, now.focus, list(now.history)
-        prefs = now.prefs
-        return Reply(text=text, items=tuple(turn.items), understood=prefs,
-                     mentions=turn.u.mentions, trace=tuple(turn.steps), notice=notice)
-
+        return Reply(text=text, items=state.items, understood=now.prefs,
+                     mentions=state.understood.u.mentions, trace=state.steps, notice=notice)

@@ -1,4 +1,7 @@
-"""The agent's KG tools as LangChain tools, built over one graph (usable in any LangChain agent).
+"""The agent's KG tools as LangChain tools, built over one graph: a thin adapter for outside agents.
+
+The chat does not go through them: ``Recommender.stream`` calls the stages directly
+(``agent.actions``); these wrap the same functions for any LangChain agent.
 
 Each tool is a typed function with an ``Args:`` docstring; it returns readable text for a model
 and, as the artifact, the typed values (``Mention``, ``Fact``, ``Candidate``, ``Ranked``,
@@ -16,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
@@ -23,7 +27,8 @@ from pydantic import ValidationError
 
 from agent import explain, replies
 from agent.text import clean_value
-from agent.types import LanguageModel, Step
+from agent.steps import Step
+from agent.types import LanguageModel
 from kg import linking, paths, remention, retrieval
 from kg.errors import KgrecError
 from kg.graph import display
@@ -225,8 +230,25 @@ def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
     return rank_candidates
 
 
-def run_tool(tool: BaseTool, arguments: dict) -> tuple[Step, object]:
-    """Call ``tool``; its observation as a ``Step`` (``error=True`` for a bad call) and its artifact.
+@dataclass(frozen=True)
+class ToolCall(Step):
+    """One call of a tool by an outside agent: its arguments and the observation the agent reads."""
+
+    name: str
+    arguments: dict
+    observation: str
+
+    @property
+    def tool(self) -> str:
+        return self.name
+
+    def line(self, G: nx.MultiDiGraph) -> str:
+        return f"{self.name}: {self.observation[:160]}"
+
+
+def run_tool(tool: BaseTool, arguments: dict) -> tuple[ToolCall, object]:
+    """Call ``tool``; its observation as a :class:`ToolCall` (``error``: the observation, for a bad
+    call) and its artifact.
 
     ``KgrecError`` from the KG counts as a bad call; any other exception is a bug and raises.
     """
@@ -234,9 +256,10 @@ def run_tool(tool: BaseTool, arguments: dict) -> tuple[Step, object]:
     try:
         message = tool.invoke(call)
     except KgrecError as e:
-        return Step(tool.name, dict(arguments), str(e), error=True), None
-    error = getattr(message, "status", "success") == "error"
-    return Step(tool.name, dict(arguments), str(message.content), error=error), getattr(message, "artifact", None)
+        return ToolCall(tool.name, dict(arguments), str(e), error=str(e)), None
+    observation = str(message.content)
+    error = observation if getattr(message, "status", "success") == "error" else ""
+    return ToolCall(tool.name, dict(arguments), observation, error=error), getattr(message, "artifact", None)
 
 
 def by_name(tools: Sequence[BaseTool]) -> dict[str, BaseTool]:

@@ -7,10 +7,10 @@
     explain     -> [RecommendedItem]  each item with a KG path to what the user likes (agent.explain)
     reply       -> Before       what the session knows afterwards
 
-``agent.Recommender.stream`` runs these stages through its LangChain tools (so each step is in the
-trace and a bad call is an observation); ``kgrec eval redial`` (``evaluation.systems``) calls them
-directly on a replayed conversation. The hard filters are decided in one place,
-``kg.retrieval.admissible``; :func:`allowed` asks it again of whatever a tool returned.
+``agent.Recommender.stream`` runs these stages through ``agent.actions.play`` (one typed step
+each, ``agent.steps``), and ``kgrec eval redial`` (``evaluation.systems``) replays that same
+function on a conversation. The hard filters are decided once per turn, in
+``kg.retrieval.admissible`` (inside :func:`candidate_lists`); the candidate cap once, :func:`shown`.
 
 On a tiny graph::
 
@@ -21,6 +21,7 @@ On a tiny graph::
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -134,29 +135,7 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, tit
                    query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "")
 
 
-def tool_arguments(request: Request) -> dict:
-    """``request`` as the arguments of the ``retrieve_candidates`` tool (JSON values)."""
-    c = request.constraints
-    return {"seeds": list(request.seeds), "genres": sorted(c.genres), "not_genres": sorted(c.not_genres),
-            "themes": sorted(c.themes), "not_themes": sorted(c.not_themes),
-            "people": sorted(c.people), "not_people": sorted(c.not_people), "exclude": sorted(c.exclude),
-            "year_min": c.year_min, "year_max": c.year_max, "k": request.k,
-            "not_years": [list(r) for r in sorted(c.not_years)], "context": list(request.context),
-            "again": {role: list(items) for role, items in request.again}, "query": request.query}
-
-
 # ---------------------------------------------------------------- retrieve
-def allowed(G: nx.MultiDiGraph, request: Request, found: Iterable) -> list:
-    """The items of ``found`` that ``kg.retrieval.admissible`` allows for ``request``: catalog items
-    that pass every hard filter, or conversation items the re-mention prior proposed.
-
-    Whatever produced ``found`` (a tool, the model's order), only these are shown.
-    """
-    found = list(found)
-    ok = retrieval.admissible(G, request.constraints, request.again_items(), among=[x.item for x in found])
-    return [x for x in found if ok.admits(x)]
-
-
 def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[str, list[Candidate]]:
     """Each retriever's candidates for ``request`` (``kg.retrieval.candidate_lists``; the
     conversation's items scored by the graph's re-mention prior, ``kg.remention``), and with
@@ -169,7 +148,7 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[st
 
 def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int) -> dict[str, list[Candidate]]:
     """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` that pass ``constraints``
-    (``{}`` without an encoder or a conversation). The chat's tool and the replay both call this."""
+    (``{}`` without an encoder or a conversation)."""
     if dense is None or not query:
         return {}
     return {"dense": dense.candidates(G, query, constraints, depth)}
@@ -180,7 +159,6 @@ def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeig
     """All retrievers fused with ``weights`` (the graph's, ``kg.retrieval.graph_weights``).
 
     ``lists``: :func:`candidate_lists` of ``request`` when already computed (already filtered).
-    The same items in the same order as the ``retrieve_candidates`` tool's answer.
     """
     lists = candidate_lists(G, request) if lists is None else lists
     return retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k)
@@ -192,19 +170,17 @@ def rank_pool(candidates: Sequence, config: AgentConfig) -> list:
     return list(candidates[:config.rank_pool])
 
 
+def shown(candidates: Sequence, config: AgentConfig) -> list:
+    """The items a reply shows, best first: ``config.k``, never beyond the ranked pool (the one cap)."""
+    return list(candidates[:min(config.k, config.rank_pool)])
+
+
 def rank_context(understood: Understood):
     """What the ranker knows: liked and disliked nodes and the conversation (``agent.ranking.RankContext``)."""
     from agent.ranking import RankContext
 
     p = understood.prefs
     return RankContext(liked=tuple(p.liked), disliked=tuple(p.disliked), text=understood.conversation)
-
-
-def rank_arguments(understood: Understood, pool: Sequence[Candidate]) -> dict:
-    """The ``rank_candidates`` tool's arguments for ``pool`` (the same context as :func:`rank`)."""
-    context = rank_context(understood)
-    return {"items": [x.item for x in pool], "liked": list(context.liked), "disliked": list(context.disliked),
-            "request": context.text, "retrieval_scores": [x.score for x in pool]}
 
 
 def rank(lm, G: nx.MultiDiGraph, understood: Understood, candidates: Sequence[Candidate],
@@ -217,6 +193,15 @@ def rank(lm, G: nx.MultiDiGraph, understood: Understood, candidates: Sequence[Ca
         return list(candidates)
     ranked = ranking.rank(lm, G, rank_context(understood), pool, config.rank or ranking.RankConfig())
     return ranked + list(candidates[len(pool):])
+
+
+def well_ranked(ranked: Sequence[Ranked], pool: Sequence[Candidate], config: AgentConfig) -> bool:
+    """Whether the model's ``ranked`` is ``pool`` reordered with finite scores (else: the retrieval order)."""
+    from agent.ranking import RankConfig
+
+    scored = ranked[:min(len(pool), (config.rank or RankConfig()).max_candidates)]  # the rest keep retrieval order
+    return sorted(r.item for r in ranked) == sorted(c.item for c in pool) and \
+        all(math.isfinite(r.score) and math.isfinite(r.lm_score) for r in scored)
 
 
 # ---------------------------------------------------------------- explain and reply

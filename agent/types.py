@@ -102,20 +102,10 @@ def preference_fields(**metadata) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One step of the tool-using loop, for the trace."""
-
-    tool: str
-    arguments: dict
-    observation: str
-    error: bool = False
-
-
-@dataclass(frozen=True)
 class Reply:
     text: str
     items: tuple[RecommendedItem, ...]
     understood: Preferences
     mentions: tuple[Mention, ...]
-    trace: tuple[Step, ...]
+    trace: tuple  # agent.steps.Step, in order: what the turn did
     notice: str = ""  # e.g. "message capped at 2000 characters"

@@ -42,7 +42,7 @@ FOLLOW_UPS = ("another one", "something more recent", "more like that", "any oth
 
 def serve(policy: str, port: int, counts: Path) -> int:
     """The child process: the real server with ``policy``; counts model-ranked turns into ``counts``."""
-    from agent import AgentConfig, Recommender
+    from agent import AgentConfig, Recommender, Reply
     from ui.app import build_app, launch
     from ui.handlers import Engine
 
@@ -53,7 +53,7 @@ def serve(policy: str, port: int, counts: Path) -> int:
     class Counted(Recommender):  # the real recommender; only watches each finished turn
         def stream(self, session, message):
             for piece in super().stream(session, message):
-                if not isinstance(piece, str):
+                if isinstance(piece, Reply):
                     ranked = [s for s in piece.trace if s.tool == "rank_candidates"]
                     with lock:
                         tally["turns"] += 1

@@ -1,6 +1,6 @@
-"""The systems a replay scores; kgrec's own run the agent's turn pipeline (``agent.turn``).
+"""The systems a replay scores; kgrec's own replay the agent's turn (``agent.actions.play``).
 
-For speed the replay does not run the chat loop per turn. :class:`AgentReplay` rebuilds the
+For speed the replay does not run the chat per utterance. :class:`AgentReplay` rebuilds the
 session the chat would hold after the dialogue so far, with the stages the chat runs:
 
 * each seeker utterance: ``agent.text.clean`` and ``agent.turn.understand`` (linking, the best
@@ -8,14 +8,17 @@ session the chat would hold after the dialogue so far, with the stages the chat 
 * each recommender utterance: the movies it names become ``prefs.recommended`` and
   ``last_items``, as the agent's own suggestions would (so they are not suggested again, unless
   the graph's learned re-mention prior says so: ``agent.turn.again_roles``, ``kg.remention``);
-* then ``agent.turn.constraints`` and ``agent.turn.retrieve`` (every retriever fused, then
-  ``agent.turn.allowed``), and for the model systems ``agent.turn.rank`` on the top ``rank_pool``
-  with the conversation as the chat writes it (``agent.turn.conversation``).
+* then, on the last seeker message, the chat's own turn, ``agent.actions.play`` with the default
+  choices, up to its retrieval: ``agent.steps.next_action`` decides ask or recommend, and the
+  retrieve action builds the request and fuses every retriever (``agent.turn``). For the model
+  systems ``agent.turn.rank`` then reranks the top ``rank_pool`` with the conversation as the chat
+  writes it (``agent.turn.conversation``).
 
-``tests/evaluation/test_parity_slow.py`` checks on real ReDial turns that ``Recommender.respond``
-shows the items of this fast path in the same order. ``--entities prev_entity`` skips the linking
-and takes the file's context entities as liked. :class:`AgentChat` runs the real
-``Recommender.respond`` on the last seeker message (slow: the model picks actions and paths).
+So the replay and ``Recommender.respond`` agree by construction; ``tests/evaluation/test_parity_slow.py``
+still checks on real ReDial turns that the chat shows the items of this fast path in the same order.
+``--entities prev_entity`` skips the linking and takes the file's context entities as liked.
+:class:`AgentChat` runs the real ``Recommender.respond`` on the last seeker message (slow: the
+model picks actions and paths).
 """
 from __future__ import annotations
 
@@ -24,8 +27,9 @@ from typing import Protocol
 
 import networkx as nx
 
-from agent import turn as stages
+from agent import actions, turn as stages
 from agent.config import AgentConfig
+from agent.steps import Retrieved, TurnState
 from agent.types import Preferences
 from evaluation.turns import EvalTurn
 from kg.schema import Candidate
@@ -39,6 +43,7 @@ class Replayed:
     session: stages.Before  # what the chat's session would hold after the context
     understood: stages.Understood  # the last seeker message (its prefs are session.prefs)
     request: stages.Request  # what the agent would retrieve now
+    state: TurnState  # the chat's turn on that message, before any action (agent.actions.play starts here)
 
 
 @dataclass(frozen=True)
@@ -130,14 +135,14 @@ class AgentReplay:
     def replayed(self, turn: EvalTurn) -> Replayed:
         """The session after ``turn.context``, as the agent's would be, and its retrieval request."""
         before = stages.Before(Preferences())
-        understood = None
+        understood, asked = None, before
         if self.entities == "prev_entity":
             before = stages.Before(Preferences(liked=[n for n in dict.fromkeys(turn.annotated) if n in self.G]))
         for utterance in turn.context if self.entities == "text" else ():
             if utterance.role == "recommender":
                 before, understood = self.heard(before, utterance.text), None
                 continue
-            understood = self.read(before, utterance.text)
+            asked, understood = before, self.read(before, utterance.text)
             focus = understood.u.fact_subject if understood.u.fact_subject is not None else before.focus
             before = stages.Before(understood.prefs, before.last_items, focus,
                                    before.history + (("user", understood.text),))
@@ -146,20 +151,29 @@ class AgentReplay:
             from agent.understanding import Understanding
 
             said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
-            understood = stages.Understood("", Understanding(), before.prefs, said)
+            understood, asked = stages.Understood("", Understanding(), before.prefs, said), before
         request = stages.constraints(self.G, before.prefs, self.config, self.titles, before.last_items,
                                      understood.text, understood.conversation)
-        return Replayed(before, understood, request)
+        return Replayed(before, understood, request, TurnState(asked, understood, encoder=self.dense is not None))
+
+    def retrieved(self, r: Replayed) -> Retrieved | None:
+        """The chat's turn on the last message (``agent.actions.play``, default choices, no model) up
+        to its retrieval; None where it asks, answers a question or points out a contradiction."""
+        parts = actions.Parts(self.G, self.index, self.titles, self.config, self.dense)
+        state = r.state
+        for state in actions.play(parts, r.state, until=lambda s: s.retrieved is not None):
+            pass
+        return state.retrieved
 
     def lists(self, r: Replayed) -> dict[str, list[Candidate]]:
-        """Each retriever's candidates for the agent's request (``{}``: the agent would ask instead)."""
-        asks = not stages.recommends(r.session.prefs, r.understood.u, self.dense is not None)
-        return {} if asks else stages.candidate_lists(self.G, r.request, self.dense)
+        """Each retriever's candidates for the agent's request (``{}``: the agent would not retrieve)."""
+        found = self.retrieved(r)
+        return {} if found is None else found.lists
 
     def prepare(self, turn: EvalTurn) -> Prepared:
         r = self.replayed(turn)
-        lists = self.lists(r)
-        candidates = stages.retrieve(self.G, r.request, lists=lists) if lists else []
+        found = self.retrieved(r)
+        candidates, lists = (found.candidates, found.lists) if found is not None else ((), {})
         return Prepared(turn, tuple(r.session.prefs.liked), tuple(candidates), r, lists)
 
 

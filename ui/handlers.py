@@ -20,6 +20,7 @@ from typing import Any
 
 from agent import replies
 from agent.text import clean
+from agent.steps import Step
 from agent.types import Preferences, Reply
 from kg.errors import KgrecError
 from kg.registry import graph_noun
@@ -165,13 +166,17 @@ def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
     try:
         recommender = engine.get()
         reply = None
-        text = ""
+        text, steps = "", []
         for piece in recommender.stream(_session(engine, state), message):
             if isinstance(piece, Reply):
                 reply = piece
                 break
-            text += piece
-            state.history[-1] = {"role": "assistant", "content": text}
+            if isinstance(piece, Step):  # shown as it comes, above the reply
+                steps.append(piece)
+                _trace(state, recommender.graph, steps, "pending")
+            else:
+                text += piece
+            state.history[-1] = {"role": "assistant", "content": text or "…"}  # loaded: the loading note goes
             yield state
     except KgrecError as e:  # a user's mistake the agent names (unknown file, bad value)
         state.history[-1] = {"role": "assistant", "content": f"Sorry: {e}"}
@@ -192,15 +197,22 @@ def _show(engine: Engine, state: ChatState, reply: Reply) -> None:
     text = reply.text + (f"\n\nNote: {reply.notice}" if reply.notice else "")
     state.history[-1] = {"role": "assistant", "content": text}
     if reply.trace:
-        steps = "\n".join(f"- `{s.tool}`{' (failed)' if s.error else ''}: {s.observation[:160]}"
-                          for s in reply.trace)
-        state.history.append({"role": "assistant", "content": steps,
-                              "metadata": {"title": "How I got there", "status": "done"}})
+        _trace(state, engine.graph, reply.trace, "done")
     if reply.items:
         G = engine.graph
         state.cards = tuple(render.card(G, item) for item in reply.items)
         state.clicked = {}
     state.understood = reply.understood
+
+
+def _trace(state: ChatState, G, steps, status: str) -> None:
+    """The turn's steps (``agent.steps``) so far, one line each, in a folded message just above the reply."""
+    lines = "\n".join(f"- {s.line(G)}{' (failed)' if s.error else ''}" for s in steps)
+    message = {"role": "assistant", "content": lines, "metadata": {"title": "How I got there", "status": status}}
+    if len(state.history) > 1 and state.history[-2].get("metadata", {}).get("title") == "How I got there":
+        state.history[-2] = message
+    else:
+        state.history.insert(len(state.history) - 1, message)
 
 
 def _preferences(engine: Engine, state: ChatState) -> Preferences:

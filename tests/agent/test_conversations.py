@@ -77,7 +77,7 @@ def test_i_loved_ghostbusters_puts_its_sequel_among_the_first_five_candidates(re
     reply = rec.respond(rec.new_session(), "I loved Ghostbusters")
     assert [G.nodes[n]["title"] for n in reply.understood.liked] == ["Ghostbusters (1984)"]
     step = next(s for s in reply.trace if s.tool == "retrieve_candidates")
-    first = [G.nodes[int(line.split(":", 1)[0])]["title"] for line in step.observation.splitlines()[:5]]
+    first = [G.nodes[c.item]["title"] for c in step.candidates[:5]]
     assert "Ghostbusters II (1989)" in first, first
     assert_promises_kept(rec, reply)
 

@@ -29,7 +29,7 @@ def test_a_returning_user_is_not_asked_again(rec, tmp_path):
     rec.respond(s, "I loved Police Academy")
     rec.save_profile(s, tmp_path / "p.json")
     reply = rec.respond(rec.load_profile(tmp_path / "p.json"), "hi again")
-    assert reply.items and reply.trace[0].tool == "retrieve_candidates"
+    assert reply.items and reply.trace[1].tool == "retrieve_candidates"
 
 
 @pytest.mark.parametrize("content", ["{not json", "[]", '{"format": "kgrec-profile", "version": 99, "preferences": {}}',

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from agent import AgentConfig, Recommender, Reply, check_explanation
+from agent import AgentConfig, Recommender, Reply, Step, check_explanation
 from kg.errors import KgrecError
 from tests.agent.conftest import (CATALOG, COMEDY, GUTTENBERG, HANKS, HORROR, PA, PA2, SHINING,
                                   THREE_MEN, ScriptedLM)
@@ -16,7 +16,7 @@ def involves(G, item, node):
 def test_no_preference_signal_gets_a_clarifying_question(rec, lm):
     reply = rec.respond(rec.new_session(), "hello there")
     assert reply.items == () and reply.text.startswith("What are you in the mood for?")
-    assert [s.tool for s in reply.trace] == ["ask_question"]
+    assert [s.tool for s in reply.trace] == ["understand", "ask_question"]
     assert not lm.calls  # nothing to choose between: no model call
 
 
@@ -27,7 +27,7 @@ def test_a_liked_movie_gets_explained_catalog_recommendations(rec, G):
     assert reply.items[0].item == PA2 and reply.items[0].title == "Police Academy 2: Their First Assignment (1985)"
     assert all(check_explanation(G, i.explanation) and i.explanation.paths for i in reply.items)
     assert all(i.title in reply.text and i.explanation.text in reply.text for i in reply.items)
-    assert [s.tool for s in reply.trace] == ["retrieve_candidates", "rank_candidates"] + ["explain_items"]
+    assert [s.tool for s in reply.trace] == ["understand", "retrieve_candidates", "rank_candidates", "explain_items"]
 
 
 def test_no_more_steve_guttenberg_is_honoured_from_then_on(rec, G):
@@ -106,7 +106,7 @@ def test_malformed_or_out_of_set_model_choices_fall_back_to_the_default(G, answe
     s = rec.new_session()
     rec.respond(s, "I loved Police Academy")
     reply = rec.respond(s, "ok")  # known taste, nothing new: the model chooses; a bad answer = retrieve
-    assert reply.items and reply.trace[0].tool == "retrieve_candidates"
+    assert reply.items and reply.trace[1].tool == "retrieve_candidates"
 
 
 def test_the_model_may_choose_to_ask_instead(G):
@@ -116,7 +116,7 @@ def test_the_model_may_choose_to_ask_instead(G):
     rec.feedback(s, PA, "liked")
     reply = rec.respond(s, "ok")
     assert lm.calls[0] == ("choose", ("retrieve_candidates", "ask_question")) and reply.items == ()
-    assert [st.tool for st in reply.trace] == ["ask_question"]
+    assert [st.tool for st in reply.trace] == ["understand", "ask_question"]
 
 
 def test_malformed_model_scores_keep_the_retrieval_order(G):
@@ -126,12 +126,16 @@ def test_malformed_model_scores_keep_the_retrieval_order(G):
     assert rank_step.error and len(reply.items) == 3 and reply.items[0].item == PA2
 
 
-def test_stream_yields_the_reply_text_in_pieces_then_the_reply(rec):
+def test_stream_yields_each_step_and_the_reply_text_in_pieces_then_the_reply(rec, G):
     pieces = list(rec.stream(rec.new_session(), "I loved Police Academy"))
     reply = pieces[-1]
-    assert isinstance(reply, Reply) and all(isinstance(p, str) for p in pieces[:-1])
-    assert len(pieces) >= 3 and "".join(pieces[:-1]) == reply.text
-    assert pieces[0].startswith("Noted: you like Police Academy (1984)")
+    texts, steps = [p for p in pieces if isinstance(p, str)], [p for p in pieces if isinstance(p, Step)]
+    assert isinstance(reply, Reply) and len(texts) + len(steps) == len(pieces) - 1
+    assert len(texts) >= 3 and "".join(texts) == reply.text and tuple(steps) == reply.trace
+    assert texts[0].startswith("Noted: you like Police Academy (1984)")
+    assert [s.line(G) for s in steps] == ["linked Police Academy (1984)", "retrieved 11", "ranked 11 with the model",
+                                          "explained 3"]  # the whole tiny catalog but the liked film
+    assert pieces.index(steps[1]) < pieces.index(texts[1]) < pieces.index(steps[2])  # as they come: the count first
 
 
 def test_a_stream_resumed_on_another_thread_finishes(rec):
@@ -154,7 +158,7 @@ def test_a_stream_resumed_on_another_thread_finishes(rec):
     finally:
         done.set()
         starter.join()
-    assert isinstance(first[0], str) and isinstance(rest[-1], Reply) and rest[-1].items
+    assert isinstance(first[0], Step) and isinstance(rest[-1], Reply) and rest[-1].items
     assert rec.respond(s, "another one").items  # and the session is free again
 
 
@@ -220,7 +224,7 @@ def test_the_intro_counts_the_items_that_follow(G):
 def test_the_step_limit_still_answers_with_catalog_picks(G):
     rec = Recommender(AgentConfig(max_steps=2, rank_with_model=True), graph=G, lm=ScriptedLM())
     reply = rec.respond(rec.new_session(), "I loved Police Academy")
-    assert [s.tool for s in reply.trace] == ["retrieve_candidates", "rank_candidates"]
+    assert [s.tool for s in reply.trace] == ["understand", "retrieve_candidates", "rank_candidates"]
     assert len(reply.items) == 3 and {i.item for i in reply.items} <= CATALOG - {PA}
     assert all(i.explanation.paths == () and check_explanation(G, i.explanation) for i in reply.items)
     assert all(i.title in reply.text for i in reply.items)
@@ -255,8 +259,8 @@ def test_the_encoders_nearest_items_join_the_retrieval_where_the_graph_weighs_th
     rec = Recommender(config, graph=G, dense=dense)
     reply = rec.respond(rec.new_session(), "I loved Police Academy, something with Tom Hanks")
     call = next(s for s in reply.trace if s.tool == "retrieve_candidates")
-    assert call.arguments["query"].startswith("Liked: Police Academy")
-    expected = [c.item for c in dense.candidates(G, call.arguments["query"], rec_constraints(call.arguments), 3)]
+    assert call.request.query.startswith("Liked: Police Academy")
+    expected = [c.item for c in dense.candidates(G, call.request.query, call.request.constraints, 3)]
     assert [i.item for i in reply.items] == expected  # the hard filter (Tom Hanks) still holds
     assert all(involves(G, i.item, HANKS) and i.item in CATALOG for i in reply.items)
     assert all(check_explanation(G, i.explanation) and i.explanation.paths for i in reply.items)
@@ -265,8 +269,3 @@ def test_the_encoders_nearest_items_join_the_retrieval_where_the_graph_weighs_th
     del G.graph[WEIGHTS_KEY]
     assert Recommender(config, graph=G).dense is None  # the graph does not weigh it: nothing is loaded
 
-
-def rec_constraints(arguments):
-    from kg.schema import Constraints
-
-    return Constraints(exclude=frozenset(arguments["exclude"]), people=frozenset(arguments["people"]))

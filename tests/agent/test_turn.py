@@ -6,6 +6,7 @@ from agent import turn as stages
 from agent.preferences import title_index
 from agent.types import Preferences
 from kg.linking import build_link_index
+from kg.retrieval import admissible
 from kg.schema import Candidate
 from tests.agent.conftest import COMEDY, PA, PA2, PA3, PA7, SCARY, SHINING, ScriptedLM
 
@@ -33,16 +34,20 @@ def test_constraints_exclude_what_the_user_named_and_retrieve_honours_every_filt
     assert found[0] == PA3  # the next sequel leads
 
 
-def test_allowed_is_the_one_check_whatever_produced_the_items(G):
+def test_the_hard_filters_are_decided_once_in_admissible(G):
     request = stages.constraints(G, read(G, "I loved Police Academy, no horror").prefs, CONFIG, title_index(G))
     offered = [Candidate(n, 1.0) for n in (PA, PA7, SCARY, PA2, 424242)]  # liked, off-catalog, horror, fine, unknown
-    assert [c.item for c in stages.allowed(G, request, offered)] == [PA2]
+    ok = admissible(G, request.constraints, request.again_items(), among=[c.item for c in offered])
+    assert [c.item for c in offered if ok.admits(c)] == [PA2]
+    everything = admissible(G, request.constraints, request.again_items())  # what the retrievers kept, too
+    found = [c for listed in stages.candidate_lists(G, request).values() for c in listed]
+    assert found and all(everything.admits(c) for c in found)
 
 
 def test_a_second_catalog_entry_of_an_excluded_film_is_hidden(G):
     G.add_node(99, name="Police Academy", type="movie", year=1984, title="Police Academy (1984)", item=True)
     request = stages.constraints(G, read(G, "I loved Police Academy (1984)").prefs, CONFIG, title_index(G))
-    assert 99 in request.constraints.exclude and 99 not in [c.item for c in stages.retrieve(G, request)] and 99 not in [c.item for c in stages.allowed(G, request, [Candidate(99, 1.0)])]
+    assert 99 in request.constraints.exclude and 99 not in [c.item for c in stages.retrieve(G, request)]
 
 
 def test_the_chat_shows_the_pipelines_candidates_in_its_order(G):
@@ -76,11 +81,12 @@ def test_after_records_what_was_shown_and_keeps_the_latest_messages(G):
     assert understood.prefs.recommended == ()  # frozen stages: nothing is changed in place
 
 
-def test_the_requests_again_roles_reach_the_tool_and_only_prior_proposed_items_pass_allowed(G):
+def test_the_requests_again_roles_and_only_prior_proposed_items_are_admitted(G):
     prefs = replace(read(G, "I loved Police Academy but no horror").prefs, recommended=(PA2,))
     request = stages.constraints(G, prefs, CONFIG, title_index(G), last=(PA2, SCARY), message="and what else?")
-    assert request.again == () and stages.tool_arguments(request)["again"] == {}  # "else": other titles
+    assert request.again == ()  # "else": other titles
     request = stages.constraints(G, prefs, CONFIG, title_index(G), last=(PA2, SCARY), message="tell me more")
-    assert dict(request.again)["last"] == (PA2, SCARY) and stages.tool_arguments(request)["again"]["liked"] == [PA]
+    assert dict(request.again)["last"] == (PA2, SCARY) and dict(request.again)["liked"] == (PA,)
     offered = [Candidate(PA2, 1.0), Candidate(PA2, 1.0, ("remention",)), Candidate(SCARY, 1.0, ("remention",))]
-    assert stages.allowed(G, request, offered) == [offered[1]]  # named: only when the prior proposed it; horror never
+    ok = admissible(G, request.constraints, request.again_items(), among=[c.item for c in offered])
+    assert [c for c in offered if ok.admits(c)] == [offered[1]]  # named: only when the prior proposed it; horror never

@@ -41,6 +41,15 @@ def test_the_reply_streams_in_pieces_and_the_model_loads_only_once(engine, state
     assert "Still loading" not in str(again)
 
 
+def test_the_turns_steps_show_as_they_come_above_the_reply(engine, state):
+    shown = chat(engine, state, "I loved Police Academy")
+    traces = [chat_[-2]["content"] for chat_ in shown if len(chat_) > 1 and "metadata" in chat_[-2]]
+    assert traces[0] == "- linked Police Academy (1984)"  # before any text of the reply
+    assert traces[-1].splitlines()[1].startswith("- retrieved ") and traces[-1].endswith("- explained 3")
+    assert state.history[-2]["metadata"] == {"title": "How I got there", "status": "done"}
+    assert "metadata" not in state.history[-1] and state.cards  # the reply stays the last message
+
+
 def test_empty_and_blank_messages_are_ignored(engine, state):
     assert chat(engine, state, "") == []
     assert chat(engine, state, "   \n ") == []
