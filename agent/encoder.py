@@ -283,14 +283,16 @@ def model_id(model, adapter: Path | None = None) -> str:
 
 
 def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarray,
-                     constraints: Constraints = Constraints(), k: int = 100) -> list[Candidate]:
-    """The ``k`` catalog items nearest ``raw_query`` that meet ``constraints`` (over the whole catalog).
+                     constraints: Constraints = Constraints(), k: int = 100,
+                     allowed: frozenset[int] | None = None) -> list[Candidate]:
+    """The ``k`` catalog items nearest ``raw_query`` that meet ``constraints`` (over the whole catalog;
+    ``allowed``: those items, when the turn decided them already, ``kg.retrieval.Allowed.items``).
 
     Scores are the cosine minus the first cosine not taken, so the list's scores are > 0 and
     ``kg.retrieval.fuse`` can divide by the best one.
     """
     sims = index.scores(raw_query)
-    allowed = admissible(G, constraints).items
+    allowed = admissible(G, constraints).items if allowed is None else allowed
     taken: list[tuple[int, float]] = []
     floor = float(sims.min()) - 1e-3
     for i in np.argsort(-sims, kind="stable"):
@@ -322,9 +324,10 @@ class DenseRetriever:
             return self.encoder.embed([text], self.encoder.config.max_query_tokens)[0]
 
     def candidates(self, G: nx.MultiDiGraph, text: str, constraints: Constraints = Constraints(),
-                   k: int = 200) -> list[Candidate]:
-        """The ``k`` best items for the conversation ``text`` (``agent.ranking.query_text``) under ``constraints``."""
-        return dense_candidates(G, self.index, self.vector(text), constraints, k)
+                   k: int = 200, allowed: frozenset[int] | None = None) -> list[Candidate]:
+        """The ``k`` best items for the conversation ``text`` (``agent.ranking.query_text``) under
+        ``constraints`` (``allowed``: the items they admit, when decided already)."""
+        return dense_candidates(G, self.index, self.vector(text), constraints, k, allowed)
 
 
 def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderConfig | None = None, *,

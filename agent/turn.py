@@ -142,16 +142,18 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[st
     ``dense`` (``agent.encoder.DenseRetriever``) the LM encoder's list over the whole catalog."""
     depth = retrieval.pool_depth(request.k)
     again = remention.scores(remention.graph_prior(G), remention.roles(**dict(request.again)))
-    lists = retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again)
-    return lists | dense_lists(G, dense, request.query, request.constraints, depth)
+    allowed = retrieval.allowed_for(G, request.seeds, request.constraints, again)  # the hard filters, once
+    lists = retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again, allowed)
+    return lists | dense_lists(G, dense, request.query, request.constraints, depth, allowed.items)
 
 
-def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int) -> dict[str, list[Candidate]]:
+def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int,
+                allowed: frozenset[int] | None = None) -> dict[str, list[Candidate]]:
     """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` that pass ``constraints``
-    (``{}`` without an encoder or a conversation)."""
+    (``allowed``: the items they admit, when decided already; ``{}`` without an encoder or a conversation)."""
     if dense is None or not query:
         return {}
-    return {"dense": dense.candidates(G, query, constraints, depth)}
+    return {"dense": dense.candidates(G, query, constraints, depth, allowed)}
 
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,

@@ -444,19 +444,26 @@ def from_conversation(G: nx.MultiDiGraph, again: Mapping[int, float], constraint
     return _top(G, dict(again), allowed, k, "remention")
 
 
+def allowed_for(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints,
+                again: Iterable[int] = ()) -> Allowed:
+    """What a retrieval from ``seeds`` may propose: :func:`admissible` with the seeds excluded too."""
+    return admissible(G, replace(constraints, exclude=constraints.exclude | set(seeds)), again)
+
+
 def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
                     depth: int = 200, context: Iterable[int] = (),
-                    again: Mapping[int, float] | None = None) -> dict[str, list[Candidate]]:
+                    again: Mapping[int, float] | None = None, allowed: Allowed | None = None) -> dict[str, list[Candidate]]:
     """Every retriever's ``depth`` best candidates (seeds excluded), by source name.
 
-    The hard filters are applied once, here (:func:`admissible`); the retrievers only score.
-    ``context``: more items of the conversation (e.g. suggested earlier and not rejected); the
-    interaction retrievers (co-mentions, collaborative) start from them as well as the seeds.
-    ``again``: conversation items that may be suggested again, with their prior (``"remention"``).
+    The hard filters are applied once, here (:func:`admissible`), or given as ``allowed``
+    (:func:`allowed_for` of the same arguments, when a list scored elsewhere shares them); the
+    retrievers only score. ``context``: more items of the conversation (e.g. suggested earlier and
+    not rejected); the interaction retrievers (co-mentions, collaborative) start from them as well
+    as the seeds. ``again``: conversation items that may be suggested again, with their prior (``"remention"``).
     """
     seeds = list(dict.fromkeys(seeds))
     again = again or {}
-    allowed = admissible(G, replace(constraints, exclude=constraints.exclude | set(seeds)), again)
+    allowed = allowed_for(G, seeds, constraints, again) if allowed is None else allowed
     items = [s for s in seeds if is_item(G, s)]
     session = [s for s in dict.fromkeys([*items, *context]) if is_item(G, s)]
     c, keep = constraints, allowed.items
