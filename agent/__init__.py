@@ -1,4 +1,4 @@
-"""agent: the conversational recommender (sessions, tool loop, explanations) over a kgrec KG.
+"""agent: the conversational recommender (sessions, the turn's steps, explanations) over a kgrec KG.
 
     >>> from agent import Recommender, AgentConfig
     >>> rec = Recommender(AgentConfig())            # graph and model load on first use
