@@ -108,7 +108,7 @@ class Recommender:
                 self._dense = False
                 if self.config.dense and graph_weights(G).dense > 0:
                     from agent.encoder import load_dense
-                    from agent.llm import default_dense_adapter_dir, resolve_adapter
+                    from agent.weights import default_dense_adapter_dir, resolve_adapter
                     from tqdm.auto import tqdm
 
                     model = replace(self.config.model, adapter=self.config.dense_adapter)

@@ -9,7 +9,7 @@ from kg.schema import Fact, Mention
 
 
 class LanguageModel(Protocol):
-    """What the agent needs from a language model (real one: ``agent.llm.LocalLM``)."""
+    """What the agent needs from a language model (real one: ``agent.scoring.LocalLM``)."""
 
     def chat_prompt(self, system: str, user: str) -> str:
         """Full prompt text for one system + user turn, ready for the assistant's answer."""

@@ -78,7 +78,7 @@ def test_unknown_model_path_is_one_clear_error(tmp_path):
 
 
 def test_the_float_copy_of_a_gguf_is_keyed_by_its_bytes_not_its_path(tmp_path, monkeypatch):
-    from agent.llm import _gguf_cache_folder
+    from agent.weights import _gguf_cache_folder
 
     monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))
     (tmp_path / "one").mkdir()
