@@ -185,17 +185,17 @@ class Recommender:
         return Session(user_id=user_id if user_id is not None else saved_user, preferences=prefs)
 
     # ------------------------------------------------------------------ turns
-    def respond(self, session: Session, message: str) -> Reply:
+    def respond(self, session: Session, message: str | safe_text.Message) -> Reply:
         """One turn: the full reply."""
         for piece in self.stream(session, message):
             if isinstance(piece, Reply):
                 return piece
         raise AssertionError("stream ended without a Reply")
 
-    def stream(self, session: Session, message: str) -> Iterator[str | Step | Reply]:
+    def stream(self, session: Session, message: str | safe_text.Message) -> Iterator[str | Step | Reply]:
         """One turn: each step (``agent.steps``) and piece of the reply text as soon as it is known,
-        then the ``Reply``."""
-        if not isinstance(message, str):
+        then the ``Reply``. ``message``: a ``str``, or an ``agent.text.Message`` already cleaned (the page's)."""
+        if not isinstance(message, (str, safe_text.Message)):
             raise TypeError(f"message must be a str, not {type(message).__name__}")
         with session.lock:
             start = time.perf_counter()
@@ -208,14 +208,15 @@ class Recommender:
             session.last_timings = dict(parts.clock.seconds, total=time.perf_counter() - start)
         yield reply
 
-    def _start(self, session: Session, message: str) -> tuple[actions.Parts, TurnState, str]:
+    def _start(self, session: Session, message: str | safe_text.Message) -> tuple[actions.Parts, TurnState, str]:
         """The turn's parts, and its first state: the message cleaned (once) and understood."""
         G, index, _ = self._kg()
         wait = self.config.model_wait_s
         parts = actions.Parts(G, index, self._titles, self.config, self.dense, lambda: self.lm,
                               None if wait is None else time.monotonic() + wait)
         with parts.clock.timed("linking"):
-            text, notice = safe_text.clean(message, self.config.max_message_chars)  # the one boundary
+            heard = safe_text.read(message, self.config.max_message_chars)  # the one boundary
+            text, notice = heard.text, heard.notice
             before = stages.Before(session.preferences, session.last_items, session.focus, tuple(session.history))
             understood = stages.understand(G, index, text, before, self.config, self.theme_linker)
         state = TurnState(before, understood, encoder=self.dense is not None, steps=(Linked(understood.u.mentions),))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import replies
-from agent.text import clean
+from agent.text import clean, read
 from agent.steps import Step
 from agent.types import Preferences, Reply
 from kg.errors import KgrecError
@@ -133,16 +133,6 @@ class ChatState:
     understood: Preferences = field(default_factory=Preferences)
 
 
-def cap(message: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, str]:
-    """The message cleaned (``agent.text``: valid Unicode, no control characters) and trimmed to
-    ``limit`` characters, and a notice when it was cut. Nothing else reaches the page's history."""
-    size = len(message.strip())
-    message = clean(message, limit)[0]
-    if size <= limit:
-        return message, ""
-    return message, f"Your message was {size:,} characters; I read the first {limit:,}."
-
-
 def _session(engine: Engine, state: ChatState):
     if state.session is None:
         state.session = engine.get().new_session()
@@ -155,19 +145,19 @@ def _say(state: ChatState, text: str) -> None:
 
 def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
     """Handle one chat message; yields the state as the reply streams in (nothing for an empty one)."""
-    message, notice = cap(message or "")
-    if not message:
+    heard = read(message or "", MAX_MESSAGE_CHARS)  # cleaned once (agent.text): the page shows it, the agent reads it
+    if not heard.text:
         return
-    state.history.append({"role": "user", "content": message})
-    if notice:
-        _say(state, f"Note: {notice}")
+    state.history.append({"role": "user", "content": heard.text})
+    if heard.notice:
+        _say(state, f"Note: {heard.notice}")
     _say(state, LOADING.format(step=engine.progress or "starting") if not engine.loaded else "…")
     yield state
     try:
         recommender = engine.get()
         reply = None
         text, steps = "", []
-        for piece in recommender.stream(_session(engine, state), message):
+        for piece in recommender.stream(_session(engine, state), heard):
             if isinstance(piece, Reply):
                 reply = piece
                 break
@@ -183,7 +173,7 @@ def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
         yield state
         return
     except Exception:  # our bug or a failed load: log it, apologise, keep the session usable
-        log.exception("the agent failed on %r", message[:200])
+        log.exception("the agent failed on %r", heard.text[:200])
         state.history[-1] = {"role": "assistant", "content": APOLOGY}
         yield state
         return
@@ -194,7 +184,7 @@ def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
 
 def _show(engine: Engine, state: ChatState, reply: Reply) -> None:
     """Put a finished ``Reply`` on the page: its text, notice, trace, cards and preferences."""
-    text = reply.text + (f"\n\nNote: {reply.notice}" if reply.notice else "")
+    text = reply.text  # its notice, if any, was said as the message came in (send)
     state.history[-1] = {"role": "assistant", "content": text}
     if reply.trace:
         _trace(state, engine.graph, reply.trace, "done")

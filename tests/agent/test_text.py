@@ -5,7 +5,7 @@ import pytest
 
 from agent import AgentConfig, Recommender
 from agent.llm import LocalLM
-from agent.text import clean
+from agent.text import clean, read
 from agent.tools import by_name, make_tools
 from tests.conftest import make_tiny_model, make_tiny_movie_graph, make_tiny_tokenizer
 
@@ -32,6 +32,15 @@ def test_words_and_emoji_survive_and_a_split_surrogate_pair_is_joined():
     assert clean("  I loved Amélie 😀  ", 100) == ("I loved Amélie 😀", "")
     assert clean("\ud83d\ude00", 100)[0] == "😀"
     assert clean("hi \ud800", 100)[0] == "hi \ufffd"
+
+
+def test_a_message_is_cleaned_once_where_it_enters():
+    heard = read("I loved Police Academy. " + "blah " * 1000, 2000)
+    assert len(heard.text) <= 2000 and heard.notice == "Your message was 5,024 characters; I read the first 2,000."
+    assert read(heard, 2000) is heard  # the page's cleaned message is read as it is
+    assert read(heard, 10).text == heard.text[:10] and "first 10" in read(heard, 10).notice  # a lower limit still cuts
+    rec = Recommender(AgentConfig(), graph=make_tiny_movie_graph())
+    assert rec.respond(rec.new_session(), heard).notice == heard.notice
 
 
 @pytest.fixture
