@@ -1,4 +1,6 @@
 """The replay of the agent's turn stages on a tiny graph, with a scripted model."""
+import dataclasses
+
 from agent.config import AgentConfig
 from evaluation.redial import popularity_order, replay, score
 from evaluation.systems import AgentReplay, ModelRanker, Popularity, RetrieverOnly
@@ -142,3 +144,22 @@ def test_the_dense_system_ranks_the_catalog_under_the_agents_filters(tiny, tmp_p
         assert RetrieverOnly(G=tiny).rank(weighted) == [c.item for c in plain.candidates]
     finally:
         del tiny.graph[WEIGHTS_KEY]
+
+
+def test_the_replay_plays_the_chats_turn_and_gets_its_steps_candidates():
+    from agent import Recommender
+    from agent.steps import Linked, Retrieved
+    from tests.agent.conftest import agent_graph
+
+    G, config = agent_graph(), AgentConfig(rank_with_model=False, lm_chooses_actions=False, k=5, rank_pool=5)
+    rec = Recommender(config, graph=G)
+    reply = rec.respond(rec.new_session(), "I loved Police Academy, any comedies?")
+    assert isinstance(reply.trace[0], Linked) and reply.trace[0].line(G) == "linked Police Academy (1984), comedy"
+    retrieved = next(s for s in reply.trace if isinstance(s, Retrieved))
+    turn = EvalTurn("d", "t", (Utterance(SEEKER, "I loved Police Academy, any comedies?"),), (), ())
+    prepared = AgentReplay(G, config).prepare(turn)
+    assert prepared.candidates == retrieved.candidates and prepared.lists == retrieved.lists
+    assert [i.item for i in reply.items] == [c.item for c in prepared.candidates][:5]
+    hello = dataclasses.replace(turn, context=(Utterance(SEEKER, "hello there"),))
+    asked = AgentReplay(G, config).prepare(hello)
+    assert asked.candidates == () and asked.lists == {}  # the chat asks: the replay has nothing to score
