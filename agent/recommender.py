@@ -39,18 +39,39 @@ HISTORY = 20  # messages kept per session
 
 @dataclass(eq=False)
 class Session:
-    """One conversation: its preferences and what was said. Independent of every other session."""
+    """One conversation: what the agent knows (``known``, the next turn's ``agent.turn.Before``,
+    replaced whole after each turn) and its user. Independent of every other session."""
 
     user_id: str | None = None
-    preferences: Preferences = field(default_factory=Preferences)
-    last_items: tuple[int, ...] = ()  # the latest recommendation list ("the second one")
-    focus: int | None = None  # the movie the latest question was about ("who directed it?")
-    history: list[tuple[str, str]] = field(default_factory=list)  # (role, text)
+    known: stages.Before = field(default_factory=lambda: stages.Before(Preferences()))
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     last_timings: dict[str, float] = field(default_factory=dict)  # seconds per stage of the latest turn
     # A plain Lock, not an RLock: ``stream`` holds it across yields, and a web server may resume
     # the generator on another thread (an RLock then refuses the release).
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def preferences(self) -> Preferences:
+        return self.known.prefs
+
+    @preferences.setter
+    def preferences(self, prefs: Preferences) -> None:  # a button: the preferences change, the rest stays
+        self.known = replace(self.known, prefs=prefs)
+
+    @property
+    def last_items(self) -> tuple[int, ...]:
+        """The latest recommendation list ("the second one")."""
+        return self.known.last_items
+
+    @property
+    def focus(self) -> int | None:
+        """The movie the latest question was about ("who directed it?")."""
+        return self.known.focus
+
+    @property
+    def history(self) -> tuple[tuple[str, str], ...]:
+        """What was said: (role, text), role "user" or "assistant"."""
+        return self.known.history
 
 
 class Recommender:
@@ -182,7 +203,7 @@ class Recommender:
         saved_user, prefs = profile.read(path)
         G = self.graph
         prefs = dataclasses.replace(prefs, **{name: [n for n in getattr(prefs, name) if n in G] for name in profile.LISTS})
-        return Session(user_id=user_id if user_id is not None else saved_user, preferences=prefs)
+        return Session(user_id=user_id if user_id is not None else saved_user, known=stages.Before(prefs))
 
     # ------------------------------------------------------------------ turns
     def respond(self, session: Session, message: str | safe_text.Message) -> Reply:
@@ -217,7 +238,7 @@ class Recommender:
         with parts.clock.timed("linking"):
             heard = safe_text.read(message, self.config.max_message_chars)  # the one boundary
             text, notice = heard.text, heard.notice
-            before = stages.Before(session.preferences, session.last_items, session.focus, tuple(session.history))
+            before = session.known
             understood = stages.understand(G, index, text, before, self.config, self.theme_linker)
         state = TurnState(before, understood, encoder=self.dense is not None, steps=(Linked(understood.u.mentions),))
         return parts, replace(state, pieces=actions.say(state, self._understood(G, state))), notice
@@ -241,7 +262,6 @@ class Recommender:
     def _finish(self, session: Session, state: TurnState, notice: str) -> Reply:
         text = "".join(state.pieces)
         now = stages.after(state.before, state.understood, [i.item for i in state.items], text, HISTORY)
-        session.preferences, session.last_items, session.focus, session.history = \
-            now.prefs, now.last_items, now.focus, list(now.history)
+        session.known = now
         return Reply(text=text, items=state.items, understood=now.prefs,
                      mentions=state.understood.u.mentions, trace=state.steps, notice=notice)

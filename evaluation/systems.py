@@ -271,6 +271,5 @@ def chat_reply(recommender, replay: AgentReplay, turn: EvalTurn):
         return None
     earlier = replay.replayed(replace(turn, context=turn.context[:-1])).session
     session = recommender.new_session()
-    session.preferences, session.last_items, session.focus = earlier.prefs, earlier.last_items, earlier.focus
-    session.history = list(earlier.history)
+    session.known = earlier
     return recommender.respond(session, turn.context[-1].text)
