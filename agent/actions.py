@@ -117,7 +117,8 @@ def retrieve(parts: Parts, state: TurnState) -> TurnState:
         said.append("\n" + replies.soft_genres(G, soft))
     if found:  # the count is known now: said before the (slower) ranking
         said.append("\n" + replies.intro(len(stages.shown(found, config)), G))
-    return step(state, Retrieved(request, lists, found), *said, retrieved=Retrieved(request, lists, found))
+    done = Retrieved(request, lists, found)
+    return step(state, done, *said, retrieved=done)
 
 
 def rank(parts: Parts, state: TurnState) -> TurnState:
