@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import torch
 
-from kg.errors import KgrecError
+from kg.errors import ConfigError, KgrecError
 from kg.locations import cache_dir
 from kg.retrieval import admissible
 from kg.schema import Candidate, Constraints
@@ -43,7 +43,7 @@ class EncoderConfig:
         for name in ("layers", "max_query_tokens", "max_card_tokens", "batch_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise KgrecError(f"EncoderConfig.{name}={value!r}: expected an integer >= 1")
+                raise ConfigError(f"EncoderConfig.{name}={value!r}: expected an integer >= 1")
 
 
 class _Stop(Exception):
