@@ -42,7 +42,7 @@ class TrainConfig:
     lora_r: int = _help("LoRA rank", 16)
     lora_alpha: int = _help("LoRA alpha (scale = alpha / r)", 32)
     lora_dropout: float = _help("dropout on the LoRA input", 0.05)
-    target_modules: list = _help("module names LoRA wraps", LORA_TARGETS)
+    target_modules: list[str] = _help("module names LoRA wraps", LORA_TARGETS)
     lora_layers: int = _help("LoRA on the top N transformer layers only (0: all); backward stops there", 0)
     # optimisation
     learning_rate: float = _help("AdamW peak learning rate", 2e-4)
