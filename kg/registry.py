@@ -140,12 +140,20 @@ def load_graph(spec: str | None = None) -> nx.MultiDiGraph:
         return load_movie_graph()
     G = read_graph_file(folder / GRAPH_FILE)
     G.graph["folder"] = str(folder)
-    tuning = read_tuning(folder)
-    if tuning:
-        from kg import remention, retrieval
+    apply_tuning(G, read_tuning(folder))
+    return G
 
-        G.graph[retrieval.WEIGHTS_KEY] = tuning["weights"]
-        G.graph[remention.GRAPH_KEY] = tuning["remention"]
+
+def apply_tuning(G: nx.MultiDiGraph, tuning: dict | None) -> nx.MultiDiGraph:
+    """Put a graph's tuning (:func:`read_tuning`) on ``G.graph``, where ``kg.retrieval.graph_weights``
+    and ``kg.remention.graph_prior`` read it: the one writer of both, for the shipped graph
+    (``kg.store``) and an imported one alike. A tuning without a "remention" prior keeps ``G``'s own."""
+    from kg import remention, retrieval
+
+    if tuning:
+        G.graph[retrieval.WEIGHTS_KEY] = dict(tuning["weights"])
+        if "remention" in tuning:
+            G.graph[remention.GRAPH_KEY] = tuning["remention"]
     return G
 
 
@@ -160,7 +168,9 @@ def save_tuning(folder, weights, prior, report: dict) -> Path:
 
 
 def read_tuning(folder) -> dict | None:
-    """A graph folder's ``tuning.json`` (checked by building its dataclasses), or ``None``."""
+    """A graph folder's ``tuning.json`` (checked by building its dataclasses), or ``None``: "weights"
+    (``kg.retrieval.FusionWeights`` fields), "remention" (``kg.remention.RementionPrior``'s, optional)
+    and "report" (how they were tuned)."""
     from kg import remention, retrieval
 
     path = Path(folder) / TUNING_FILE
@@ -169,7 +179,7 @@ def read_tuning(folder) -> dict | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         retrieval.FusionWeights(**data["weights"])
-        remention.RementionPrior(**data["remention"])
+        remention.RementionPrior(**data.get("remention", {}))
     except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
         raise KgrecError(f"{path}: not valid tuned weights ({e}); run kgrec eval tune again or delete it") from e
     return data
