@@ -1,7 +1,7 @@
 """The recommender agent's settings: small dataclasses, validated on construction.
 
-``ModelConfig`` (which model ``agent.llm.load_lm`` loads) lives here rather than in ``agent.llm``
-so that reading a configuration never imports torch.
+``ModelConfig`` (which model ``agent.llm.load_lm`` loads) and ``EncoderConfig`` (how ``agent.encoder`` turns
+text into a vector) live here rather than beside torch, so that reading a configuration never imports it.
 """
 from __future__ import annotations
 
@@ -37,6 +37,22 @@ class ModelConfig:
             raise ConfigError("ModelConfig.model is empty: expected 'embedded', a folder, a .gguf file or 'hub:<id>'")
         if self.max_prompt_tokens < 16:
             raise ConfigError(f"ModelConfig.max_prompt_tokens={self.max_prompt_tokens}: expected >= 16")
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """How text becomes a vector."""
+
+    layers: int = field(default=8, metadata={"help": "transformer layers run (the lowest ones); fewer is faster"})
+    max_query_tokens: int = field(default=128, metadata={"help": "a conversation is cut from the left beyond this"})
+    max_card_tokens: int = field(default=64, metadata={"help": "an item card is cut beyond this"})
+    batch_size: int = field(default=32, metadata={"help": "texts per forward pass when building the index"})
+
+    def __post_init__(self):
+        for name in ("layers", "max_query_tokens", "max_card_tokens", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"EncoderConfig.{name}={value!r}: expected an integer >= 1")
 
 
 @dataclass(frozen=True)
