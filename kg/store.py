@@ -28,7 +28,7 @@ INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, themes.
 CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial, remention, themes)
 CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches are removed)
 #: The shipped KG's fusion weights are ``data/tuning.json``, the file an imported graph's folder holds
-#: (``kg.registry.read_tuning``; tuned on ReDial valid, the file's "report" says how and what it scored).
+#: (``kg.tuning.read_tuning``; tuned on ReDial valid, the file's "report" says how and what it scored).
 #: ``kg.retrieval.FusionWeights()`` holds the defaults for a graph with no tuning of its own; a graph
 #: built in code has none, so it never loads the encoder.
 
@@ -93,7 +93,7 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
 
 def _weighted(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """``G`` with the shipped tuning (``data/tuning.json``) unless it carries its own."""
-    from kg.registry import apply_tuning, read_tuning
+    from kg.tuning import apply_tuning, read_tuning
     from kg.retrieval import WEIGHTS_KEY
 
     if WEIGHTS_KEY not in G.graph:
