@@ -3,6 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PYTEST_ARGS ?=
+DURATIONS := --durations=15 --durations-min=1  # the suite says where its time goes: the 15 slowest tests
 OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # $(call step,NAME,COMMAND): run COMMAND and print "make: step NAME: 12.3 s" (bench.cold_start reads these)
 step = @echo "make: step $(1) ..."; t0=$$(date +%s.%N); $(2) && echo "make: step $(1): $$(awk "BEGIN { printf \"%.1f\", $$(date +%s.%N) - $$t0 }") s"
@@ -35,10 +36,10 @@ browser: ## Debian's Chromium for the real-browser UI test
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 test: setup browser ## set up, then run every test (fast and slow)
-	$(OFFLINE) $(PY) -m pytest -q $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -q $(DURATIONS) $(PYTEST_ARGS)
 
 test-fast: setup
-	$(OFFLINE) $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(OFFLINE) $(PY) -m pytest -q -m "not slow" $(DURATIONS) $(PYTEST_ARGS)
 
 bench: setup
 	HF_HUB_OFFLINE=1 $(VENV)/bin/kgrec bench

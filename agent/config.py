@@ -1,7 +1,7 @@
 """The recommender agent's settings: small dataclasses, validated on construction.
 
-``ModelConfig`` (which model ``agent.llm.load_lm`` loads) lives here rather than in ``agent.llm``
-so that reading a configuration never imports torch.
+``ModelConfig`` (which model ``agent.llm.load_lm`` loads) and ``EncoderConfig`` (how ``agent.encoder`` turns
+text into a vector) live here rather than beside torch, so that reading a configuration never imports it.
 """
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.ranking import RankConfig
-from kg.errors import KgrecError
+from kg.errors import ConfigError
 
 QUANTIZE_OPTIONS = (None, "4bit", "8bit")
 
 
 def _check_range(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise KgrecError(f"AgentConfig.{name}={value!r}: expected an int in {low}..{high}")
+        raise ConfigError(f"AgentConfig.{name}={value!r}: expected an int in {low}..{high}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
-    """Which model to load and how."""
+    """Which model to load and how (frozen: ``dataclasses.replace`` makes a changed copy, validated again)."""
 
     model: str = field(default="embedded", metadata={"help": "'embedded', a folder, a .gguf file, or 'hub:<id>'"})
     adapter: str | None = field(default="default", metadata={"help": "'default' (shipped), a peft folder, or None"})
@@ -32,14 +32,30 @@ class ModelConfig:
 
     def __post_init__(self):
         if self.quantize not in QUANTIZE_OPTIONS:
-            raise KgrecError(f"ModelConfig.quantize={self.quantize!r}: expected one of {QUANTIZE_OPTIONS}")
+            raise ConfigError(f"ModelConfig.quantize={self.quantize!r}: expected one of {QUANTIZE_OPTIONS}")
         if not self.model:
-            raise KgrecError("ModelConfig.model is empty: expected 'embedded', a folder, a .gguf file or 'hub:<id>'")
+            raise ConfigError("ModelConfig.model is empty: expected 'embedded', a folder, a .gguf file or 'hub:<id>'")
         if self.max_prompt_tokens < 16:
-            raise KgrecError(f"ModelConfig.max_prompt_tokens={self.max_prompt_tokens}: expected >= 16")
+            raise ConfigError(f"ModelConfig.max_prompt_tokens={self.max_prompt_tokens}: expected >= 16")
 
 
-@dataclass
+@dataclass(frozen=True)
+class EncoderConfig:
+    """How text becomes a vector."""
+
+    layers: int = field(default=8, metadata={"help": "transformer layers run (the lowest ones); fewer is faster"})
+    max_query_tokens: int = field(default=128, metadata={"help": "a conversation is cut from the left beyond this"})
+    max_card_tokens: int = field(default=64, metadata={"help": "an item card is cut beyond this"})
+    batch_size: int = field(default=32, metadata={"help": "texts per forward pass when building the index"})
+
+    def __post_init__(self):
+        for name in ("layers", "max_query_tokens", "max_card_tokens", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"EncoderConfig.{name}={value!r}: expected an integer >= 1")
+
+
+@dataclass(frozen=True)
 class AgentConfig:
     """What the agent recommends and how hard it works per turn.
 
@@ -79,12 +95,12 @@ class AgentConfig:
     def __post_init__(self):
         for name, kind in (("model", ModelConfig), ("rank", RankConfig)):
             if not isinstance(getattr(self, name), kind):
-                raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected a {kind.__module__}.{kind.__name__}")
+                raise ConfigError(f"AgentConfig.{name}={getattr(self, name)!r}: expected a {kind.__module__}.{kind.__name__}")
         if self.graph is not None:
             from kg.registry import graph_folder
 
             if not isinstance(self.graph, str):
-                raise KgrecError(f"AgentConfig.graph={self.graph!r}: expected a graph name or folder (str) or None")
+                raise ConfigError(f"AgentConfig.graph={self.graph!r}: expected a graph name or folder (str) or None")
             graph_folder(self.graph)  # unknown -> one line naming the installed graphs
         _check_range("k", self.k, 1, 20)
         _check_range("candidates", self.candidates, 1, 1000)
@@ -94,15 +110,15 @@ class AgentConfig:
         _check_range("explanation_hops", self.explanation_hops, 1, 4)
         _check_range("paths_considered", self.paths_considered, 1, 10)
         if self.candidates < self.k:
-            raise KgrecError(f"AgentConfig.candidates={self.candidates} is below k={self.k}: expected candidates >= k")
+            raise ConfigError(f"AgentConfig.candidates={self.candidates} is below k={self.k}: expected candidates >= k")
         if not isinstance(self.min_link_score, (int, float)) or not 0.0 <= self.min_link_score <= 1.0:
-            raise KgrecError(f"AgentConfig.min_link_score={self.min_link_score!r}: expected a number in 0..1")
+            raise ConfigError(f"AgentConfig.min_link_score={self.min_link_score!r}: expected a number in 0..1")
         wait = self.model_wait_s
         if wait is not None and (isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= 3600):
-            raise KgrecError(f"AgentConfig.model_wait_s={wait!r}: expected seconds in 0..3600, or None to wait as long as it takes")
+            raise ConfigError(f"AgentConfig.model_wait_s={wait!r}: expected seconds in 0..3600, or None to wait as long as it takes")
         if isinstance(self.theme_threshold, bool) or not isinstance(self.theme_threshold, (int, float)) \
                 or not -1.0 <= self.theme_threshold <= 1.0:
-            raise KgrecError(f"AgentConfig.theme_threshold={self.theme_threshold!r}: expected a cosine in -1..1")
+            raise ConfigError(f"AgentConfig.theme_threshold={self.theme_threshold!r}: expected a cosine in -1..1")
         for name in ("rank_with_model", "dense", "themes", "lm_chooses_actions", "lm_chooses_paths"):
             if not isinstance(getattr(self, name), bool):
-                raise KgrecError(f"AgentConfig.{name}={getattr(self, name)!r}: expected True or False")
+                raise ConfigError(f"AgentConfig.{name}={getattr(self, name)!r}: expected True or False")

@@ -14,36 +14,21 @@ and the cards' text: a change to any of them builds a new index.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import torch
 
+from agent.config import EncoderConfig  # noqa: F401  (agent.encoder.EncoderConfig, as before)
+from agent.dense_index import DenseIndex
 from kg.errors import KgrecError
 from kg.locations import cache_dir
 from kg.retrieval import admissible
 from kg.schema import Candidate, Constraints
 from kg.verbalize import card
-
-
-@dataclass(frozen=True)
-class EncoderConfig:
-    """How text becomes a vector."""
-
-    layers: int = field(default=8, metadata={"help": "transformer layers run (the lowest ones); fewer is faster"})
-    max_query_tokens: int = field(default=128, metadata={"help": "a conversation is cut from the left beyond this"})
-    max_card_tokens: int = field(default=64, metadata={"help": "an item card is cut beyond this"})
-    batch_size: int = field(default=32, metadata={"help": "texts per forward pass when building the index"})
-
-    def __post_init__(self):
-        for name in ("layers", "max_query_tokens", "max_card_tokens", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise KgrecError(f"EncoderConfig.{name}={value!r}: expected an integer >= 1")
 
 
 class _Stop(Exception):
@@ -185,44 +170,6 @@ def pool(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     weights = mask.clone().float()
     weights[:, 0] = torch.where(mask.sum(1) > 1, 0.0, weights[:, 0])
     return (states * weights.unsqueeze(-1)).sum(1) / weights.sum(1, keepdim=True).clamp(min=1.0)
-
-
-@dataclass
-class DenseIndex:
-    """The whole catalog's standardized, unit-length vectors; ``scores`` is one matrix product."""
-
-    items: np.ndarray  # (N,) node ids
-    vectors: np.ndarray  # (N, H) float32, standardized and unit length
-    mean: np.ndarray  # (H,) what is subtracted before the cosine
-    scale: np.ndarray  # (H,) what it is divided by
-
-    @classmethod
-    def from_raw(cls, items: Sequence[int], raw: np.ndarray) -> DenseIndex:
-        mean, scale = raw.mean(0), raw.std(0) + 1e-6
-        return cls(np.asarray(items, dtype=np.int64), _unit((raw - mean) / scale), mean, scale)
-
-    def query(self, raw: np.ndarray) -> np.ndarray:
-        """``raw`` (H,) or (B, H) standardized like the catalog, unit length."""
-        return _unit((raw - self.mean) / self.scale)
-
-    def scores(self, raw: np.ndarray) -> np.ndarray:
-        """Cosine of ``raw`` (one query, (H,)) with every item, in ``items`` order."""
-        return self.vectors @ self.query(raw)
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npz")
-        np.savez(tmp, items=self.items, vectors=self.vectors, mean=self.mean, scale=self.scale)
-        tmp.replace(path)  # atomic: a killed build leaves no half-written index
-
-    @classmethod
-    def load(cls, path: Path) -> DenseIndex:
-        with np.load(path, allow_pickle=False) as data:  # plain arrays only: a cache file cannot run code
-            return cls(data["items"], data["vectors"], data["mean"], data["scale"])
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return (x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def index_key(model_id: str, config: EncoderConfig, cards: Sequence[str]) -> str:

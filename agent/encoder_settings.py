@@ -51,7 +51,7 @@ class AdapterSettings:
                 raise KgrecError(f"encoder settings: {name}={getattr(self, name)!r}: expected one of {options}")
 
     def encoder_config(self, batch_size: int = 32):
-        from agent.encoder import EncoderConfig
+        from agent.config import EncoderConfig
 
         return EncoderConfig(layers=self.layers, max_query_tokens=self.max_query_tokens,
                              max_card_tokens=self.max_card_tokens, batch_size=batch_size)
@@ -107,7 +107,7 @@ def save_table(folder: Path, index) -> None:
     """The learned item table (an ``agent.encoder.DenseIndex``) beside the adapter, float16 to stay small."""
     import numpy as np
 
-    from agent.encoder import DenseIndex
+    from agent.dense_index import DenseIndex
 
     DenseIndex(index.items, index.vectors.astype(np.float16), index.mean, index.scale).save(Path(folder) / TABLE_FILE)
 
@@ -117,7 +117,7 @@ def table_index(folder: Path, items, encode_missing):
     (a graph grown since training) get ``encode_missing(ids)``'s raw vectors, standardized like the table."""
     import numpy as np
 
-    from agent.encoder import DenseIndex, _unit
+    from agent.dense_index import DenseIndex, _unit
 
     path = Path(folder) / TABLE_FILE
     try:

@@ -44,7 +44,7 @@ import networkx as nx
 import prompts
 from agent import replies
 from agent.types import LanguageModel, Ranked
-from kg.errors import KgrecError
+from kg.errors import ConfigError
 from kg.schema import Candidate
 from kg.graph import display
 
@@ -76,11 +76,11 @@ class RankConfig:
 
     def __post_init__(self):
         if self.formulation not in FORMULATIONS:
-            raise KgrecError(f"RankConfig.formulation={self.formulation!r}: expected one of {FORMULATIONS}")
+            raise ConfigError(f"RankConfig.formulation={self.formulation!r}: expected one of {FORMULATIONS}")
         if not 0.0 <= self.lm_weight <= 1.0:
-            raise KgrecError(f"RankConfig.lm_weight={self.lm_weight}: expected a number in [0, 1]")
+            raise ConfigError(f"RankConfig.lm_weight={self.lm_weight}: expected a number in [0, 1]")
         if not 1 <= self.max_candidates <= (len(LETTERS) if self.formulation == "listwise" else 10_000):
-            raise KgrecError(f"RankConfig.max_candidates={self.max_candidates}: expected 1..26 for listwise, >= 1 else")
+            raise ConfigError(f"RankConfig.max_candidates={self.max_candidates}: expected 1..26 for listwise, >= 1 else")
 
 
 UTTERANCE_CHARS, HISTORY_UTTERANCES = 500, 6  # what the agent keeps of a conversation for its models

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from evaluation.cli import command_line
+from evaluation.report import command_line
 
 
 def register(subparsers) -> None:

@@ -37,7 +37,7 @@ def main(argv=None) -> None:
     from finetune.dense import _item_side, lower_states, pairs, query_vectors, recall_at
     from finetune.dense_items import ItemSide
     from finetune.dense_pairs import content_pairs, kg_pairs
-    from finetune.train import make_model
+    from finetune.model import make_model
     from evaluation.turns import split_turns
     from kg.store import load_movie_graph
 

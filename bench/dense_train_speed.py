@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from evaluation.turns import split_turns
     from finetune.config import load_config
     from finetune.dense import loss_of, lower_states, pairs
-    from finetune.train import make_model
+    from finetune.model import make_model
     from kg.graph import catalog
     from kg.locations import REPO_ROOT
     from kg.store import load_movie_graph

@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 
 from evaluation.redial import SYSTEM_NAMES
+from evaluation.report import command_line
 
 
 def _systems(value: str) -> tuple[str, ...]:
@@ -69,19 +69,6 @@ def register(subparsers) -> None:
     s.add_argument("--out", default="runs/eval-simulate")
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=_simulate)
-
-
-def command_line(args: argparse.Namespace, words: str, defaults: dict) -> str:
-    """The command line that reproduces this run (options left at their default omitted)."""
-    parts = [f"kgrec {words}"]
-    for name, default in defaults.items():
-        value = getattr(args, name)
-        value = ",".join(value) if isinstance(value, tuple) else value
-        if value is True and default is False:
-            parts.append(f"--{name.replace('_', '-')}")
-        elif value is not None and value != default:
-            parts.append(f"--{name.replace('_', '-')} {shlex.quote(str(value))}")
-    return " ".join(parts)
 
 
 def _redial(args: argparse.Namespace) -> int:

@@ -207,7 +207,7 @@ def run(args) -> int:
     import json
     from pathlib import Path
 
-    from evaluation.cli import command_line
+    from evaluation.report import command_line
     from kg.errors import KgrecError
     from kg.files import atomic_write_text
     from kg.registry import load_graph

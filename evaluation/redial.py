@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # evaluation.systems pulls in the agent: imported where a rep
 
 from evaluation import metrics
 from evaluation.turns import EvalTurn, check_labels, load_turns, sample_turns
-from kg.errors import KgrecError
+from kg.errors import ConfigError, KgrecError
 from kg.locations import REPO_ROOT
 
 KS = (1, 10, 50)
@@ -126,7 +126,7 @@ DESCRIPTIONS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class RedialEvalConfig:
     """Settings of ``kgrec eval redial``; validated on construction."""
 
@@ -140,12 +140,12 @@ class RedialEvalConfig:
 
     def __post_init__(self):
         if self.entities not in ENTITY_MODES:
-            raise KgrecError(f"--entities {self.entities!r}: expected one of {', '.join(ENTITY_MODES)}")
+            raise ConfigError(f"--entities {self.entities!r}: expected one of {', '.join(ENTITY_MODES)}")
         unknown = [s for s in self.systems if s not in SYSTEM_NAMES]
         if unknown or not self.systems:
-            raise KgrecError(f"--systems {','.join(self.systems)!r}: expected some of {','.join(SYSTEM_NAMES)}")
+            raise ConfigError(f"--systems {','.join(self.systems)!r}: expected some of {','.join(SYSTEM_NAMES)}")
         if self.limit is not None and self.limit < 1:
-            raise KgrecError(f"--limit {self.limit}: expected a positive number of turns")
+            raise ConfigError(f"--limit {self.limit}: expected a positive number of turns")
 
 
 def adapter_fingerprint(folder: Path) -> str:

@@ -1,7 +1,9 @@
 """Results on disk: a Markdown table, the JSON behind it and a bar chart (``results.{md,json,png}``)."""
 from __future__ import annotations
 
+import argparse
 import json
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -203,3 +205,16 @@ def _key(name: str, value):
 
         return (REPO_ROOT / str(value)).resolve()
     return value
+
+
+def command_line(args: argparse.Namespace, words: str, defaults: dict) -> str:
+    """The command line that reproduces this run (options left at their default omitted)."""
+    parts = [f"kgrec {words}"]
+    for name, default in defaults.items():
+        value = getattr(args, name)
+        value = ",".join(value) if isinstance(value, tuple) else value
+        if value is True and default is False:
+            parts.append(f"--{name.replace('_', '-')}")
+        elif value is not None and value != default:
+            parts.append(f"--{name.replace('_', '-')} {shlex.quote(str(value))}")
+    return " ".join(parts)

@@ -69,7 +69,7 @@ def valid_recall(G: nx.MultiDiGraph, text: str = "document", k: int = 10) -> tup
     """Whole-catalog Recall@k on the valid split's pairs, as ``finetune.dense`` validates (the
     conversation's own movies masked): (recall, pairs)."""
     from evaluation.turns import split_turns
-    from finetune.dense_pairs import pairs
+    from evaluation.pairs import pairs
 
     dense = load_sentence(G, text)
     valid = pairs(G, split_turns(G, "valid"), [int(i) for i in dense.index.items])

@@ -24,7 +24,7 @@ from typing import Protocol
 import networkx as nx
 
 import kg.graph
-from kg.errors import KgrecError
+from kg.errors import ConfigError, KgrecError
 from kg.graph import display
 from kg.redial import MENTION, SEEKER, merged_messages
 
@@ -279,7 +279,7 @@ def summarize(episodes: Sequence[Episode], max_turns: int = 5) -> dict:
 SYSTEM_NAMES = ("popularity", "retriever", "base", "lora")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SimulateConfig:
     """Settings of ``kgrec eval simulate``; validated on construction."""
 
@@ -293,14 +293,14 @@ class SimulateConfig:
 
     def __post_init__(self):
         if not self.hints or any(h not in HINT_KINDS for h in self.hints):
-            raise KgrecError(f"--hints {','.join(self.hints)!r}: expected some of {','.join(HINT_KINDS)}")
+            raise ConfigError(f"--hints {','.join(self.hints)!r}: expected some of {','.join(HINT_KINDS)}")
         if self.dialogues < 1:
-            raise KgrecError(f"--dialogues {self.dialogues}: expected at least 1")
+            raise ConfigError(f"--dialogues {self.dialogues}: expected at least 1")
         if not 1 <= self.max_turns <= 20:
-            raise KgrecError(f"--max-turns {self.max_turns}: expected 1..20")
+            raise ConfigError(f"--max-turns {self.max_turns}: expected 1..20")
         unknown = [s for s in self.systems if s not in SYSTEM_NAMES]
         if unknown or not self.systems:
-            raise KgrecError(f"--systems {','.join(self.systems)!r}: expected some of {','.join(SYSTEM_NAMES)}")
+            raise ConfigError(f"--systems {','.join(self.systems)!r}: expected some of {','.join(SYSTEM_NAMES)}")
 
 
 def build_chat_systems(names: Sequence[str], G: nx.MultiDiGraph, notes: list[str]) -> list[ChatSystem]:

@@ -14,7 +14,8 @@ mean Recall@10 of the two protocols (all labels; labels that repeat a context mo
 mean Recall@50. The ``remention`` weight is tuned with the others, on the graph's re-mention prior
 (counted on the train dialogues at build, ``kg.redial.add_remention_prior``). The table shows
 popularity (the baseline), every retriever on its own, the current weights and the best found.
-Copy the best weights into ``kg.store.SHIPPED_WEIGHTS``.
+Copy the best weights into ``data/tuning.json`` (the shipped graph's tuning, read as an
+imported graph's: ``kg.registry.read_tuning``).
 ``close_first`` (sequels and close relatives lead) is a product rule, not tuned: the table shows
 what it costs.
 """
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = lambda w: scores(replay, prepared, fallback, w)  # noqa: E731
     rows = [("popularity (baseline)", evaluate(FusionWeights.only("popular")))]
     rows += [(f"{name} only", evaluate(FusionWeights.only(name))) for name in PART_NAMES]
-    current = graph_weights(G)  # FusionWeights() and what the graph changes (kg.store.SHIPPED_WEIGHTS)
+    current = graph_weights(G)  # FusionWeights() and what the graph changes (data/tuning.json)
     rows.append(("current (graph_weights)", evaluate(current)))
     rows.append(("current, close_first=False", evaluate(replace(current, close_first=False))))
     rows += [(label, evaluate(weights)) for sweep in args.sweep for label, weights in sweep_weights(sweep, current)]

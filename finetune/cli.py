@@ -15,50 +15,70 @@ from __future__ import annotations
 import argparse
 import sys
 
-def _flag_value(kind: str):
-    """The argparse ``type`` for a ``TrainConfig`` annotation ("int", "float", "str | None", "bool")."""
-    base = kind.replace(" | None", "").strip()
-    if base == "bool":
-        def boolean(text: str) -> bool:
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise argparse.ArgumentTypeError(f"{text!r}: expected true or false")
-            return text.lower() in ("true", "1", "yes")
-        return boolean
-    if base == "float":  # "warmup" takes steps or a ratio
-        return float
-    return {"int": int, "str": str}.get(base)
+from finetune.config import field_names
+
+TRAIN_FIELDS = frozenset(field_names())
 
 
-def train_flags() -> dict[str, tuple[str, object]]:
-    """``--flag -> (TrainConfig field, type)`` for every scalar field, straight from the dataclass
-    (list fields such as ``target_modules`` are set in the YAML file)."""
+def train_parser() -> argparse.ArgumentParser:
+    """Every ``TrainConfig`` field as a flag (``--lora-layers`` or ``--lora_layers``; a bool takes
+    ``true``/``false`` or ``--no-validate-base``; a list takes several words), built from the dataclass's
+    types and help by ``transformers.HfArgumentParser``. Every default is ``None``: an unset flag leaves
+    the YAML's value, and the YAML the dataclass's."""
     from dataclasses import fields
+
+    from transformers import HfArgumentParser
 
     from finetune.config import TrainConfig
 
-    found = {}
-    for f in fields(TrainConfig):
-        kind = _flag_value(str(f.type))
-        if kind is not None:
-            found["--" + f.name.replace("_", "-")] = (f.name, kind, f.metadata.get("help", ""))
-    return found
+    parser = HfArgumentParser(TrainConfig, add_help=False)
+    for action in parser._actions:
+        if action.dest in TRAIN_FIELDS and not action.option_strings[0].startswith("--no"):
+            action.help = f"{action.help} (overrides the YAML's {action.dest})"
+    parser.set_defaults(**{f.name: None for f in fields(TrainConfig)})
+    return parser
 
 
-#: CLI flag -> (TrainConfig field, type, help); flags override the YAML file, which overrides the defaults
-FLAGS = train_flags()
+def flags() -> dict[str, tuple[str, object, str]]:
+    """``--flag -> (TrainConfig field, type, help)``: the flags :func:`train_parser` adds."""
+    return {option: (action.dest, action.type, action.help) for action in train_parser()._actions
+            for option in action.option_strings if action.dest in TRAIN_FIELDS and "_" not in option}
+
+
+def __getattr__(name: str):
+    if name == "FLAGS":  # CLI flag -> (TrainConfig field, type, help); flags override the YAML file, which overrides the defaults
+        return flags()
+    raise AttributeError(name)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="YAML file of TrainConfig fields (unknown keys are errors)")
     parser.add_argument("--resume", action="store_true", help="continue from the newest complete checkpoint in <output>/checkpoints")
-    for flag, (name, kind, text) in FLAGS.items():
-        parser.add_argument(flag, dest=name, type=kind, default=None, help=f"{text} (overrides the YAML's {name})")
+    parser._add_container_actions(train_parser())  # what ArgumentParser(parents=[...]) does
+
+
+class _TrainFlags(argparse.ArgumentParser):
+    """``kgrec finetune``'s parser: :func:`add_arguments` runs when it first parses or prints help, so
+    the other commands never pay for importing transformers (~0.5 s)."""
+
+    def _added(self):
+        if not getattr(self, "_has_flags", False):
+            self._has_flags = True
+            add_arguments(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._added()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self):
+        self._added()
+        return super().format_help()
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("finetune", help="LoRA-tune the ranking model", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
+    parser.__class__ = _TrainFlags  # add_parser builds the parent's class; the flags come on first use
     parser.set_defaults(func=run)
 
 
@@ -66,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from finetune.config import load_config
     from finetune.train import train
 
-    overrides = {name: getattr(args, name) for name, _, _ in FLAGS.values()}
+    overrides = {name: getattr(args, name) for name in TRAIN_FIELDS}
     config = load_config(args.config, overrides)
     metrics = train(config, resume=args.resume)
     if metrics:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from agent.ranking import FORMULATIONS
-from kg.errors import KgrecError
+from kg.errors import ConfigError, KgrecError
 
 SCHEDULES = ("linear", "cosine", "constant", "constant_with_warmup")
 METRICS = ("recall@10", "ndcg@10")
@@ -28,7 +28,7 @@ def _help(text: str, default):
     return field(default=default, metadata={"help": text})
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Everything one fine-tuning run needs."""
 
@@ -42,7 +42,7 @@ class TrainConfig:
     lora_r: int = _help("LoRA rank", 16)
     lora_alpha: int = _help("LoRA alpha (scale = alpha / r)", 32)
     lora_dropout: float = _help("dropout on the LoRA input", 0.05)
-    target_modules: list = _help("module names LoRA wraps", LORA_TARGETS)
+    target_modules: list[str] = _help("module names LoRA wraps", LORA_TARGETS)
     lora_layers: int = _help("LoRA on the top N transformer layers only (0: all); backward stops there", 0)
     # optimisation
     learning_rate: float = _help("AdamW peak learning rate", 2e-4)
@@ -91,32 +91,32 @@ class TrainConfig:
                    "formulation": FORMULATIONS, "objective": OBJECTIVES, "quantize": (None, "4bit", "8bit")}
         for name, options in choices.items():
             if getattr(self, name) not in options:
-                raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected one of {options}")
+                raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected one of {options}")
         positive = ("lora_r", "lora_alpha", "batch_size", "grad_accumulation", "max_steps", "max_length",
                     "save_every", "logging_steps", "dense_layers", "max_item_tokens")
         for name in positive:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
+                raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
         for name in ("lora_layers", "kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives",
                      "content_pairs", "kg_pairs", "hard_negatives"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
-                raise KgrecError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 0")
+                raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 0")
         if not 0 <= self.lora_dropout < 1 or self.learning_rate <= 0 or self.weight_decay < 0 or self.warmup < 0:
-            raise KgrecError("TrainConfig: expected 0 <= lora_dropout < 1, learning_rate > 0, "
+            raise ConfigError("TrainConfig: expected 0 <= lora_dropout < 1, learning_rate > 0, "
                              f"weight_decay >= 0, warmup >= 0; got {self.lora_dropout}, {self.learning_rate}, "
                              f"{self.weight_decay}, {self.warmup}")
         if self.item_learning_rate <= 0:
-            raise KgrecError(f"TrainConfig.item_learning_rate={self.item_learning_rate!r}: expected a number > 0")
+            raise ConfigError(f"TrainConfig.item_learning_rate={self.item_learning_rate!r}: expected a number > 0")
         if not 0 < self.temperature <= 10:
-            raise KgrecError(f"TrainConfig.temperature={self.temperature!r}: expected a number in (0, 10]")
+            raise ConfigError(f"TrainConfig.temperature={self.temperature!r}: expected a number in (0, 10]")
         if self.objective == "dense" and self.lora_layers > self.dense_layers:
-            raise KgrecError(f"TrainConfig.lora_layers={self.lora_layers}: expected at most dense_layers={self.dense_layers}")
+            raise ConfigError(f"TrainConfig.lora_layers={self.lora_layers}: expected at most dense_layers={self.dense_layers}")
         if self.graph is not None:
             from kg.registry import graph_folder
 
             graph_folder(str(self.graph))  # unknown -> one line naming the installed graphs
         if not self.target_modules or not all(isinstance(m, str) for m in self.target_modules):
-            raise KgrecError(f"TrainConfig.target_modules={self.target_modules!r}: expected a list of module names")
+            raise ConfigError(f"TrainConfig.target_modules={self.target_modules!r}: expected a list of module names")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -138,7 +138,7 @@ def read_yaml(path: str | Path) -> dict:
     except yaml.YAMLError as e:
         raise KgrecError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from e
     if not isinstance(data, dict):
-        raise KgrecError(f"{path}: expected a mapping of TrainConfig fields, got {type(data).__name__}")
+        raise ConfigError(f"{path}: expected a mapping of TrainConfig fields, got {type(data).__name__}")
     names = field_names()
     for key in data:
         if key not in names:
@@ -154,5 +154,5 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     unknown = set(values) - set(field_names())
     if unknown:
-        raise KgrecError(f"unknown TrainConfig field(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(f"unknown TrainConfig field(s): {', '.join(sorted(unknown))}")
     return TrainConfig(**values)

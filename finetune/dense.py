@@ -136,7 +136,8 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     from safetensors.torch import load_file
     from torch.utils.tensorboard import SummaryWriter
 
-    from finetune.train import make_model, write_report
+    from finetune.model import make_model
+    from finetune.report import write_report
     from kg.registry import load_graph
 
     output, started = Path(config.output), time.perf_counter()
@@ -240,7 +241,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
 def report_stopped_run(config) -> dict:
     """``metrics.json``, ``train_config.yaml`` and ``curve.png`` of a run of ``config`` stopped before its
     end (killed for time), from its newest complete checkpoint; the best adapter is already in its output."""
-    from finetune.train import write_report
+    from finetune.report import write_report
 
     output = Path(config.output)
     last = _checkpoint(output / "checkpoints")

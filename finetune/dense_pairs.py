@@ -2,7 +2,8 @@
 
 Three ingredients (``TrainConfig``: ``content_pairs``, ``kg_pairs``; ReDial's always):
 
-* ReDial train conversations -> each movie the recommender suggested (``pairs``);
+* ReDial train conversations -> each movie the recommender suggested (``pairs``, from
+  ``evaluation.pairs``: the same pairs validate the encoder);
 * content requests -> an item: a request written here from the item's own KG facts (genres,
   director, stars, decade, themes where the graph has ``has_theme`` edges), phrased several
   ways; every other item that fits the same facts is masked, so it is never a negative
@@ -21,51 +22,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import networkx as nx
 
-from agent.ranking import query_text, recent_text
+from evaluation.pairs import Pair, near_misses, pairs, turn_text  # noqa: F401  (finetune.dense_pairs' names too)
 from kg.graph import display, is_item
 from kg.schema import Fact
-
-
-@dataclass(frozen=True)
-class Pair:
-    text: str  # what the encoder reads (a conversation as agent.ranking.query_text writes it)
-    target: int  # row of the item to find
-    context: tuple[int, ...]  # rows masked out: never the answer, never a negative
-    hard: tuple[int, ...] = ()  # rows of the KG retriever's near misses (hard negatives)
-    kind: str = "redial"  # "redial" | "content" | "kg"
-
-
-def turn_text(G: nx.MultiDiGraph, turn) -> str:
-    """``query_text`` of a ``kg.redial.Turn``: liked = its movies not disliked, then the conversation."""
-    disliked = set(turn.disliked)
-    said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
-    return query_text(G, [m for m in turn.mentioned if m not in disliked], list(turn.disliked), said)
-
-
-def near_misses(G: nx.MultiDiGraph, turn, row: dict[int, int], n: int) -> tuple[int, ...]:
-    """Rows of the KG retriever's ``n`` best candidates for ``turn`` that it should not suggest."""
-    if n == 0 or not turn.mentioned:
-        return ()
-    from evaluation.turns import turn_candidates
-
-    found = [c.item for c in turn_candidates(G, turn, n + len(turn.targets))]
-    return tuple(row[i] for i in found if i not in turn.targets and i in row)[:n]
-
-
-def pairs(G: nx.MultiDiGraph, turns, items: Sequence[int], hard: int = 0) -> list[Pair]:
-    """One pair per (turn, suggested catalog movie not already mentioned)."""
-    row = {int(n): i for i, n in enumerate(items)}
-    out = []
-    for turn in turns:
-        text, context = turn_text(G, turn), tuple(row[m] for m in turn.mentioned if m in row)
-        targets = [t for t in turn.targets if t in row and t not in turn.mentioned]
-        misses = near_misses(G, turn, row, hard) if targets else ()
-        out += [Pair(text, row[t], context, misses) for t in targets]
-    return out
 
 
 # ---------------------------------------------------------------- content requests

@@ -12,19 +12,18 @@ TensorBoard logs go to ``<output>/checkpoints``.
 """
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
 import torch
-import yaml
 
-from agent.llm import LocalLM, ModelConfig, load_base
+from agent.llm import LocalLM
 from agent.ranking import RankConfig
 from finetune.config import TrainConfig
 from evaluation.turns import split_turns
 from evaluation.validation import rank_cases
+from finetune.model import make_model
+from finetune.report import write_report
 from finetune.data import Collator, ListDataset, encode, history_examples, kg_examples, path_examples
 from kg.errors import KgrecError
 
@@ -39,31 +38,6 @@ def build_examples(config: TrainConfig, lm: LocalLM, G, turns) -> list:
     examples += path_examples(lm, G, config.path_examples, config.seed)
     examples += history_examples(lm, G, turns, _rank_config(config), config.candidates, config.negatives, config.seed)
     return examples
-
-
-def _device(config: TrainConfig) -> str:
-    if config.device == "auto" and torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        return f"cuda:{os.environ.get('LOCAL_RANK', '0')}"  # one process per GPU under accelerate launch
-    return config.device
-
-
-def make_model(config: TrainConfig):
-    """(peft model ready to train, tokenizer)."""
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
-
-    model_config = ModelConfig(model=config.model, adapter=None, quantize=config.quantize, device=_device(config))
-    model, tokenizer = load_base(model_config)
-    if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
-        model = prepare_model_for_kbit_training(model)
-    layers = config.dense_layers if config.objective == "dense" else model.config.num_hidden_layers
-    top = list(range(max(0, layers - config.lora_layers), layers)) if config.lora_layers else None
-    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=list(config.target_modules), layers_to_transform=top, task_type="CAUSAL_LM")
-    try:
-        peft_model = get_peft_model(model, lora)
-    except ValueError as e:
-        raise KgrecError(f"target_modules={config.target_modules}: {str(e).splitlines()[0]}") from e
-    return peft_model, tokenizer
 
 
 def training_arguments(config: TrainConfig, checkpoints: Path):
@@ -143,37 +117,3 @@ def _kinds(examples) -> dict:
     for e in examples:
         counts[e.kind] = counts.get(e.kind, 0) + 1
     return counts
-
-
-def write_report(output: Path, config: TrainConfig, history: list[dict], extra: dict) -> dict:
-    """``metrics.json``, ``train_config.yaml`` and ``curve.png`` beside the adapter."""
-    output.mkdir(parents=True, exist_ok=True)
-    metrics = {**extra, "config": config.to_dict(), "history": history}
-    (output / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    (output / "train_config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
-    plot_curve(history, output / "curve.png", config.metric,
-               "whole catalog" if config.objective == "dense" else "reranked")
-    return metrics
-
-
-def plot_curve(history: list[dict], path: Path, metric: str, scope: str = "reranked") -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    loss = [(h["step"], h["loss"]) for h in history if "loss" in h]
-    evals = [(h["step"], h[f"eval_{metric}"]) for h in history if f"eval_{metric}" in h]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    if loss:
-        ax.plot(*zip(*loss), color="tab:blue", label="train loss")
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("train loss", color="tab:blue")
-    if evals:
-        right = ax.twinx()
-        right.plot(*zip(*evals), "o-", color="tab:orange", label=f"valid {metric}")
-        right.set_ylabel(f"valid {metric} ({scope})", color="tab:orange")
-    ax.set_title("kgrec LoRA fine-tuning" + (" of the dense encoder" if scope == "whole catalog" else ""))
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

@@ -30,6 +30,8 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 
+from kg.errors import ConfigError
+
 GRAPH_KEY = "collaborative"  # G.graph[GRAPH_KEY]: the fitted ItemItem model
 #: above this many items :func:`fit` uses :func:`fit_cooccurrence` (EASE's three dense 5,000² float64
 #: matrices take 0.6 GB; at 78,000 items one took 45.8 GiB); the shipped movie graph has 2,704
@@ -46,9 +48,9 @@ class EaseConfig:
 
     def __post_init__(self):
         if not self.l2 > 0:
-            raise ValueError(f"EaseConfig.l2={self.l2!r}: expected a positive number")
+            raise ConfigError(f"EaseConfig.l2={self.l2!r}: expected a positive number")
         if isinstance(self.neighbours, bool) or not isinstance(self.neighbours, int) or self.neighbours < 1:
-            raise ValueError(f"EaseConfig.neighbours={self.neighbours!r}: expected an int >= 1")
+            raise ConfigError(f"EaseConfig.neighbours={self.neighbours!r}: expected an int >= 1")
 
 
 @dataclass(frozen=True, eq=False)

@@ -28,8 +28,9 @@ from kg.files import atomic_write
 from kg.graph import is_item
 from kg.locations import cache_dir
 from kg.schema import ITEM_TYPE
+from kg.tuning import TUNING_FILE, apply_tuning, read_tuning, save_tuning  # noqa: F401  (kg.registry's names too)
 
-GRAPH_FILE, META_FILE, TUNING_FILE = "graph.npz", "meta.json", "tuning.json"
+GRAPH_FILE, META_FILE = "graph.npz", "meta.json"
 SHIPPED = "redial-dbpedia"  # the name of the shipped movie KG (kg.store)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TURN_SPLITS = ("train", "valid")
@@ -140,39 +141,8 @@ def load_graph(spec: str | None = None) -> nx.MultiDiGraph:
         return load_movie_graph()
     G = read_graph_file(folder / GRAPH_FILE)
     G.graph["folder"] = str(folder)
-    tuning = read_tuning(folder)
-    if tuning:
-        from kg import remention, retrieval
-
-        G.graph[retrieval.WEIGHTS_KEY] = tuning["weights"]
-        G.graph[remention.GRAPH_KEY] = tuning["remention"]
+    apply_tuning(G, read_tuning(folder))
     return G
-
-
-def save_tuning(folder, weights, prior, report: dict) -> Path:
-    """Keep tuned ``kg.retrieval.FusionWeights`` and a ``kg.remention.RementionPrior`` with a graph."""
-    from dataclasses import asdict
-
-    path = Path(folder) / TUNING_FILE
-    data = {"weights": asdict(weights), "remention": asdict(prior), "report": report}
-    _write_atomically(path, json.dumps(data, indent=1).encode("utf-8"))
-    return path
-
-
-def read_tuning(folder) -> dict | None:
-    """A graph folder's ``tuning.json`` (checked by building its dataclasses), or ``None``."""
-    from kg import remention, retrieval
-
-    path = Path(folder) / TUNING_FILE
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        retrieval.FusionWeights(**data["weights"])
-        remention.RementionPrior(**data["remention"])
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise KgrecError(f"{path}: not valid tuned weights ({e}); run kgrec eval tune again or delete it") from e
-    return data
 
 
 def turns_file(spec: str | None, split: str) -> Path | None:

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 import networkx as nx
 
+from kg.errors import ConfigError
+
 ROLES = ("last", "suggested", "liked", "seen")
 GRAPH_KEY = "remention_prior"  # G.graph: the prior's fields (kg.registry.load_graph, or learned at build/import)
 SOURCE_KEY = "remention_trained_on"  # G.graph: what the prior was counted on, in words
@@ -40,7 +42,7 @@ class RementionPrior:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise ValueError(f"RementionPrior.{f.name}={value!r}: expected a rate in 0..1")
+                raise ConfigError(f"RementionPrior.{f.name}={value!r}: expected a rate in 0..1")
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

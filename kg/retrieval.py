@@ -137,15 +137,15 @@ class WalkConfig:
 
     def __post_init__(self):
         if not 0 < self.alpha < 1:
-            raise ValueError(f"WalkConfig.alpha={self.alpha!r}: expected 0 < alpha < 1")
+            raise ConfigError(f"WalkConfig.alpha={self.alpha!r}: expected 0 < alpha < 1")
         if not -1 <= self.degree_power <= 2:
-            raise ValueError(f"WalkConfig.degree_power={self.degree_power!r}: expected -1..2")
+            raise ConfigError(f"WalkConfig.degree_power={self.degree_power!r}: expected -1..2")
         if self.co_mention not in CO_MENTION_STRENGTHS:
-            raise ValueError(f"WalkConfig.co_mention={self.co_mention!r}: expected one of {', '.join(CO_MENTION_STRENGTHS)}")
+            raise ConfigError(f"WalkConfig.co_mention={self.co_mention!r}: expected one of {', '.join(CO_MENTION_STRENGTHS)}")
         if self.push_above < 0 or not 0 < self.push_epsilon < 1:
-            raise ValueError(f"WalkConfig push_above={self.push_above!r} (>= 0), push_epsilon={self.push_epsilon!r} (0..1)")
+            raise ConfigError(f"WalkConfig push_above={self.push_above!r} (>= 0), push_epsilon={self.push_epsilon!r} (0..1)")
         if self.co_mention_weight < 0 or self.iterations < 1:
-            raise ValueError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
+            raise ConfigError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
                              f"iterations={self.iterations!r} (>= 1)")
 
 

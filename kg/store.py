@@ -27,21 +27,10 @@ INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, themes.
                redial.VALID_FILE)  # valid: the ids left out of every fit
 CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial, remention, themes)
 CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches are removed)
-#: The shipped KG's fusion weights, all in this one place (``kg.retrieval.FusionWeights()`` holds the
-#: defaults for a graph with no tuning of its own). Tuned on ReDial valid with every weight at once
-#: (``python -m evaluation.tune_fusion``) on the graph learned from the 9,661 train conversations;
-#: ``"dense"`` is the LM encoder's list (the shipped dense adapter's). A graph built in code has none
-#: of these, so it never loads the encoder.
-SHIPPED_WEIGHTS: dict[str, float] = {
-    "walk": 0.433, "comention": 1.0, "collaborative": 0.0, "content": 0.017, "attribute": 0.017,
-    "popular": 0.0, "remention": 0.0, "dense": 0.001,
-}  # valid R@10 .224 (new .238), R@50 .424 (.450) without the encoder; FusionWeights() .210 (.223);
-#  on test both score alike (.124 vs .125 R@10: README)
-#  remention: tuned to .005 of the top weight, i.e. off; dense: swept on valid with the adapter trained on
-#  both sides (``python -m evaluation.tune_fusion --trials 0 --dense lora --sweep dense=...``): R@10/R@50
-#  0: .224/.433, .001: .221/.429, .01: .219/.422, .1: .210/.414, .133: .211/.406. The list hurts the fused
-#  ranking, so it weighs only as a tie-breaker; it stays above 0 because the encoder answers what the
-#  graph cannot (a request with content but no name, the theme of words that are not theme names).
+#: The shipped KG's fusion weights are ``data/tuning.json``, the file an imported graph's folder holds
+#: (``kg.tuning.read_tuning``; tuned on ReDial valid, the file's "report" says how and what it scored).
+#: ``kg.retrieval.FusionWeights()`` holds the defaults for a graph with no tuning of its own; a graph
+#: built in code has none, so it never loads the encoder.
 
 
 def cache_key(root: Path | None = None) -> str:
@@ -103,9 +92,10 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
 
 
 def _weighted(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """``G`` with the shipped fusion weights (:data:`SHIPPED_WEIGHTS`) unless it carries its own."""
+    """``G`` with the shipped tuning (``data/tuning.json``) unless it carries its own."""
+    from kg.tuning import apply_tuning, read_tuning
     from kg.retrieval import WEIGHTS_KEY
 
-    if SHIPPED_WEIGHTS and WEIGHTS_KEY not in G.graph:
-        G.graph[WEIGHTS_KEY] = dict(SHIPPED_WEIGHTS)
+    if WEIGHTS_KEY not in G.graph:
+        apply_tuning(G, read_tuning(data_dir()))
     return G

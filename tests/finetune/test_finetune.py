@@ -154,18 +154,20 @@ def test_the_checkpoint_interval_is_a_flag_over_the_yaml_over_the_default(tmp_pa
         config("--save-every", "0")
 
 
-def test_every_scalar_train_config_field_is_a_flag_and_a_bad_value_is_one_usage_line(capsys):
+def test_every_train_config_field_is_a_flag_and_a_bad_value_is_one_usage_line(capsys):
     import argparse
     from dataclasses import fields
 
     from finetune.cli import FLAGS, add_arguments
 
-    scalar = {f.name for f in fields(TrainConfig) if not isinstance(getattr(TrainConfig(), f.name), list)}
-    assert {name for name, _, _ in FLAGS.values()} == scalar and "--lora-layers" in FLAGS
+    assert {name for name, _, _ in FLAGS.values()} == {f.name for f in fields(TrainConfig)} and "--lora-layers" in FLAGS
     parser = argparse.ArgumentParser(prog="finetune")
     add_arguments(parser)
-    args = parser.parse_args(["--lora-layers", "4", "--validate-base", "false", "--warmup", "0.1"])
+    args = parser.parse_args(["--lora-layers", "4", "--validate-base", "false", "--warmup", "0.1",
+                              "--target-modules", "q_proj", "v_proj"])
     assert (args.lora_layers, args.validate_base, args.warmup) == (4, False, 0.1)
+    assert args.target_modules == ["q_proj", "v_proj"] and parser.parse_args(["--no-validate-base"]).validate_base is False
+    assert parser.parse_args([]).max_steps is None  # unset: the YAML's value stands
     with pytest.raises(SystemExit):
         parser.parse_args(["--max-steps", "lots"])
     assert "--max-steps: invalid int value: 'lots'" in capsys.readouterr().err

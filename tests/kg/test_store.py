@@ -67,3 +67,19 @@ def test_a_corrupt_or_empty_cache_is_rebuilt_with_a_one_line_notice(tmp_path, mo
     assert len(catalog(load_movie_graph())) == 6281
     assert "(no catalog items); rebuilding it" in capsys.readouterr().err
     assert len(catalog(load_graph(cache))) == 6281  # the rebuilt cache replaced it
+
+
+def test_the_shipped_weights_are_a_tuning_file_read_as_an_imported_graphs():
+    """``data/tuning.json`` is the one place of the shipped KG's fusion weights: the movie graph gets
+    them through ``kg.registry.apply_tuning``, the writer an imported graph's ``tuning.json`` goes through."""
+    import networkx as nx
+
+    from kg.locations import data_dir
+    from kg.registry import read_tuning
+    from kg.retrieval import FusionWeights, graph_weights
+    from kg.store import _weighted
+
+    shipped = FusionWeights(**read_tuning(data_dir())["weights"])
+    G = _weighted(nx.MultiDiGraph())
+    assert graph_weights(G) == shipped and shipped != FusionWeights() and shipped.comention == 1.0
+    assert graph_weights(_weighted(nx.MultiDiGraph(fusion_weights={"walk": 2.0}))).walk == 2.0  # its own stand
