@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
+from kg.adjacency import in_edges, neighbours, out_edges
 from kg.graph import degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
@@ -76,13 +77,13 @@ def facts_about(G: nx.MultiDiGraph, node: int,
 
 def _best_fact(G: nx.MultiDiGraph, a: int, b: int) -> Fact | None:
     """The strongest fact between ``a`` and ``b`` in either direction."""
-    facts = [Fact(a, rel, b) for rel in G.succ[a].get(b, {})]
-    facts += [Fact(b, rel, a) for rel in G.pred[a].get(b, {})]
+    facts = [Fact(a, rel, b) for rel in out_edges(G, a).get(b, {})]
+    facts += [Fact(b, rel, a) for rel in in_edges(G, a).get(b, {})]
     return min(facts, key=_fact_key, default=None)
 
 
 def _neighbours(G: nx.MultiDiGraph, node: int) -> set[int]:
-    return (set(G.succ[node]) | set(G.pred[node])) - {node}
+    return neighbours(G, node)
 
 
 def _penalty(degree: int) -> float:
@@ -93,8 +94,9 @@ def _penalty(degree: int) -> float:
 def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
     """The ``others`` one edge from ``node``, sorted: looked up one by one when ``node`` is the
     bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
-    if len(others) < len(G.succ[node]) + len(G.pred[node]):
-        return sorted(o for o in others if o != node and (o in G.succ[node] or o in G.pred[node]))
+    out, into = out_edges(G, node), in_edges(G, node)
+    if len(others) < len(out) + len(into):
+        return sorted(o for o in others if o != node and (o in out or o in into))
     return sorted(_neighbours(G, node) & others)
 
 
@@ -155,7 +157,7 @@ def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int)
 
 def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
     """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one)."""
-    return min(map(relation_cost, (*G.succ[a].get(b, {}), *G.pred[a].get(b, {}))))
+    return min(map(relation_cost, (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()))))
 
 
 def _cost(nodes: list[int], degree, cost_of: dict, G: nx.MultiDiGraph) -> float:
