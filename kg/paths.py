@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable
 import networkx as nx
 
 from kg.adjacency import in_edges, neighbours, out_edges
-from kg.graph import degrees, hubs
+from kg.graph import cached, degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
@@ -111,24 +111,20 @@ def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: in
     return found
 
 
-def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], usable, limit: int,
+def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], allow_hubs: bool, limit: int,
                  found: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
     """``(cost, nodes)`` of three-edge routes; very connected nodes (a genre) are not walked through.
     First hops are tried cheapest first and stop once no route through them can be chosen
     (:func:`_bound`): on a large catalog a well-liked anchor has hundreds of thousands of routes."""
-    degree = degrees(G)
-
-    def inner(n: int) -> bool:
-        return usable(n) and degree[n] <= MAX_INNER_DEGREE
-
+    degree, inner = degrees(G), _inner_nodes(G, allow_hubs)
     before: dict[int, list[int]] = defaultdict(list)  # node next to an anchor -> anchors
     for a in sorted(anchors):
-        for n in _neighbours(G, a):
-            if n != item and n not in anchors and inner(n):
+        for n in _neighbours(G, a) & inner:  # a set operation: a liked item has 10^4 neighbours
+            if n != item and n not in anchors:
                 before[n].append(a)
     cost_of: dict[tuple[int, int], float] = {}
     first = sorted((_pair_cost(G, item, m1) + _penalty(degree[m1]), m1)
-                   for m1 in _neighbours(G, item) - anchors if inner(m1))
+                   for m1 in (_neighbours(G, item) - anchors) & inner)
     costs, best, out = sorted(c for c, _ in found), {}, []
     for c, nodes in found:
         best[nodes[-1]] = min(best.get(nodes[-1], math.inf), c)
@@ -143,6 +139,15 @@ def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], usable, limit
                     bisect.insort(costs, route[0])
                     best[a] = min(best.get(a, math.inf), route[0])
     return out
+
+
+def _inner_nodes(G: nx.MultiDiGraph, allow_hubs: bool) -> frozenset[int]:
+    """The nodes a three-edge route may pass through: at most ``MAX_INNER_DEGREE`` edges, and no
+    hub unless ``allow_hubs`` (cached on the graph: one pass over the nodes, then set operations)."""
+    def build(G):
+        hub = frozenset() if allow_hubs else hubs(G)
+        return frozenset(n for n, d in degrees(G).items() if d <= MAX_INNER_DEGREE and n not in hub)
+    return cached(G, ("paths_inner", allow_hubs), build)
 
 
 def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int) -> float:
@@ -195,7 +200,7 @@ def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, lim
     cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3
     enough = len(cheap) >= limit and len({s[1][-1] for s in cheap}) >= min(limit, len(anchors))
     if max_hops >= 3 and not enough:
-        scored = sorted(scored + _long_scored(G, item, anchors, usable, limit, scored))
+        scored = sorted(scored + _long_scored(G, item, anchors, allow_hubs, limit, scored))
     return _kept(scored, limit)
 
 
