@@ -4,9 +4,10 @@ A graph of 10^5 items is ~4.5M Python objects (networkx's nested dictionaries, e
 attributes). The collector's full pass walks every one of them: measured at the 100k catalog, each
 full pass during the load cost up to 2 s of CPU (21 of them while the graph was built), and one
 landing in a turn made that turn 2 s slower. None of these objects can be cyclic garbage: a
-loaded graph is frozen and lives as long as the process. So :func:`quiet` turns the collector off
-while a graph is built, and :func:`settle` moves a large graph's objects out of the collector's
-reach (``gc.freeze``) once it is built; a small graph (the shipped movie KG, tests) is left as is::
+loaded graph is frozen and lives as long as the process, as do the indexes built on it. So
+:func:`quiet` turns the collector off while a graph (or an index of it: :func:`settled`) is built,
+and :func:`settle` then moves a large graph's objects out of the collector's reach
+(``gc.freeze``); a small graph (the shipped movie KG, tests) is left as is::
 
     >>> import networkx as nx
     >>> with quiet():
@@ -17,7 +18,8 @@ reach (``gc.freeze``) once it is built; a small graph (the shipped movie KG, tes
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import networkx as nx
@@ -43,3 +45,15 @@ def settle(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     if sum(map(len, G._adj.values())) > FREEZE_ABOVE:  # neighbours: as kg.graph.cached counts
         gc.freeze()
     return G
+
+
+def settled(build: Callable) -> Callable:
+    """``build(G, ...)`` run :func:`quiet`, then ``G`` :func:`settle`-d: for what is built once per
+    graph and lives as long as it (``kg.linking.build_link_index``, ``kg.graph.cached``'s builds)."""
+    @functools.wraps(build)
+    def run(G, *args, **kwargs):
+        with quiet():
+            value = build(G, *args, **kwargs)
+        settle(G)
+        return value
+    return run
