@@ -216,7 +216,7 @@ def admissible(G: nx.MultiDiGraph, constraints: Constraints, again: Iterable[int
     if c == Constraints(exclude=c.exclude) and among is None:  # no filter but "not these": set algebra
         items = pool - c.exclude
     else:
-        items = inverted.admitted(G, c, pool)  # set algebra on the filters' item sets, not a check per item
+        items = inverted.admitted(G, c, None if among is None else pool)  # set algebra, not a check per item
     unnamed = replace(c, exclude=c.exclude - again)
     return Allowed(items, frozenset(n for n in again if satisfies(G, n, unnamed)))
 
