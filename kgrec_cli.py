@@ -37,11 +37,18 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = make_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KgrecError as e:  # a user's mistake: one line; our own bugs still raise
         print(f"kgrec: error: {e}", file=sys.stderr)
+        return 2
+    except MemoryError as e:  # a graph too big for this machine (loading it, or its per-graph arrays)
+        command = " ".join(a for a in argv[:2] if not a.startswith("-"))
+        print(f"kgrec: error: kgrec {command} needed more memory than this machine allows "
+              f"({type(e).__name__}{': ' + str(e).strip()[:200] if str(e).strip() else ''}); "
+              f"see docs/scaling.md for what each stage needs per catalog size", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

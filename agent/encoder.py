@@ -22,6 +22,7 @@ import networkx as nx
 import numpy as np
 import torch
 
+from agent import nearest
 from agent.config import EncoderConfig  # noqa: F401  (agent.encoder.EncoderConfig, as before)
 from agent.dense_index import DenseIndex
 from kg.errors import KgrecError
@@ -232,14 +233,18 @@ def model_id(model, adapter: Path | None = None) -> str:
 def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarray,
                      constraints: Constraints = Constraints(), k: int = 100,
                      allowed: frozenset[int] | None = None) -> list[Candidate]:
-    """The ``k`` catalog items nearest ``raw_query`` that meet ``constraints`` (over the whole catalog;
+    """The ``k`` catalog items nearest ``raw_query`` that meet ``constraints`` (over the whole catalog:
+    the exact matrix product, or above ``nearest.ANN_ABOVE`` items an IVF index, ``agent.nearest``;
     ``allowed``: those items, when the turn decided them already, ``kg.retrieval.Allowed.items``).
 
     Scores are the cosine minus the first cosine not taken, so the list's scores are > 0 and
     ``kg.retrieval.fuse`` can divide by the best one.
     """
-    sims = index.scores(raw_query)
     allowed = admissible(G, constraints).items if allowed is None else allowed
+    near = nearest.candidates(index, raw_query, allowed, k)  # an IVF index above nearest.ANN_ABOVE items
+    if near is not None:
+        return [Candidate(item, score, ("dense",)) for item, score in near]
+    sims = index.scores(raw_query)
     taken: list[tuple[int, float]] = []
     floor = float(sims.min()) - 1e-3
     for i in np.argsort(-sims, kind="stable"):
@@ -257,8 +262,8 @@ class DenseRetriever:
     """The conversation's nearest catalog items: the ``"dense"`` list that ``kg.retrieval.fuse`` joins.
 
     One forward pass of the conversation (the encoder's layers only) and one matrix product over
-    the whole catalog per turn; the hard filters cut the whole catalog first, so a narrow
-    constraint still gets answers. Sessions share it; one conversation is encoded at a time.
+    the whole catalog per turn (an IVF index above ``nearest.ANN_ABOVE`` items); the hard filters
+    cut the whole catalog first, so a narrow constraint still gets answers. Sessions share it; one conversation is encoded at a time.
     """
 
     def __init__(self, encoder: Encoder, index: DenseIndex):
@@ -311,6 +316,7 @@ def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderC
     if adapter is not None and settings.item_side == "shared":
         index = build_index(encoder, G, items, model_id(base, adapter), folder=folder, progress=progress,
                             text=settings.item_text)
+    nearest.ann(index)  # a large catalog's IVF index, built here rather than in the first turn
     return DenseRetriever(encoder, index)
 
 

@@ -128,8 +128,13 @@ def run_child(args: list[str], max_memory_gb: float | None) -> tuple[float, floa
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # max over children so far: see _peak_mb
     if child.returncode != 0:
-        raise RuntimeError(f"{' '.join(args[:3])} exited {child.returncode}: {err.strip()[-2000:]}")
+        lines = err.strip().splitlines() or [f"exited {child.returncode}"]
+        raise ChildFailed(f"{args[2] if len(args) > 2 else args[-1]} exited {child.returncode} after {wall:.0f} s: {lines[-1][:500]}")
     return wall, _peak_mb(out, usage), out
+
+
+class ChildFailed(RuntimeError):
+    """An import or chat child ended with an error (its last stderr line: one ``kgrec: error:`` line)."""
 
 
 def _peak_mb(out: str, usage) -> float:
@@ -246,16 +251,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.items.split(",")]
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="kgrec-scale-"))
-    rows = []
+    rows, failed = [], []
     for items in sizes:
-        rows.append(measure(items, work, args.seed, args.sessions, args.max_memory_gb, args.reuse))
+        try:
+            rows.append(measure(items, work, args.seed, args.sessions, args.max_memory_gb, args.reuse))
+        except ChildFailed as e:  # e.g. a catalog too big for --max-memory-gb: its one error line
+            failed.append(f"{items:,} items: {e}")
+            print(failed[-1], flush=True)
+            continue
         print(f"{items:,} items: {json.dumps({k: round(v, 3) for k, v in rows[-1].items()})}", flush=True)
     print(f"\nkgrec at scale: synthetic catalogs (seed {args.seed}; {LIKES_PER_ITEM} likes per item), "
           f"{os.cpu_count()} CPUs; {args.sessions} sessions x 4 turns after one warm-up turn")
-    print(table(rows))
+    print(table(rows) if rows else "(no size completed)")
+    for line in failed:
+        print(f"not measured: {line}")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from kg.graph import is_item
+from kg.adjacency import in_edges
+from kg.graph import catalog_set, is_item
 
 MIN_GENRE_COVERAGE = 0.5  # share of catalog items with a genre for genre words to be hard filters
 COVERAGE_KEY = "genre_coverage"  # G.graph cache (the graph's data, computed once)
@@ -38,4 +39,5 @@ def hard_genres(G: nx.MultiDiGraph, genres: Iterable[int]) -> tuple[int, ...]:
     """The genres the graph can answer as filters (see the module docstring)."""
     if genre_coverage(G) < MIN_GENRE_COVERAGE:
         return ()
-    return tuple(g for g in genres if items_with(G, g) > 0)
+    items = catalog_set(G)
+    return tuple(g for g in genres if g in G and any(p in items for p in in_edges(G, g)))  # one is enough

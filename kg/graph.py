@@ -20,6 +20,8 @@ from typing import Any
 
 import networkx as nx
 
+from kg import heap
+
 HUB_TYPES = frozenset({"language", "country"})
 HUB_DEGREE = 100  # a company or "other" node with more edges than this is a hub
 CACHE_KEY = "_kgrec_walk"
@@ -54,13 +56,13 @@ def cached(G: nx.MultiDiGraph, what: Any, build: Callable[[nx.MultiDiGraph], Any
     """
     cache = G.graph.setdefault(CACHE_KEY, {})
     if nx.is_frozen(G) and "size" in cache:
-        return cache[what] if what in cache else cache.setdefault(what, build(G))
+        return cache[what] if what in cache else cache.setdefault(what, heap.settled(build)(G))
     size = (len(G), sum(map(len, G._adj.values())))  # number_of_edges() is slow
     if cache.get("size") != size:
         cache.clear()
         cache["size"] = size
     if what not in cache:
-        cache[what] = build(G)
+        cache[what] = heap.settled(build)(G)  # no collector passes; frozen out of them on a large graph
     return cache[what]
 
 

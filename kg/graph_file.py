@@ -22,6 +22,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from kg import heap
 from kg.collaborative import EaseConfig, ItemItem
 from kg.errors import KgrecError
 from kg.files import atomic_write
@@ -65,12 +66,15 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-        data = json.loads(arrays.pop("graph.json").tobytes())
+        with heap.quiet():  # millions of small objects, none cyclic: no collector passes (kg.heap)
+            data = json.loads(arrays.pop("graph.json").tobytes())
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, RecursionError, UnicodeDecodeError) as e:
         why = "it holds pickled objects, which are never loaded" if "pickle" in str(e) else str(e)[:200]
         raise GraphFileError(path, f"{type(e).__name__}: {why}") from e
     try:
-        return nx.freeze(_graph(data, arrays))  # read-only: kg.retrieval caches on it safely
+        with heap.quiet():
+            G = nx.freeze(_graph(data, arrays))  # read-only: kg.retrieval caches on it safely
+        return heap.settle(G)
     except (TypeError, ValueError, KeyError, IndexError) as e:
         raise GraphFileError(path, f"{type(e).__name__}: {str(e)[:200]}") from e
 

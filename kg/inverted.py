@@ -2,7 +2,8 @@
 
 Genre -> items and person -> items need no index of their own: the graph's adjacency is one
 (``G.pred[genre]`` are the items of that genre). Years are a sorted array, cached on the graph
-(``kg.graph.cached``), cut by binary search::
+(``kg.graph.cached``), cut by binary search. :func:`admitted` applies every filter of a
+``Constraints`` by set algebra on these (what ``kg.retrieval.satisfies`` decides item by item)::
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
@@ -12,6 +13,13 @@ Genre -> items and person -> items need no index of their own: the graph's adjac
     ([2, 4], [1, 2, 4])
     >>> items_in_years(G, 2020, None)
     frozenset()
+    >>> G.add_node(7, type="genre"); G.add_edge(1, 7, key="genre"); G.add_edge(4, 7, key="genre")
+    'genre'
+    'genre'
+    >>> sorted(admitted(G, Constraints(not_genres=frozenset({7}))))
+    [2, 3]
+    >>> sorted(admitted(G, Constraints(genres=frozenset({7}), not_years=frozenset({(1980, 1990)}))))
+    [4]
 """
 from __future__ import annotations
 
@@ -20,7 +28,9 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from kg.graph import cached, catalog
+from kg.adjacency import in_edges, out_edges
+from kg.graph import cached, catalog, catalog_set
+from kg.schema import Constraints
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,3 +53,33 @@ def items_in_years(G: nx.MultiDiGraph, low: int | None, high: int | None) -> fro
     start = 0 if low is None else int(np.searchsorted(index.years, low, side="left"))
     stop = len(index.years) if high is None else int(np.searchsorted(index.years, high, side="right"))
     return frozenset(index.items[start:stop].tolist())
+
+
+def admitted(G: nx.MultiDiGraph, c: Constraints, pool: frozenset[int] | None = None) -> frozenset[int]:
+    """The catalog items of ``pool`` (default: the catalog) that pass every filter of ``c``: the
+    items ``kg.retrieval.satisfies`` accepts, found from the filters' own item sets (a genre's
+    items, a person's, a year range's), so a broad filter no longer checks each item it keeps."""
+    pool = catalog_set(G) if pool is None else pool & catalog_set(G)
+    for wanted in (c.genres, c.themes):  # an item with at least one of them (an edge item -> node)
+        if wanted:
+            pool = pool & _heads(G, wanted)
+    for person in c.people:  # every one of them, by an edge either way
+        pool = pool & _near(G, person)
+    if c.year_min is not None or c.year_max is not None or c.not_years:
+        pool = pool & items_in_years(G, c.year_min, c.year_max)  # an item without a year never passes
+    for low, high in c.not_years:
+        pool = pool - items_in_years(G, low, high)
+    out = _heads(G, c.not_genres | c.not_themes)
+    for person in c.not_people:
+        out |= _near(G, person)
+    return pool - c.exclude - out
+
+
+def _heads(G: nx.MultiDiGraph, nodes: frozenset[int]) -> frozenset[int]:
+    """The nodes with an edge to any of ``nodes`` (the items of a genre or theme)."""
+    return frozenset().union(*(in_edges(G, n).keys() for n in nodes if n in G))
+
+
+def _near(G: nx.MultiDiGraph, node: int) -> frozenset[int]:
+    """The nodes one edge from ``node`` either way (a person's items)."""
+    return frozenset(in_edges(G, node).keys() | out_edges(G, node).keys()) if node in G else frozenset()

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
+from kg import heap
 from kg.lexicon import COMMON, GENRE_SYNONYMS, THEME_FORMS, fold, normalize
 from kg.graph import display
 from kg.schema import DERIVED_ID_BASE, ITEM_TYPE
@@ -184,6 +185,7 @@ def _index_themes(index: LinkIndex, G: nx.MultiDiGraph) -> None:
                 _add(index, alias, Entry(node, 1.0))
 
 
+@heap.settled  # millions of small objects on a large catalog, living as long as it (kg.heap)
 def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] = MappingProxyType({}),
                      common_words: Collection[str] = (), themes: bool = True) -> LinkIndex:
     """The alias index of ``G``, with the dialogue data set's words as input.

@@ -24,7 +24,8 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.graph import degrees, hubs
+from kg.adjacency import in_edges, neighbours, out_edges
+from kg.graph import cached, degrees, hubs
 from kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
@@ -76,13 +77,13 @@ def facts_about(G: nx.MultiDiGraph, node: int,
 
 def _best_fact(G: nx.MultiDiGraph, a: int, b: int) -> Fact | None:
     """The strongest fact between ``a`` and ``b`` in either direction."""
-    facts = [Fact(a, rel, b) for rel in G.succ[a].get(b, {})]
-    facts += [Fact(b, rel, a) for rel in G.pred[a].get(b, {})]
+    facts = [Fact(a, rel, b) for rel in out_edges(G, a).get(b, {})]
+    facts += [Fact(b, rel, a) for rel in in_edges(G, a).get(b, {})]
     return min(facts, key=_fact_key, default=None)
 
 
 def _neighbours(G: nx.MultiDiGraph, node: int) -> set[int]:
-    return (set(G.succ[node]) | set(G.pred[node])) - {node}
+    return neighbours(G, node)
 
 
 def _penalty(degree: int) -> float:
@@ -93,8 +94,9 @@ def _penalty(degree: int) -> float:
 def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
     """The ``others`` one edge from ``node``, sorted: looked up one by one when ``node`` is the
     bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
-    if len(others) < len(G.succ[node]) + len(G.pred[node]):
-        return sorted(o for o in others if o != node and (o in G.succ[node] or o in G.pred[node]))
+    out, into = out_edges(G, node), in_edges(G, node)
+    if len(others) < len(out) + len(into):
+        return sorted(o for o in others if o != node and (o in out or o in into))
     return sorted(_neighbours(G, node) & others)
 
 
@@ -109,24 +111,20 @@ def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: in
     return found
 
 
-def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], usable, limit: int,
+def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], allow_hubs: bool, limit: int,
                  found: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
     """``(cost, nodes)`` of three-edge routes; very connected nodes (a genre) are not walked through.
     First hops are tried cheapest first and stop once no route through them can be chosen
     (:func:`_bound`): on a large catalog a well-liked anchor has hundreds of thousands of routes."""
-    degree = degrees(G)
-
-    def inner(n: int) -> bool:
-        return usable(n) and degree[n] <= MAX_INNER_DEGREE
-
+    degree, inner = degrees(G), _inner_nodes(G, allow_hubs)
     before: dict[int, list[int]] = defaultdict(list)  # node next to an anchor -> anchors
     for a in sorted(anchors):
-        for n in _neighbours(G, a):
-            if n != item and n not in anchors and inner(n):
+        for n in _neighbours(G, a) & inner:  # a set operation: a liked item has 10^4 neighbours
+            if n != item and n not in anchors:
                 before[n].append(a)
     cost_of: dict[tuple[int, int], float] = {}
     first = sorted((_pair_cost(G, item, m1) + _penalty(degree[m1]), m1)
-                   for m1 in _neighbours(G, item) - anchors if inner(m1))
+                   for m1 in (_neighbours(G, item) - anchors) & inner)
     costs, best, out = sorted(c for c, _ in found), {}, []
     for c, nodes in found:
         best[nodes[-1]] = min(best.get(nodes[-1], math.inf), c)
@@ -143,6 +141,15 @@ def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], usable, limit
     return out
 
 
+def _inner_nodes(G: nx.MultiDiGraph, allow_hubs: bool) -> frozenset[int]:
+    """The nodes a three-edge route may pass through: at most ``MAX_INNER_DEGREE`` edges, and no
+    hub unless ``allow_hubs`` (cached on the graph: one pass over the nodes, then set operations)."""
+    def build(G):
+        hub = frozenset() if allow_hubs else hubs(G)
+        return frozenset(n for n, d in degrees(G).items() if d <= MAX_INNER_DEGREE and n not in hub)
+    return cached(G, ("paths_inner", allow_hubs), build)
+
+
 def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int) -> float:
     """The highest cost :func:`explanation_paths` may still choose: the ``limit``-th cheapest route,
     and the best route of each of the ``limit`` first anchors (of every anchor when fewer)."""
@@ -155,7 +162,7 @@ def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int)
 
 def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
     """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one)."""
-    return min(map(relation_cost, (*G.succ[a].get(b, {}), *G.pred[a].get(b, {}))))
+    return min(map(relation_cost, (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()))))
 
 
 def _cost(nodes: list[int], degree, cost_of: dict, G: nx.MultiDiGraph) -> float:
@@ -193,7 +200,7 @@ def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, lim
     cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3
     enough = len(cheap) >= limit and len({s[1][-1] for s in cheap}) >= min(limit, len(anchors))
     if max_hops >= 3 and not enough:
-        scored = sorted(scored + _long_scored(G, item, anchors, usable, limit, scored))
+        scored = sorted(scored + _long_scored(G, item, anchors, allow_hubs, limit, scored))
     return _kept(scored, limit)
 
 

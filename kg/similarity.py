@@ -30,7 +30,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from kg.graph import is_item
+from kg.adjacency import in_edges, out_edges
+from kg.graph import cached, catalog_set, is_item
 
 #: relation -> weight of sharing its tail (a person) with a liked film
 SHARED_WEIGHTS = {"director": 2.0, "writer": 1.0, "starring": 1.0, "producer": 0.5,
@@ -41,6 +42,7 @@ SEQUEL_WEIGHT = 3.0  # a sequel, prequel or film of the same franchise
 #: at least CLOSE_STARS of the same stars; it puts close relatives ahead of loose matches
 CLOSE_BONUS, CLOSE_STARS = 10.0, 2
 CACHE_KEY = "_kgrec_similarity"
+SHARERS_KEY = "similarity_sharers"  # kg.graph.cached: (person, relation) -> items, filled as asked
 _YEAR = re.compile(r"\s*\(\d{4}\)\s*$")
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s).*$")
 _SEQUEL_MARK = re.compile(r"(\s+(part\s+)?(\d+|[ivx]+|two|three|four|chapter\s+\w+))+$")
@@ -73,8 +75,8 @@ def _stems(G: nx.MultiDiGraph) -> dict[str, list[int]]:
 
 def _sequels(G: nx.MultiDiGraph, item: int) -> set[int]:
     """Items one sequel/prequel edge away (either direction), and films of the same title stem."""
-    near = {n for n, edges in G.succ[item].items() if any(r in edges for r in SEQUEL_RELATIONS)}
-    near |= {n for n, edges in G.pred[item].items() if any(r in edges for r in SEQUEL_RELATIONS)}
+    near = {n for n, edges in out_edges(G, item).items() if any(r in edges for r in SEQUEL_RELATIONS)}
+    near |= {n for n, edges in in_edges(G, item).items() if any(r in edges for r in SEQUEL_RELATIONS)}
     data = G.nodes[item]
     stem = title_stem(data.get("title") or data.get("name") or "")
     near |= set(_stems(G).get(stem, ()))
@@ -87,18 +89,28 @@ def _shared(G: nx.MultiDiGraph, item: int, scores: dict[int, float]) -> set[int]
     Returns the items with the same director and at least ``CLOSE_STARS`` of the same stars.
     """
     shared: dict[str, Counter] = defaultdict(Counter)  # relation -> other item -> people shared
-    for tail, edges in G.succ[item].items():
+    for tail, edges in out_edges(G, item).items():
         for relation in edges:
             weight = SHARED_WEIGHTS.get(relation)
             if weight is None:
                 continue
-            sharers = [h for h, back in G.pred[tail].items() if relation in back and is_item(G, h)]
+            sharers = _sharers(G, tail, relation)
             for other in sharers:
                 if other != item:
                     scores[other] += weight / math.log2(1 + len(sharers))
                     shared[relation][other] += 1
     stars = shared["starring"]
     return {n for n in shared["director"] if stars[n] >= CLOSE_STARS}
+
+
+def _sharers(G: nx.MultiDiGraph, tail: int, relation: str) -> list[int]:
+    """The items with a ``relation`` edge to ``tail`` (a director's films), in the graph's order;
+    cached on the graph per (tail, relation) as asked: a person of 10^4 films is listed once."""
+    known = cached(G, SHARERS_KEY, lambda G: {})
+    if (tail, relation) not in known:
+        items = catalog_set(G)
+        known[tail, relation] = [h for h, back in in_edges(G, tail).items() if relation in back and h in items]
+    return known[tail, relation]
 
 
 def content_scores(G: nx.MultiDiGraph, items: Iterable[int]) -> list[tuple[int, float]]:

@@ -53,3 +53,11 @@ def test_reuse_chats_with_the_graph_already_imported_without_importing_again(tmp
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| 150 |"))
     assert row.split("|")[2].strip() == "nan"  # no import time: nothing was imported
     assert (tmp_path / "graph-150" / "graph.npz").stat().st_mtime_ns == stamp
+
+
+def test_a_size_that_runs_out_of_memory_is_reported_not_raised(tmp_path, capsys):
+    # a 50 MB address space: the import child cannot even load numpy; the bench names the size and goes on
+    assert main(["--items", "150", "--sessions", "1", "--work", str(tmp_path), "--max-memory-gb", "0.05"]) == 1
+    out = capsys.readouterr().out
+    assert "not measured: 150 items: --import-child exited" in out and "(no size completed)" in out
+    assert not (tmp_path / "graph-150" / "meta.json").exists()

@@ -35,3 +35,29 @@ def test_running_out_of_memory_is_one_error_line_and_no_graph(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("kgrec: error: importing ") and "memory" in lines[0]
     assert "Traceback" not in child.stderr
     assert not (out / "meta.json").exists()  # never listed nor loadable as a graph
+
+
+#: the child caps its address space just above what kgrec needs before the graph, then loads it
+LOAD_CHILD = textwrap.dedent("""
+    import resource, sys
+    import kgrec_cli, kg.cli, kg.registry, kg.graph_file, networkx, numpy, scipy.sparse
+    size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize")) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size + 4 * 2**20,) * 2)
+    sys.exit(kgrec_cli.main(sys.argv[1:]))
+""")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmSize from /proc")
+def test_a_graph_too_big_to_load_is_one_error_line(tmp_path):
+    files = write_catalog(tmp_path / "catalog", 3000, seed=0)
+    out = tmp_path / "graph"
+    imported = subprocess.run([sys.executable, "-m", "kgrec_cli", "kg", "import", "--items", str(files.items),
+                               "--triples", str(files.triples), "--interactions", str(files.interactions),
+                               "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert imported.returncode == 0, imported.stderr[-2000:]
+    child = subprocess.run([sys.executable, "-c", LOAD_CHILD, "kg", "stats", "--graph", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert child.returncode == 2, child.stderr[-2000:]
+    lines = child.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kgrec: error: kgrec kg stats needed more memory"), lines
+    assert "Traceback" not in child.stderr
