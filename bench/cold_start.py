@@ -16,7 +16,7 @@ they mean more than wall time. Rows:
 - ``--setup``: ``make setup`` in a fresh clone with a fresh venv (downloads from PyPI): each step
 
 Usage:
-    python -m bench.cold_start                        # ~10 min on 2 free cores (mostly the index build)
+    python -m bench.cold_start                        # ~3 min on 2 free cores (6 on a busy one)
     python -m bench.cold_start --setup --unprepared   # + a fresh venv (~2-5 min) + a cold chat
     python -m bench.cold_start --unprepared --no-prepared   # only the cold chat
 """
@@ -42,7 +42,7 @@ MESSAGE = "I loved Police Academy, something like it?"
 STEP_LINE = re.compile(r"^make: step (\S+): ([\d.]+) s$", re.M)  # what the Makefile's `step` prints
 READY = "kgrec: ready ("  # what ui.handlers.Engine prints when a message is answered now
 HEADER = ["scenario", "prepare s (CPU s)", "prepare peak RSS MB", "chat: page served s", "ready s after page",
-          "first reply s after ready", "chat CPU s to ready", "serving peak RSS MB", "cache files added"]
+          "first reply s after ready", "chat CPU s to page / to ready", "serving peak RSS MB", "cache files added"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Row:
     page_s: float | None = None  # from starting `kgrec chat` to the page answering HTTP 200
     ready_s: float | None = None  # from the page served to the server's "ready" (the input opens)
     reply_s: float | None = None  # from "ready" to the first reply's last piece
-    chat_cpu_s: float | None = None  # the chat process's CPU seconds from its start to "ready"
+    chat_cpu_s: str | None = None  # the chat process's CPU seconds from its start to the page, to "ready"
     serve_rss_mb: float | None = None
     added_files: int | None = None  # files the cache gained during the scenario
 
@@ -160,7 +160,7 @@ def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -
             if process.poll() is not None or time.monotonic() - start > timeout:
                 raise RuntimeError(f"kgrec chat never served {url}; see {log}")
             time.sleep(0.05)
-        page = time.monotonic()
+        page, page_cpu = time.monotonic(), cpu_s(process.pid)
         client = Client(url, verbose=False)
         while not ready_in(log, offset):
             if process.poll() is not None or time.monotonic() - start > timeout:
@@ -169,7 +169,8 @@ def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -
         ready, cpu = time.monotonic(), cpu_s(process.pid)
         result = client.predict(MESSAGE, api_name="/send")
         reply = time.monotonic()
-        return {"page_s": page - start, "ready_s": ready - page, "reply_s": reply - ready, "chat_cpu_s": cpu,
+        return {"page_s": page - start, "ready_s": ready - page, "reply_s": reply - ready,
+                "chat_cpu_s": f"{page_cpu:,.1f} / {cpu:,.1f}",
                 "serve_rss_mb": peak_rss_mb(process.pid), "text": last_reply(result)}
     finally:
         process.terminate()
@@ -202,7 +203,9 @@ def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with
     if not text or text.startswith(("Still loading", "Sorry")):
         raise RuntimeError(f"{name}: the first reply was {text[:200]!r}; see {log}")
     prepared = None if prep_s is None else f"{prep_s:,.1f} ({prep_cpu:,.1f})"
-    row = Row(name, prepared, prep_rss, **measured, added_files=len(cache_files(cache) - before))
+    added = sorted(cache_files(cache) - before)
+    row = Row(name, prepared, prep_rss, **measured, added_files=len(added))
+    print(f"{name}: cache files added: {added}", file=sys.stderr, flush=True)
     print(f"{row} {text[:120]!r}", file=sys.stderr, flush=True)
     return row
 
