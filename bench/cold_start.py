@@ -5,8 +5,8 @@ real subprocesses: ``kgrec prepare`` (what ``make`` runs after installing) and `
 Three times per chat: from the command to the page served (HTTP 200), from the page served to
 "ready" (the server's ``kgrec: ready`` line: the status line says ready and the input opens), and
 from then to the first reply asked through ``gradio_client`` (what a user sending at once waits).
-CPU seconds (user + system, the process and its children) beside them: on a shared machine
-they mean more than wall time. Rows:
+CPU seconds (user + system: ``kgrec prepare`` with its children, the chat process with its
+threads) beside them: on a shared machine they mean more than wall time. Rows:
 
 - empty cache: ``kgrec prepare``, then ``kgrec chat`` (the path ``make`` takes on a fresh machine)
 - warm cache: ``kgrec chat`` again (the baseline a second start is compared with)
