@@ -10,7 +10,7 @@ import pytest
 from tests.agent.conftest import BOOKS
 from tests.ui.conftest import chat
 from ui import status
-from ui.handlers import ChatState
+from ui.handlers import ChatState, Engine
 
 
 @pytest.mark.slow
@@ -23,20 +23,20 @@ def test_an_imported_graph_loads_with_the_warmups_steps_on_the_page_then_answers
     assert main(["kg", "import", "--items", str(BOOKS / "items.csv"), "--triples", str(BOOKS / "triples.tsv"),
                  "--interactions", str(BOOKS / "ratings.csv"), "--noun", "book", "--out", str(folder)]) == 0
     engine = default_engine(str(folder))  # what `kgrec chat --graph DIR` serves
-    views, seen = [], set()
+    views = []
+
+    def report(progress):  # the warm-up's report, then what the page would show at that moment
+        Engine.report(engine, progress)
+        views.append(status.view(engine, "hint"))
+    engine.report = report
     engine.start()
     deadline = time.monotonic() + 600
     while not engine.loaded and not engine.failed and time.monotonic() < deadline:
-        now = status.view(engine, "hint")
-        if now.html not in seen:
-            seen.add(now.html)
-            views.append(now)
-        threading.Event().wait(0.005)
+        threading.Event().wait(0.05)
     assert not engine.failed and engine.loaded
     assert views and all(not v.ready and not v.accepts and "ready" in v.placeholder for v in views)
-    shown_steps = {f"step {i}/{len(STEPS)}" for i in range(1, len(STEPS) + 1) if any(
-        f"step {i}/{len(STEPS)}" in v.html for v in views)}
-    assert f"step {len(STEPS)}/{len(STEPS)}" in shown_steps  # the last step too: "ready" waits for it
+    shown = [next(i for i in range(1, len(STEPS) + 1) if f"step {i}/{len(STEPS)}" in v.html) for v in views]
+    assert shown == sorted(shown) and set(shown) == set(range(1, len(STEPS) + 1))  # every step, in order
     ready = status.view(engine, "hint")
     assert ready.ready and ready.accepts and "Ready" in ready.html
     shown = chat(engine, ChatState(), "I loved Dune")
