@@ -81,12 +81,33 @@ def _first_turn(recommender) -> None:
     recommender.respond(recommender.new_session(), f"I loved {nouns(recommender.graph)['example']}")
 
 
+#: libraries' loggers whose notices at load time tell a user nothing they can act on
+#: (bitsandbytes: no CPU kernel offline; kernels: no publisher check offline)
+QUIET_LOGGERS = ("transformers", "peft", "bitsandbytes", "kernels")
+
+
+def quiet_libraries() -> None:
+    """The libraries' own progress bars ("Loading weights", "Converting and de-quantizing GGUF tensors")
+    and load-time notices off, for good: the warm-up's steps are the progress a user sees."""
+    import logging
+    import warnings
+
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+
+
 def warmup(config: AgentConfig | None = None, progress: Callable[[Progress], None] = _quiet, *,
            recommender=None):
     """The ``Recommender`` of ``config`` with everything a turn needs loaded (caches filled on first
-    use); ``progress`` hears each step and each batch of a long one. ``recommender``: warm this one."""
+    use); ``progress`` hears each step and each batch of a long one. ``recommender``: warm this one.
+    The libraries' own bars and notices go quiet (``quiet_libraries``)."""
     from agent.recommender import Recommender
 
+    quiet_libraries()
     recommender = recommender if recommender is not None else Recommender(config)
     start = time.monotonic()
     for step, (what, run) in enumerate(STEPS, 1):

@@ -1,8 +1,12 @@
 """How long a new user waits: from setup to the chat's first reply, on an empty cache and a warm one.
 
 Every run uses a temporary cache (``KGREC_CACHE`` and ``XDG_CACHE_HOME``), never the user's, and
-real subprocesses: ``kgrec prepare`` (what ``make`` runs after installing) and ``kgrec chat``,
-whose first reply is asked through ``gradio_client`` the moment the page is served. Rows:
+real subprocesses: ``kgrec prepare`` (what ``make`` runs after installing) and ``kgrec chat``.
+Three times per chat: from the command to the page served (HTTP 200), from the page served to
+"ready" (the server's ``kgrec: ready`` line: the status line says ready and the input opens), and
+from then to the first reply asked through ``gradio_client`` (what a user sending at once waits).
+CPU seconds (user + system: ``kgrec prepare`` with its children, the chat process with its
+threads) beside them: on a shared machine they mean more than wall time. Rows:
 
 - empty cache: ``kgrec prepare``, then ``kgrec chat`` (the path ``make`` takes on a fresh machine)
 - warm cache: ``kgrec chat`` again (the baseline a second start is compared with)
@@ -12,7 +16,7 @@ whose first reply is asked through ``gradio_client`` the moment the page is serv
 - ``--setup``: ``make setup`` in a fresh clone with a fresh venv (downloads from PyPI): each step
 
 Usage:
-    python -m bench.cold_start                        # ~10 min on 2 free cores (mostly the index build)
+    python -m bench.cold_start                        # ~3 min on 2 free cores (6 on a busy one)
     python -m bench.cold_start --setup --unprepared   # + a fresh venv (~2-5 min) + a cold chat
     python -m bench.cold_start --unprepared --no-prepared   # only the cold chat
 """
@@ -36,8 +40,9 @@ from kg.locations import REPO_ROOT
 
 MESSAGE = "I loved Police Academy, something like it?"
 STEP_LINE = re.compile(r"^make: step (\S+): ([\d.]+) s$", re.M)  # what the Makefile's `step` prints
-HEADER = ["scenario", "prepare s", "prepare peak RSS MB", "chat: page served s", "first reply s after page",
-          "serving peak RSS MB", "cache files added"]
+READY = "kgrec: ready ("  # what ui.handlers.Engine prints when a message is answered now
+HEADER = ["scenario", "prepare s (CPU s)", "prepare peak RSS MB", "chat: page served s", "ready s after page",
+          "first reply s after ready", "chat CPU s to page / to ready", "serving peak RSS MB", "cache files added"]
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,12 @@ class Row:
     """One scenario's measurements (None: not part of that scenario)."""
 
     scenario: str
-    prepare_s: float | None = None
+    prepare_s: str | None = None  # "wall (CPU)"
     prepare_rss_mb: float | None = None
     page_s: float | None = None  # from starting `kgrec chat` to the page answering HTTP 200
-    reply_s: float | None = None  # from the page served to the first reply's last piece
+    ready_s: float | None = None  # from the page served to the server's "ready" (the input opens)
+    reply_s: float | None = None  # from "ready" to the first reply's last piece
+    chat_cpu_s: str | None = None  # the chat process's CPU seconds from its start to the page, to "ready"
     serve_rss_mb: float | None = None
     added_files: int | None = None  # files the cache gained during the scenario
 
@@ -85,8 +92,8 @@ def cache_files(cache: Path) -> set[str]:
     return {str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file()} if cache.exists() else set()
 
 
-def run_waited(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, float]:
-    """(seconds, peak RSS in MB of the process and its children) of ``cmd``; raises if it fails."""
+def run_waited(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, float, float]:
+    """(seconds, CPU seconds, peak RSS in MB of the process and its children) of ``cmd``; raises if it fails."""
     start = time.monotonic()
     with open(log, "ab") as out:
         process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -94,10 +101,10 @@ def run_waited(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, 
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed ({process.returncode}); see {log}")
-    return time.monotonic() - start, usage.ru_maxrss / 1024
+    return time.monotonic() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def prepare(repo: Path, python: str, env: dict, log: Path) -> tuple[float, float]:
+def prepare(repo: Path, python: str, env: dict, log: Path) -> tuple[float, float, float]:
     return run_waited([python, str(repo / "kgrec_cli.py"), "prepare"], repo, env, log)
 
 
@@ -123,12 +130,27 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -> tuple[float, float, float, str]:
-    """(page served s, first reply s after that, serving peak RSS MB, the reply's text) of one ``kgrec chat``."""
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ready_in(log: Path, offset: int) -> bool:
+    """Whether the server wrote its "ready" line to ``log`` after byte ``offset``."""
+    with open(log, "rb") as f:
+        f.seek(offset)
+        return READY.encode() in f.read()
+
+
+def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -> dict:
+    """One ``kgrec chat``: page_s, ready_s (after the page), reply_s (after ready), chat_cpu_s (to ready),
+    serve_rss_mb and the reply's text."""
     from gradio_client import Client
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
+    offset = log.stat().st_size if log.exists() else 0
     start = time.monotonic()
     with open(log, "ab") as out:
         process = subprocess.Popen([python, str(repo / "kgrec_cli.py"), "chat", "--port", str(port)], cwd=repo,
@@ -138,10 +160,18 @@ def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -
             if process.poll() is not None or time.monotonic() - start > timeout:
                 raise RuntimeError(f"kgrec chat never served {url}; see {log}")
             time.sleep(0.05)
-        page = time.monotonic()
-        result = Client(url, verbose=False).predict(MESSAGE, api_name="/send")
+        page, page_cpu = time.monotonic(), cpu_s(process.pid)
+        client = Client(url, verbose=False)
+        while not ready_in(log, offset):
+            if process.poll() is not None or time.monotonic() - start > timeout:
+                raise RuntimeError(f"kgrec chat never got ready; see {log}")
+            time.sleep(0.05)
+        ready, cpu = time.monotonic(), cpu_s(process.pid)
+        result = client.predict(MESSAGE, api_name="/send")
         reply = time.monotonic()
-        return page - start, reply - page, peak_rss_mb(process.pid), last_reply(result)
+        return {"page_s": page - start, "ready_s": ready - page, "reply_s": reply - ready,
+                "chat_cpu_s": f"{page_cpu:,.1f} / {cpu:,.1f}",
+                "serve_rss_mb": peak_rss_mb(process.pid), "text": last_reply(result)}
     finally:
         process.terminate()
         process.wait(60)
@@ -167,11 +197,15 @@ def clone(repo: Path, target: Path) -> Path:
 
 def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with_prepare: bool) -> Row:
     before, env = cache_files(cache), environment(cache)
-    prep_s, prep_rss = prepare(repo, python, env, log) if with_prepare else (None, None)
-    page_s, reply_s, rss, text = chat(repo, python, env, log)
+    prep_s, prep_cpu, prep_rss = prepare(repo, python, env, log) if with_prepare else (None, None, None)
+    measured = chat(repo, python, env, log)
+    text = measured.pop("text")
     if not text or text.startswith(("Still loading", "Sorry")):
         raise RuntimeError(f"{name}: the first reply was {text[:200]!r}; see {log}")
-    row = Row(name, prep_s, prep_rss, page_s, reply_s, rss, len(cache_files(cache) - before))
+    prepared = None if prep_s is None else f"{prep_s:,.1f} ({prep_cpu:,.1f})"
+    added = sorted(cache_files(cache) - before)
+    row = Row(name, prepared, prep_rss, **measured, added_files=len(added))
+    print(f"{name}: cache files added: {added}", file=sys.stderr, flush=True)
     print(f"{row} {text[:120]!r}", file=sys.stderr, flush=True)
     return row
 
@@ -190,7 +224,7 @@ def make_setup(repo: Path, work: Path, log: Path) -> tuple[list[tuple[str, float
     """``make setup`` in a fresh clone with a fresh venv: (steps, peak RSS MB)."""
     fresh = clone(repo, work / "fresh-clone")
     env = dict(environment(work / "setup-cache"), PIP_NO_CACHE_DIR="1")
-    _, rss = run_waited(["make", "setup"], fresh, env, log)
+    _, _, rss = run_waited(["make", "setup"], fresh, env, log)
     return parse_steps(log.read_text(errors="replace")), rss
 
 

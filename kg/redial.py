@@ -83,12 +83,18 @@ def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
 
 @lru_cache(maxsize=1)
 def chat_words_of_train() -> frozenset[str]:
-    """Everyday words of the ReDial train dialogues (movies there are ``@ids``), if shipped."""
+    """Everyday words of the ReDial train dialogues (movies there are ``@ids``), if shipped; cached
+    by content (``kg.word_cache``: the file's bytes and the code that counts them)."""
+    from kg import lexicon, word_cache
+
+    path = data_dir() / TRAIN_FILE
+
+    def count() -> frozenset[str]:
+        return chat_words(" ".join(str(m.get("text", "")) for m in d["messages"]) for d in load_dialogues(path))
     try:
-        dialogues = load_dialogues(data_dir() / TRAIN_FILE)
+        return word_cache.cached_words(path, count, code=(lexicon.__file__, __file__))
     except KgrecError:
         return frozenset()
-    return chat_words(" ".join(str(m.get("text", "")) for m in d["messages"]) for d in dialogues)
 
 
 def link_words(G: nx.MultiDiGraph) -> dict:

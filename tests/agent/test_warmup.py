@@ -28,3 +28,19 @@ def test_progress_counts_units_inside_a_step_and_says_where_it_is():
     assert str(p) == "step 3/6: indexing: 98/196"
     with pytest.raises(ValueError, match="step=7"):
         Progress(7, 6, "x")
+
+
+def test_after_the_warmup_a_model_load_prints_no_library_progress_bar(tiny_lm_dir, capfd):
+    from transformers import AutoModelForCausalLM
+    from transformers.utils import logging as transformers_logging
+
+    config = AgentConfig(k=3, model=ModelConfig(model=str(tiny_lm_dir), adapter=None))
+    was = transformers_logging.is_progress_bar_enabled()
+    try:
+        warmup(config, recommender=Recommender(config, graph=agent_graph()))
+        capfd.readouterr()
+        AutoModelForCausalLM.from_pretrained(tiny_lm_dir)
+        assert "Loading weights" not in capfd.readouterr().err  # the warm-up's steps are the progress shown
+    finally:
+        if was:
+            transformers_logging.enable_progress_bar()
