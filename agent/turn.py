@@ -30,7 +30,7 @@ import networkx as nx
 from agent import preferences, understanding
 from agent.config import AgentConfig
 from agent.content import content_words
-from agent.explain import check_explanation
+from agent.explain import check_explanation, explainable
 from agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kg.graph import display
 from kg import linking, remention, retrieval
@@ -169,10 +169,12 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[st
 
 def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int) -> dict[str, list[Candidate]]:
     """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` that pass ``constraints``
-    (``{}`` without an encoder or a conversation). The chat's tool and the replay both call this."""
+    (``{}`` without an encoder or a conversation). The chat's tool and the replay both call this.
+    An item without any KG edge is left out: no fact could explain it (``agent.explain.explainable``)."""
     if dense is None or not query:
         return {}
-    return {"dense": dense.candidates(G, query, constraints, depth)}
+    ok = explainable(G)
+    return {"dense": [c for c in dense.candidates(G, query, constraints, depth) if c.item in ok]}
 
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,
