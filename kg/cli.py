@@ -2,7 +2,7 @@
 
 Usage:
     kgrec kg build                       # rebuild the cached movie KG, print counts and time
-    kgrec kg stats                       # nodes by type, edges by relation, genre/year coverage
+    kgrec kg stats                       # nodes by type, edges by relation, genre/year/document coverage
     kgrec kg search "I loved police academy"
     kgrec kg facts "Steve Guttenberg"
     kgrec kg path "Police Academy" "Three Men and a Baby"
@@ -26,7 +26,7 @@ QUERIES = ("search", "facts", "path", "candidates")
 def graph_stats(G) -> dict:
     """Counts by node type and relation, the share of items with a genre and a year, and what the
     interaction knowledge and the re-mention prior were learned from."""
-    from kg import remention
+    from kg import documents, remention
 
     items = [n for n, item in G.nodes(data="item") if item]
     with_genre = sum(1 for n in items
@@ -41,6 +41,7 @@ def graph_stats(G) -> dict:
         "year_coverage": with_year / len(items) if items else 0.0,
         "trained_on": G.graph.get("trained_on", ""),  # popularity, co-mentions, EASE
         "remention": G.graph.get(remention.GRAPH_KEY), "remention_trained_on": G.graph.get(remention.SOURCE_KEY, ""),
+        "documents": documents.coverage(G),
     }
 
 
@@ -49,6 +50,10 @@ def print_stats(G) -> None:
     print(f"{s['name']}: {s['nodes']:,} nodes, {s['edges']:,} edges, {s['items']:,} items "
           f"({G.graph.get('domain_noun', 'item')})")
     print(f"items with a genre: {s['genre_coverage']:.1%}   with a year: {s['year_coverage']:.1%}")
+    d = s["documents"]
+    share = (lambda n: f"{n:,} ({n / d['items']:.1%})") if d["items"] else str
+    print(f"documents: items with a premise {share(d['with_premise'])}, with themes {share(d['with_themes'])}; "
+          f"{d['themes']:,} themes")
     print(f"popularity, co-mentions and EASE learned from: {s['trained_on'] or 'no interactions'}")
     if s["remention"]:
         rates = ", ".join(f"{role} {rate:.3f}" for role, rate in s["remention"].items())
