@@ -66,6 +66,15 @@ def print_stats(G) -> None:
         print(f"  {relation:<20}{count:>9,}")
 
 
+def _documents(G, path) -> str:
+    """Premises and themes of a UniCRS graph's items from ``path`` (``kg.import_documents``), as a note."""
+    from kg.import_documents import add_documents
+
+    matched, missed, edges = add_documents(G, path)
+    return (f"--descriptions {path}: {matched:,} rows matched a catalog item by URI or id, {missed:,} did not "
+            f"(skipped); {edges:,} has_theme edges")
+
+
 def run_build(args: argparse.Namespace) -> int:
     from kg.store import load_movie_graph
 
@@ -121,14 +130,14 @@ def _import(args: argparse.Namespace) -> int:
     dialogues = pairs(args.dialogues, "--dialogues", registry.TURN_SPLITS)
     if bool(args.items) == bool(args.unicrs):
         raise KgrecError("kgrec kg import: expected exactly one of --items FILE or --unicrs DIR")
-    if args.unicrs and args.descriptions:
-        raise KgrecError("kgrec kg import: --descriptions goes with --items (a UniCRS KG has no item ids to match)")
     if args.unicrs:
         from kg.import_unicrs import import_unicrs
 
         imported = import_unicrs(args.unicrs, dialogues, noun=args.noun or "movie", name=args.name,
                                  relation_types=types)
         G, turns, notes = imported.graph, imported.turns, list(imported.notes)
+        if args.descriptions:
+            notes.append(_documents(G, args.descriptions))
         source = f"UniCRS KG {args.unicrs}" + "".join(f", {k} {v}" for k, v in dialogues.items())
     else:
         from kg.import_unicrs import add_dialogues
@@ -224,7 +233,8 @@ def register(subparsers) -> None:
     sub.add_parser("list", help="installed graphs").set_defaults(func=run_list)
     p = sub.add_parser("import", help="import a KG of any domain, print its stats and save it (--name/--out)")
     p.add_argument("--items", default=None, help="CSV: id,name[,year,description,theme,genre,...]")
-    p.add_argument("--descriptions", default=None, help="CSV: id,description (an item's premise, for its document)")
+    p.add_argument("--descriptions", default=None, help="CSV: id,description (an item's premise, for its document); "
+                   "with --unicrs also the id's URI, a theme column, or a documents JSONL (uri, premise, themes)")
     p.add_argument("--triples", default=None, help="TSV (or .csv): head, relation, tail")
     p.add_argument("--interactions", default=None, help="sessions, items in order: CSV user,item[,order][,rating|like] "
                    "or JSONL {\"session\": ID, \"items\": [[ITEM, 1|0|null], ...]}")
