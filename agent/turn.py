@@ -29,7 +29,7 @@ import networkx as nx
 
 from agent import preferences, understanding
 from agent.config import AgentConfig
-from agent.content import content_words
+from agent.content import audience, content_words
 from agent.explain import check_explanation, explainable
 from agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kg.graph import display
@@ -90,6 +90,7 @@ def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: Age
     ``themes`` (``agent.content.ThemeLinker``): for a message that names no title, person or theme
     but says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
     mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
+    mentions = sorted([*mentions, *audience(G, text, mentions)], key=lambda m: m.span)  # "my 6 year old": family
     if themes is not None and all(m.type == "genre" for m in mentions) and content_words(text, mentions):
         named = {m.node for m in mentions}  # a genre the message names itself is read from its words ("not big on horror")
         mentions = [*mentions, *(m for m in themes.link(text) if m.node not in named)]  # the encoder's theme
