@@ -9,9 +9,8 @@ negate, hates, negated years and decades, contradictions, genre replacement ("fu
 garbage and injection text. Each case says what the preferences must hold after the message
 (``agent.turn.understand``, the path of ``Recommender.stream`` without the model; children's ages: ``evaluation.intent_audience``).
 Outcomes: ``ok``; ``missed`` (something said was not picked up); ``inverted`` (read as the
-opposite: a hate became a like, an excluded decade became the wanted one); ``wrong`` (a
-contradiction resolved silently or invented, garbage that added a like, a genre added instead
-of replaced).
+opposite: a hate became a like, an excluded decade became the wanted one); ``wrong`` (a contradiction
+resolved silently or invented, garbage that added a like, a genre added instead of replaced).
 """
 from __future__ import annotations
 
@@ -23,8 +22,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from agent import turn
-from agent.config import AgentConfig
+from agent import AgentConfig, turn
 from agent.types import Preferences
 from evaluation.intent_audience import audience_cases
 from kg import linking
