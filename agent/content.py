@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 
+from kg.graph import cached
 from kg.lexicon import STOPWORDS
 from kg.linking import genre_nodes
 from kg.schema import THEME_TYPE, Mention
@@ -38,6 +39,37 @@ know think already yet again bye goodbye cheers alright right well much lot lots
 WORD = re.compile(r"[a-z][a-z'-]+")
 PHRASE = "a movie about {}"  # how a theme reads to the encoder
 GENRE_PHRASE = "a {} movie"  # how a broad genre reads to it
+
+
+NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+#: a child named by age ("my 6 year old", "a six-year-old", "for 8 yr olds"); 12 and under is a family movie
+CHILD_AGE = re.compile(r"\b(\d{1,2}|" + "|".join(NUMBERS) + r")[- ](?:years?|yrs?)[- ]olds?\b"
+                       r"|\b(toddlers?|preschoolers?|little ones?|grandkids?|grandchildren)\b", re.IGNORECASE)
+CHILD_UP_TO = 12
+
+
+def audience(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention] = ()) -> list[Mention]:
+    """The family genre for a child named by age or as a little one ("a movie my 6 year old would
+    enjoy"), outside ``mentions``; ``[]`` for an adult's age ("a 40 year old virgin") or a graph
+    without the genre::
+
+        >>> G = nx.MultiDiGraph(); G.add_node(1_000_005, type="genre", name="family"); _ = G.add_edge(1, 1_000_005)
+        >>> [(m.name, m.surface) for m in audience(G, "a movie my 6 year old would enjoy")]
+        [('family', '6 year old')]
+        >>> audience(G, "like The 40 Year Old Virgin")
+        []
+    """
+    family = cached(G, "family_genre", lambda G: genre_nodes(G).get("family"))
+    if family is None or not G.in_degree(family):
+        return []
+    taken = [m.span for m in mentions]
+    for match in CHILD_AGE.finditer(text):
+        age = match.group(1)
+        if age is not None and int(NUMBERS.get(age.lower(), age if age.isdigit() else 99)) > CHILD_UP_TO:
+            continue
+        if not any(a < match.end() and match.start() < b for a, b in taken):
+            return [Mention(family, G.nodes[family].get("name", "family"), "genre", match.group(), match.span(), 1.0)]
+    return []
 
 
 def content_words(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...]:

@@ -26,11 +26,14 @@ import networkx as nx
 
 from agent.types import Explanation, LanguageModel
 from kg import paths as kg_paths
-from kg.schema import Fact
+from kg.graph import cached, catalog
+from kg.schema import HAS_THEME, Fact
 from kg.verbalize import verbalize
 
 #: relations used to describe an item when no path reaches what the user likes
 DESCRIBE = ("genre", "director", "starring")
+#: the order :func:`describe` tries them in; any other fact comes after
+DESCRIBE_FIRST = (*DESCRIBE, HAS_THEME)
 
 
 def render(G: nx.MultiDiGraph, cited: Sequence[Sequence[Fact]]) -> str:
@@ -39,14 +42,21 @@ def render(G: nx.MultiDiGraph, cited: Sequence[Sequence[Fact]]) -> str:
 
 
 def describe(G: nx.MultiDiGraph, item: int) -> list[tuple[Fact, ...]]:
-    """One-fact paths describing ``item`` (its genre, director, a star), when nothing links it to the user."""
-    facts = kg_paths.facts_about(G, item, relations=DESCRIBE)
-    chosen = []
-    for relation in DESCRIBE:
+    """One fact describing ``item`` when nothing links it to the user: its genre, director or a star,
+    else a theme, else its strongest other fact ("True Blood aired on HBO."); ``[]`` only for an
+    item without any edge."""
+    facts = kg_paths.facts_about(G, item)
+    for relation in DESCRIBE_FIRST:
         fact = next((f for f in facts if f.relation == relation), None)
         if fact is not None:
-            chosen.append((fact,))
-    return chosen[:1]
+            return [(fact,)]
+    return [(facts[0],)] if facts else []
+
+
+def explainable(G: nx.MultiDiGraph) -> frozenset[int]:
+    """The catalog items with at least one KG edge: the ones :func:`describe` can always explain
+    (cached per graph). A retriever that reaches items without edges (the LM encoder) keeps these."""
+    return cached(G, "explainable", lambda G: frozenset(i for i in catalog(G) if G.succ[i] or G.pred[i]))
 
 
 def choose_path(lm: LanguageModel, prompt: str, texts: Sequence[str]) -> int:

@@ -30,8 +30,8 @@ import networkx as nx
 
 from agent import preferences, understanding
 from agent.config import AgentConfig
-from agent.content import content_words
-from agent.explain import check_explanation
+from agent.content import audience, content_words
+from agent.explain import check_explanation, explainable
 from agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kg.graph import display
 from kg import linking, remention, retrieval
@@ -91,6 +91,7 @@ def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: Age
     ``themes`` (``agent.content.ThemeLinker``): for a message that names no title, person or theme
     but says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
     mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
+    mentions = sorted([*mentions, *audience(G, text, mentions)], key=lambda m: m.span)  # "my 6 year old": family
     if themes is not None and all(m.type == "genre" for m in mentions) and content_words(text, mentions):
         named = {m.node for m in mentions}  # a genre the message names itself is read from its words ("not big on horror")
         mentions = [*mentions, *(m for m in themes.link(text) if m.node not in named)]  # the encoder's theme
@@ -150,10 +151,12 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[st
 def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int,
                 allowed: frozenset[int] | None = None) -> dict[str, list[Candidate]]:
     """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` that pass ``constraints``
-    (``allowed``: the items they admit, when decided already; ``{}`` without an encoder or a conversation)."""
+    (``allowed``: the items they admit, when decided already; ``{}`` without an encoder or a conversation).
+    An item without any KG edge is left out: no fact could explain it (``agent.explain.explainable``)."""
     if dense is None or not query:
         return {}
-    return {"dense": dense.candidates(G, query, constraints, depth, allowed)}
+    ok = explainable(G)
+    return {"dense": [c for c in dense.candidates(G, query, constraints, depth, allowed) if c.item in ok]}
 
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,

@@ -7,11 +7,10 @@ Hundreds of phrasings built from templates over ``kg.store.load_movie_graph()`` 
 popular titles, people and genres): negations with every cue word before and after what they
 negate, hates, negated years and decades, contradictions, genre replacement ("funnier"),
 garbage and injection text. Each case says what the preferences must hold after the message
-(``agent.understanding.understand`` + ``agent.preferences.apply``, the path of ``Recommender.stream`` without the model).
+(``agent.turn.understand``, the path of ``Recommender.stream`` without the model; children's ages: ``evaluation.intent_audience``).
 Outcomes: ``ok``; ``missed`` (something said was not picked up); ``inverted`` (read as the
-opposite: a hate became a like, an excluded decade became the wanted one); ``wrong`` (a
-contradiction resolved silently or invented, garbage that added a like, a genre added instead
-of replaced).
+opposite: a hate became a like, an excluded decade became the wanted one); ``wrong`` (a contradiction
+resolved silently or invented, garbage that added a like, a genre added instead of replaced).
 """
 from __future__ import annotations
 
@@ -23,8 +22,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from agent import preferences, understanding
+from agent import AgentConfig, turn
 from agent.types import Preferences
+from evaluation.intent_audience import audience_cases
 from kg import linking
 from kg.redial import link_words
 from kg.lexicon import normalize
@@ -113,13 +113,12 @@ class Reading:
 # ---------------------------------------------------------------- reading and judging
 def reader(G: nx.MultiDiGraph, min_score: float = 0.5):
     """``read(case) -> Reading``: link, understand and apply, as ``Recommender.stream`` does."""
-    index = linking.build_link_index(G, **link_words(G))
+    index, config = linking.build_link_index(G, **link_words(G)), AgentConfig(min_link_score=min_score)
 
     def read(case: Case) -> Reading:
         prefs = Preferences(genres=list(case.before_genres), liked=list(case.before_liked))
-        mentions = understanding.best_mentions(linking.link(index, case.text), min_score)
-        u = understanding.understand(G, case.text, mentions, prefs)
-        return Reading(preferences.apply(prefs, u), tuple(u.contradictions))
+        understood = turn.understand(G, index, case.text, turn.Before(prefs), config)
+        return Reading(understood.prefs, tuple(understood.u.contradictions))
     return read
 
 
@@ -363,7 +362,7 @@ def cases(G: nx.MultiDiGraph, n_titles: int = 400, n_people: int = 40, seed: int
     titles, people, genres = popular_titles(G, n_titles), popular_people(G, n_people), genre_surfaces(G)
     return (negation_cases(G, titles, people, genres) + mixed_cases(titles, people, genres) + year_cases(titles) + contradiction_cases(people, genres)
             + replace_cases(G, genres) + garbage_cases(G, seed) + plain_title_cases(G) + seen_cases(titles)
-            + compared_cases(G, titles))
+            + compared_cases(G, titles) + audience_cases(G, Case))
 
 
 def run(G: nx.MultiDiGraph, all_cases: list[Case]) -> tuple[Counter, dict[tuple[str, str], list[str]]]:

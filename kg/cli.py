@@ -2,7 +2,7 @@
 
 Usage:
     kgrec kg build                       # rebuild the cached movie KG, print counts and time
-    kgrec kg stats                       # nodes by type, edges by relation, genre/year coverage
+    kgrec kg stats                       # nodes by type, edges by relation, genre/year/document coverage
     kgrec kg search "I loved police academy"
     kgrec kg facts "Steve Guttenberg"
     kgrec kg path "Police Academy" "Three Men and a Baby"
@@ -26,7 +26,7 @@ QUERIES = ("search", "facts", "path", "candidates")
 def graph_stats(G) -> dict:
     """Counts by node type and relation, the share of items with a genre and a year, and what the
     interaction knowledge and the re-mention prior were learned from."""
-    from kg import remention
+    from kg import documents, remention
 
     items = [n for n, item in G.nodes(data="item") if item]
     with_genre = sum(1 for n in items
@@ -41,6 +41,7 @@ def graph_stats(G) -> dict:
         "year_coverage": with_year / len(items) if items else 0.0,
         "trained_on": G.graph.get("trained_on", ""),  # popularity, co-mentions, EASE
         "remention": G.graph.get(remention.GRAPH_KEY), "remention_trained_on": G.graph.get(remention.SOURCE_KEY, ""),
+        "documents": documents.coverage(G),
     }
 
 
@@ -49,6 +50,10 @@ def print_stats(G) -> None:
     print(f"{s['name']}: {s['nodes']:,} nodes, {s['edges']:,} edges, {s['items']:,} items "
           f"({G.graph.get('domain_noun', 'item')})")
     print(f"items with a genre: {s['genre_coverage']:.1%}   with a year: {s['year_coverage']:.1%}")
+    d = s["documents"]
+    share = (lambda n: f"{n:,} ({n / d['items']:.1%})") if d["items"] else str
+    print(f"documents: items with a premise {share(d['with_premise'])}, with themes {share(d['with_themes'])}; "
+          f"{d['themes']:,} themes")
     print(f"popularity, co-mentions and EASE learned from: {s['trained_on'] or 'no interactions'}")
     if s["remention"]:
         rates = ", ".join(f"{role} {rate:.3f}" for role, rate in s["remention"].items())
@@ -59,6 +64,15 @@ def print_stats(G) -> None:
     print("edges by relation:")
     for relation, count in s["relations"]:
         print(f"  {relation:<20}{count:>9,}")
+
+
+def _documents(G, path) -> str:
+    """Premises and themes of a UniCRS graph's items from ``path`` (``kg.import_documents``), as a note."""
+    from kg.import_documents import add_documents
+
+    matched, missed, edges = add_documents(G, path)
+    return (f"--descriptions {path}: {matched:,} rows matched a catalog item by URI or id, {missed:,} did not "
+            f"(skipped); {edges:,} has_theme edges")
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -116,14 +130,14 @@ def _import(args: argparse.Namespace) -> int:
     dialogues = pairs(args.dialogues, "--dialogues", registry.TURN_SPLITS)
     if bool(args.items) == bool(args.unicrs):
         raise KgrecError("kgrec kg import: expected exactly one of --items FILE or --unicrs DIR")
-    if args.unicrs and args.descriptions:
-        raise KgrecError("kgrec kg import: --descriptions goes with --items (a UniCRS KG has no item ids to match)")
     if args.unicrs:
         from kg.import_unicrs import import_unicrs
 
         imported = import_unicrs(args.unicrs, dialogues, noun=args.noun or "movie", name=args.name,
                                  relation_types=types)
         G, turns, notes = imported.graph, imported.turns, list(imported.notes)
+        if args.descriptions:
+            notes.append(_documents(G, args.descriptions))
         source = f"UniCRS KG {args.unicrs}" + "".join(f", {k} {v}" for k, v in dialogues.items())
     else:
         from kg.import_unicrs import add_dialogues
@@ -219,7 +233,8 @@ def register(subparsers) -> None:
     sub.add_parser("list", help="installed graphs").set_defaults(func=run_list)
     p = sub.add_parser("import", help="import a KG of any domain, print its stats and save it (--name/--out)")
     p.add_argument("--items", default=None, help="CSV: id,name[,year,description,theme,genre,...]")
-    p.add_argument("--descriptions", default=None, help="CSV: id,description (an item's premise, for its document)")
+    p.add_argument("--descriptions", default=None, help="CSV: id,description (an item's premise, for its document); "
+                   "with --unicrs also the id's URI, a theme column, or a documents JSONL (uri, premise, themes)")
     p.add_argument("--triples", default=None, help="TSV (or .csv): head, relation, tail")
     p.add_argument("--interactions", default=None, help="sessions, items in order: CSV user,item[,order][,rating|like] "
                    "or JSONL {\"session\": ID, \"items\": [[ITEM, 1|0|null], ...]}")

@@ -80,6 +80,24 @@ def document(G: nx.MultiDiGraph, item: int) -> str:
     return " ".join(parts)
 
 
+def coverage(G: nx.MultiDiGraph) -> dict[str, int]:
+    """What the items' documents rest on: catalog ``items``, those ``with_premise`` and ``with_themes``,
+    and the ``themes`` that some item is about (``kgrec kg stats`` prints them)::
+
+        >>> G = nx.MultiDiGraph()
+        >>> G.add_node(1, item=True, premise="A heist."); G.add_node(2, item=True); G.add_node(7, type="theme")
+        >>> _ = G.add_edge(2, 7, key=HAS_THEME)
+        >>> coverage(G)
+        {'items': 2, 'with_premise': 1, 'with_themes': 1, 'themes': 1}
+    """
+    items = catalog(G)
+    about = {item: [t for t, edges in G.succ[item].items() if HAS_THEME in edges] for item in items}
+    return {"items": len(items),
+            "with_premise": sum(1 for n in items if str(G.nodes[n].get("premise") or "").strip()),
+            "with_themes": sum(1 for tails in about.values() if tails),
+            "themes": len({t for tails in about.values() for t in tails})}
+
+
 def documents(G: nx.MultiDiGraph) -> dict[int, str]:
     """Catalog item -> its document, cached on the graph (:func:`kg.graph.cached`)."""
     return cached(G, "documents", lambda G: {item: document(G, item) for item in catalog(G)})

@@ -90,3 +90,44 @@ def test_the_encoders_theme_never_overrides_a_genre_the_message_names_itself(G, 
     reply = rec.respond(rec.new_session(), "I like comedies and I am not big on horror movies")
     assert "contradicts" not in reply.text and reply.items
     assert HORROR in reply.understood.not_genres and HORROR not in reply.understood.genres
+
+
+def test_the_encoders_list_never_holds_an_item_no_fact_can_explain(G):
+    """The encoder ranks the whole catalog, edgeless entries included; the agent shows only items a
+    KG fact explains, so its list leaves those out (the rest of the catalog stays)."""
+    import networkx as nx
+
+    from agent.turn import dense_lists
+    from kg.schema import Constraints
+
+    H = nx.MultiDiGraph(G)
+    H.add_node(92, name="Festive Snow", title="Festive Snow (2001)", type="movie", item=True, year=2001, popularity=0)
+    encoder = Encoder(make_tiny_model(), make_tiny_tokenizer(), EncoderConfig(layers=1, batch_size=4))
+    dense = DenseRetriever(encoder, build_index(encoder, H, catalog(H), "tiny"))
+    assert 92 in {c.item for c in dense.candidates(H, "festive snow", Constraints(), 50)}
+    [found] = dense_lists(H, dense, "festive snow", Constraints(), 50).values()
+    assert {c.item for c in found} == CATALOG
+
+
+def test_a_child_named_by_age_asks_for_a_family_movie(G):
+    """'a movie my 6 year old would enjoy' linked no genre (the encoder's nearest was 'high school'):
+    a child's age is the family genre; an adult's age is nothing."""
+    import networkx as nx
+
+    from agent.content import audience
+    from tests.agent.conftest import TOY, UP
+
+    H = nx.MultiDiGraph(G)
+    family = max(H) + 1
+    H.add_node(family, name="family", type="genre", hint="", uri="")
+    for movie in (TOY, UP):
+        H.add_edge(movie, family, key="genre", relation="genre")
+    for text in ("a movie my 6 year old would enjoy", "something for my six-year-old", "for 8 yr olds",
+                 "anything the toddlers can watch"):
+        [m] = audience(H, text)
+        assert m.node == family and text[m.span[0]:m.span[1]] == m.surface
+    assert audience(H, "about a 40 year old man") == [] and audience(G, "for my 6 year old") == []
+    rec = Recommender(AgentConfig(), graph=H, lm=ScriptedLM(), dense=False)
+    reply = rec.respond(rec.new_session(), "a movie my 6 year old would enjoy")
+    assert reply.understood.genres == (family,) and {i.item for i in reply.items} == {TOY, UP}
+    assert all(check_explanation(H, i.explanation) for i in reply.items)

@@ -52,3 +52,34 @@ def test_a_request_in_other_words_gets_items_not_a_question(rec):
     for message in ("something festive", "a movie my 6 year old would enjoy"):
         reply = rec.respond(rec.new_session(), message)
         assert len(reply.items) == 3, message
+
+
+@pytest.mark.parametrize("message, name", [
+    ("I want a movie about time travel", "time travel"), ("recommend me a good zombie movie", "zombies"),
+    ("a movie about dinosaurs", "dinosaurs"), ("I'd like a movie about a boxer", "boxing"),
+    ("something set in space with aliens", "aliens"), ("a film about the undead", "zombies"),
+])
+def test_the_issues_theme_requests_show_items_with_the_themes_edge(rec, message, name):
+    node = theme(rec, name)
+    reply = rec.respond(rec.new_session(), message)
+    assert node in reply.understood.themes and len(reply.items) == 3
+    assert all(rec.graph.has_edge(i.item, node, HAS_THEME) for i in reply.items), message
+
+
+@pytest.mark.parametrize("message", ["something with bloodsuckers", "a movie my 6 year old would enjoy",
+                                     "something like The Notebook but less sad", "something festive"])
+def test_every_shown_item_is_explained_by_a_real_fact(rec, message):
+    """'something with bloodsuckers' showed True Blood (only a network edge) with no explanation."""
+    from agent import check_explanation
+
+    reply = rec.respond(rec.new_session(), message)
+    assert len(reply.items) == 3
+    for i in reply.items:
+        assert i.explanation.paths and i.explanation.text and check_explanation(rec.graph, i.explanation), (message, i)
+
+
+def test_a_child_named_by_age_gets_family_movies(rec):
+    family = [n for n, d in rec.graph.nodes(data=True) if d.get("type") == "genre" and d.get("name") == "family"]
+    reply = rec.respond(rec.new_session(), "a movie my 6 year old would enjoy")
+    assert set(reply.understood.genres) & set(family) and len(reply.items) == 3
+    assert all(set(rec.graph.successors(i.item)) & set(family) for i in reply.items)

@@ -60,3 +60,46 @@ def test_explaining_several_items_takes_one_model_call_and_survives_bad_scores(G
         fallback = explain_all(G, [PA2, PA3], [PA, GUTTENBERG], lm=ScriptedLM(scores=lambda p, t, b=bad: b or []),
                                prompt="why?")
         assert fallback == [explain(G, PA2, [PA, GUTTENBERG]), explain(G, PA3, [PA, GUTTENBERG])]
+
+
+def _with_series(G):
+    """``G`` plus two catalog entries the DBpedia KG has: a TV season with only a network edge
+    (True Blood) and an entry with no edge at all."""
+    import networkx as nx
+
+    H = nx.MultiDiGraph(G)
+    H.add_node(90, name="True Blood", title="True Blood", type="movie", item=True, year=None, popularity=0)
+    H.add_node(91, name="HBO", type="organisation")
+    H.add_edge(90, 91, key="network", relation="network")
+    H.add_node(92, name="Edgeless", title="Edgeless (2001)", type="movie", item=True, year=2001, popularity=0)
+    return H
+
+
+def test_an_item_without_genre_director_or_star_is_still_explained_by_a_real_fact(G):
+    """'something with bloodsuckers' showed True Blood with an empty explanation: it has only a
+    network edge, and the describing fact was looked for among genre, director and stars only."""
+    H = _with_series(G)
+    e = explain(H, 90, [PA])
+    assert e.paths == ((Fact(90, "network", 91),),) and check_explanation(H, e)
+    assert e.text == verbalize(H, [Fact(90, "network", 91)]) and "True Blood" in e.text
+
+
+def test_a_theme_describes_an_item_that_has_no_genre_director_or_star(G):
+    import networkx as nx
+
+    from tests.agent.conftest import GHOSTS
+
+    H = nx.MultiDiGraph(G)
+    H.add_node(93, name="Haunt", title="Haunt (2019)", type="movie", item=True, year=2019, popularity=0)
+    H.add_edge(93, GHOSTS, key="has_theme", relation="has_theme")
+    H.add_edge(93, SHINING, key="co_mentioned", relation="co_mentioned")
+    e = explain(H, 93, [])
+    assert e.paths == ((Fact(93, "has_theme", GHOSTS),),) and e.text == "Haunt (2019) is about ghosts."
+
+
+def test_only_items_with_an_edge_are_explainable(G):
+    from agent.explain import explainable
+
+    H = _with_series(G)
+    assert 90 in explainable(H) and 92 not in explainable(H)
+    assert explain(H, 92, [PA]).paths == ()  # nothing to cite: such an item must not be shown

@@ -1,7 +1,7 @@
 """Item documents: every catalog item gets one, from its KG facts and its premise only."""
 import pytest
 
-from kg.documents import document, documents, themes
+from kg.documents import coverage, document, documents, themes
 from kg.errors import KgrecError
 from kg.importer import import_graph
 from tests.kg.conftest import CIN50, PA, UP, UP_PREMISE, WILSON
@@ -39,3 +39,18 @@ def test_an_imported_graph_takes_descriptions_and_themes(tmp_path):
                                  "A duke's son leads a desert people.")
     assert document(G, emma) == "Emma (1815). Written by Jane Austen. A matchmaker in a village, wrong about love."
     assert {G.nodes[t]["type"] for t in G.successors(dune)} == {"person", "theme"}
+
+
+def test_stats_say_how_many_items_have_a_premise_and_themes(tmp_path, capsys):
+    from kgrec_cli import main
+
+    items = tmp_path / "items.csv"
+    items.write_text("id,name,year,author,theme,description\n"
+                     "b1,Dune,1965,Frank Herbert,desert planets|politics,A duke's son leads a desert people.\n"
+                     "b2,Emma,1815,Jane Austen,,\nb3,Persuasion,1817,Jane Austen,politics,\n", encoding="utf-8")
+    G = import_graph(items, domain_noun="book")
+    assert coverage(G) == {"items": 3, "with_premise": 1, "with_themes": 2, "themes": 2}
+    assert main(["kg", "import", "--items", str(items), "--noun", "book", "--out", str(tmp_path / "g")]) == 0
+    assert "documents: items with a premise 1 (33.3%), with themes 2 (66.7%); 2 themes" in capsys.readouterr().out
+    assert main(["kg", "stats", "--graph", str(tmp_path / "g")]) == 0
+    assert "items with a premise 1 (33.3%)" in capsys.readouterr().out
