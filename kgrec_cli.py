@@ -16,10 +16,10 @@ import argparse
 import importlib
 import sys
 
-from kg.errors import KgrecError
+from kgrec.kg.errors import KgrecError
 
 #: modules whose ``register(subparsers)`` adds subcommands, in help order
-CLI_MODULES = ("kg.cli", "finetune.cli", "agent.cli", "ui.cli", "evaluation.cli", "bench.cli")
+CLI_MODULES = ("kgrec.kg.cli", "kgrec.finetune.cli", "kgrec.agent.cli", "kgrec.ui.cli", "kgrec.evaluation.cli", "kgrec.bench.cli")
 
 
 def make_parser() -> argparse.ArgumentParser:

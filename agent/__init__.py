@@ -1,16 +1,20 @@
 """agent: the conversational recommender (sessions, the turn's steps, explanations) over a kgrec KG.
 
-    >>> from agent import Recommender, AgentConfig
+    >>> from kgrec import Recommender, AgentConfig
     >>> rec = Recommender(AgentConfig())            # graph and model load on first use
 
-Names are imported on first access, so ``import agent.llm`` does not pull in the KG tools.
+Names are imported on first access, so ``import kgrec.agent.llm`` does not pull in the KG tools.
 """
+
+# one name per module: the folder is importable bare from the repository root; refuse that
+if __name__ != "kgrec.agent":
+    raise ImportError(f"import kgrec.agent, not {__name__} (pip install -e . installs it as kgrec.agent)")
 from importlib import import_module
 
 _EXPORTS = {
-    "AgentConfig": "agent.config", "Recommender": "agent.recommender", "Session": "agent.recommender",
-    "check_explanation": "agent.explain", "Explanation": "agent.types", "Preferences": "agent.types",
-    "Ranked": "agent.types", "RecommendedItem": "agent.types", "Reply": "agent.types", "Step": "agent.steps",
+    "AgentConfig": "kgrec.agent.config", "Recommender": "kgrec.agent.recommender", "Session": "kgrec.agent.recommender",
+    "check_explanation": "kgrec.agent.explain", "Explanation": "kgrec.agent.types", "Preferences": "kgrec.agent.types",
+    "Ranked": "kgrec.agent.types", "RecommendedItem": "kgrec.agent.types", "Reply": "kgrec.agent.types", "Step": "kgrec.agent.steps",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -18,4 +22,4 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'agent' has no attribute {name!r}")
+    raise AttributeError(f"module 'kgrec.agent' has no attribute {name!r}")

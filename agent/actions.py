@@ -1,10 +1,10 @@
 """The actions of a turn, each a function ``(parts, state) -> state`` that adds one typed step.
 
-:func:`play` is the turn: :func:`agent.steps.next_action` says what may come next, the model
+:func:`play` is the turn: :func:`kgrec.agent.steps.next_action` says what may come next, the model
 chooses where two are allowed (:func:`choose`), :data:`ACTIONS` runs it (an explicit table: grep
 an action's name to find its caller), and :func:`answer` closes the turn. ``Recommender.stream``
 yields each new step and piece of text of the states :func:`play` yields; the evaluation
-(``evaluation.systems.AgentReplay``) replays it up to the retrieval, with the default choices.
+(``kgrec.evaluation.systems.AgentReplay``) replays it up to the retrieval, with the default choices.
 """
 from __future__ import annotations
 
@@ -15,18 +15,18 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-import prompts
-from agent import explain, preferences, replies, scheduler, turn as stages
-from agent.config import AgentConfig
-from agent.steps import (Asked, Chose, Explained, GotFacts, Linked, Reranked, Retrieved, Searched, Step, TurnState,
+from kgrec import prompts
+from kgrec.agent import explain, preferences, replies, scheduler, turn as stages
+from kgrec.agent.config import AgentConfig
+from kgrec.agent.steps import (Asked, Chose, Explained, GotFacts, Linked, Reranked, Retrieved, Searched, Step, TurnState,
                          next_action)
-from agent.types import Explanation, LanguageModel, RecommendedItem
-from kg import linking, paths
-from kg.errors import KgrecError
-from kg.graph import display
-from kg.linking import item_types
+from kgrec.agent.types import Explanation, LanguageModel, RecommendedItem
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.graph import display
+from kgrec.kg.query import linking, paths
+from kgrec.kg.query.linking import item_types
 
-MAX_FACTS = 200  # the reply groups them by relation (kg.verbalize.summarize)
+MAX_FACTS = 200  # the reply groups them by relation (kgrec.kg.query.verbalize.summarize)
 MAX_TITLE_CHARS, MAX_PROMPT_CHARS = 500, 500  # an unknown title looked up; the user's words in a prompt
 
 
@@ -51,11 +51,11 @@ class Parts:
 
     G: nx.MultiDiGraph
     index: linking.LinkIndex
-    titles: dict  # agent.preferences.title_index(G)
+    titles: dict  # kgrec.agent.preferences.title_index(G)
     config: AgentConfig
-    dense: object = None  # agent.encoder.DenseRetriever, or None
+    dense: object = None  # kgrec.agent.encoder.DenseRetriever, or None
     lm: Callable[[], LanguageModel] | None = None  # loads the model on first call; None: no model calls
-    deadline: float | None = None  # time.monotonic() after which model calls give way (agent.scheduler)
+    deadline: float | None = None  # time.monotonic() after which model calls give way (kgrec.agent.scheduler)
     clock: Clock = field(default_factory=Clock)
 
     def model(self) -> LanguageModel:
@@ -122,7 +122,7 @@ def retrieve(parts: Parts, state: TurnState) -> TurnState:
 
 
 def rank(parts: Parts, state: TurnState) -> TurnState:
-    """The model's order of the pool (``agent.turn.rank``); busy or malformed: the retrieval order."""
+    """The model's order of the pool (``kgrec.agent.turn.rank``); busy or malformed: the retrieval order."""
     pool = tuple(stages.rank_pool(state.candidates, parts.config))
     if not parts.config.rank_with_model:
         return replace(state, ranked=pool)
@@ -163,7 +163,7 @@ def explain_items(parts: Parts, state: TurnState) -> TurnState:
     return step(state, Explained(shown, error=error), *lines, items=shown)
 
 
-#: every action by name (``agent.steps.ACTIONS``); "answer" is :func:`answer`
+#: every action by name (``kgrec.agent.steps.ACTIONS``); "answer" is :func:`answer`
 ACTIONS: dict[str, Callable[[Parts, TurnState], TurnState]] = {
     "search_entities": search, "get_facts": facts, "retrieve_candidates": retrieve, "ask_question": ask,
     "rank_candidates": rank, "explain_items": explain_items,
@@ -227,7 +227,7 @@ def answer(parts: Parts, state: TurnState) -> TurnState:
 
 
 def facts_text(G: nx.MultiDiGraph, state: TurnState) -> str:
-    from kg.verbalize import summarize
+    from kgrec.kg.query.verbalize import summarize
 
     u = state.understood.u
     if u.fact_subject is None:

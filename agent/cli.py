@@ -1,11 +1,11 @@
-"""``kgrec prepare``: fill the caches the chat needs (``agent.warmup``), with a progress bar.
+"""``kgrec prepare``: fill the caches the chat needs (``kgrec.agent.warmup``), with a progress bar.
 
 Usage:
     kgrec prepare                   # the shipped movie KG, the embedded model and its adapters
     kgrec prepare --graph inspired  # an installed graph (kgrec kg list) or a graph folder
 
 ``make`` runs it after installing, so the first message in ``kgrec chat`` waits for nothing.
-Everything is cached by content under ``kg.locations.cache_dir()``; a second run takes seconds.
+Everything is cached by content under ``kgrec.kg.locations.cache_dir()``; a second run takes seconds.
 """
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ class ConsoleBar:
 def run(args: argparse.Namespace) -> int:
     import time
 
-    from agent.config import AgentConfig
-    from agent.warmup import warmup
-    from kg.locations import cache_dir
+    from kgrec.agent.config import AgentConfig
+    from kgrec.agent.warmup import warmup
+    from kgrec.kg.locations import cache_dir
 
     config = AgentConfig(graph=args.graph)  # an unknown graph: one line naming the installed ones
     start, bar = time.monotonic(), ConsoleBar()

@@ -1,6 +1,6 @@
 """The recommender agent's settings: small dataclasses, validated on construction.
 
-``ModelConfig`` (which model ``agent.llm.load_lm`` loads) and ``EncoderConfig`` (how ``agent.encoder`` turns
+``ModelConfig`` (which model ``kgrec.agent.llm.load_lm`` loads) and ``EncoderConfig`` (how ``kgrec.agent.encoder`` turns
 text into a vector) live here rather than beside torch, so that reading a configuration never imports it.
 """
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.ranking import RankConfig
-from kg.errors import ConfigError
+from kgrec.agent.ranking import RankConfig
+from kgrec.kg.errors import ConfigError
 
 QUANTIZE_OPTIONS = (None, "4bit", "8bit")
 
@@ -64,7 +64,7 @@ class AgentConfig:
     """
 
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the model (default: the embedded one with the shipped adapter)"})
-    rank: RankConfig = field(default_factory=RankConfig, metadata={"help": "how the model reranks (agent.ranking)"})
+    rank: RankConfig = field(default_factory=RankConfig, metadata={"help": "how the model reranks (kgrec.agent.ranking)"})
     k: int = field(default=3, metadata={"help": "items recommended per reply"})
     candidates: int = field(default=50, metadata={"help": "candidates retrieved from the KG per turn"})
     rank_pool: int = field(default=20, metadata={"help": "best retrieved candidates scored by the model"})
@@ -74,13 +74,13 @@ class AgentConfig:
     paths_considered: int = field(default=3, metadata={"help": "KG paths found per item before one is cited"})
     min_link_score: float = field(default=0.5, metadata={"help": "entity mentions scoring below are ignored"})
     rank_with_model: bool = field(default=False, metadata={"help": "rerank the best rank_pool with the model's title "
-                                  "likelihood (agent.ranking; off: on ReDial valid it ranked below the retriever)"})
+                                  "likelihood (kgrec.agent.ranking; off: on ReDial valid it ranked below the retriever)"})
     dense: bool = field(default=True, metadata={"help": "the LM encoder's nearest items join the retriever "
-                        "(agent.encoder), where the graph's FusionWeights.dense is above 0"})
+                        "(kgrec.agent.encoder), where the graph's FusionWeights.dense is above 0"})
     dense_adapter: str | None = field(default="default", metadata={
         "help": "the encoder's adapter: 'default' (shipped), a peft folder, or None (untuned)"})
     themes: bool = field(default=True, metadata={"help": "understand what movies are about: theme words link "
-                         "(kg.linking; others through the encoder, agent.content) and filter like genres, and a "
+                         "(kgrec.kg.query.linking; others through the encoder, kgrec.agent.content) and filter like genres, and a "
                          "request with content words but no name gets the encoder's items instead of a question "
                          "(off: the behaviour before themes)"})
     theme_threshold: float = field(default=0.45, metadata={"help": "the encoder's cosine a message needs to a theme "
@@ -90,14 +90,14 @@ class AgentConfig:
     model_wait_s: float | None = field(default=2.0, metadata={
         "help": "seconds a turn waits for the model while other sessions use it; past that the turn "
                 "goes on in the knowledge graph's order (None: wait as long as it takes)"})
-    graph: str | None = field(default=None, metadata={"help": "an installed graph name or a graph folder (kg.registry.load_graph); None = the shipped movie KG"})
+    graph: str | None = field(default=None, metadata={"help": "an installed graph name or a graph folder (kgrec.kg.storage.registry.load_graph); None = the shipped movie KG"})
 
     def __post_init__(self):
         for name, kind in (("model", ModelConfig), ("rank", RankConfig)):
             if not isinstance(getattr(self, name), kind):
                 raise ConfigError(f"AgentConfig.{name}={getattr(self, name)!r}: expected a {kind.__module__}.{kind.__name__}")
         if self.graph is not None:
-            from kg.registry import graph_folder
+            from kgrec.kg.storage.registry import graph_folder
 
             if not isinstance(self.graph, str):
                 raise ConfigError(f"AgentConfig.graph={self.graph!r}: expected a graph name or folder (str) or None")

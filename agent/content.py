@@ -1,8 +1,8 @@
 """Requests that say what a movie should be about, and the themes the words alone do not name.
 
-``kg.linking`` links a theme's own words ("time travel", "a zombie movie"). A message that says
+``kgrec.kg.query.linking`` links a theme's own words ("time travel", "a zombie movie"). A message that says
 what the user wants in other words ("bloodsuckers", "something festive") and names no title,
-person, genre, theme or year is handed to the LM encoder (``agent.encoder``): the message's vector
+person, genre, theme or year is handed to the LM encoder (``kgrec.agent.encoder``): the message's vector
 against each theme's ("a movie about vampires"), and the nearest theme above
 ``AgentConfig.theme_threshold`` (tuned on the dev half of ``kgrec eval content``) is linked as if
 it had been named. Such a message is content either way: the agent retrieves for it (the
@@ -21,10 +21,10 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 
-from kg.graph import cached
-from kg.lexicon import STOPWORDS
-from kg.linking import genre_nodes
-from kg.schema import THEME_TYPE, Mention
+from kgrec.kg.graph import cached
+from kgrec.kg.query.lexicon import STOPWORDS
+from kgrec.kg.query.linking import genre_nodes
+from kgrec.kg.schema import THEME_TYPE, Mention
 
 #: words of a request that say nothing about the movie wanted
 FILLER = frozenset("""
@@ -82,7 +82,7 @@ def content_words(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...
 
 
 class ThemeLinker:
-    """The nearest theme of a message by the LM encoder (``agent.encoder.DenseRetriever``)."""
+    """The nearest theme of a message by the LM encoder (``kgrec.agent.encoder.DenseRetriever``)."""
 
     def __init__(self, G: nx.MultiDiGraph, dense, threshold: float, genres: bool = True):
         self.G, self.dense, self.threshold = G, dense, threshold

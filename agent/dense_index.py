@@ -1,5 +1,5 @@
-"""The catalog's vectors for the dense encoder (``agent.encoder``): standardized, unit length, saved as
-plain arrays. numpy only, so ``agent.encoder_settings`` reads an adapter's item table without torch."""
+"""The catalog's vectors for the dense encoder (``kgrec.agent.encoder``): standardized, unit length, saved as
+plain arrays. numpy only, so ``kgrec.agent.encoder_settings`` reads an adapter's item table without torch."""
 from __future__ import annotations
 
 import os

@@ -4,8 +4,8 @@ The encoder runs the first ``EncoderConfig.layers`` transformer layers of the ca
 stops the forward pass there), mean-pools the token states (the first token is left out: in
 these models it is an attention sink whose huge activations would swamp every vector), and
 standardizes each dimension by the catalog's mean and spread before the cosine. The catalog's
-vectors (:class:`DenseIndex`) are built once from ``kg.verbalize.card`` and cached as ``.npz``
-under ``kg.locations.cache_dir()/dense``, keyed by the model, its adapter, the encoder settings
+vectors (:class:`DenseIndex`) are built once from ``kgrec.kg.query.verbalize.card`` and cached as ``.npz``
+under ``kgrec.kg.locations.cache_dir()/dense``, keyed by the model, its adapter, the encoder settings
 and the cards' text: a change to any of them builds a new index.
 
     >>> EncoderConfig(layers=8).max_query_tokens
@@ -22,14 +22,14 @@ import networkx as nx
 import numpy as np
 import torch
 
-from agent import nearest
-from agent.config import EncoderConfig  # noqa: F401  (agent.encoder.EncoderConfig, as before)
-from agent.dense_index import DenseIndex
-from kg.errors import KgrecError
-from kg.locations import cache_dir
-from kg.retrieval import admissible
-from kg.schema import Candidate, Constraints
-from kg.verbalize import card
+from kgrec.agent import nearest
+from kgrec.agent.config import EncoderConfig  # noqa: F401  (kgrec.agent.encoder.EncoderConfig, as before)
+from kgrec.agent.dense_index import DenseIndex
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.locations import cache_dir
+from kgrec.kg.query.retrieval import admissible
+from kgrec.kg.query.verbalize import card
+from kgrec.kg.schema import Candidate, Constraints
 
 
 class _Stop(Exception):
@@ -183,11 +183,11 @@ def index_key(model_id: str, config: EncoderConfig, cards: Sequence[str]) -> str
 
 
 def item_texts(G: nx.MultiDiGraph, items: Sequence[int], kind: str = "card") -> list[str]:
-    """What the encoder reads for each item: its KG ``"card"`` (``kg.verbalize.card``, names only)
-    or its ``"document"`` (``kg.documents.document``: facts, themes and premise)."""
+    """What the encoder reads for each item: its KG ``"card"`` (``kgrec.kg.query.verbalize.card``, names only)
+    or its ``"document"`` (``kgrec.kg.query.documents.document``: facts, themes and premise)."""
     if kind == "document":
         try:
-            from kg.documents import document
+            from kgrec.kg.query.documents import document
         except ImportError:  # a tree without item documents yet: the card stands in
             document = card
         return [document(G, n) for n in items]
@@ -234,11 +234,11 @@ def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarra
                      constraints: Constraints = Constraints(), k: int = 100,
                      allowed: frozenset[int] | None = None) -> list[Candidate]:
     """The ``k`` catalog items nearest ``raw_query`` that meet ``constraints`` (over the whole catalog:
-    the exact matrix product, or above ``nearest.ANN_ABOVE`` items an IVF index, ``agent.nearest``;
-    ``allowed``: those items, when the turn decided them already, ``kg.retrieval.Allowed.items``).
+    the exact matrix product, or above ``nearest.ANN_ABOVE`` items an IVF index, ``kgrec.agent.nearest``;
+    ``allowed``: those items, when the turn decided them already, ``kgrec.kg.query.retrieval.Allowed.items``).
 
     Scores are the cosine minus the first cosine not taken, so the list's scores are > 0 and
-    ``kg.retrieval.fuse`` can divide by the best one.
+    ``kgrec.kg.query.retrieval.fuse`` can divide by the best one.
     """
     allowed = admissible(G, constraints).items if allowed is None else allowed
     near = nearest.candidates(index, raw_query, allowed, k)  # an IVF index above nearest.ANN_ABOVE items
@@ -259,7 +259,7 @@ def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarra
 
 
 class DenseRetriever:
-    """The conversation's nearest catalog items: the ``"dense"`` list that ``kg.retrieval.fuse`` joins.
+    """The conversation's nearest catalog items: the ``"dense"`` list that ``kgrec.kg.query.retrieval.fuse`` joins.
 
     One forward pass of the conversation (the encoder's layers only) and one matrix product over
     the whole catalog per turn (an IVF index above ``nearest.ANN_ABOVE`` items); the hard filters
@@ -277,23 +277,23 @@ class DenseRetriever:
 
     def candidates(self, G: nx.MultiDiGraph, text: str, constraints: Constraints = Constraints(),
                    k: int = 200, allowed: frozenset[int] | None = None) -> list[Candidate]:
-        """The ``k`` best items for the conversation ``text`` (``agent.ranking.query_text``) under
+        """The ``k`` best items for the conversation ``text`` (``kgrec.agent.ranking.query_text``) under
         ``constraints`` (``allowed``: the items they admit, when decided already)."""
         return dense_candidates(G, self.index, self.vector(text), constraints, k, allowed)
 
 
 def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderConfig | None = None, *,
                folder: Path | None = None, progress: Callable[[Iterable], Iterable] = iter) -> DenseRetriever:
-    """The encoder of ``model`` (an ``agent.config.ModelConfig``; only its lowest layers are loaded)
-    with the dense ``adapter``, served as trained (``agent.encoder_settings``: layers, lengths, item
+    """The encoder of ``model`` (an ``kgrec.agent.config.ModelConfig``; only its lowest layers are loaded)
+    with the dense ``adapter``, served as trained (``kgrec.agent.encoder_settings``: layers, lengths, item
     side). The catalog's vectors: the adapter's item table when it ships one, else an index built
     by the untuned encoder ("frozen") or the tuned one ("shared"), cached (~4 min the first time).
     ``config`` overrides the saved settings (tests; ``None``: as trained)."""
     from dataclasses import replace as _replace
 
-    from agent.encoder_settings import TABLE_FILE, check_fit, read_settings, table_index
-    from agent.llm import attach_adapter, load_base
-    from kg.graph import catalog
+    from kgrec.agent.encoder_settings import TABLE_FILE, check_fit, read_settings, table_index
+    from kgrec.agent.llm import attach_adapter, load_base
+    from kgrec.kg.graph import catalog
 
     settings = read_settings(adapter)
     config = config or settings.encoder_config()
@@ -321,10 +321,10 @@ def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderC
 
 
 def model_depth(model) -> int:
-    """The transformer layers of the model of ``model`` (an ``agent.config.ModelConfig``), from its config."""
+    """The transformer layers of the model of ``model`` (an ``kgrec.agent.config.ModelConfig``), from its config."""
     from transformers import AutoConfig
 
-    from agent.llm import resolve_model
+    from kgrec.agent.llm import resolve_model
 
     source, download = resolve_model(model)
     try:

@@ -1,6 +1,6 @@
 """An encoder adapter is served as it was trained: its settings are saved beside it and read back.
 
-``encoder.json`` in the adapter folder (written by ``finetune.dense``)::
+``encoder.json`` in the adapter folder (written by ``kgrec.finetune.dense``)::
 
     {"layers": 8, "max_query_tokens": 128, "max_card_tokens": 128, "pooling": "mean",
      "item_side": "table", "item_text": "document", "hidden_size": 576}
@@ -21,17 +21,17 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from kg.errors import KgrecError
+from kgrec.kg.errors import KgrecError
 
 ITEM_SIDES = ("frozen", "shared", "table")
 ITEM_TEXTS = ("card", "document")
-POOLINGS = ("mean",)  # mean over the real tokens but the first (agent.encoder.pool)
+POOLINGS = ("mean",)  # mean over the real tokens but the first (kgrec.agent.encoder.pool)
 SETTINGS_FILE, TABLE_FILE = "encoder.json", "items.npz"
 
 
 @dataclass(frozen=True)
 class AdapterSettings:
-    """What the adapter was trained with (``agent.encoder.EncoderConfig`` fields and the item side)."""
+    """What the adapter was trained with (``kgrec.agent.encoder.EncoderConfig`` fields and the item side)."""
 
     layers: int = 8
     max_query_tokens: int = 128
@@ -51,7 +51,7 @@ class AdapterSettings:
                 raise KgrecError(f"encoder settings: {name}={getattr(self, name)!r}: expected one of {options}")
 
     def encoder_config(self, batch_size: int = 32):
-        from agent.config import EncoderConfig
+        from kgrec.agent.config import EncoderConfig
 
         return EncoderConfig(layers=self.layers, max_query_tokens=self.max_query_tokens,
                              max_card_tokens=self.max_card_tokens, batch_size=batch_size)
@@ -104,10 +104,10 @@ def check_fit(settings: AdapterSettings, folder: Path, model_layers: int, hidden
 
 
 def save_table(folder: Path, index) -> None:
-    """The learned item table (an ``agent.encoder.DenseIndex``) beside the adapter, float16 to stay small."""
+    """The learned item table (an ``kgrec.agent.encoder.DenseIndex``) beside the adapter, float16 to stay small."""
     import numpy as np
 
-    from agent.dense_index import DenseIndex
+    from kgrec.agent.dense_index import DenseIndex
 
     DenseIndex(index.items, index.vectors.astype(np.float16), index.mean, index.scale).save(Path(folder) / TABLE_FILE)
 
@@ -117,7 +117,7 @@ def table_index(folder: Path, items, encode_missing):
     (a graph grown since training) get ``encode_missing(ids)``'s raw vectors, standardized like the table."""
     import numpy as np
 
-    from agent.dense_index import DenseIndex, _unit
+    from kgrec.agent.dense_index import DenseIndex, _unit
 
     path = Path(folder) / TABLE_FILE
     try:

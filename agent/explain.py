@@ -1,7 +1,7 @@
 """Why an item is recommended, in words that state only edges of the KG — and the check of that.
 
 An explanation cites KG paths (each a tuple of real ``Fact`` edges touching the item); its text is
-exactly ``kg.verbalize`` of those paths, so nothing in it comes from a model's free text. The model
+exactly ``kgrec.kg.query.verbalize`` of those paths, so nothing in it comes from a model's free text. The model
 may only *choose* which path to cite.
 
     >>> import networkx as nx
@@ -24,11 +24,11 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
-from agent.types import Explanation, LanguageModel
-from kg import paths as kg_paths
-from kg.graph import cached, catalog
-from kg.schema import HAS_THEME, Fact
-from kg.verbalize import verbalize
+from kgrec.agent.types import Explanation, LanguageModel
+from kgrec.kg.graph import cached, catalog
+from kgrec.kg.query import paths as kg_paths
+from kgrec.kg.query.verbalize import verbalize
+from kgrec.kg.schema import HAS_THEME, Fact
 
 #: relations used to describe an item when no path reaches what the user likes
 DESCRIBE = ("genre", "director", "starring")
@@ -82,7 +82,7 @@ def explain(G: nx.MultiDiGraph, item: int, anchors: Iterable[int], *, max_hops: 
             lm: LanguageModel | None = None, prompt: str = "") -> Explanation:
     """Cite the most relevant KG path from ``item`` to one of the ``anchors`` (liked movies, people, genres).
 
-    ``kg.paths.explanation_paths`` proposes up to ``limit`` paths, most relevant first; with a model
+    ``kgrec.kg.query.paths.explanation_paths`` proposes up to ``limit`` paths, most relevant first; with a model
     and a ``prompt``, the model picks the one to cite. Without any path, a describing fact is cited.
     """
     found = candidate_paths(G, item, anchors, max_hops, limit)

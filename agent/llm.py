@@ -1,6 +1,6 @@
 """Loading the local language model: the base (embedded GGUF, folder, hub id), its LoRA adapter.
 
-``load_lm`` gives the agent's ``agent.scoring.LocalLM``; where the weights are is ``agent.weights``.
+``load_lm`` gives the agent's ``kgrec.agent.scoring.LocalLM``; where the weights are is ``kgrec.agent.weights``.
 ``LocalLM`` is the agent's scorer and chooser. Its free text is weak, so the agent asks it
 to *score* given strings (titles, yes/no, tool names) and never to state facts.
 
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import torch
 
-from agent.config import ModelConfig
-from agent.scoring import LocalLM
-from agent.weights import (ADAPTER_WEIGHTS, default_adapter_dir, default_dense_adapter_dir, resolve_adapter,
+from kgrec.agent.config import ModelConfig
+from kgrec.agent.scoring import LocalLM
+from kgrec.agent.weights import (ADAPTER_WEIGHTS, default_adapter_dir, default_dense_adapter_dir, resolve_adapter,
                            resolve_model)
-from kg.errors import KgrecError
+from kgrec.kg.errors import KgrecError
 
 __all__ = ["ADAPTER_WEIGHTS", "LocalLM", "ModelConfig", "attach_adapter", "default_adapter_dir",
            "default_dense_adapter_dir", "load_base", "load_lm", "resolve_adapter", "resolve_model"]

@@ -1,11 +1,11 @@
 """The dense list's nearest items on a large catalog: a FAISS inverted-file index instead of the
 matrix product over every item.
 
-``bench.dense_index`` measured one query's top 200 on 576-wide vectors (docs/scaling.md): the
+``kgrec.bench.dense_index`` measured one query's top 200 on 576-wide vectors (docs/scaling.md): the
 product costs ~7 ms of CPU at 10^4 items, ~22-38 ms at 10^5 and grows linearly, while an IVF index
 (``sqrt(n)`` lists, ``NPROBE`` probed) answers in 0.4-1.5 ms at a recall of ~0.975 of the exact
 top 200. Below ``ANN_ABOVE`` items the product is exact and a small share of a turn, so
-``agent.encoder.dense_candidates`` keeps it (the shipped 6,281-movie catalog: unchanged); above,
+``kgrec.agent.encoder.dense_candidates`` keeps it (the shipped 6,281-movie catalog: unchanged); above,
 it asks :func:`candidates` here, which falls back to the product (returns ``None``) when FAISS
 is not installed (the optional ``ann`` extra) or a narrow filter leaves too few allowed items
 among the index's ``depth`` nearest. The index is built once per ``DenseIndex`` (seconds per 10^5
@@ -18,7 +18,7 @@ from collections.abc import Collection
 import numpy as np
 
 ANN_ABOVE = 200_000  # items: the product's CPU passes ~10% of the 0.5 s turn budget about here
-NPROBE = 32  # lists searched per query (recall ~0.975 of the exact top 200 in bench.dense_index)
+NPROBE = 32  # lists searched per query (recall ~0.975 of the exact top 200 in kgrec.bench.dense_index)
 TRAIN_ROWS = 65_536  # vectors the list centroids are trained on
 
 
@@ -40,7 +40,7 @@ def build(vectors: np.ndarray):
 
 
 def ann(dense, above: int | None = None):
-    """The IVF index of ``dense`` (an ``agent.encoder.DenseIndex``), built on first use and kept on
+    """The IVF index of ``dense`` (an ``kgrec.agent.encoder.DenseIndex``), built on first use and kept on
     it; ``None`` at or below ``above`` (default ``ANN_ABOVE``) items or without FAISS."""
     if len(dense.items) <= (ANN_ABOVE if above is None else above):
         return None

@@ -6,7 +6,7 @@ comedy or romance"), up to a word that starts a new wish ("but", "instead", "I l
 a sentence end). A cue after a mention ("horror? no thanks", "Tom Hanks I can't stand") negates it
 too. Year phrases are read the same way, and a negated one is complemented, never inverted:
 "not from the 80s" excludes 1980-1989, "not before 2000" means 2000 on, "nothing after 2010" up to
-2010. The text given is lower case with the linked mentions blanked out (``agent.understanding._masked``).
+2010. The text given is lower case with the linked mentions blanked out (``kgrec.agent.understanding._masked``).
 
     >>> read_years("something like police academy, but not from the 80s")
     YearReading(year_min=None, year_max=None, not_years=((1980, 1989),))

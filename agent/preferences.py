@@ -1,4 +1,4 @@
-"""The preference algebra: ``Preferences`` (frozen, ``agent.types``) changed by what a message said,
+"""The preference algebra: ``Preferences`` (frozen, ``kgrec.agent.types``) changed by what a message said,
 and what they imply for retrieval (seeds, hard filters, the movies never to suggest again).
 
 Every function is pure and returns a new object.
@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
-from agent import negation
-from agent.types import Preferences, preference_fields
-from agent.understanding import Understanding
-from kg.answerable import hard_genres, items_with
-from kg.graph import catalog, is_item
-from kg.linking import item_types
-from kg.schema import Constraints
+from kgrec.agent import negation
+from kgrec.agent.types import Preferences, preference_fields
+from kgrec.agent.understanding import Understanding
+from kgrec.kg.graph import catalog, is_item
+from kgrec.kg.query.answerable import hard_genres, items_with
+from kgrec.kg.query.linking import item_types
+from kgrec.kg.schema import Constraints
 
 def _add(lists: dict[str, list[int]], name: str, nodes: Iterable[int], *remove_from: str) -> None:
     for node in nodes:

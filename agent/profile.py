@@ -1,6 +1,6 @@
 """A user's saved profile: liked, disliked, seen and standing constraints, as versioned JSON.
 
-Writes are atomic (``kg.files.atomic_write``); a file that is not a
+Writes are atomic (``kgrec.kg.files.atomic_write``); a file that is not a
 valid profile is never overwritten, and reading never changes a file. Reading validates every
 field (types, ranges, ``year_min <= year_max``, sizes, no unknown fields) and raises one
 ``DataFileError`` line naming the file and what was expected, for any content at all.
@@ -11,10 +11,10 @@ import json
 import os
 from pathlib import Path
 
-from agent.text import clean_value
-from agent.types import Preferences, preference_fields
-from kg.errors import DataFileError
-from kg.files import atomic_write_text
+from kgrec.agent.text import clean_value
+from kgrec.agent.types import Preferences, preference_fields
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.files import atomic_write_text
 
 FORMAT = "kgrec-profile"
 VERSION = 1

@@ -1,6 +1,6 @@
 """Rerank the KG retriever's candidates with the language model: the one rank-prompt format.
 
-Serving (``rank``) and training (``training_pairs``, used by ``finetune.data``) build their
+Serving (``rank``) and training (``training_pairs``, used by ``kgrec.finetune.data``) build their
 prompts here, so the adapter is trained on exactly the text it scores at run time.
 
 Three formulations, all scored with one prompt prefill reused for every candidate:
@@ -12,9 +12,9 @@ Three formulations, all scored with one prompt prefill reused for every candidat
 * ``"listwise"`` — LlamaRec-like: the candidates are lettered in the prompt and the model
   chooses a letter; the score is log p(letter).
 
-Chosen by measurement: ``python -m evaluation.validation --adapter none --formulations title yesno
+Chosen by measurement: ``python -m kgrec.evaluation.validation --adapter none --formulations title yesno
 listwise`` (SmolLM2-135M base, ReDial valid subset: 224 turns / 274 (turn, movie) samples, 20
-candidates from ``kg.retrieval.retrieve``, mix weight tuned per formulation):
+candidates from ``kgrec.kg.query.retrieval.retrieve``, mix weight tuned per formulation):
 
 =============  =========  =======  ======  ==============
 ranker         Recall@10  NDCG@10  weight  LM alone R@10
@@ -31,7 +31,7 @@ letters follow the retriever's order, so its "gain" is partly position bias), it
 negatives, and its training target (a title after a prompt) is the same kind of completion
 as the KG-triple examples, so both kinds of data teach the one skill. Yes/no carries little
 signal before tuning. The final score mixes the model and the retriever (both z-scored within
-the list) with ``lm_weight``, tuned on the valid subset by ``evaluation.validation``.
+the list) with ``lm_weight``, tuned on the valid subset by ``kgrec.evaluation.validation``.
 """
 from __future__ import annotations
 
@@ -41,12 +41,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-import prompts
-from agent import replies
-from agent.types import LanguageModel, Ranked
-from kg.errors import ConfigError
-from kg.schema import Candidate
-from kg.graph import display
+from kgrec import prompts
+from kgrec.agent import replies
+from kgrec.agent.types import LanguageModel, Ranked
+from kgrec.kg.errors import ConfigError
+from kgrec.kg.graph import display
+from kgrec.kg.schema import Candidate
 
 FORMULATIONS = ("title", "yesno", "listwise")
 PROMPT_FILES = {"title": "rank.txt", "yesno": "rank_yesno.txt", "listwise": "rank_listwise.txt"}

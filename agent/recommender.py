@@ -7,11 +7,11 @@ With the real KG and model (not run as a doctest)::
     rec.respond(s, "I loved Police Academy").items[0].title
     # -> 'Police Academy 2: Their First Assignment (1985)'
 
-Each turn: clean and cap the message (``agent.text``, the one boundary), read it
-(``agent.turn.understand``), then ``agent.actions.play``: at most ``max_steps`` actions, each chosen
-by the pure ``agent.steps.next_action`` (the model picks where two are allowed) and recorded as a
-typed step. Items only ever come from the catalog through ``agent.turn.retrieve``, whose
-candidates passed every hard filter (``kg.retrieval.admissible``, once per turn).
+Each turn: clean and cap the message (``kgrec.agent.text``, the one boundary), read it
+(``kgrec.agent.turn.understand``), then ``kgrec.agent.actions.play``: at most ``max_steps`` actions, each chosen
+by the pure ``kgrec.agent.steps.next_action`` (the model picks where two are allowed) and recorded as a
+typed step. Items only ever come from the catalog through ``kgrec.agent.turn.retrieve``, whose
+candidates passed every hard filter (``kgrec.kg.query.retrieval.admissible``, once per turn).
 """
 from __future__ import annotations
 
@@ -24,14 +24,14 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from agent import actions, preferences, profile, replies, scheduler, text as safe_text, turn as stages, understanding
-from agent.config import AgentConfig
-from agent.steps import Linked, Step, TurnState
-from agent.types import LanguageModel, Preferences, Reply
-from kg import linking
-from kg.errors import KgrecError
-from kg.graph import catalog
-from kg.redial import link_words
+from kgrec.agent import actions, preferences, profile, replies, scheduler, text as safe_text, turn as stages, understanding
+from kgrec.agent.config import AgentConfig
+from kgrec.agent.steps import Linked, Step, TurnState
+from kgrec.agent.types import LanguageModel, Preferences, Reply
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.graph import catalog
+from kgrec.kg.query import linking
+from kgrec.kg.sources.redial import link_words
 
 FEEDBACK = ("liked", "seen", "disliked")
 HISTORY = 20  # messages kept per session
@@ -39,7 +39,7 @@ HISTORY = 20  # messages kept per session
 
 @dataclass(eq=False)
 class Session:
-    """One conversation: what the agent knows (``known``, the next turn's ``agent.turn.Before``,
+    """One conversation: what the agent knows (``known``, the next turn's ``kgrec.agent.turn.Before``,
     replaced whole after each turn) and its user. Independent of every other session."""
 
     user_id: str | None = None
@@ -77,17 +77,17 @@ class Session:
 class Recommender:
     """Conversational movie recommender over a KG, ranked by a small language model.
 
-    ``graph`` defaults to ``kg.registry.load_graph(config.graph)`` (the shipped movie KG unless
+    ``graph`` defaults to ``kgrec.kg.storage.registry.load_graph(config.graph)`` (the shipped movie KG unless
     ``AgentConfig.graph`` names another) and ``lm`` to
-    ``agent.llm.load_lm(config.model)``; both are loaded on first use.
+    ``kgrec.agent.llm.load_lm(config.model)``; both are loaded on first use.
     """
 
     def __init__(self, config: AgentConfig | None = None, graph: nx.MultiDiGraph | None = None,
                  lm: LanguageModel | None = None, dense=None):
         self.config = config if config is not None else AgentConfig()
         self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
-        self._dense = dense  # agent.encoder.DenseRetriever (given, or loaded on first use); False: not used
-        self._theme_linker = None  # agent.content.ThemeLinker, built on first use; False: not used
+        self._dense = dense  # kgrec.agent.encoder.DenseRetriever (given, or loaded on first use); False: not used
+        self._theme_linker = None  # kgrec.agent.content.ThemeLinker, built on first use; False: not used
         self._model_lock, self._load_lock = scheduler.FairLock(), threading.RLock()  # see Session.lock
         if lm is not None:
             self._lm = scheduler.SharedModel(lm, self._model_lock)
@@ -97,7 +97,7 @@ class Recommender:
     def graph(self) -> nx.MultiDiGraph:
         with self._load_lock:
             if self._graph is None:
-                from kg.registry import load_graph
+                from kgrec.kg.storage.registry import load_graph
                 self._graph = load_graph(self.config.graph)
             return self._graph
 
@@ -105,31 +105,31 @@ class Recommender:
     def lm(self) -> LanguageModel:
         with self._load_lock:
             if self._lm is None:
-                from agent.llm import load_lm
+                from kgrec.agent.llm import load_lm
                 self._lm = scheduler.SharedModel(load_lm(self.config.model), self._model_lock)
             return self._lm
 
     @property
     def dense(self):
-        """The LM encoder's retriever (``agent.encoder.DenseRetriever``), or None where it is off
+        """The LM encoder's retriever (``kgrec.agent.encoder.DenseRetriever``), or None where it is off
         (``AgentConfig.dense``) or the graph does not weigh it (``FusionWeights.dense`` = 0).
         Built once; the catalog's index is cached on disk (the first build shows a progress bar)."""
         return self.load_dense()
 
     def load_dense(self, progress=None):
         """``dense``, loaded now; ``progress`` wraps the catalog index's batches when it must be built
-        (default: a console bar; ``agent.warmup`` passes its own)."""
+        (default: a console bar; ``kgrec.agent.warmup`` passes its own)."""
         with self._load_lock:
             if self._dense is None:
                 from dataclasses import replace
 
-                from kg.retrieval import graph_weights
+                from kgrec.kg.query.retrieval import graph_weights
 
                 G = self.graph
                 self._dense = False
                 if self.config.dense and graph_weights(G).dense > 0:
-                    from agent.encoder import load_dense
-                    from agent.weights import default_dense_adapter_dir, resolve_adapter
+                    from kgrec.agent.encoder import load_dense
+                    from kgrec.agent.weights import default_dense_adapter_dir, resolve_adapter
                     from tqdm.auto import tqdm
 
                     model = replace(self.config.model, adapter=self.config.dense_adapter)
@@ -141,11 +141,11 @@ class Recommender:
 
     @property
     def theme_linker(self):
-        """The LM encoder's theme linking (``agent.content.ThemeLinker``): None where themes are off
+        """The LM encoder's theme linking (``kgrec.agent.content.ThemeLinker``): None where themes are off
         (``AgentConfig.themes``) or there is no encoder."""
         with self._load_lock:
             if self._theme_linker is None:
-                from agent.content import ThemeLinker
+                from kgrec.agent.content import ThemeLinker
 
                 dense = self.dense if self.config.themes else None
                 self._theme_linker = ThemeLinker(self.graph, dense, self.config.theme_threshold) if dense else False
@@ -163,8 +163,8 @@ class Recommender:
 
     def tools(self, with_model: bool = True) -> dict:
         """The LangChain tools over this recommender's graph, by name (``rank_candidates`` needs the
-        model): the stages for an outside agent (``agent.tools``); the turn itself calls them directly."""
-        from agent.tools import by_name, make_tools
+        model): the stages for an outside agent (``kgrec.agent.tools``); the turn itself calls them directly."""
+        from kgrec.agent.tools import by_name, make_tools
 
         with self._load_lock:
             G, index, _ = self._kg()
@@ -214,8 +214,8 @@ class Recommender:
         raise AssertionError("stream ended without a Reply")
 
     def stream(self, session: Session, message: str | safe_text.Message) -> Iterator[str | Step | Reply]:
-        """One turn: each step (``agent.steps``) and piece of the reply text as soon as it is known,
-        then the ``Reply``. ``message``: a ``str``, or an ``agent.text.Message`` already cleaned (the page's)."""
+        """One turn: each step (``kgrec.agent.steps``) and piece of the reply text as soon as it is known,
+        then the ``Reply``. ``message``: a ``str``, or an ``kgrec.agent.text.Message`` already cleaned (the page's)."""
         if not isinstance(message, (str, safe_text.Message)):
             raise TypeError(f"message must be a str, not {type(message).__name__}")
         with session.lock:

@@ -7,9 +7,9 @@ from functools import lru_cache
 
 import networkx as nx
 
-import prompts
-from agent.types import Preferences, RecommendedItem
-from kg.graph import cached, catalog, display
+from kgrec import prompts
+from kgrec.agent.types import Preferences, RecommendedItem
+from kgrec.kg.graph import cached, catalog, display
 
 
 @lru_cache(maxsize=None)
@@ -127,7 +127,7 @@ def filters(G: nx.MultiDiGraph, p: Preferences) -> str:
 
 def soft_genres(G: nx.MultiDiGraph, genres: Sequence[int]) -> str:
     """Why wished genres are not filters: none of the catalog has them, or few items have a genre."""
-    from kg.answerable import items_with
+    from kgrec.kg.query.answerable import items_with
 
     missing = [g for g in genres if items_with(G, g) == 0]
     if missing:

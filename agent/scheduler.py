@@ -20,8 +20,8 @@ import threading
 import time
 from collections.abc import Iterator
 
-from agent.types import LanguageModel
-from kg.errors import KgrecError
+from kgrec.agent.types import LanguageModel
+from kgrec.kg.errors import KgrecError
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("model_deadline", default=None)
 

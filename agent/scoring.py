@@ -1,8 +1,8 @@
 """``LocalLM``: a causal LM as the agent's ``LanguageModel``: chat prompts, scoring, choice, streaming.
 
 Scoring runs the prompt once and packs every continuation after its KV cache (``score``); the
-naive padded batch stays as the baseline ``bench.model_speed`` measures against. Loading is
-``agent.llm.load_lm``.
+naive padded batch stays as the baseline ``kgrec.bench.model_speed`` measures against. Loading is
+``kgrec.agent.llm.load_lm``.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import torch
 
 
 class LocalLM:
-    """A causal LM as ``agent.types.LanguageModel``: chat prompts, scoring, choice, streaming."""
+    """A causal LM as ``kgrec.agent.types.LanguageModel``: chat prompts, scoring, choice, streaming."""
 
     def __init__(self, model, tokenizer, max_prompt_tokens: int = 1024, adapter: Path | None = None,
                  chunk_size: int = 64, pack_tokens: int = 512):

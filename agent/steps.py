@@ -5,11 +5,11 @@ understood and lets :func:`next_action` say what may come next; each action retu
 with one more typed step (:class:`Retrieved`, :class:`Explained`, ...). The stream yields each
 step as it comes (the page shows ``step.line(G)``: "linked Police Academy (1984)", "retrieved 50",
 "explained 3"), and the finished ``Reply.trace`` is the tuple of them. The evaluation replays the
-same decision on a replayed conversation (``evaluation.systems.AgentReplay``).
+same decision on a replayed conversation (``kgrec.evaluation.systems.AgentReplay``).
 
-    >>> from agent.types import Preferences
-    >>> from agent.turn import Before, Understood
-    >>> from agent.understanding import Understanding
+    >>> from kgrec.agent.types import Preferences
+    >>> from kgrec.agent.turn import Before, Understood
+    >>> from kgrec.agent.understanding import Understanding
     >>> state = TurnState(Before(Preferences()), Understood("hello", Understanding(), Preferences(), ""))
     >>> next_action(state)
     ('ask_question',)
@@ -21,10 +21,10 @@ from typing import ClassVar
 
 import networkx as nx
 
-from agent import turn as stages
-from agent.types import Preferences, Ranked, RecommendedItem
-from kg.graph import display
-from kg.schema import Candidate, Fact, Mention
+from kgrec.agent import turn as stages
+from kgrec.agent.types import Preferences, Ranked, RecommendedItem
+from kgrec.kg.graph import display
+from kgrec.kg.schema import Candidate, Fact, Mention
 
 #: what a turn may do besides answering, in the order of :func:`next_action`'s checks
 ACTIONS = ("search_entities", "get_facts", "retrieve_candidates", "ask_question", "rank_candidates", "explain_items")
@@ -44,7 +44,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Linked(Step):
-    """The message linked and read (``agent.turn.understand``): the mentions it names."""
+    """The message linked and read (``kgrec.agent.turn.understand``): the mentions it names."""
 
     tool: ClassVar[str] = "understand"
     mentions: tuple[Mention, ...]
@@ -100,22 +100,22 @@ class GotFacts(Step):
 
 @dataclass(frozen=True)
 class Retrieved(Step):
-    """Every retriever's list for the request, and their fusion (``agent.turn.retrieve``)."""
+    """Every retriever's list for the request, and their fusion (``kgrec.agent.turn.retrieve``)."""
 
     tool: ClassVar[str] = "retrieve_candidates"
     request: stages.Request
-    lists: dict[str, list[Candidate]]  # by retriever, already filtered (agent.turn.candidate_lists)
+    lists: dict[str, list[Candidate]]  # by retriever, already filtered (kgrec.agent.turn.candidate_lists)
     candidates: tuple[Candidate, ...]  # fused, best first, at most request.k
 
     def line(self, G: nx.MultiDiGraph) -> str:
-        from agent.replies import nouns
+        from kgrec.agent.replies import nouns
 
         return f"retrieved {len(self.candidates)}" if self.candidates else f"no {nouns(G)['noun']} satisfies these filters"
 
 
 @dataclass(frozen=True)
 class Reranked(Step):
-    """The model's order of the pool (``agent.turn.rank``); on an error, the retrieval order."""
+    """The model's order of the pool (``kgrec.agent.turn.rank``); on an error, the retrieval order."""
 
     tool: ClassVar[str] = "rank_candidates"
     ranked: tuple[Ranked | Candidate, ...]
@@ -126,7 +126,7 @@ class Reranked(Step):
 
 @dataclass(frozen=True)
 class Explained(Step):
-    """The items shown, each with a KG path to what the user likes (``agent.explain``)."""
+    """The items shown, each with a KG path to what the user likes (``kgrec.agent.explain``)."""
 
     tool: ClassVar[str] = "explain_items"
     items: tuple[RecommendedItem, ...]

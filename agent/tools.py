@@ -1,7 +1,7 @@
 """The agent's KG tools as LangChain tools, built over one graph: a thin adapter for outside agents.
 
 The chat does not go through them: ``Recommender.stream`` calls the stages directly
-(``agent.actions``); these wrap the same functions for any LangChain agent.
+(``kgrec.agent.actions``); these wrap the same functions for any LangChain agent.
 
 Each tool is a typed function with an ``Args:`` docstring; it returns readable text for a model
 and, as the artifact, the typed values (``Mention``, ``Fact``, ``Candidate``, ``Ranked``,
@@ -25,19 +25,19 @@ import networkx as nx
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import ValidationError
 
-from agent import explain, replies
-from agent.text import clean_value
-from agent.steps import Step
-from agent.types import LanguageModel
-from kg import linking, paths, remention, retrieval
-from kg.errors import KgrecError
-from kg.graph import display
-from kg.redial import link_words
-from kg.schema import Constraints
-from kg.verbalize import verbalize
+from kgrec.agent import explain, replies
+from kgrec.agent.steps import Step
+from kgrec.agent.text import clean_value
+from kgrec.agent.types import LanguageModel
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.graph import display
+from kgrec.kg.query import linking, paths, remention, retrieval
+from kgrec.kg.query.verbalize import verbalize
+from kgrec.kg.schema import Constraints
+from kgrec.kg.sources.redial import link_words
 
-MAX_FACTS = 200  # the reply groups them by relation (kg.verbalize.summarize)
-MAX_QUERY_CHARS, MAX_REQUEST_CHARS = 500, 10_000  # text arguments are cleaned and cut (agent.text)
+MAX_FACTS = 200  # the reply groups them by relation (kgrec.kg.query.verbalize.summarize)
+MAX_QUERY_CHARS, MAX_REQUEST_CHARS = 500, 10_000  # text arguments are cleaned and cut (kgrec.agent.text)
 _call_ids = itertools.count()
 
 
@@ -61,10 +61,10 @@ def _as_tool(func: Callable) -> BaseTool:
 
 def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, rank_config=None,
                dense=None) -> list[BaseTool]:
-    """The KG tools over ``G`` (``index``: a ``kg.linking.LinkIndex``, built if None).
+    """The KG tools over ``G`` (``index``: a ``kgrec.kg.query.linking.LinkIndex``, built if None).
 
     ``rank_candidates`` is included only when a language model ``lm`` is given; with ``dense``
-    (``agent.encoder.DenseRetriever``) ``retrieve_candidates`` fuses the encoder's list too.
+    (``kgrec.agent.encoder.DenseRetriever``) ``retrieve_candidates`` fuses the encoder's list too.
     """
     index = index if index is not None else linking.build_link_index(G, **link_words(G))
 
@@ -146,7 +146,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
                         not_years=frozenset((int(a), int(b)) for a, b in not_years or ()),
                         themes=frozenset(themes or ()), not_themes=frozenset(not_themes or ()))
         roles = remention.roles(**(again or {}))
-        from agent.turn import dense_lists
+        from kgrec.agent.turn import dense_lists
 
         extra = dense_lists(G, dense, clean_value(query, MAX_REQUEST_CHARS), c, retrieval.pool_depth(k))
         found = retrieval.retrieve(G, seeds, c, k=k, context=context or (), roles=roles, extra=extra)
@@ -198,7 +198,7 @@ def make_tools(G: nx.MultiDiGraph, index=None, lm: LanguageModel | None = None, 
 
 
 def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
-    from agent import ranking  # model-side code: imported only when a model is given
+    from kgrec.agent import ranking  # model-side code: imported only when a model is given
 
     def rank_candidates(items: list[int], liked: list[int], disliked: list[int], request: str = "",
                         retrieval_scores: list[float] | None = None) -> tuple[str, list]:
@@ -211,7 +211,7 @@ def _rank_tool(G: nx.MultiDiGraph, lm: LanguageModel, rank_config) -> Callable:
             request: the user's words, for context.
             retrieval_scores: the retriever's score of each item (same order); equal when omitted.
         """
-        from kg.schema import Candidate
+        from kgrec.kg.schema import Candidate
 
         scores = retrieval_scores if retrieval_scores is not None else [1.0] * len(items)
         if len(scores) != len(items):

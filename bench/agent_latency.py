@@ -1,8 +1,8 @@
 """Agent turn latency on real ReDial contexts: p50/p95 per stage, first streamed piece, peak RSS.
 
 Usage:
-    .venv/bin/python -m bench.agent_latency                    # 100 valid-split contexts, all variants
-    .venv/bin/python -m bench.agent_latency --contexts 20 --variants baseline,default
+    .venv/bin/python -m kgrec.bench.agent_latency                    # 100 valid-split contexts, all variants
+    .venv/bin/python -m kgrec.bench.agent_latency --contexts 20 --variants baseline,default
 
 Each context (a recommendation turn of ``data/redial/valid.jsonl``, in file order) gets
 a fresh session; its seeker messages are sent as one message (the last ones, capped) and the
@@ -19,7 +19,7 @@ import resource
 import statistics
 import time
 
-from evaluation.report import markdown_table
+from kgrec.evaluation.report import markdown_table
 
 VARIANTS = {  # key -> (label, AgentConfig overrides)
     "baseline": ("KG retrieval order, no encoder, no reranking (baseline)",
@@ -44,8 +44,8 @@ def quantile(values: list[float], q: float) -> float:
 
 def contexts(G, n: int) -> list[str]:
     """The seeker's words before ``n`` recommendation turns of the valid split (the last 3 messages)."""
-    from kg.locations import data_dir
-    from kg.redial import VALID_FILE, load_dialogues, recommendation_turns
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.sources.redial import VALID_FILE, load_dialogues, recommendation_turns
 
     turns = recommendation_turns(G, load_dialogues(data_dir() / VALID_FILE))
     out = []
@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    from agent import AgentConfig, Recommender
-    from agent.llm import ModelConfig, load_lm
-    from kg.store import load_movie_graph
+    from kgrec.agent import AgentConfig, Recommender
+    from kgrec.agent.llm import ModelConfig, load_lm
+    from kgrec.kg.storage.store import load_movie_graph
 
     names = list(VARIANTS) if args.variants == "all" else [v.strip() for v in args.variants.split(",")]
     unknown = [n for n in names if n not in VARIANTS]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from evaluation.report import command_line
+from kgrec.evaluation.report import command_line
 
 
 def register(subparsers) -> None:
@@ -15,12 +15,12 @@ def register(subparsers) -> None:
     b.add_argument("--only", help="comma-separated subset: kg_load,retrieval_speed,model_speed,train_speed,agent_latency")
     b.add_argument("--timeout", type=float, default=600.0, help="seconds per benchmark script")
     b.add_argument("--out", default="runs/bench")
-    b.add_argument("--quick", action="store_true", help="fewer repeats and contexts per script (bench.speed.QUICK_ARGS)")
+    b.add_argument("--quick", action="store_true", help="fewer repeats and contexts per script (kgrec.bench.speed.QUICK_ARGS)")
     b.set_defaults(func=_bench)
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bench import speed
+    from kgrec.bench import speed
 
     command = command_line(args, "bench", {"only": None, "timeout": 600.0, "out": "runs/bench", "quick": False})
     text, paths = speed.run(only=args.only, out=args.out, timeout=args.timeout, command=command, quick=args.quick)

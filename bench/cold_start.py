@@ -16,9 +16,9 @@ threads) beside them: on a shared machine they mean more than wall time. Rows:
 - ``--setup``: ``make setup`` in a fresh clone with a fresh venv (downloads from PyPI): each step
 
 Usage:
-    python -m bench.cold_start                        # ~3 min on 2 free cores (6 on a busy one)
-    python -m bench.cold_start --setup --unprepared   # + a fresh venv (~2-5 min) + a cold chat
-    python -m bench.cold_start --unprepared --no-prepared   # only the cold chat
+    python -m kgrec.bench.cold_start                        # ~3 min on 2 free cores (6 on a busy one)
+    python -m kgrec.bench.cold_start --setup --unprepared   # + a fresh venv (~2-5 min) + a cold chat
+    python -m kgrec.bench.cold_start --unprepared --no-prepared   # only the cold chat
 """
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from evaluation.report import markdown_table
-from kg.locations import REPO_ROOT
+from kgrec.evaluation.report import markdown_table
+from kgrec.kg.locations import REPO_ROOT
 
 MESSAGE = "I loved Police Academy, something like it?"
 STEP_LINE = re.compile(r"^make: step (\S+): ([\d.]+) s$", re.M)  # what the Makefile's `step` prints
-READY = "kgrec: ready ("  # what ui.handlers.Engine prints when a message is answered now
+READY = "kgrec: ready ("  # what kgrec.ui.handlers.Engine prints when a message is answered now
 HEADER = ["scenario", "prepare s (CPU s)", "prepare peak RSS MB", "chat: page served s", "ready s after page",
           "first reply s after ready", "chat CPU s to page / to ready", "serving peak RSS MB", "cache files added"]
 

@@ -1,10 +1,10 @@
 """Many chat sessions at once on the real server: per-turn latency and fairness, before and after.
 
 Usage:
-    .venv/bin/python -m bench.concurrency                          # 20 sessions x 5 turns, both policies
-    .venv/bin/python -m bench.concurrency --sessions 5 --turns 2 --policies shared
+    .venv/bin/python -m kgrec.bench.concurrency                          # 20 sessions x 5 turns, both policies
+    .venv/bin/python -m kgrec.bench.concurrency --sessions 5 --turns 2 --policies shared
 
-Each policy starts the real chat server (``ui.app`` on the real KG and the embedded model with its
+Each policy starts the real chat server (``kgrec.ui.app`` on the real KG and the embedded model with its
 shipped adapter) in a child process on 127.0.0.1, loads it with one untimed message, then opens
 ``--sessions`` ``gradio_client`` sessions at once. Each sends ``--turns`` recommendation requests
 (a real ReDial valid opener, then follow-ups), one after the other with no pause, and times each
@@ -13,7 +13,7 @@ answer from sending to the last streamed update. The policies:
 - ``serial`` (the baseline, how the server ran before): one agent event at a time, each turn waits
   for the model as long as it takes;
 - ``shared`` (now): sessions run side by side, the model serves one call at a time in arrival
-  order (``agent.scheduler.FairLock``), and a turn that waited ``AgentConfig.model_wait_s`` for it
+  order (``kgrec.agent.scheduler.FairLock``), and a turn that waited ``AgentConfig.model_wait_s`` for it
   goes on in the knowledge graph's order.
 
 The server counts the turns whose ranking the model did (``model ranked``). Fairness: the
@@ -30,8 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.agent_latency import quantile
-from evaluation.report import markdown_table
+from kgrec.bench.agent_latency import quantile
+from kgrec.evaluation.report import markdown_table
 
 POLICIES = {  # name -> (label, sessions_at_once, AgentConfig.model_wait_s)
     "serial": ("one turn at a time, waits for the model (before, baseline)", 1, None),
@@ -42,9 +42,9 @@ FOLLOW_UPS = ("another one", "something more recent", "more like that", "any oth
 
 def serve(policy: str, port: int, counts: Path) -> int:
     """The child process: the real server with ``policy``; counts model-ranked turns into ``counts``."""
-    from agent import AgentConfig, Recommender, Reply
-    from ui.app import build_app, launch
-    from ui.handlers import Engine
+    from kgrec.agent import AgentConfig, Recommender, Reply
+    from kgrec.ui.app import build_app, launch
+    from kgrec.ui.handlers import Engine
 
     _, at_once, wait = POLICIES[policy]
     lock = threading.Lock()
@@ -76,8 +76,8 @@ def serve(policy: str, port: int, counts: Path) -> int:
 
 def openers(n: int) -> list[str]:
     """``n`` seeker openers of ReDial valid (their first message that links to a movie)."""
-    from bench.agent_latency import contexts
-    from kg.store import load_movie_graph
+    from kgrec.bench.agent_latency import contexts
+    from kgrec.kg.storage.store import load_movie_graph
 
     found = contexts(load_movie_graph(), n * 3)
     return [found[i % len(found)][-300:] for i in range(n)]
@@ -98,7 +98,7 @@ def converse(url: str, messages: list[str], out: list, errors: list) -> None:
 
 def run_policy(policy: str, sessions: int, turns: int, port: int) -> dict:
     counts = Path(f"/tmp/kgrec-concurrency-{os.getpid()}-{policy}.txt")
-    child = subprocess.Popen([sys.executable, "-m", "bench.concurrency", "--serve", policy, "--port", str(port),
+    child = subprocess.Popen([sys.executable, "-m", "kgrec.bench.concurrency", "--serve", policy, "--port", str(port),
                               "--counts", str(counts)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         line = child.stdout.readline()

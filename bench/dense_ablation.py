@@ -2,10 +2,10 @@
 
 One process loads SmolLM2-135M, the base index of the item texts and every text's frozen
 lower-layer states once, then trains each variant from the same LoRA start for ``--steps``
-steps (the item side and the pairs of ``finetune.dense``: ``ItemSide``, ``finetune.dense_pairs``)
-and reports whole-catalog valid Recall@10 as ``finetune.dense`` validates::
+steps (the item side and the pairs of ``kgrec.finetune.dense``: ``ItemSide``, ``kgrec.finetune.dense_pairs``)
+and reports whole-catalog valid Recall@10 as ``kgrec.finetune.dense`` validates::
 
-    python -m bench.dense_ablation --steps 60 --variants frozen,table,table+content,table+kg,shared
+    python -m kgrec.bench.dense_ablation --steps 60 --variants frozen,table,table+content,table+kg,shared
 
 A variant is an item side (frozen, table, shared) and '+'-joined extra pairs (content, kg).
 Short runs rank the ingredients; they are not the final numbers (the long run's are).
@@ -32,14 +32,14 @@ def main(argv=None) -> None:
     import torch
     from peft import get_peft_model_state_dict, set_peft_model_state_dict
 
-    from agent.encoder import Encoder, EncoderConfig
-    from finetune.config import load_config
-    from finetune.dense import _item_side, lower_states, pairs, query_vectors, recall_at
-    from finetune.dense_items import ItemSide
-    from finetune.dense_pairs import content_pairs, kg_pairs
-    from finetune.model import make_model
-    from evaluation.turns import split_turns
-    from kg.store import load_movie_graph
+    from kgrec.agent.encoder import Encoder, EncoderConfig
+    from kgrec.evaluation.turns import split_turns
+    from kgrec.finetune.config import load_config
+    from kgrec.finetune.dense import _item_side, lower_states, pairs, query_vectors, recall_at
+    from kgrec.finetune.dense_items import ItemSide
+    from kgrec.finetune.dense_pairs import content_pairs, kg_pairs
+    from kgrec.finetune.model import make_model
+    from kgrec.kg.storage.store import load_movie_graph
 
     overrides = {"item_side": "shared", "hard_negatives": 0}
     if args.item_text:
@@ -58,7 +58,7 @@ def main(argv=None) -> None:
     items = [int(i) for i in index.items]
     shared = None
     if need_shared:
-        from agent.encoder import item_texts
+        from kgrec.agent.encoder import item_texts
 
         with model.disable_adapter():
             states = encoder.lower(item_texts(G, items, config.item_text), frozen, config.max_item_tokens, head=True)
@@ -117,8 +117,8 @@ def _sub_index(G, index, n: int):
         return index
     from collections import Counter
 
-    from agent.encoder import DenseIndex
-    from evaluation.turns import split_turns
+    from kgrec.agent.encoder import DenseIndex
+    from kgrec.evaluation.turns import split_turns
 
     counts = Counter(t for split in ("train", "valid") for turn in split_turns(G, split) for t in turn.targets)
     valid = {t for turn in split_turns(G, "valid") for t in turn.targets}

@@ -1,10 +1,10 @@
 """Where a nearest-neighbour index starts to beat the dense list's plain matrix product.
 
 Usage:
-    .venv/bin/python -m bench.dense_index --sizes 10000,100000            # docs/scaling.md's table
-    .venv/bin/python -m bench.dense_index --sizes 1000000 --methods numpy,ivf
+    .venv/bin/python -m kgrec.bench.dense_index --sizes 10000,100000            # docs/scaling.md's table
+    .venv/bin/python -m kgrec.bench.dense_index --sizes 1000000 --methods numpy,ivf
 
-The dense list (``agent.encoder.DenseIndex``) scores one conversation against every catalog item:
+The dense list (``kgrec.agent.encoder.DenseIndex``) scores one conversation against every catalog item:
 ``vectors @ query`` then the ``k`` best. Per size this bench makes ``n`` seeded, clustered,
 unit-length float32 vectors of the encoder's width (576, SmolLM2-135M's hidden size: sqrt(n)
 Gaussian clusters as wide as they are apart, with a decaying spectrum, so an index has some
@@ -29,10 +29,10 @@ import time
 
 import numpy as np
 
-from bench.agent_latency import quantile
-from evaluation.report import markdown_table
+from kgrec.bench.agent_latency import quantile
+from kgrec.evaluation.report import markdown_table
 
-DIM = 576  # SmolLM2-135M's hidden size: the width of agent.encoder's vectors
+DIM = 576  # SmolLM2-135M's hidden size: the width of kgrec.agent.encoder's vectors
 METHODS = ("numpy", "numpy-top", "hnsw", "ivf")
 
 

@@ -1,10 +1,10 @@
 """Dense-encoder training throughput: the frozen lower layers run once per conversation vs every step.
 
 Usage:
-    .venv/bin/python -m bench.dense_train_speed --steps 4 --batch-size 32
+    .venv/bin/python -m kgrec.bench.dense_train_speed --steps 4 --batch-size 32
 
 Both run the shipped dense recipe (``configs/smollm2-dense-cpu.yaml``: 8 encoder layers, LoRA on the
-top 4) on the same real ReDial train pairs (``finetune.dense.pairs``), forward + full-catalog
+top 4) on the same real ReDial train pairs (``kgrec.finetune.dense.pairs``), forward + full-catalog
 softmax + backward + AdamW, batch by batch. The baseline runs all 8 layers every step; the cached
 variant runs layers 1-4 once for the pairs (``Encoder.lower``, its time shown) and only layers 5-8
 per step (``Encoder.upper``). tokens/s counts the conversations' tokens.
@@ -15,7 +15,7 @@ import argparse
 import statistics
 import time
 
-from evaluation.report import markdown_table
+from kgrec.evaluation.report import markdown_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,14 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    from agent.encoder import Encoder, EncoderConfig, build_index, model_id, pool
-    from evaluation.turns import split_turns
-    from finetune.config import load_config
-    from finetune.dense import loss_of, lower_states, pairs
-    from finetune.model import make_model
-    from kg.graph import catalog
-    from kg.locations import REPO_ROOT
-    from kg.store import load_movie_graph
+    from kgrec.agent.encoder import Encoder, EncoderConfig, build_index, model_id, pool
+    from kgrec.evaluation.turns import split_turns
+    from kgrec.finetune.config import load_config
+    from kgrec.finetune.dense import loss_of, lower_states, pairs
+    from kgrec.finetune.model import make_model
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.locations import REPO_ROOT
+    from kgrec.kg.storage.store import load_movie_graph
 
     config = load_config(REPO_ROOT / "configs" / "smollm2-dense-cpu.yaml")
     G = load_movie_graph()

@@ -1,7 +1,7 @@
 """Cold build vs cached load of the movie KG (target: cached load <= 3 s).
 
 Usage:
-    .venv/bin/python -m bench.kg_load --runs 3
+    .venv/bin/python -m kgrec.bench.kg_load --runs 3
 
 Uses a fresh temporary cache folder, so the user's cache is left alone.
 """
@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as cache:
         os.environ["KGREC_CACHE"] = cache
-        from kg.graph import catalog
-        from kg.store import load_movie_graph
+        from kgrec.kg.graph import catalog
+        from kgrec.kg.storage.store import load_movie_graph
 
         cold = [timed(lambda: load_movie_graph(rebuild=True)) for _ in range(args.runs)]
         cached = [timed(load_movie_graph) for _ in range(args.runs)]

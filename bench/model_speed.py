@@ -1,8 +1,8 @@
 """Model speed: shared-prefix KV-cache scoring vs naive batching, load cold vs cached, peak RSS.
 
 Usage:
-    .venv/bin/python -m bench.model_speed --runs 5
-    .venv/bin/python -m bench.model_speed --runs 3 --skip-cold   # keep the user's cache, no dequantizing
+    .venv/bin/python -m kgrec.bench.model_speed --runs 5
+    .venv/bin/python -m kgrec.bench.model_speed --runs 3 --skip-cold   # keep the user's cache, no dequantizing
 
 The cold load dequantizes the embedded GGUF into a fresh temporary cache (the user's cache is
 left alone); "cached" reloads that float copy. Scoring uses a real rank prompt (a ReDial valid
@@ -17,7 +17,7 @@ import statistics
 import tempfile
 import time
 
-from evaluation.report import markdown_table
+from kgrec.evaluation.report import markdown_table
 
 
 def timed(fn) -> tuple[float, object]:
@@ -31,7 +31,7 @@ def peak_rss_mb() -> float:
 
 
 def load_times(runs: int, skip_cold: bool) -> list[list]:
-    from agent.llm import ModelConfig, load_lm
+    from kgrec.agent.llm import ModelConfig, load_lm
 
     rows = []
     if not skip_cold:
@@ -55,10 +55,10 @@ def load_times(runs: int, skip_cold: bool) -> list[list]:
 
 
 def real_prompt_and_titles(lm, k: int):
-    from agent.ranking import RankConfig, rank_prompt
-    from evaluation.turns import split_turns, turn_candidates, turn_context
-    from kg.store import load_movie_graph
-    from kg.graph import display
+    from kgrec.agent.ranking import RankConfig, rank_prompt
+    from kgrec.evaluation.turns import split_turns, turn_candidates, turn_context
+    from kgrec.kg.graph import display
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     turn = max(split_turns(G, "valid")[:40], key=lambda t: len(t.context))  # a long conversation
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    from agent.llm import ModelConfig, load_lm
+    from kgrec.agent.llm import ModelConfig, load_lm
 
     rows = load_times(args.runs, args.skip_cold)
     lm = load_lm(ModelConfig(adapter=None))

@@ -1,7 +1,7 @@
 """Latency of linking, retrieval and explanation paths on real ReDial turns (valid split).
 
 Usage:
-    .venv/bin/python -m bench.retrieval_speed --turns 100
+    .venv/bin/python -m kgrec.bench.retrieval_speed --turns 100
 
 Targets on this machine: link < 20 ms per message, retrieve < 150 ms. ``popular`` (a sorted
 list, filtered) is the baseline measured in the same run. Medians are quoted; the first call
@@ -16,7 +16,7 @@ import time
 
 def turn_seeds(index, turn) -> list[int]:
     """Items mentioned in the context, then entities linked in the seeker's messages."""
-    from kg.linking import link
+    from kgrec.kg.query.linking import link
 
     linked = [m.node for u in turn.context if u.role == "seeker" for m in link(index, u.text)]
     return list(dict.fromkeys([*turn.mentioned, *linked]))
@@ -32,13 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100, help="turns to time (default 100)")
     args = parser.parse_args(argv)
-    from kg.linking import build_link_index, link
-    from kg.redial import link_words
-    from kg.locations import data_dir
-    from kg.paths import explanation_paths
-    from kg.redial import VALID_FILE, load_dialogues, recommendation_turns
-    from kg.retrieval import popular, retrieve
-    from kg.store import load_movie_graph
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.query.linking import build_link_index, link
+    from kgrec.kg.query.paths import explanation_paths
+    from kgrec.kg.query.retrieval import popular, retrieve
+    from kgrec.kg.sources.redial import link_words
+    from kgrec.kg.sources.redial import VALID_FILE, load_dialogues, recommendation_turns
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     index_ms, index = timed(lambda: build_link_index(G, **link_words(G)))

@@ -1,10 +1,10 @@
 """How kgrec grows with the catalog: a seeded synthetic catalog imported and chatted with, per size.
 
 Usage:
-    .venv/bin/python -m bench.scale --items 10000,100000            # the README's table
-    .venv/bin/python -m bench.scale --items 1000000 --max-memory-gb 12  # 1M, in the background
+    .venv/bin/python -m kgrec.bench.scale --items 10000,100000            # the README's table
+    .venv/bin/python -m kgrec.bench.scale --items 1000000 --max-memory-gb 12  # 1M, in the background
 
-Per size: :func:`write_catalog` writes the importer's three files (``kg/importer.py``): items
+Per size: :func:`write_catalog` writes the importer's three files (``kg/sources/importer.py``): items
 (``id,name,year,genre``), triples (a director, three stars and a writer per item, each drawn
 from a Zipf-like pool of people) and interactions (users' likes, items drawn Zipf-like, 1.6
 likes per item). ``kgrec kg import ... --out DIR`` imports them in a child process (the real
@@ -13,7 +13,7 @@ command; its wall time and peak RSS are the import's). A second child loads the 
 person, a genre with years, another title) through the Python API. The chat needs no language
 model: an imported graph weighs the dense encoder 0, and ``lm_chooses_actions=False``,
 ``rank_with_model=False``, ``lm_chooses_paths=False`` take the KG's default action and order (the
-``baseline`` of ``bench.agent_latency``). The table ends with each column's growth exponent
+``baseline`` of ``kgrec.bench.agent_latency``). The table ends with each column's growth exponent
 (the slope of log value on log items, least squares over the sizes run). Turn times are wall
 clock; "CPU" is the process's own CPU time per turn, which a shared machine inflates less.
 """
@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.agent_latency import quantile
-from evaluation.report import markdown_table
+from kgrec.bench.agent_latency import quantile
+from kgrec.evaluation.report import markdown_table
 
 GENRES = ("comedy", "drama", "horror", "thriller", "romance", "action", "animation", "documentary",
           "fantasy", "mystery", "western", "musical", "crime", "adventure", "war", "biography")
@@ -148,16 +148,16 @@ def _peak_mb(out: str, usage) -> float:
 
 def import_child(argv: list[str]) -> int:
     """``kgrec kg import`` with argv, then the process's peak RSS on the last line."""
-    import kgrec_cli
+    import kgrec.kgrec_cli
 
-    rc = kgrec_cli.main(["kg", "import", *argv])
+    rc = kgrec.kgrec_cli.main(["kg", "import", *argv])
     print(f"peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
     return rc
 
 
 def chat_child(folder: str, catalog_json: str, sessions: int) -> int:
     """Load the graph at ``folder`` and time the scripted conversation; JSON on stdout."""
-    from agent import AgentConfig, Recommender
+    from kgrec.agent import AgentConfig, Recommender
 
     catalog = Catalog(**{k: Path(v) if k in ("items", "triples", "interactions") else tuple(v)
                          for k, v in json.loads(catalog_json).items()})
@@ -194,7 +194,7 @@ def measure(items: int, work: Path, seed: int = 0, sessions: int = 5,
     else:
         imported, import_mb = _import(catalog, graph, max_memory_gb)
     spec = json.dumps({k: str(v) if isinstance(v, Path) else list(v) for k, v in vars(catalog).items()})
-    _, chat_mb, out = run_child(["-m", "bench.scale", "--chat-child", str(graph), spec, str(sessions)], max_memory_gb)
+    _, chat_mb, out = run_child(["-m", "kgrec.bench.scale", "--chat-child", str(graph), spec, str(sessions)], max_memory_gb)
     chat = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
     return {"items": items, "generate_s": generate, "import_s": imported, "import_mb": import_mb,
             "load_s": chat["load_s"], "turn_p50": float(np.median(chat["turns"])),
@@ -206,7 +206,7 @@ def measure(items: int, work: Path, seed: int = 0, sessions: int = 5,
 def _import(catalog: Catalog, graph: Path, max_memory_gb: float | None) -> tuple[float, float]:
     """``kgrec kg import`` of ``catalog`` into ``graph`` in a child: (wall seconds, peak RSS MB)."""
     shutil.rmtree(graph, ignore_errors=True)
-    imported, import_mb, _ = run_child(["-m", "bench.scale", "--import-child", "--items", str(catalog.items),
+    imported, import_mb, _ = run_child(["-m", "kgrec.bench.scale", "--import-child", "--items", str(catalog.items),
                                         "--triples", str(catalog.triples), "--interactions",
                                         str(catalog.interactions), "--noun", "book", "--out", str(graph)],
                                        max_memory_gb)

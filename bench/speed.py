@@ -1,6 +1,6 @@
 """``kgrec bench``: run every speed benchmark of ``bench/`` and gather their tables into one.
 
-Each benchmark is its own script (``python -m bench.kg_load`` ...) that prints a Markdown
+Each benchmark is its own script (``python -m kgrec.bench.kg_load`` ...) that prints a Markdown
 table with a baseline measured in the same run. This aggregator runs them one after the other
 in a subprocess (so one's memory does not inflate the next one's peak RSS), keeps their
 tables verbatim, and writes ``results.md`` / ``results.json`` under ``--out``. A script that
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.report import markdown_table, write_json
-from kg.errors import KgrecError
-from kg.locations import REPO_ROOT
+from kgrec.evaluation.report import markdown_table, write_json
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.locations import REPO_ROOT
 
 #: script module (under bench/) -> what it measures
 SCRIPTS = {
@@ -89,12 +89,13 @@ def tables_in(text: str) -> list[str]:
 
 
 def run_script(name: str, timeout: float, root: Path = REPO_ROOT, args: Sequence[str] = ()) -> Outcome:
-    """Run ``python -m bench.<name> [args]`` in ``root`` and collect its tables."""
+    """Run ``bench/<name>.py [args]`` of the checkout at ``root`` (its own code, not the installed
+    kgrec's) and collect its tables."""
     if not (root / "bench" / f"{name}.py").exists():
         return Outcome(name, "not available", 0.0, (), f"bench/{name}.py does not exist yet")
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", f"bench.{name}", *args], cwd=root, capture_output=True,
+        done = subprocess.run([sys.executable, str(root / "bench" / f"{name}.py"), *args], cwd=root, capture_output=True,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")

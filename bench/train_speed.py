@@ -1,10 +1,10 @@
 """Training throughput of the embedded model: LoRA (all layers, shipped top-layers recipe) vs full fine-tuning.
 
 Usage:
-    .venv/bin/python -m bench.train_speed --steps 4 --batch-size 8
+    .venv/bin/python -m kgrec.bench.train_speed --steps 4 --batch-size 8
 
 Both run forward + backward + AdamW on the same real training examples (KG questions and
-ReDial train-split rank prompts, ``finetune.data``), batch by batch; tokens/s counts
+ReDial train-split rank prompts, ``kgrec.finetune.data``), batch by batch; tokens/s counts
 non-padding tokens. The baseline is full-parameter fine-tuning in the same process.
 """
 from __future__ import annotations
@@ -14,14 +14,14 @@ import resource
 import statistics
 import time
 
-from evaluation.report import markdown_table
+from kgrec.evaluation.report import markdown_table
 
 
 def examples(lm, n: int) -> list[dict]:
-    from agent.ranking import RankConfig
-    from evaluation.turns import split_turns
-    from finetune.data import encode, history_examples, kg_examples
-    from kg.store import load_movie_graph
+    from kgrec.agent.ranking import RankConfig
+    from kgrec.evaluation.turns import split_turns
+    from kgrec.finetune.data import encode, history_examples, kg_examples
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     mixed = kg_examples(lm, G, n // 2, seed=0)
@@ -33,7 +33,7 @@ def throughput(model, rows: list[dict], batch_size: int, steps: int, pad_id: int
     """(median tokens/s over ``steps`` optimizer steps after one warm-up, trainable params in M)."""
     import torch
 
-    from finetune.data import Collator
+    from kgrec.finetune.data import Collator
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-5, weight_decay=0.01)
@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from agent.llm import LocalLM, ModelConfig, load_base
-    from finetune.config import load_config
-    from kg.locations import REPO_ROOT
+    from kgrec.agent.llm import LocalLM, ModelConfig, load_base
+    from kgrec.finetune.config import load_config
+    from kgrec.kg.locations import REPO_ROOT
 
     model, tokenizer = load_base(ModelConfig(adapter=None, device="cpu"))
     rows = examples(LocalLM(model, tokenizer), (args.steps + 1) * args.batch_size)

@@ -1,4 +1,4 @@
-"""What the chat's warm-up spends, step by step: wall and CPU seconds of each ``agent.warmup`` step.
+"""What the chat's warm-up spends, step by step: wall and CPU seconds of each ``kgrec.agent.warmup`` step.
 
 Run in one fresh process on the cache as it is (``KGREC_CACHE``), so it shows what ``kgrec chat``
 does after its page is served, and what ``kgrec prepare`` builds on an empty cache. A library
@@ -7,10 +7,10 @@ does after its page is served, and what ``kgrec prepare`` builds on an empty cac
 figure to compare on a shared machine; wall seconds swing with the other jobs.
 
 Usage:
-    python -m bench.warmup_steps                                 # the shipped KG, the user's cache
-    python -m bench.warmup_steps --preimport                     # the libraries' import apart
-    KGREC_CACHE=$(mktemp -d) python -m bench.warmup_steps        # an empty cache (builds everything)
-    python -m bench.warmup_steps --graph inspired                # an installed graph
+    python -m kgrec.bench.warmup_steps                                 # the shipped KG, the user's cache
+    python -m kgrec.bench.warmup_steps --preimport                     # the libraries' import apart
+    KGREC_CACHE=$(mktemp -d) python -m kgrec.bench.warmup_steps        # an empty cache (builds everything)
+    python -m kgrec.bench.warmup_steps --graph inspired                # an installed graph
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.report import markdown_table
+from kgrec.evaluation.report import markdown_table
 
 MESSAGE = "I loved Police Academy, something like it?"
 LIBRARIES = ("torch", "transformers", "transformers.models.llama.modeling_llama", "peft")
@@ -53,7 +53,7 @@ def measure(config=None, *, recommender=None, preimport: bool = False) -> list[T
     """The libraries' import (with ``preimport``), each warm-up step, then one more turn."""
     import importlib
 
-    from agent.warmup import warmup
+    from kgrec.agent.warmup import warmup
 
     clock, rows, step = Clock(), [], [None]
     if preimport:
@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preimport", action="store_true", help="import torch, transformers, peft first, apart")
     parser.add_argument("--out", type=Path, default=Path("runs/bench/warmup_steps.md"))
     args = parser.parse_args(argv)
-    from agent.config import AgentConfig
-    from kg.locations import cache_dir
+    from kgrec.agent.config import AgentConfig
+    from kgrec.kg.locations import cache_dir
 
     rows = measure(AgentConfig(graph=args.graph), preimport=args.preimport)
     text = f"cache {cache_dir()}; load {os.getloadavg()[0]:.1f} at the end\n\n{table(rows)}"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 
-from evaluation.redial import SYSTEM_NAMES
-from evaluation.report import command_line
+from kgrec.evaluation.redial import SYSTEM_NAMES
+from kgrec.evaluation.report import command_line
 
 
 def _systems(value: str) -> tuple[str, ...]:
@@ -40,19 +40,19 @@ def register(subparsers) -> None:
     r.set_defaults(func=_redial)
 
     t = which.add_parser("tune", help="tune an imported graph's retriever on its train turns (held out by fold)")
-    from evaluation import tune_graph
+    from kgrec.evaluation import tune_graph
 
     tune_graph.add_arguments(t)
     t.set_defaults(func=tune_graph.run)
 
     g = which.add_parser("ratings", help="ratings-style data: leave one liked item out per user, retrievers vs item-kNN")
-    from evaluation import ratings
+    from kgrec.evaluation import ratings
 
     ratings.add_arguments(g)
     g.set_defaults(func=ratings.run)
 
     c = which.add_parser("content", help="requests that say what a movie is about: precision@3 against the KG's themes")
-    from evaluation import content
+    from kgrec.evaluation import content
 
     content.add_arguments(c)
     c.set_defaults(func=content.run)
@@ -72,8 +72,8 @@ def register(subparsers) -> None:
 
 
 def _redial(args: argparse.Namespace) -> int:
-    from evaluation import report
-    from evaluation.redial import RedialEvalConfig, evaluate
+    from kgrec.evaluation import report
+    from kgrec.evaluation.redial import RedialEvalConfig, evaluate
 
     systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
     config = RedialEvalConfig(data=args.data, graph=args.graph, limit=args.limit, seed=args.seed, entities=args.entities,
@@ -88,8 +88,8 @@ def _redial(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from evaluation import report
-    from evaluation.simulate import SimulateConfig, evaluate
+    from kgrec.evaluation import report
+    from kgrec.evaluation.simulate import SimulateConfig, evaluate
 
     systems = args.systems if isinstance(args.systems, tuple) else _systems(args.systems)
     config = SimulateConfig(data=args.data, dialogues=args.dialogues, seed=args.seed, max_turns=args.max_turns,

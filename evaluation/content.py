@@ -1,9 +1,9 @@
 """``kgrec eval content``: does the agent understand what people want a movie to be about?
 
-Each request of ``evaluation.content_cases`` (at least 200 over at least 40 themes, most without
+Each request of ``kgrec.evaluation.content_cases`` (at least 200 over at least 40 themes, most without
 the theme's own words) is sent to a fresh session of a system; the score is precision@3 of the
 items it shows: an item counts when the KG says it is about the request's theme (its
-``has_theme`` edge, ``kg.themes``); a reply with fewer than 3 items (a question) counts the
+``has_theme`` edge, ``kgrec.kg.sources.themes``); a reply with fewer than 3 items (a question) counts the
 missing ones as misses. The requests are split by a hash of their text into a ``dev`` half (for
 tuning thresholds such as ``AgentConfig.theme_threshold``) and a ``report`` half (the numbers the
 README gives)::
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from evaluation.content_cases import REQUESTS
-from kg.errors import KgrecError
-from kg.lexicon import THEME_FORMS, normalize
-from kg.schema import HAS_THEME, THEME_TYPE
+from kgrec.evaluation.content_cases import REQUESTS
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.query.lexicon import THEME_FORMS, normalize
+from kgrec.kg.schema import HAS_THEME, THEME_TYPE
 
 K = 3
 HALVES = ("dev", "report", "all")
@@ -54,7 +54,7 @@ def half(text: str) -> str:
 
 
 def theme_words(theme: str) -> set[str]:
-    """The theme's own words as ``kg.linking`` links them: its name, singular or plural, simple forms."""
+    """The theme's own words as ``kgrec.kg.query.linking`` links them: its name, singular or plural, simple forms."""
     name = normalize(theme)
     single = name[:-3] + "y" if name.endswith("ies") else name[:-1] if name.endswith("s") else name
     return {name, single, single + "s", *map(normalize, THEME_FORMS.get(theme, ()))}
@@ -86,7 +86,7 @@ def precision(G: nx.MultiDiGraph, theme: int, shown: list[int], k: int = K) -> f
 def agent_system(**config) -> Callable[[nx.MultiDiGraph], System]:
     """The chat agent (``agent.Recommender``) with ``AgentConfig(**config)``, a fresh session per request."""
     def build(G: nx.MultiDiGraph) -> System:
-        from agent import AgentConfig, Recommender
+        from kgrec.agent import AgentConfig, Recommender
 
         rec = Recommender(AgentConfig(**config), graph=G)
 
@@ -99,8 +99,8 @@ def agent_system(**config) -> Callable[[nx.MultiDiGraph], System]:
 def encoder_system(load: Callable[[nx.MultiDiGraph], object]) -> Callable[[nx.MultiDiGraph], System]:
     """An encoder alone (``DenseRetriever``): the request as the conversation, its nearest catalog items."""
     def build(G: nx.MultiDiGraph) -> System:
-        from agent.ranking import conversation_text
-        from kg.schema import Constraints
+        from kgrec.agent.ranking import conversation_text
+        from kgrec.kg.schema import Constraints
 
         retriever = load(G)
         return lambda text: [c.item for c in retriever.candidates(
@@ -109,15 +109,15 @@ def encoder_system(load: Callable[[nx.MultiDiGraph], object]) -> Callable[[nx.Mu
 
 
 def _lm_encoder(G: nx.MultiDiGraph):
-    from agent.config import ModelConfig
-    from agent.encoder import load_dense
-    from agent.llm import default_dense_adapter_dir
+    from kgrec.agent.config import ModelConfig
+    from kgrec.agent.encoder import load_dense
+    from kgrec.agent.llm import default_dense_adapter_dir
 
     return load_dense(G, ModelConfig(), default_dense_adapter_dir())
 
 
 def _sentence_encoder(G: nx.MultiDiGraph):
-    from evaluation.sentence_baseline import load_sentence
+    from kgrec.evaluation.sentence_baseline import load_sentence
 
     return load_sentence(G)
 
@@ -136,7 +136,7 @@ def evaluate(G: nx.MultiDiGraph, system: System, suite: list[Case]) -> dict:
     nodes = theme_nodes(G)
     missing = sorted({c.theme for c in suite} - set(nodes))
     if missing:
-        raise KgrecError(f"themes {missing} are not nodes of the graph: expected kg.themes themes with items")
+        raise KgrecError(f"themes {missing} are not nodes of the graph: expected kgrec.kg.sources.themes themes with items")
     scores: dict[str, list[float]] = defaultdict(list)
     per_case, start = [], time.perf_counter()
     for case in suite:
@@ -152,7 +152,7 @@ def evaluate(G: nx.MultiDiGraph, system: System, suite: list[Case]) -> dict:
 
 
 def markdown(results: dict[str, dict], which: str) -> str:
-    from evaluation.report import markdown_table
+    from kgrec.evaluation.report import markdown_table
 
     first = next(iter(results.values()))
     rows = [[name, f"{r['p@3']['all']:.3f}", f"{r['p@3'].get('own words', 0):.3f}",
@@ -164,8 +164,8 @@ def markdown(results: dict[str, dict], which: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from evaluation.report import write_json
-    from kg.registry import load_graph
+    from kgrec.evaluation.report import write_json
+    from kgrec.kg.storage.registry import load_graph
 
     unknown = [s for s in args.systems if s not in SYSTEMS]
     if unknown:

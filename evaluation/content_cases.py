@@ -1,13 +1,13 @@
 """The content requests of ``kgrec eval content``: what people ask for when they say what a movie is about.
 
 Written for kgrec by hand (never taken from ReDial, INSPIRED or any test data): per theme of
-``kg.themes`` a few requests as people type them, most of them without the theme's own words
+``kgrec.kg.sources.themes`` a few requests as people type them, most of them without the theme's own words
 (synonyms, descriptions, situations). Which half a request is in (``dev`` for tuning thresholds,
-``report`` for the numbers) is fixed by a hash of its text (:func:`evaluation.content.half`).
+``report`` for the numbers) is fixed by a hash of its text (:func:`kgrec.evaluation.content.half`).
 """
 from __future__ import annotations
 
-#: theme (a ``kg.themes.THEMES`` name) -> requests
+#: theme (a ``kgrec.kg.sources.themes.THEMES`` name) -> requests
 REQUESTS: dict[str, tuple[str, ...]] = {
     "time travel": (
         "I want a movie about time travel",

@@ -1,13 +1,13 @@
 """Intent cases: a child named by age or as a little one wants a family movie; an adult's age does not.
 
-Part of ``python -m evaluation.intents`` (kind ``audience``). Found by the issue's own example,
-"a movie my 6 year old would enjoy", which linked nothing before ``agent.content.audience``.
+Part of ``python -m kgrec.evaluation.intents`` (kind ``audience``). Found by the issue's own example,
+"a movie my 6 year old would enjoy", which linked nothing before ``kgrec.agent.content.audience``.
 """
 from __future__ import annotations
 
 import networkx as nx
 
-from kg.linking import genre_nodes
+from kgrec.kg.query.linking import genre_nodes
 
 WANTS = ("a movie my {x} would enjoy", "something for my {x}", "what can I watch with my {x}?",
          "any good movies for a {x}?", "looking for a film my {x} will like")
@@ -18,7 +18,7 @@ ADULTS = ("a movie about a 40 year old man", "something for my 30 year old broth
 
 
 def audience_cases(G: nx.MultiDiGraph, case) -> list:
-    """The cases over ``G`` (none without a family genre); ``case`` is ``evaluation.intents.Case``."""
+    """The cases over ``G`` (none without a family genre); ``case`` is ``kgrec.evaluation.intents.Case``."""
     node = genre_nodes(G).get("family")
     if node is None:
         return []

@@ -1,13 +1,13 @@
 """A labelled intent suite over the real graph: does the agent understand what was said?
 
 Usage:
-    .venv/bin/python -m evaluation.intents              # counts per kind and outcome, a few examples of each failure
+    .venv/bin/python -m kgrec.evaluation.intents              # counts per kind and outcome, a few examples of each failure
 
-Hundreds of phrasings built from templates over ``kg.store.load_movie_graph()`` (its most
+Hundreds of phrasings built from templates over ``kgrec.kg.storage.store.load_movie_graph()`` (its most
 popular titles, people and genres): negations with every cue word before and after what they
 negate, hates, negated years and decades, contradictions, genre replacement ("funnier"),
 garbage and injection text. Each case says what the preferences must hold after the message
-(``agent.turn.understand``, the path of ``Recommender.stream`` without the model; children's ages: ``evaluation.intent_audience``).
+(``kgrec.agent.turn.understand``, the path of ``Recommender.stream`` without the model; children's ages: ``kgrec.evaluation.intent_audience``).
 Outcomes: ``ok``; ``missed`` (something said was not picked up); ``inverted`` (read as the
 opposite: a hate became a like, an excluded decade became the wanted one); ``wrong`` (a contradiction
 resolved silently or invented, garbage that added a like, a genre added instead of replaced).
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from agent import AgentConfig, turn
-from agent.types import Preferences
-from evaluation.intent_audience import audience_cases
-from kg import linking
-from kg.redial import link_words
-from kg.lexicon import normalize
+from kgrec.agent import AgentConfig, turn
+from kgrec.agent.types import Preferences
+from kgrec.evaluation.intent_audience import audience_cases
+from kgrec.kg.query import linking
+from kgrec.kg.query.lexicon import normalize
+from kgrec.kg.sources.redial import link_words
 
 OUTCOMES = ("ok", "missed", "inverted", "wrong")
 NEG_BEFORE = ("not {x}", "no {x}", "no {x} please", "anything but {x}", "everything except {x}", "other than {x}",
@@ -380,8 +380,8 @@ def main(argv=None) -> None:
     parser.add_argument("--titles", type=int, default=400)
     parser.add_argument("--examples", type=int, default=3, help="failing texts shown per kind and outcome")
     args = parser.parse_args(argv)
-    from evaluation.report import markdown_table
-    from kg.store import load_movie_graph
+    from kgrec.evaluation.report import markdown_table
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     all_cases = cases(G, n_titles=args.titles)

@@ -1,5 +1,5 @@
 """Conversation -> item pairs of the dense encoder: what it reads for a ReDial turn and each movie the
-recommender suggested there. ``finetune.dense`` trains and validates on them; ``evaluation.sentence_baseline``
+recommender suggested there. ``kgrec.finetune.dense`` trains and validates on them; ``kgrec.evaluation.sentence_baseline``
 measures a baseline on the same valid pairs (so evaluation never imports finetune).
 
     >>> Pair("User: a heist movie", 3, (4,)).hard
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from agent.ranking import query_text, recent_text
+from kgrec.agent.ranking import query_text, recent_text
 
 
 @dataclass(frozen=True)
 class Pair:
-    text: str  # what the encoder reads (a conversation as agent.ranking.query_text writes it)
+    text: str  # what the encoder reads (a conversation as kgrec.agent.ranking.query_text writes it)
     target: int  # row of the item to find
     context: tuple[int, ...]  # rows masked out: never the answer, never a negative
     hard: tuple[int, ...] = ()  # rows of the KG retriever's near misses (hard negatives)
@@ -25,7 +25,7 @@ class Pair:
 
 
 def turn_text(G: nx.MultiDiGraph, turn) -> str:
-    """``query_text`` of a ``kg.redial.Turn``: liked = its movies not disliked, then the conversation."""
+    """``query_text`` of a ``kgrec.kg.sources.redial.Turn``: liked = its movies not disliked, then the conversation."""
     disliked = set(turn.disliked)
     said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
     return query_text(G, [m for m in turn.mentioned if m not in disliked], list(turn.disliked), said)
@@ -35,7 +35,7 @@ def near_misses(G: nx.MultiDiGraph, turn, row: dict[int, int], n: int) -> tuple[
     """Rows of the KG retriever's ``n`` best candidates for ``turn`` that it should not suggest."""
     if n == 0 or not turn.mentioned:
         return ()
-    from evaluation.turns import turn_candidates
+    from kgrec.evaluation.turns import turn_candidates
 
     found = [c.item for c in turn_candidates(G, turn, n + len(turn.targets))]
     return tuple(row[i] for i in found if i not in turn.targets and i in row)[:n]

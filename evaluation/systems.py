@@ -1,18 +1,18 @@
-"""The systems a replay scores; kgrec's own replay the agent's turn (``agent.actions.play``).
+"""The systems a replay scores; kgrec's own replay the agent's turn (``kgrec.agent.actions.play``).
 
 For speed the replay does not run the chat per utterance. :class:`AgentReplay` rebuilds the
 session the chat would hold after the dialogue so far, with the stages the chat runs:
 
-* each seeker utterance: ``agent.text.clean`` and ``agent.turn.understand`` (linking, the best
+* each seeker utterance: ``kgrec.agent.text.clean`` and ``kgrec.agent.turn.understand`` (linking, the best
   mentions, understanding, new preferences);
 * each recommender utterance: the movies it names become ``prefs.recommended`` and
   ``last_items``, as the agent's own suggestions would (so they are not suggested again, unless
-  the graph's learned re-mention prior says so: ``agent.turn.again_roles``, ``kg.remention``);
-* then, on the last seeker message, the chat's own turn, ``agent.actions.play`` with the default
-  choices, up to its retrieval: ``agent.steps.next_action`` decides ask or recommend, and the
-  retrieve action builds the request and fuses every retriever (``agent.turn``). For the model
-  systems ``agent.turn.rank`` then reranks the top ``rank_pool`` with the conversation as the chat
-  writes it (``agent.turn.conversation``).
+  the graph's learned re-mention prior says so: ``kgrec.agent.turn.again_roles``, ``kgrec.kg.query.remention``);
+* then, on the last seeker message, the chat's own turn, ``kgrec.agent.actions.play`` with the default
+  choices, up to its retrieval: ``kgrec.agent.steps.next_action`` decides ask or recommend, and the
+  retrieve action builds the request and fuses every retriever (``kgrec.agent.turn``). For the model
+  systems ``kgrec.agent.turn.rank`` then reranks the top ``rank_pool`` with the conversation as the chat
+  writes it (``kgrec.agent.turn.conversation``).
 
 So the replay and ``Recommender.respond`` agree by construction; ``tests/evaluation/test_parity_slow.py``
 still checks on real ReDial turns that the chat shows the items of this fast path in the same order.
@@ -27,23 +27,23 @@ from typing import Protocol
 
 import networkx as nx
 
-from agent import actions, turn as stages
-from agent.config import AgentConfig
-from agent.steps import Retrieved, TurnState
-from agent.types import Preferences
-from evaluation.turns import EvalTurn
-from kg.schema import Candidate
-from kg.graph import catalog_set
+from kgrec.agent import actions, turn as stages
+from kgrec.agent.config import AgentConfig
+from kgrec.agent.steps import Retrieved, TurnState
+from kgrec.agent.types import Preferences
+from kgrec.evaluation.turns import EvalTurn
+from kgrec.kg.graph import catalog_set
+from kgrec.kg.schema import Candidate
 
 
 @dataclass(frozen=True)
 class Replayed:
-    """A conversation replayed through ``agent.turn``: the session afterwards and its last message read."""
+    """A conversation replayed through ``kgrec.agent.turn``: the session afterwards and its last message read."""
 
     session: stages.Before  # what the chat's session would hold after the context
     understood: stages.Understood  # the last seeker message (its prefs are session.prefs)
     request: stages.Request  # what the agent would retrieve now
-    state: TurnState  # the chat's turn on that message, before any action (agent.actions.play starts here)
+    state: TurnState  # the chat's turn on that message, before any action (kgrec.agent.actions.play starts here)
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,9 @@ class Prepared:
 
     turn: EvalTurn
     entities: tuple[int, ...]  # context entities the system uses (linked from text, or annotated)
-    candidates: tuple  # kg.schema.Candidate, retriever order (agent.turn.retrieve)
+    candidates: tuple  # kgrec.kg.schema.Candidate, retriever order (kgrec.agent.turn.retrieve)
     replayed: Replayed | None = None
-    lists: dict | None = None  # each retriever's candidates (agent.turn.candidate_lists); {}: the agent asks
+    lists: dict | None = None  # each retriever's candidates (kgrec.agent.turn.candidate_lists); {}: the agent asks
 
 
 class System(Protocol):
@@ -86,7 +86,7 @@ class RetrieverOnly:
     def rank(self, prepared: Prepared) -> list[int]:
         if self.G is None or "dense" not in (prepared.lists or {}):
             return [c.item for c in prepared.candidates]
-        from kg.retrieval import graph_weights
+        from kgrec.kg.query.retrieval import graph_weights
 
         lists = {name: found for name, found in prepared.lists.items() if name != "dense"}
         weights = replace(graph_weights(self.G), dense=0.0)
@@ -97,33 +97,33 @@ class AgentReplay:
     """The agent's understand → constraints → retrieve stages, replayed over a context."""
 
     def __init__(self, G: nx.MultiDiGraph, config: AgentConfig | None = None, entities: str = "text", dense=None):
-        from agent.preferences import title_index
-        from kg.linking import build_link_index
-        from kg.redial import link_words
+        from kgrec.agent.preferences import title_index
+        from kgrec.kg.query.linking import build_link_index
+        from kgrec.kg.sources.redial import link_words
 
         self.G, self.config, self.entities = G, config or AgentConfig(), entities
-        self.dense = dense  # agent.encoder.DenseRetriever where the agent's retrieval uses it (Recommender.dense)
+        self.dense = dense  # kgrec.agent.encoder.DenseRetriever where the agent's retrieval uses it (Recommender.dense)
         self.catalog = catalog_set(G)
         self.index = build_link_index(G, **link_words(G), themes=self.config.themes) if entities == "text" else None
         self.titles = title_index(G)
-        self.themes = None  # agent.content.ThemeLinker, as Recommender.theme_linker: with themes on and an encoder
+        self.themes = None  # kgrec.agent.content.ThemeLinker, as Recommender.theme_linker: with themes on and an encoder
         if self.config.themes and dense is not None:
-            from agent.content import ThemeLinker
+            from kgrec.agent.content import ThemeLinker
 
             self.themes = ThemeLinker(G, dense, self.config.theme_threshold)
 
     def read(self, before: stages.Before, text: str) -> stages.Understood:
-        """A seeker's message through the chat's boundary (``agent.text.clean``) and ``agent.turn.understand``."""
-        from agent.text import clean
+        """A seeker's message through the chat's boundary (``kgrec.agent.text.clean``) and ``kgrec.agent.turn.understand``."""
+        from kgrec.agent.text import clean
 
         return stages.understand(self.G, self.index, clean(text, self.config.max_message_chars)[0], before, self.config,
                                  self.themes)
 
     def heard(self, before: stages.Before, text: str) -> stages.Before:
         """A recommender's message: the catalog items it names count as shown."""
-        from agent import preferences, understanding
-        from agent.text import clean
-        from kg.linking import link
+        from kgrec.agent import preferences, understanding
+        from kgrec.agent.text import clean
+        from kgrec.kg.query.linking import link
 
         said = clean(text, self.config.max_message_chars)[0]
         mentions = understanding.best_mentions(link(self.index, said), self.config.min_link_score)
@@ -147,8 +147,8 @@ class AgentReplay:
             before = stages.Before(understood.prefs, before.last_items, focus,
                                    before.history + (("user", understood.text),))
         if understood is None:  # no seeker message last: the context as it stands
-            from agent.ranking import recent_text
-            from agent.understanding import Understanding
+            from kgrec.agent.ranking import recent_text
+            from kgrec.agent.understanding import Understanding
 
             said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
             understood, asked = stages.Understood("", Understanding(), before.prefs, said), before
@@ -157,7 +157,7 @@ class AgentReplay:
         return Replayed(before, understood, request, TurnState(asked, understood, encoder=self.dense is not None))
 
     def retrieved(self, r: Replayed) -> Retrieved | None:
-        """The chat's turn on the last message (``agent.actions.play``, default choices, no model) up
+        """The chat's turn on the last message (``kgrec.agent.actions.play``, default choices, no model) up
         to its retrieval; None where the chat asks what the user wants instead.
 
         Where the message is also a question about a movie or a contradiction, the chat answers
@@ -193,13 +193,13 @@ def _played(parts: actions.Parts, state: TurnState) -> TurnState:
 
 @dataclass
 class RetrieverPart:
-    """One retriever on its own (``FusionWeights.only``), through ``agent.turn.retrieve``."""
+    """One retriever on its own (``FusionWeights.only``), through ``kgrec.agent.turn.retrieve``."""
 
     name: str
     replay: AgentReplay
 
     def rank(self, prepared: Prepared) -> list[int]:
-        from kg.retrieval import FusionWeights
+        from kgrec.kg.query.retrieval import FusionWeights
 
         if not prepared.lists:
             return []
@@ -209,14 +209,14 @@ class RetrieverPart:
 
 @dataclass
 class DenseRanker:
-    """The LM encoder alone: the conversation's nearest catalog items (``agent.encoder``).
+    """The LM encoder alone: the conversation's nearest catalog items (``kgrec.agent.encoder``).
 
     It ranks the whole catalog with the agent's hard filters (its constraints; liked, suggested
     and excluded films left out), also on turns where the agent would ask a question first.
     """
 
     name: str
-    dense: object  # agent.encoder.DenseRetriever
+    dense: object  # kgrec.agent.encoder.DenseRetriever
     G: nx.MultiDiGraph
     k: int = 100
     shared: bool = False  # the replay's own encoder: its list of the turn, where it made one, is this one's
@@ -231,10 +231,10 @@ class DenseRanker:
 
 @dataclass
 class ModelRanker:
-    """``agent.turn.rank``: the model reranks the retriever's top ``rank_pool``; the rest keeps its order."""
+    """``kgrec.agent.turn.rank``: the model reranks the retriever's top ``rank_pool``; the rest keeps its order."""
 
     name: str
-    lm: object  # agent.types.LanguageModel
+    lm: object  # kgrec.agent.types.LanguageModel
     G: nx.MultiDiGraph
     config: AgentConfig = None  # rank_pool and rank (RankConfig) are read; None: AgentConfig()
 

@@ -1,21 +1,21 @@
-"""Tune the fused retriever's weights (``kg.retrieval.FusionWeights``) on ReDial **valid**, never test.
+"""Tune the fused retriever's weights (``kgrec.kg.query.retrieval.FusionWeights``) on ReDial **valid**, never test.
 
 Usage:
-    .venv/bin/python -m evaluation.tune_fusion --dense lora    # valid.jsonl, every weight at once (the shipped setting)
-    .venv/bin/python -m evaluation.tune_fusion --trials 60     # quicker
-    .venv/bin/python -m evaluation.tune_fusion --trials 0 --sweep content=0,1,2,3   # one weight, others at default
+    .venv/bin/python -m kgrec.evaluation.tune_fusion --dense lora    # valid.jsonl, every weight at once (the shipped setting)
+    .venv/bin/python -m kgrec.evaluation.tune_fusion --trials 60     # quicker
+    .venv/bin/python -m kgrec.evaluation.tune_fusion --trials 0 --sweep content=0,1,2,3   # one weight, others at default
 
 Each valid dialogue's recommendation turns are replayed exactly as ``kgrec eval redial`` replays
-the test (``evaluation.systems.AgentReplay``: the agent's turn stages, ``agent.turn``, up to
-``agent.turn.retrieve`` and its one hard-filter check), each retriever's list is computed once per turn, and only the fusion is
+the test (``kgrec.evaluation.systems.AgentReplay``: the agent's turn stages, ``kgrec.agent.turn``, up to
+``kgrec.agent.turn.retrieve`` and its one hard-filter check), each retriever's list is computed once per turn, and only the fusion is
 redone per weight setting. The weights are searched jointly (:func:`joint_search`: every weight
 of a trial changes at once, first drawn over ``GRID``, then around the best so far), for the best
 mean Recall@10 of the two protocols (all labels; labels that repeat a context movie dropped), then
 mean Recall@50. The ``remention`` weight is tuned with the others, on the graph's re-mention prior
-(counted on the train dialogues at build, ``kg.redial.add_remention_prior``). The table shows
+(counted on the train dialogues at build, ``kgrec.kg.sources.redial.add_remention_prior``). The table shows
 popularity (the baseline), every retriever on its own, the current weights and the best found.
 Copy the best weights into ``data/tuning.json`` (the shipped graph's tuning, read as an
-imported graph's: ``kg.registry.read_tuning``).
+imported graph's: ``kgrec.kg.storage.registry.read_tuning``).
 ``close_first`` (sequels and close relatives lead) is a product rule, not tuned: the table shows
 what it costs.
 """
@@ -27,18 +27,18 @@ import random
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from evaluation.metrics import exclude_mentioned, recall_at_k
+from kgrec.evaluation.metrics import exclude_mentioned, recall_at_k
 
 if TYPE_CHECKING:
-    from kg.retrieval import FusionWeights
+    from kgrec.kg.query.retrieval import FusionWeights
 
 GRID = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 
 
 def scores(replay, prepared, fallback, weights) -> dict[str, float]:
     """Recall@10/@50 in both protocols of one weight setting (rankings padded as in the eval)."""
-    from agent.turn import retrieve
-    from evaluation.redial import KEEP, pad
+    from kgrec.agent.turn import retrieve
+    from kgrec.evaluation.redial import KEEP, pad
 
     rankings, labels, seen = [], [], []
     for p in prepared:
@@ -125,8 +125,8 @@ def coordinate_ascent(evaluate, start, rounds: int, objective=objective):
 def sweep_weights(sweep: str, base: FusionWeights | None = None) -> list[tuple[str, FusionWeights]]:
     """``"content=0,1"`` -> ``[("content=0", FusionWeights(content=0.0)), ...]``, the others as in
     ``base`` (default ``FusionWeights()``); a mistyped name or value is a ``ConfigError`` naming it."""
-    from kg.errors import ConfigError
-    from kg.retrieval import FusionWeights
+    from kgrec.kg.errors import ConfigError
+    from kgrec.kg.query.retrieval import FusionWeights
 
     name, _, values = sweep.partition("=")
     try:
@@ -148,29 +148,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
     args = parser.parse_args(argv)
-    from kg.errors import ConfigError
-    from kg.retrieval import FusionWeights, graph_weights
+    from kgrec.kg.errors import ConfigError
+    from kgrec.kg.query.retrieval import FusionWeights, graph_weights
 
     try:
         for sweep in args.sweep:  # a mistyped one is refused before any data is loaded
             sweep_weights(sweep)
     except ConfigError as e:
         parser.error(str(e))
-    from evaluation.redial import PART_NAMES, popularity_order
-    from evaluation.systems import AgentReplay
-    from evaluation.turns import official_turns
-    from kg.locations import data_dir
-    from kg.redial import VALID_FILE, load_dialogues
-    from kg.graph import catalog
-    from kg.store import load_movie_graph
+    from kgrec.evaluation.redial import PART_NAMES, popularity_order
+    from kgrec.evaluation.systems import AgentReplay
+    from kgrec.evaluation.turns import official_turns
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.sources.redial import VALID_FILE, load_dialogues
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     path = args.split or data_dir() / VALID_FILE
     turns = official_turns(G, load_dialogues(path))
     dense = None
     if args.dense:  # its list joins every turn's lists (where the agent retrieves), as Recommender.dense's would
-        from agent.llm import default_dense_adapter_dir
-        from evaluation.redial import load_dense_noted
+        from kgrec.agent.llm import default_dense_adapter_dir
+        from kgrec.evaluation.redial import load_dense_noted
 
         notes: list[str] = []
         dense = load_dense_noted(f"dense-{args.dense}", G, default_dense_adapter_dir() if args.dense == "lora" else None, notes)

@@ -8,13 +8,13 @@ The graph's train dialogues (its ``train.jsonl`` turns) are split into ``--folds
 dialogue. For each fold, popularity, co-mentions and the EASE model are rebuilt from the other
 folds' dialogues only (a dialogue's session: the catalog items of its turns' contexts and
 labels, the labels counted as positive), and the fold's turns are replayed exactly as
-``kgrec eval redial`` replays a test file (``evaluation.systems.AgentReplay``). The re-mention prior
-(``kg.remention``: how often an item of the conversation is suggested again) is counted on the
-other folds' turns. Coordinate ascent (``evaluation.tune_fusion.coordinate_ascent``) then picks the
-``kg.retrieval.FusionWeights`` with the best mean Recall@10 of the two protocols (all labels;
+``kgrec eval redial`` replays a test file (``kgrec.evaluation.systems.AgentReplay``). The re-mention prior
+(``kgrec.kg.query.remention``: how often an item of the conversation is suggested again) is counted on the
+other folds' turns. Coordinate ascent (``kgrec.evaluation.tune_fusion.coordinate_ascent``) then picks the
+``kgrec.kg.query.retrieval.FusionWeights`` with the best mean Recall@10 of the two protocols (all labels;
 labels that repeat a context item dropped), ties by Recall@50, then Recall@1, over every held-out turn. The
 weights and the prior counted on all train turns are saved with the graph
-(``kg.registry.save_tuning``); ``kg.registry.load_graph`` hands them to the retriever. The valid
+(``kgrec.kg.storage.registry.save_tuning``); ``kgrec.kg.storage.registry.load_graph`` hands them to the retriever. The valid
 split is never read, so ``kgrec eval redial --graph NAME`` still measures on unseen turns.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from kg.errors import KgrecError
+from kgrec.kg.errors import KgrecError
 
 FOLDS = 4
 
@@ -36,15 +36,15 @@ FOLDS = 4
 class Fold:
     """One fold's held-out turns, replayed on a graph that learned from the other folds only."""
 
-    replay: object  # evaluation.systems.AgentReplay over the fold's graph
-    prepared: list  # evaluation.systems.Prepared, lists computed with the fold's prior
+    replay: object  # kgrec.evaluation.systems.AgentReplay over the fold's graph
+    prepared: list  # kgrec.evaluation.systems.Prepared, lists computed with the fold's prior
     fallback: list[int]  # the fold graph's popularity order
 
 
 def without_interactions(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy of ``G`` with no dialogue knowledge: no co-mention edges, popularity 0, no EASE model."""
-    from kg import collaborative, remention, retrieval
-    from kg.schema import CO_MENTIONED
+    from kgrec.kg.query import collaborative, remention, retrieval
+    from kgrec.kg.schema import CO_MENTIONED
 
     H = G.copy()
     H.remove_edges_from([(u, v, k) for u, v, k in H.edges(keys=True) if k == CO_MENTIONED])
@@ -58,7 +58,8 @@ def without_interactions(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def uncached(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """``H`` without the caches its copy shares with the graph it was copied from."""
-    from kg import graph, similarity
+    from kgrec.kg import graph
+    from kgrec.kg.query import similarity
 
     for key in (graph.CACHE_KEY, similarity.CACHE_KEY):
         H.graph.pop(key, None)
@@ -66,8 +67,8 @@ def uncached(H: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def sessions_by_dialogue(rows: list[dict], catalog: set[int]) -> dict[str, object]:
-    """Dialogue id -> ``kg.interactions.Session`` of its turns' catalog items (labels positive)."""
-    from kg.interactions import Session
+    """Dialogue id -> ``kgrec.kg.sources.interactions.Session`` of its turns' catalog items (labels positive)."""
+    from kgrec.kg.sources.interactions import Session
 
     items, positive = defaultdict(list), defaultdict(set)
     for row in rows:
@@ -79,8 +80,8 @@ def sessions_by_dialogue(rows: list[dict], catalog: set[int]) -> dict[str, objec
 
 def fold_graph(base: nx.MultiDiGraph, sessions: list) -> nx.MultiDiGraph:
     """``base`` plus popularity, co-mentions and EASE from ``sessions``."""
-    from kg import collaborative
-    from kg.interactions import add_interactions
+    from kgrec.kg.query import collaborative
+    from kgrec.kg.sources.interactions import add_interactions
 
     H = uncached(base.copy())
     add_interactions(H, sessions, source="train folds")
@@ -92,10 +93,10 @@ def build_folds(G: nx.MultiDiGraph, rows: list[dict], turns: list, folds: int, s
     """The held-out folds and the prior counted on all train turns."""
     from dataclasses import asdict
 
-    from evaluation.redial import popularity_order
-    from evaluation.systems import AgentReplay, Prepared
-    from kg import remention
-    from kg.graph import catalog
+    from kgrec.evaluation.redial import popularity_order
+    from kgrec.evaluation.systems import AgentReplay, Prepared
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.query import remention
 
     items = set(catalog(G))
     sessions = sessions_by_dialogue(rows, items)
@@ -115,7 +116,7 @@ def build_folds(G: nx.MultiDiGraph, rows: list[dict], turns: list, folds: int, s
     result = []
     for f, replay in enumerate(replays):
         prior = remention.fit_prior(o for g in range(folds) if g != f for o in observed[g])
-        replay.G.graph[remention.GRAPH_KEY] = asdict(prior)  # read by agent.turn.candidate_lists
+        replay.G.graph[remention.GRAPH_KEY] = asdict(prior)  # read by kgrec.agent.turn.candidate_lists
         prepared = [Prepared(t, tuple(r.session.prefs.liked), (), r, replay.lists(r)) for t, r in states[f]]
         result.append(Fold(replay, prepared, popularity_order(replay.G, catalog(replay.G))))
     return result, remention.fit_prior(o for fold in observed for o in fold)
@@ -123,9 +124,9 @@ def build_folds(G: nx.MultiDiGraph, rows: list[dict], turns: list, folds: int, s
 
 def scores(folds: list[Fold], weights) -> dict[str, float]:
     """Recall@10/@50 in both protocols over every fold's held-out turns (rankings padded as in the eval)."""
-    from agent.turn import retrieve
-    from evaluation.metrics import exclude_mentioned, recall_at_k
-    from evaluation.redial import KEEP, pad
+    from kgrec.agent.turn import retrieve
+    from kgrec.evaluation.metrics import exclude_mentioned, recall_at_k
+    from kgrec.evaluation.redial import KEEP, pad
 
     rankings, labels, seen = [], [], []
     for fold in folds:
@@ -147,10 +148,10 @@ def objective(result: dict[str, float]) -> tuple[float, float, float]:
 
 def tune(spec: str, folds: int = FOLDS, rounds: int = 2) -> tuple[object, object, list[tuple[str, dict]]]:
     """``(weights, prior, table rows)`` for the graph ``spec``, from its train turns only."""
-    from evaluation.tune_fusion import coordinate_ascent
-    from evaluation.turns import load_turns
-    from kg import registry
-    from kg.retrieval import FusionWeights
+    from kgrec.evaluation.tune_fusion import coordinate_ascent
+    from kgrec.evaluation.turns import load_turns
+    from kgrec.kg.query.retrieval import FusionWeights
+    from kgrec.kg.storage import registry
 
     path = registry.turns_file(spec, "train")
     if path is None:
@@ -180,13 +181,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kg import registry
+    from kgrec.kg.storage import registry
 
     if args.folds < 2:
         raise KgrecError(f"--folds {args.folds}: expected at least 2")
     folder = registry.graph_folder(args.graph)
     if folder is None:
-        raise KgrecError("kgrec eval tune: the shipped graph's weights are tuned on ReDial valid (python -m evaluation.tune_fusion)")
+        raise KgrecError("kgrec eval tune: the shipped graph's weights are tuned on ReDial valid (python -m kgrec.evaluation.tune_fusion)")
     weights, prior, table = tune(args.graph, args.folds, args.rounds)
     print(f"graph {args.graph}: {args.folds} folds of its train turns, each replayed on a graph built from the other folds")
     print(f"{'system':<28}" + "".join(f"{m:>10}" for m in table[0][1]))

@@ -8,9 +8,9 @@ Two input formats give the same :class:`EvalTurn` values:
   The context alternates speakers and ends with the seeker (the response is the recommender's),
   so roles are assigned from the end; the leading ``""`` is padding and is dropped.
 * The official ReDial format (``data/redial/test_data.jsonl``), converted through
-  :func:`kg.redial.recommendation_turns` (same conventions as CRSLab's preparation).
+  :func:`kgrec.kg.sources.redial.recommendation_turns` (same conventions as CRSLab's preparation).
 
-The fine-tuning validation (``evaluation.validation``) reads the same turns, through
+The fine-tuning validation (``kgrec.evaluation.validation``) reads the same turns, through
 :func:`split_turns` for a graph's own train/valid split.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.errors import DataFileError, KgrecError
-from kg.redial import RECOMMENDER, SEEKER, TRAIN_FILE, VALID_FILE, Utterance
+from kgrec.kg.errors import DataFileError, KgrecError
+from kgrec.kg.sources.redial import RECOMMENDER, SEEKER, TRAIN_FILE, VALID_FILE, Utterance
 
 #: the fields of test.jsonl that are input; the others (entity, entity_name, resp) hold the answer
 CRSLAB_INPUT_FIELDS = ("context", "rec", "prev_entity", "dialog_id", "turn_id", "is_user")
@@ -83,18 +83,18 @@ def read_crslab_turns(path) -> list[EvalTurn]:
 
 
 def official_turns(G: nx.MultiDiGraph, dialogues: list[dict]) -> list[EvalTurn]:
-    """Official ReDial dialogues as turns, through :func:`kg.redial.recommendation_turns`.
+    """Official ReDial dialogues as turns, through :func:`kgrec.kg.sources.redial.recommendation_turns`.
 
     The questionnaires' liked/disliked answers are filled in after the dialogue, so they are
     not used as input; ``annotated`` is the ``@id`` mentions of the context.
     """
-    from kg.redial import recommendation_turns
+    from kgrec.kg.sources.redial import recommendation_turns
 
     return as_eval_turns(recommendation_turns(G, dialogues))
 
 
 def as_eval_turns(turns: Iterable) -> list[EvalTurn]:
-    """``kg.redial.Turn`` values as :class:`EvalTurn` (turn ids ``dialog#n``, n from 0 per dialogue)."""
+    """``kgrec.kg.sources.redial.Turn`` values as :class:`EvalTurn` (turn ids ``dialog#n``, n from 0 per dialogue)."""
     out, index = [], {}
     for turn in turns:
         index[turn.dialog_id] = index.get(turn.dialog_id, -1) + 1
@@ -115,7 +115,7 @@ def load_turns(path, G: nx.MultiDiGraph | None = None) -> list[EvalTurn]:
     if {"context", "rec"} <= keys:
         return read_crslab_turns(path)
     if "messages" in keys:
-        from kg.redial import load_dialogues
+        from kgrec.kg.sources.redial import load_dialogues
 
         if G is None:
             raise ValueError("the official ReDial format needs the graph to map movie ids")
@@ -124,11 +124,11 @@ def load_turns(path, G: nx.MultiDiGraph | None = None) -> list[EvalTurn]:
 
 
 def split_turns(G: nx.MultiDiGraph, split: str) -> list:
-    """``kg.redial.Turn`` values of the ``"train"`` or ``"valid"`` split (never test), for fine-tuning:
-    an imported graph's own (``kg.registry.graph_turns``), else ReDial's."""
-    from kg.locations import data_dir
-    from kg.redial import load_dialogues, recommendation_turns
-    from kg.registry import graph_turns
+    """``kgrec.kg.sources.redial.Turn`` values of the ``"train"`` or ``"valid"`` split (never test), for fine-tuning:
+    an imported graph's own (``kgrec.kg.storage.registry.graph_turns``), else ReDial's."""
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.sources.redial import load_dialogues, recommendation_turns
+    from kgrec.kg.storage.registry import graph_turns
 
     if split not in SPLIT_FILES:
         raise ValueError(f"split {split!r}: only {tuple(SPLIT_FILES)} are used for training")
@@ -142,18 +142,18 @@ def split_turns(G: nx.MultiDiGraph, split: str) -> list:
 
 
 def turn_context(turn):
-    """A ``kg.redial.Turn`` as the ranker reads it in training and validation (``agent.ranking.RankContext``):
+    """A ``kgrec.kg.sources.redial.Turn`` as the ranker reads it in training and validation (``kgrec.agent.ranking.RankContext``):
     the questionnaire's liked/disliked and the whole context."""
-    from agent.ranking import RankContext, conversation_text
+    from kgrec.agent.ranking import RankContext, conversation_text
 
     text = conversation_text((u.role, u.text) for u in turn.context)
     return RankContext(liked=tuple(turn.liked), disliked=tuple(turn.disliked), text=text)
 
 
 def turn_candidates(G: nx.MultiDiGraph, turn, k: int) -> list:
-    """The retriever's candidates for a ``kg.redial.Turn``: seeded by the context's movies, excluding them."""
-    from kg.retrieval import retrieve
-    from kg.schema import Constraints
+    """The retriever's candidates for a ``kgrec.kg.sources.redial.Turn``: seeded by the context's movies, excluding them."""
+    from kgrec.kg.query.retrieval import retrieve
+    from kgrec.kg.schema import Constraints
 
     disliked = set(turn.disliked)
     seeds = [m for m in turn.mentioned if m not in disliked]

@@ -1,16 +1,16 @@
 """The fine-tuning validation: ranking quality on the valid split (retriever alone, base model, LoRA).
 
 Usage:
-    python -m evaluation.validation                              # retriever / base / shipped adapter
-    python -m evaluation.validation --formulations title yesno listwise --adapter none --limit 100
-    python -m evaluation.validation --adapter data/adapters/smollm2-kgrec --json out.json
+    python -m kgrec.evaluation.validation                              # retriever / base / shipped adapter
+    python -m kgrec.evaluation.validation --formulations title yesno listwise --adapter none --limit 100
+    python -m kgrec.evaluation.validation --adapter data/adapters/smollm2-kgrec --json out.json
 
-``finetune.callbacks.RankingValidation`` runs :func:`evaluate_lm` during training (early stopping).
-Each (turn, suggested movie) pair is one sample (as CRSLab counts, ``evaluation.metrics``); Recall@10
+``kgrec.finetune.callbacks.RankingValidation`` runs :func:`evaluate_lm` during training (early stopping).
+Each (turn, suggested movie) pair is one sample (as CRSLab counts, ``kgrec.evaluation.metrics``); Recall@10
 is the share of samples whose movie is in the top 10. The model scores every candidate once; the mix
 weight ``lm_weight`` is then tuned on the same turns over a grid (the reported number says so).
 Unlike ``kgrec eval redial``, the ranker sees the questionnaires' liked/disliked answers
-(``evaluation.turns.turn_context``), as it does in training.
+(``kgrec.evaluation.turns.turn_context``), as it does in training.
 """
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from agent.ranking import RankConfig, RankContext, combine, lm_scores
-from evaluation import metrics
-from evaluation.turns import EvalTurn, as_eval_turns, split_turns, turn_candidates, turn_context
-from kg.schema import Candidate
+from kgrec.agent.ranking import RankConfig, RankContext, combine, lm_scores
+from kgrec.evaluation import metrics
+from kgrec.evaluation.turns import EvalTurn, as_eval_turns, split_turns, turn_candidates, turn_context
+from kgrec.kg.schema import Candidate
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 
@@ -40,12 +40,12 @@ class RankCase:
 
 
 def rank_cases(G: nx.MultiDiGraph, turns: Sequence, k: int) -> list[RankCase]:
-    """``kg.redial.Turn`` values (``evaluation.turns.split_turns``) with their ``k`` retrieved candidates."""
+    """``kgrec.kg.sources.redial.Turn`` values (``kgrec.evaluation.turns.split_turns``) with their ``k`` retrieved candidates."""
     return [RankCase(e, turn_context(t), tuple(turn_candidates(G, t, k))) for t, e in zip(turns, as_eval_turns(turns))]
 
 
 def recall_ndcg(rankings: Sequence[Sequence[int]], labels: Sequence[Sequence[int]], k: int = 10) -> dict:
-    """Recall@k and NDCG@k with one sample per (turn, label) (``evaluation.metrics``)."""
+    """Recall@k and NDCG@k with one sample per (turn, label) (``kgrec.evaluation.metrics``)."""
     return {f"recall@{k}": metrics.recall_at_k(rankings, labels, k), f"ndcg@{k}": metrics.ndcg_at_k(rankings, labels, k),
             "samples": sum(len(ls) for ls in labels)}
 
@@ -107,8 +107,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from agent.llm import ModelConfig, attach_adapter, load_lm, resolve_adapter
-    from kg.store import load_movie_graph
+    from kgrec.agent.llm import ModelConfig, attach_adapter, load_lm, resolve_adapter
+    from kgrec.kg.storage.store import load_movie_graph
 
     args = make_parser().parse_args(argv)
     G = load_movie_graph()

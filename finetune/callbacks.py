@@ -6,10 +6,10 @@ from pathlib import Path
 import torch
 from transformers import TrainerCallback
 
-from agent.llm import LocalLM
-from agent.ranking import RankConfig
-from finetune.config import TrainConfig
-from evaluation.validation import RankCase, evaluate_lm
+from kgrec.agent.llm import LocalLM
+from kgrec.agent.ranking import RankConfig
+from kgrec.evaluation.validation import RankCase, evaluate_lm
+from kgrec.finetune.config import TrainConfig
 
 
 class RankingValidation(TrainerCallback):

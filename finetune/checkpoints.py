@@ -5,7 +5,7 @@ torn). ``newest_complete`` skips such folders, newest first, with a one-line not
 for each, so a resume falls back to the previous checkpoint instead of failing::
 
     newest_complete(Path("out/checkpoints"), "checkpoint-", TRAINER_FILES)   # transformers Trainer
-    newest_complete(Path("out/checkpoints"), "step-", DENSE_FILES)           # finetune.dense's own loop
+    newest_complete(Path("out/checkpoints"), "step-", DENSE_FILES)           # kgrec.finetune.dense's own loop
 """
 from __future__ import annotations
 

@@ -7,15 +7,15 @@ Usage:
     kgrec finetune --config configs/smollm2-cpu.yaml --save-every 25   # a checkpoint every 25 optimizer steps
     kgrec finetune --config configs/smollm2-cpu.yaml --lora-layers 4 --validate-base false  # any TrainConfig field
     kgrec finetune --config configs/smollm2-cpu.yaml --graph inspired --output runs/adapter-inspired
-    python -m evaluation.validation --adapter data/adapters/smollm2-kgrec   # Recall@10 on valid
-    accelerate launch -m finetune.cli --config configs/qwen-gpu-4bit.yaml
+    python -m kgrec.evaluation.validation --adapter data/adapters/smollm2-kgrec   # Recall@10 on valid
+    accelerate launch -m kgrec.finetune.cli --config configs/qwen-gpu-4bit.yaml
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from finetune.config import field_names
+from kgrec.finetune.config import field_names
 
 TRAIN_FIELDS = frozenset(field_names())
 
@@ -29,7 +29,7 @@ def train_parser() -> argparse.ArgumentParser:
 
     from transformers import HfArgumentParser
 
-    from finetune.config import TrainConfig
+    from kgrec.finetune.config import TrainConfig
 
     parser = HfArgumentParser(TrainConfig, add_help=False)
     for action in parser._actions:
@@ -83,8 +83,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from finetune.config import load_config
-    from finetune.train import train
+    from kgrec.finetune.config import load_config
+    from kgrec.finetune.train import train
 
     overrides = {name: getattr(args, name) for name in TRAIN_FIELDS}
     config = load_config(args.config, overrides)
@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m finetune.cli ...`` (also under ``accelerate launch -m finetune.cli``)."""
-    from kg.errors import KgrecError
+    """``python -m kgrec.finetune.cli ...`` (also under ``accelerate launch -m kgrec.finetune.cli``)."""
+    from kgrec.kg.errors import KgrecError
 
     parser = argparse.ArgumentParser(prog="finetune", description=__doc__.splitlines()[0])
     add_arguments(parser)

@@ -11,8 +11,8 @@ import difflib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from agent.ranking import FORMULATIONS
-from kg.errors import ConfigError, KgrecError
+from kgrec.agent.ranking import FORMULATIONS
+from kgrec.kg.errors import ConfigError, KgrecError
 
 SCHEDULES = ("linear", "cosine", "constant", "constant_with_warmup")
 METRICS = ("recall@10", "ndcg@10")
@@ -36,7 +36,7 @@ class TrainConfig:
     model: str = _help("'embedded', a model folder, a .gguf file or 'hub:<id>'", "embedded")
     quantize: str | None = _help("None, '4bit' or '8bit' (QLoRA; CUDA only)", None)
     device: str = _help("'auto' (accelerate picks), 'cpu', 'cuda'", "auto")
-    graph: str | None = _help("an installed graph name or graph folder (kg.registry); None = the shipped movie KG", None)
+    graph: str | None = _help("an installed graph name or graph folder (kgrec.kg.storage.registry); None = the shipped movie KG", None)
     output: str = _help("adapter folder (checkpoints go to <output>/checkpoints)", "data/adapters/smollm2-kgrec")
     # LoRA
     lora_r: int = _help("LoRA rank", 16)
@@ -56,16 +56,16 @@ class TrainConfig:
     seed: int = _help("random seed (data sampling and init)", 42)
     # what is trained
     objective: str = _help(f"one of {OBJECTIVES}: 'rank' the title reranker, 'dense' the conversation encoder "
-                           "(finetune.dense)", "rank")
-    dense_layers: int = _help("dense: transformer layers of the encoder (agent.encoder.EncoderConfig.layers)", 8)
+                           "(kgrec.finetune.dense)", "rank")
+    dense_layers: int = _help("dense: transformer layers of the encoder (kgrec.agent.encoder.EncoderConfig.layers)", 8)
     temperature: float = _help("dense: softmax temperature of the cosine scores", 0.05)
     item_side: str = _help("dense: the item side, one of ('frozen', 'table', 'shared'): the untuned encoder's "
                            "vectors, a learned item table initialised from them, or the LoRA shared by both sides",
                            "frozen")
-    item_text: str = _help("dense: what the item side reads, 'card' (KG names) or 'document' (kg.documents)", "card")
+    item_text: str = _help("dense: what the item side reads, 'card' (KG names) or 'document' (kgrec.kg.query.documents)", "card")
     max_item_tokens: int = _help("dense: an item text is cut beyond this many tokens", 64)
     item_learning_rate: float = _help("dense: AdamW learning rate of the item table (item_side 'table')", 1e-3)
-    content_pairs: int = _help("dense: content requests written from the items' facts (finetune.dense_pairs)", 0)
+    content_pairs: int = _help("dense: content requests written from the items' facts (kgrec.finetune.dense_pairs)", 0)
     kg_pairs: int = _help("dense: verbalized KG-fact pairs 'Liked: A. <fact>' -> another item with the fact", 0)
     hard_negatives: int = _help("dense: the KG retriever's near misses per ReDial pair (negatives of item_side "
                                 "'shared'; 'frozen' and 'table' score every item each step)", 0)
@@ -73,7 +73,7 @@ class TrainConfig:
     formulation: str = _help(f"ranking formulation, one of {FORMULATIONS}", "title")
     kg_examples: int = _help("verbalized KG-triple examples", 1500)
     path_examples: int = _help("sampled 2-hop KG path sentences (augmentation)", 0)
-    candidates: int = _help("retrieved candidates per turn (k of kg.retrieval.retrieve)", 20)
+    candidates: int = _help("retrieved candidates per turn (k of kgrec.kg.query.retrieval.retrieve)", 20)
     negatives: int = _help("negatives per history example (yes/no formulation)", 2)
     # validation, checkpoints, logging
     eval_every: int = _help("optimizer steps between ranking validations (0: never)", 50)
@@ -112,7 +112,7 @@ class TrainConfig:
         if self.objective == "dense" and self.lora_layers > self.dense_layers:
             raise ConfigError(f"TrainConfig.lora_layers={self.lora_layers}: expected at most dense_layers={self.dense_layers}")
         if self.graph is not None:
-            from kg.registry import graph_folder
+            from kgrec.kg.storage.registry import graph_folder
 
             graph_folder(str(self.graph))  # unknown -> one line naming the installed graphs
         if not self.target_modules or not all(isinstance(m, str) for m in self.target_modules):

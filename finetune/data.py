@@ -1,7 +1,7 @@
 """Training examples: verbalized KG triples and ReDial user histories, as (prompt, completion).
 
-History examples use ``agent.ranking``'s prompt builder, so training and serving agree; the
-turns come from ``evaluation.turns.split_turns``: only the *train* and *valid* splits, never test.
+History examples use ``kgrec.agent.ranking``'s prompt builder, so training and serving agree; the
+turns come from ``kgrec.evaluation.turns.split_turns``: only the *train* and *valid* splits, never test.
 
     >>> Example("Who directed Up (2009)?", "Pete Docter").completion
     'Pete Docter'
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import networkx as nx
 import torch
 
-from agent.ranking import RankConfig, training_pairs
-from evaluation.turns import turn_candidates, turn_context
-from kg.graph import display, is_item
-from kg.schema import CO_MENTIONED, Fact
-from kg.verbalize import verbalize
+from kgrec.agent.ranking import RankConfig, training_pairs
+from kgrec.evaluation.turns import turn_candidates, turn_context
+from kgrec.kg.graph import display, is_item
+from kgrec.kg.query.verbalize import verbalize
+from kgrec.kg.schema import CO_MENTIONED, Fact
 
 KG_SYSTEM = "You answer questions about movies."
 #: relation -> (question about the movie, question asking for a movie); {m} movie, {o} other end
@@ -104,7 +104,7 @@ def path_examples(lm, G: nx.MultiDiGraph, n: int, seed: int = 0) -> list[Example
 
 def history_examples(lm, G: nx.MultiDiGraph, turns: Sequence, config: RankConfig, k: int = 20,
                      negatives: int = 2, seed: int = 0) -> list[Example]:
-    """One example per (turn, suggested movie), in the rank-prompt format of ``agent.ranking``."""
+    """One example per (turn, suggested movie), in the rank-prompt format of ``kgrec.agent.ranking``."""
     rng = random.Random(seed + 2)
     examples = []
     for turn in turns:

@@ -13,9 +13,9 @@ side (``item_side``) reads each item's ``item_text`` (its KG card or its documen
 
 With "frozen" and "table" each step is a full softmax over the catalog (every movie is a
 negative, the KG retriever's near misses among them), the pair's masked items left out.
-Pairs: ``finetune.dense_pairs`` (ReDial train conversations, content requests, KG facts);
+Pairs: ``kgrec.finetune.dense_pairs`` (ReDial train conversations, content requests, KG facts);
 validation Recall@10 on the valid split's ReDial pairs picks the best step. ``encoder.json``
-beside the adapter says how to serve it (``agent.encoder_settings``). Checkpoints (adapter,
+beside the adapter says how to serve it (``kgrec.agent.encoder_settings``). Checkpoints (adapter,
 item table, optimizer, step) make a killed run resumable.
 """
 from __future__ import annotations
@@ -27,16 +27,16 @@ from pathlib import Path
 import networkx as nx
 import torch
 
-from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id
-from finetune.dense_pairs import Pair, content_pairs, kg_pairs, turn_text
-from finetune.dense_pairs import pairs as _pairs
-from kg.errors import KgrecError
+from kgrec.agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id
+from kgrec.finetune.dense_pairs import Pair, content_pairs, kg_pairs, turn_text
+from kgrec.finetune.dense_pairs import pairs as _pairs
+from kgrec.kg.errors import KgrecError
 
 __all__ = ["Pair", "pairs", "turn_text", "loss_of", "recall_at", "train_dense"]
 
 
 def pairs(G: nx.MultiDiGraph, turns, index: DenseIndex, hard: int = 0) -> list[Pair]:
-    """``finetune.dense_pairs.pairs`` over the rows of ``index``."""
+    """``kgrec.finetune.dense_pairs.pairs`` over the rows of ``index``."""
     return _pairs(G, turns, [int(i) for i in index.items], hard)
 
 
@@ -85,13 +85,13 @@ def lower_states(encoder: Encoder, texts, frozen: int) -> dict[str, torch.Tensor
 
 def _checkpoint(folder: Path) -> Path | None:
     """The newest complete ``step-N`` checkpoint (a half-written newest one is skipped, with a notice)."""
-    from finetune.checkpoints import DENSE_FILES, newest_complete
+    from kgrec.finetune.checkpoints import DENSE_FILES, newest_complete
 
     return newest_complete(folder, "step-", DENSE_FILES)
 
 
 def _pairs_of(config, G, index: DenseIndex, train_turns, valid_turns) -> tuple[list[Pair], list[Pair]]:
-    from evaluation.turns import split_turns
+    from kgrec.evaluation.turns import split_turns
 
     items = [int(i) for i in index.items]
     hard = config.hard_negatives if config.item_side == "shared" else 0
@@ -105,7 +105,7 @@ def _pairs_of(config, G, index: DenseIndex, train_turns, valid_turns) -> tuple[l
 
 
 def _settings(config, model):
-    from agent.encoder_settings import AdapterSettings
+    from kgrec.agent.encoder_settings import AdapterSettings
 
     return AdapterSettings(layers=config.dense_layers, max_card_tokens=config.max_item_tokens,
                            item_side=config.item_side, item_text=config.item_text,
@@ -114,9 +114,9 @@ def _settings(config, model):
 
 def _item_side(config, G, encoder: Encoder, model, index_folder, frozen: int):
     """The base index of the item texts (cached; the table's start) and the ``ItemSide`` of ``config``."""
-    from finetune.dense_items import ItemSide
-    from agent.encoder import item_texts
-    from kg.graph import catalog
+    from kgrec.agent.encoder import item_texts
+    from kgrec.finetune.dense_items import ItemSide
+    from kgrec.kg.graph import catalog
 
     with model.disable_adapter():  # the untuned encoder's vectors, shared with serving ("frozen")
         index = build_index(encoder, G, catalog(G), model_id(model.get_base_model()), folder=index_folder,
@@ -136,9 +136,9 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
     from safetensors.torch import load_file
     from torch.utils.tensorboard import SummaryWriter
 
-    from finetune.model import make_model
-    from finetune.report import write_report
-    from kg.registry import load_graph
+    from kgrec.finetune.model import make_model
+    from kgrec.finetune.report import write_report
+    from kgrec.kg.storage.registry import load_graph
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"
@@ -241,7 +241,7 @@ def train_dense(config, resume: bool = False, *, G=None, train_turns=None, valid
 def report_stopped_run(config) -> dict:
     """``metrics.json``, ``train_config.yaml`` and ``curve.png`` of a run of ``config`` stopped before its
     end (killed for time), from its newest complete checkpoint; the best adapter is already in its output."""
-    from finetune.report import write_report
+    from kgrec.finetune.report import write_report
 
     output = Path(config.output)
     last = _checkpoint(output / "checkpoints")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from agent.encoder import DenseIndex, Encoder
-from finetune.dense_pairs import Pair
+from kgrec.agent.encoder import DenseIndex, Encoder
+from kgrec.finetune.dense_pairs import Pair
 
 
 def _standardize(raw: torch.Tensor, index: DenseIndex) -> torch.Tensor:
@@ -80,10 +80,10 @@ class ItemSide:
                 self.table.copy_(state["table"])
 
     def save(self, folder: Path) -> None:
-        """The learned table beside the adapter (``agent.encoder_settings.TABLE_FILE``); nothing otherwise."""
+        """The learned table beside the adapter (``kgrec.agent.encoder_settings.TABLE_FILE``); nothing otherwise."""
         if self.table is None:
             return
-        from agent.encoder_settings import save_table
+        from kgrec.agent.encoder_settings import save_table
 
         vectors = self.catalog().cpu().numpy()
         save_table(folder, DenseIndex(self.index.items, vectors, self.index.mean, self.index.scale))

@@ -3,15 +3,15 @@
 Three ingredients (``TrainConfig``: ``content_pairs``, ``kg_pairs``; ReDial's always):
 
 * ReDial train conversations -> each movie the recommender suggested (``pairs``, from
-  ``evaluation.pairs``: the same pairs validate the encoder);
+  ``kgrec.evaluation.pairs``: the same pairs validate the encoder);
 * content requests -> an item: a request written here from the item's own KG facts (genres,
   director, stars, decade, themes where the graph has ``has_theme`` edges), phrased several
   ways; every other item that fits the same facts is masked, so it is never a negative
   (``content_pairs``). Nothing comes from any test data;
-* verbalized KG paths -> an item: "Liked: A." and the sentence of A's fact (``kg.verbalize``),
+* verbalized KG paths -> an item: "Liked: A." and the sentence of A's fact (``kgrec.kg.query.verbalize``),
   target another item with that fact, A masked (``kg_pairs``).
 
-Each pair also carries the KG retriever's near misses for its context (``kg.retrieval``, the
+Each pair also carries the KG retriever's near misses for its context (``kgrec.kg.query.retrieval``, the
 items it ranks highest that are not the answer): the hard negatives of the shared-LoRA item
 side, which cannot score every item each step.
 
@@ -25,9 +25,9 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from evaluation.pairs import Pair, near_misses, pairs, turn_text  # noqa: F401  (finetune.dense_pairs' names too)
-from kg.graph import display, is_item
-from kg.schema import Fact
+from kgrec.evaluation.pairs import Pair, near_misses, pairs, turn_text  # noqa: F401  (kgrec.finetune.dense_pairs' names too)
+from kgrec.kg.graph import display, is_item
+from kgrec.kg.schema import Fact
 
 
 # ---------------------------------------------------------------- content requests
@@ -98,7 +98,7 @@ def content_pairs(G: nx.MultiDiGraph, items: Sequence[int], n: int, seed: int = 
 
 def kg_pairs(G: nx.MultiDiGraph, items: Sequence[int], n: int, seed: int = 0) -> list[Pair]:
     """``n`` pairs "Liked: A. <A's fact, verbalized>" -> B, another item with the same fact (A masked)."""
-    from kg.verbalize import verbalize
+    from kgrec.kg.query.verbalize import verbalize
 
     rng = random.Random(seed + 4)
     row = {int(i): r for r, i in enumerate(items)}

@@ -1,14 +1,14 @@
-"""The model a fine-tuning run trains: the base LM (``agent.llm.load_base``) with LoRA on it
-(``finetune.train`` and ``finetune.dense`` both start here)."""
+"""The model a fine-tuning run trains: the base LM (``kgrec.agent.llm.load_base``) with LoRA on it
+(``kgrec.finetune.train`` and ``kgrec.finetune.dense`` both start here)."""
 from __future__ import annotations
 
 import os
 
 import torch
 
-from agent.llm import ModelConfig, load_base
-from finetune.config import TrainConfig
-from kg.errors import KgrecError
+from kgrec.agent.llm import ModelConfig, load_base
+from kgrec.finetune.config import TrainConfig
+from kgrec.kg.errors import KgrecError
 
 
 def device_for(config: TrainConfig) -> str:

@@ -1,5 +1,5 @@
 """What a fine-tuning run leaves beside its adapter: ``metrics.json``, ``train_config.yaml``, ``curve.png``
-(``finetune.train`` and ``finetune.dense`` both write it)."""
+(``kgrec.finetune.train`` and ``kgrec.finetune.dense`` both write it)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from finetune.config import TrainConfig
+from kgrec.finetune.config import TrainConfig
 
 
 def write_report(output: Path, config: TrainConfig, history: list[dict], extra: dict) -> dict:

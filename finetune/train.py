@@ -1,10 +1,10 @@
 """LoRA fine-tuning with peft + the HF ``Trainer``, validated by ranking on the ReDial valid split.
 
 Usage:
-    python -m finetune.cli --config configs/smollm2-cpu.yaml                  # or: kgrec finetune ...
-    python -m finetune.cli --config configs/smollm2-cpu.yaml --max-steps 20 --output /tmp/adapter
-    python -m finetune.cli --config configs/smollm2-cpu.yaml --resume         # continue a killed run
-    accelerate launch -m finetune.cli --config configs/qwen-gpu-4bit.yaml     # several GPUs (DDP/FSDP)
+    python -m kgrec.finetune.cli --config configs/smollm2-cpu.yaml                  # or: kgrec finetune ...
+    python -m kgrec.finetune.cli --config configs/smollm2-cpu.yaml --max-steps 20 --output /tmp/adapter
+    python -m kgrec.finetune.cli --config configs/smollm2-cpu.yaml --resume         # continue a killed run
+    accelerate launch -m kgrec.finetune.cli --config configs/qwen-gpu-4bit.yaml     # several GPUs (DDP/FSDP)
 
 The adapter folder gets ``adapter_model.safetensors`` + ``adapter_config.json`` (the best
 validation step), ``train_config.yaml``, ``metrics.json`` and ``curve.png``; checkpoints and
@@ -17,15 +17,15 @@ from pathlib import Path
 
 import torch
 
-from agent.llm import LocalLM
-from agent.ranking import RankConfig
-from finetune.config import TrainConfig
-from evaluation.turns import split_turns
-from evaluation.validation import rank_cases
-from finetune.model import make_model
-from finetune.report import write_report
-from finetune.data import Collator, ListDataset, encode, history_examples, kg_examples, path_examples
-from kg.errors import KgrecError
+from kgrec.agent.llm import LocalLM
+from kgrec.agent.ranking import RankConfig
+from kgrec.evaluation.turns import split_turns
+from kgrec.evaluation.validation import rank_cases
+from kgrec.finetune.config import TrainConfig
+from kgrec.finetune.data import Collator, ListDataset, encode, history_examples, kg_examples, path_examples
+from kgrec.finetune.model import make_model
+from kgrec.finetune.report import write_report
+from kgrec.kg.errors import KgrecError
 
 
 def _rank_config(config: TrainConfig) -> RankConfig:
@@ -62,13 +62,13 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     ``list[EvalTurn]``) are loaded; tests pass a tiny graph and turns instead.
     """
     if config.objective == "dense":
-        from finetune.dense import train_dense
+        from kgrec.finetune.dense import train_dense
 
         return train_dense(config, resume, G=G, train_turns=train_turns, valid_turns=valid)
     from transformers import Trainer
 
-    from finetune.callbacks import RankingValidation
-    from kg.registry import load_graph
+    from kgrec.finetune.callbacks import RankingValidation
+    from kgrec.kg.storage.registry import load_graph
 
     output, started = Path(config.output), time.perf_counter()
     checkpoints = output / "checkpoints"
@@ -107,7 +107,7 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
 
 def _last_checkpoint(checkpoints: Path) -> Path | None:
     """The newest complete Trainer checkpoint (a half-written newest one is skipped, with a notice)."""
-    from finetune.checkpoints import TRAINER_FILES, newest_complete
+    from kgrec.finetune.checkpoints import TRAINER_FILES, newest_complete
 
     return newest_complete(checkpoints, "checkpoint-", TRAINER_FILES)
 

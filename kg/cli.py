@@ -19,14 +19,14 @@ import importlib
 import time
 from collections import Counter
 
-#: subcommand -> the handler's name in kg.cli_query (``run_<name>(args, G)``)
+#: subcommand -> the handler's name in kgrec.kg.cli_query (``run_<name>(args, G)``)
 QUERIES = ("search", "facts", "path", "candidates")
 
 
 def graph_stats(G) -> dict:
     """Counts by node type and relation, the share of items with a genre and a year, and what the
     interaction knowledge and the re-mention prior were learned from."""
-    from kg import documents, remention
+    from kgrec.kg.query import documents, remention
 
     items = [n for n, item in G.nodes(data="item") if item]
     with_genre = sum(1 for n in items
@@ -67,8 +67,8 @@ def print_stats(G) -> None:
 
 
 def _documents(G, path) -> str:
-    """Premises and themes of a UniCRS graph's items from ``path`` (``kg.import_documents``), as a note."""
-    from kg.import_documents import add_documents
+    """Premises and themes of a UniCRS graph's items from ``path`` (``kgrec.kg.sources.import_documents``), as a note."""
+    from kgrec.kg.sources.import_documents import add_documents
 
     matched, missed, edges = add_documents(G, path)
     return (f"--descriptions {path}: {matched:,} rows matched a catalog item by URI or id, {missed:,} did not "
@@ -76,7 +76,7 @@ def _documents(G, path) -> str:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     start = time.perf_counter()
     G = load_movie_graph(rebuild=True)
@@ -86,7 +86,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from kg.registry import load_graph
+    from kgrec.kg.storage.registry import load_graph
 
     print_stats(load_graph(args.graph))
     return 0
@@ -94,7 +94,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def pairs(values: list[str], flag: str, keys: tuple[str, ...] | None = None) -> dict[str, str]:
     """``["a=b", ...]`` -> ``{"a": "b"}``; a malformed pair or unknown key is a user error."""
-    from kg.errors import KgrecError
+    from kgrec.kg.errors import KgrecError
 
     out = {}
     for value in values:
@@ -108,8 +108,8 @@ def pairs(values: list[str], flag: str, keys: tuple[str, ...] | None = None) -> 
 
 def run_import(args: argparse.Namespace) -> int:
     """``kgrec kg import``; a catalog too large for this machine's memory is one error line, and
-    nothing is saved (the graph is written only once complete, ``kg.files.atomic_write``)."""
-    from kg.errors import KgrecError
+    nothing is saved (the graph is written only once complete, ``kgrec.kg.files.atomic_write``)."""
+    from kgrec.kg.errors import KgrecError
 
     try:
         return _import(args)
@@ -123,15 +123,15 @@ def run_import(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from kg import registry
-    from kg.errors import KgrecError
+    from kgrec.kg.errors import KgrecError
+    from kgrec.kg.storage import registry
 
     types = pairs(args.relation_type, "--relation-type")
     dialogues = pairs(args.dialogues, "--dialogues", registry.TURN_SPLITS)
     if bool(args.items) == bool(args.unicrs):
         raise KgrecError("kgrec kg import: expected exactly one of --items FILE or --unicrs DIR")
     if args.unicrs:
-        from kg.import_unicrs import import_unicrs
+        from kgrec.kg.sources.import_unicrs import import_unicrs
 
         imported = import_unicrs(args.unicrs, dialogues, noun=args.noun or "movie", name=args.name,
                                  relation_types=types)
@@ -140,8 +140,8 @@ def _import(args: argparse.Namespace) -> int:
             notes.append(_documents(G, args.descriptions))
         source = f"UniCRS KG {args.unicrs}" + "".join(f", {k} {v}" for k, v in dialogues.items())
     else:
-        from kg.import_unicrs import add_dialogues
-        from kg.importer import import_graph
+        from kgrec.kg.sources.import_unicrs import add_dialogues
+        from kgrec.kg.sources.importer import import_graph
 
         G = import_graph(args.items, args.triples, args.interactions, domain_noun=args.noun or "item",
                          name=args.name, relation_types=types, descriptions_path=args.descriptions)
@@ -165,8 +165,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from kg import store
-    from kg.registry import SHIPPED, graph_meta, installed
+    from kgrec.kg.storage import store
+    from kgrec.kg.storage.registry import SHIPPED, graph_meta, installed
 
     source = "shipped: data/redial_kg + data/redial/train.jsonl (the default)"
     built = (store.cache_dir() / f"{store.CACHE_PREFIX}{store.cache_key()}{store.CACHE_SUFFIX}").exists()
@@ -180,13 +180,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_query(args: argparse.Namespace) -> int:
-    from kg.errors import KgrecError
-    from kg.registry import load_graph
+    from kgrec.kg.errors import KgrecError
+    from kgrec.kg.storage.registry import load_graph
 
     try:
-        cli_query = importlib.import_module("kg.cli_query")
+        cli_query = importlib.import_module("kgrec.kg.cli_query")
     except ModuleNotFoundError as e:
-        if e.name != "kg.cli_query":
+        if e.name != "kgrec.kg.cli_query":
             raise
         raise KgrecError(f"'kgrec kg {args.query}' is not available in this version") from e
 
@@ -217,7 +217,7 @@ def _add_queries(sub) -> None:
 
 
 def add_graph_argument(parser) -> None:
-    """``--graph NAME|DIR`` (default: the shipped movie KG); resolved by ``kg.registry.load_graph``."""
+    """``--graph NAME|DIR`` (default: the shipped movie KG); resolved by ``kgrec.kg.storage.registry.load_graph``."""
     parser.add_argument("--graph", default=None, metavar="NAME|DIR",
                         help="an installed graph (kgrec kg list) or a graph folder (default: the shipped movie KG)")
 

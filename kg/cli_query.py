@@ -16,14 +16,14 @@ from collections.abc import Collection, Sequence
 
 import networkx as nx
 
-from kg.errors import KgrecError, NotFoundError
-from kg.graph import display
-from kg.linking import LinkIndex, build_link_index, link, lookup
-from kg.paths import explanation_paths, facts_about
-from kg.redial import link_words
-from kg.retrieval import retrieve
-from kg.schema import Constraints
-from kg.verbalize import verbalize
+from kgrec.kg.errors import KgrecError, NotFoundError
+from kgrec.kg.graph import display
+from kgrec.kg.query.linking import LinkIndex, build_link_index, link, lookup
+from kgrec.kg.query.paths import explanation_paths, facts_about
+from kgrec.kg.query.retrieval import retrieve
+from kgrec.kg.query.verbalize import verbalize
+from kgrec.kg.schema import Constraints
+from kgrec.kg.sources.redial import link_words
 
 MIN_SCORE = 0.7  # a looked-up name closer than this is taken as meant
 MAX_FACTS = 60

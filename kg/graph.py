@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from kg import heap
+from kgrec.kg import heap
 
 HUB_TYPES = frozenset({"language", "country"})
 HUB_DEGREE = 100  # a company or "other" node with more edges than this is a hub

@@ -42,14 +42,14 @@ def quiet() -> Iterator[None]:
 def settle(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """``G``, its objects (and everything else alive now) frozen out of the collector's passes
     when it has more than ``FREEZE_ABOVE`` edges; they stay alive as long as the process."""
-    if sum(map(len, G._adj.values())) > FREEZE_ABOVE:  # neighbours: as kg.graph.cached counts
+    if sum(map(len, G._adj.values())) > FREEZE_ABOVE:  # neighbours: as kgrec.kg.graph.cached counts
         gc.freeze()
     return G
 
 
 def settled(build: Callable) -> Callable:
     """``build(G, ...)`` run :func:`quiet`, then ``G`` :func:`settle`-d: for what is built once per
-    graph and lives as long as it (``kg.linking.build_link_index``, ``kg.graph.cached``'s builds)."""
+    graph and lives as long as it (``kgrec.kg.query.linking.build_link_index``, ``kgrec.kg.graph.cached``'s builds)."""
     @functools.wraps(build)
     def run(G, *args, **kwargs):
         with quiet():

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.errors import DataFileError
+from kgrec.kg.errors import DataFileError
 
 
 def read_jsonl(path, valid: Callable[[object], bool], expected: str, what: str, syntax: str | None = None) -> list:

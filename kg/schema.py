@@ -17,7 +17,7 @@ A kgrec graph is a ``networkx.MultiDiGraph`` ``G``:
   ``"director"``, ``"genre"``, ...). ``source`` says where the fact came from
   (``"dbpedia"``, ``"wikipedia"``, ``"cmu"``, ``"redial"``, or an importer's file).
   ``has_theme`` edges (movie -> ``theme`` node, e.g. "time travel") say what a movie is about;
-  a movie may carry a short ``premise`` (str) attribute (``kg.themes``, ``kg.documents``).
+  a movie may carry a short ``premise`` (str) attribute (``kgrec.kg.sources.themes``, ``kgrec.kg.query.documents``).
   ``co_mentioned`` edges (movie -> movie, both directions) carry ``count``.
 * **Graph attributes**: ``G.graph["name"]`` (e.g. ``"redial-dbpedia"``) and
   ``G.graph["domain_noun"]`` (``"movie"``; ``"book"`` for a books KG).

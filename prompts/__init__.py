@@ -1,4 +1,8 @@
 """Prompt templates, loaded as package data."""
+
+# one name per module: the folder is importable bare from the repository root; refuse that
+if __name__ != "kgrec.prompts":
+    raise ImportError(f"import kgrec.prompts, not {__name__} (pip install -e . installs it as kgrec.prompts)")
 from importlib.resources import files
 
 

@@ -44,8 +44,8 @@ def make_tiny_model(seed: int = 0, hidden: int = 32):
 
 @pytest.fixture
 def tiny_lm():
-    """A ``agent.llm.LocalLM`` around a fresh random tiny Llama (``.model``, ``.tokenizer``)."""
-    from agent.llm import LocalLM
+    """A ``kgrec.agent.llm.LocalLM`` around a fresh random tiny Llama (``.model``, ``.tokenizer``)."""
+    from kgrec.agent.llm import LocalLM
 
     return LocalLM(make_tiny_model(), make_tiny_tokenizer())
 

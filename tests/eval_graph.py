@@ -1,7 +1,7 @@
 """A tiny movie graph built in code for the bench and evaluation tests (kg/schema.py is the contract).
 
 Movies carry the real DBpedia URIs of ReDial's mapping file, so the official-format
-conversion (kg.redial) maps ReDial ids onto them:
+conversion (kgrec.kg.sources.redial) maps ReDial ids onto them:
 
     Police Academy (1984)  [ReDial 151656]  popularity 10, stars Steve Guttenberg, comedy
     Police Academy 2 (1985)[ReDial 94688]   popularity 4,  stars Steve Guttenberg, comedy
@@ -11,7 +11,7 @@ conversion (kg.redial) maps ReDial ids onto them:
 """
 import networkx as nx
 
-from kg.schema import DERIVED_ID_BASE
+from kgrec.kg.schema import DERIVED_ID_BASE
 
 PA, PA2, TROOPERS, UP, SCARY = 1, 2, 3, 4, 5
 GUTTENBERG = 10

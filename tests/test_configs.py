@@ -5,16 +5,16 @@ import dataclasses
 
 import pytest
 
-from agent.config import AgentConfig, ModelConfig
-from agent.encoder import EncoderConfig
-from agent.ranking import RankConfig
-from evaluation.redial import RedialEvalConfig
-from evaluation.simulate import SimulateConfig
-from finetune.config import TrainConfig
-from kg.collaborative import EaseConfig
-from kg.errors import ConfigError, KgrecError
-from kg.remention import RementionPrior
-from kg.retrieval import FusionWeights, WalkConfig
+from kgrec.agent.config import AgentConfig, ModelConfig
+from kgrec.agent.encoder import EncoderConfig
+from kgrec.agent.ranking import RankConfig
+from kgrec.evaluation.redial import RedialEvalConfig
+from kgrec.evaluation.simulate import SimulateConfig
+from kgrec.finetune.config import TrainConfig
+from kgrec.kg.errors import ConfigError, KgrecError
+from kgrec.kg.query.collaborative import EaseConfig
+from kgrec.kg.query.remention import RementionPrior
+from kgrec.kg.query.retrieval import FusionWeights, WalkConfig
 
 # (config class, a field, a bad value for it)
 BAD = [
@@ -38,5 +38,5 @@ def test_config_is_frozen_and_a_changed_copy_is_checked_again(kind, name, bad):
 def test_agent_config_nests_frozen_model_and_rank_configs():
     config = dataclasses.replace(AgentConfig(), model=ModelConfig(adapter=None), rank=RankConfig(lm_weight=0.2))
     assert (config.model.adapter, config.rank.lm_weight, config.k) == (None, 0.2, 3)
-    with pytest.raises(ConfigError, match="AgentConfig.model=.*expected a agent.config.ModelConfig"):
+    with pytest.raises(ConfigError, match="AgentConfig.model=.*expected a kgrec.agent.config.ModelConfig"):
         AgentConfig(model={"adapter": None})

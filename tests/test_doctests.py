@@ -5,11 +5,11 @@ import pkgutil
 
 import pytest
 
-import agent
-import kg
+from kgrec import agent
+from kgrec import kg
 
-MODULES = sorted(f"{package.__name__}.{info.name}" for package in (kg, agent)
-                 for info in pkgutil.iter_modules(package.__path__))
+MODULES = sorted(info.name for package in (kg, agent)  # sub-packages too
+                 for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."))
 
 
 def with_examples() -> list[str]:
@@ -24,4 +24,4 @@ def test_docstring_examples_hold(name):
 
 
 def test_the_kg_package_documents_itself_with_examples():
-    assert len([n for n in with_examples() if n.startswith("kg.")]) >= 5
+    assert len([n for n in with_examples() if n.startswith("kgrec.kg.")]) >= 5

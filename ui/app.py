@@ -1,9 +1,9 @@
 """The Gradio page: chat, recommendation cards with feedback buttons, the understood panel, profiles.
 
-``build_app(engine)`` only lays out components and wires them to ``ui.handlers``; building it
+``build_app(engine)`` only lays out components and wires them to ``kgrec.ui.handlers``; building it
 loads nothing. ``kgrec chat`` serves the page at once and loads the recommender in the background
-(``Engine.start``: ``agent.warmup``); the status line shows each step with a progress bar, and the
-input accepts a message when the status says ready (``ui.status``).
+(``Engine.start``: ``kgrec.agent.warmup``); the status line shows each step with a progress bar, and the
+input accepts a message when the status says ready (``kgrec.ui.status``).
 """
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from kg.locations import data_dir
-from kg.redial import TRAIN_FILE
-from kg.schema import ITEM_TYPE
-from ui import handlers, render, status as page_status
-from ui.handlers import ChatState, Engine, default_engine  # noqa: F401 (default_engine: the page's default)
+from kgrec.kg.locations import data_dir
+from kgrec.kg.schema import ITEM_TYPE
+from kgrec.kg.sources.redial import TRAIN_FILE
+from kgrec.ui import handlers, render, status as page_status
+from kgrec.ui.handlers import ChatState, Engine, default_engine  # noqa: F401 (default_engine: the page's default)
 
 #: Gradio queue shared by every event that calls the agent. Sessions run side by side (the graph
 #: work is quick); the model inside serves them one call at a time, in arrival order, and a turn
-#: that would wait too long for it goes on without it (``agent.scheduler``, ``AgentConfig.model_wait_s``).
+#: that would wait too long for it goes on without it (``kgrec.agent.scheduler``, ``AgentConfig.model_wait_s``).
 SESSIONS_AT_ONCE = 32
 AGENT = {"concurrency_id": "agent", "concurrency_limit": SESSIONS_AT_ONCE}
-MAX_UPLOAD = "1mb"  # a saved profile is a few kB (agent.profile.MAX_BYTES)
+MAX_UPLOAD = "1mb"  # a saved profile is a few kB (kgrec.agent.profile.MAX_BYTES)
 CSS = """
 .kg-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 12px; }
 .kg-card h3.kg-title { margin: 0 0 2px 0; font-size: 1.1em; }
@@ -129,7 +129,7 @@ def _status_line(engine: Engine) -> str:
 
 
 def _refresh(engine: Engine, start: bool = False) -> Callable:
-    """The status line, the input and the Send button as ``ui.status.view`` says; the timer stops
+    """The status line, the input and the Send button as ``kgrec.ui.status.view`` says; the timer stops
     when the engine is ready. ``start``: begin loading now (a page opened: someone wants to chat)."""
     def refresh():
         if start:

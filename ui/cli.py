@@ -6,14 +6,14 @@ Usage:
     kgrec chat --share              # also a public gradio.live link (off by default)
     kgrec chat --graph inspired     # an installed graph (kgrec kg list) or a graph folder
 
-The page is served at once; the graph and the model load in the background (``agent.warmup``,
+The page is served at once; the graph and the model load in the background (``kgrec.agent.warmup``,
 from the caches ``kgrec prepare`` filled) and the page's status line shows how far that is.
 """
 from __future__ import annotations
 
 import argparse
 
-from kg.errors import KgrecError
+from kgrec.kg.errors import KgrecError
 
 
 def register(subparsers) -> None:
@@ -31,10 +31,10 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise KgrecError(f"--port {args.port}: expected a port number from 1 to 65535")
-    from kg.registry import graph_folder
+    from kgrec.kg.storage.registry import graph_folder
 
     graph_folder(args.graph)  # an unknown graph fails now, in one line, not at the first message
-    from ui.app import build_app, default_engine, launch  # gradio is heavy: import it only when chatting
+    from kgrec.ui.app import build_app, default_engine, launch  # gradio is heavy: import it only when chatting
 
     engine = default_engine(args.graph)
     demo = build_app(engine)

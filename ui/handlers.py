@@ -1,6 +1,6 @@
 """What the page's events do, as plain functions of an ``Engine`` and a per-browser ``ChatState``.
 
-No Gradio here: ``ui.app`` wires these to components, tests call them directly. They only
+No Gradio here: ``kgrec.ui.app`` wires these to components, tests call them directly. They only
 hand messages and button clicks to ``agent.Recommender`` and keep what the page must show;
 every recommendation decision is the agent's.
 """
@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent import replies
-from agent.text import clean, read
-from agent.steps import Step
-from agent.types import Preferences, Reply
-from kg.errors import KgrecError
-from kg.registry import graph_noun
-from kg.schema import ITEM_TYPE
-from ui import render
+from kgrec.agent import replies
+from kgrec.agent.steps import Step
+from kgrec.agent.text import clean, read
+from kgrec.agent.types import Preferences, Reply
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.schema import ITEM_TYPE
+from kgrec.kg.storage.registry import graph_noun
+from kgrec.ui import render
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,14 @@ APOLOGY = "Sorry, something went wrong on my side while answering that. Please t
 class Engine:
     """The one ``Recommender`` shared by all browser sessions, built in the background at server
     start (``start``) or else on first use (never at import). ``factory()`` builds it and may call
-    ``report(progress)`` (an ``agent.warmup.Progress``) as it goes; ``status`` is what the page says."""
+    ``report(progress)`` (an ``kgrec.agent.warmup.Progress``) as it goes; ``status`` is what the page says."""
 
     def __init__(self, factory: Callable[[], Any], noun: str = ITEM_TYPE):
         self._factory, self._noun = factory, noun
         self._recommender = None
         self._lock, self._start_lock = threading.Lock(), threading.Lock()
         self._thread: threading.Thread | None = None
-        self.progress = None  # the latest agent.warmup.Progress while loading
+        self.progress = None  # the latest kgrec.agent.warmup.Progress while loading
         self.failed = ""  # the last load's error, one line ("" when none)
         self._began = None  # time.monotonic() when the current load began
         self.status = "not loaded yet: it loads when the server starts or on the first message"
@@ -74,7 +74,7 @@ class Engine:
         return time.monotonic() - self._began if self._began is not None else 0.0
 
     def report(self, progress) -> None:
-        """The factory's progress (``agent.warmup.Progress``): the page's status line follows it."""
+        """The factory's progress (``kgrec.agent.warmup.Progress``): the page's status line follows it."""
         if self.progress is None or progress.step != self.progress.step:  # the server's console too, a line a step
             print(f"kgrec: loading, step {progress.step}/{progress.steps}: {progress.what}", file=sys.stderr, flush=True)
         self.progress = progress
@@ -101,7 +101,7 @@ class Engine:
 
     @property
     def words(self) -> dict[str, str]:
-        """The catalog's words for the page (``agent.replies.nouns``): the loaded graph's, else those of
+        """The catalog's words for the page (``kgrec.agent.replies.nouns``): the loaded graph's, else those of
         ``noun`` (what the graph's items are called, known before it loads; no ``example`` then but
         the movie one ``nouns(None)`` gives)."""
         if self.loaded:
@@ -111,11 +111,11 @@ class Engine:
 
 def default_engine(graph: str | None = None) -> Engine:
     """The real recommender (``graph``: a name or folder, default the shipped KG; embedded model),
-    warmed by ``agent.warmup`` (everything a turn needs, reported to the page) when ``Engine.start``
+    warmed by ``kgrec.agent.warmup`` (everything a turn needs, reported to the page) when ``Engine.start``
     runs or the first message arrives; the page takes the graph's noun from its ``meta.json``."""
     def build():
-        from agent import AgentConfig
-        from agent.warmup import warmup
+        from kgrec.agent import AgentConfig
+        from kgrec.agent.warmup import warmup
 
         return warmup(AgentConfig(graph=graph), progress=engine.report)
     engine = Engine(build, noun=graph_noun(graph))
@@ -145,7 +145,7 @@ def _say(state: ChatState, text: str) -> None:
 
 def send(engine: Engine, state: ChatState, message: str) -> Iterator[ChatState]:
     """Handle one chat message; yields the state as the reply streams in (nothing for an empty one)."""
-    heard = read(message or "", MAX_MESSAGE_CHARS)  # cleaned once (agent.text): the page shows it, the agent reads it
+    heard = read(message or "", MAX_MESSAGE_CHARS)  # cleaned once (kgrec.agent.text): the page shows it, the agent reads it
     if not heard.text:
         return
     state.history.append({"role": "user", "content": heard.text})
@@ -196,7 +196,7 @@ def _show(engine: Engine, state: ChatState, reply: Reply) -> None:
 
 
 def _trace(state: ChatState, G, steps, status: str) -> None:
-    """The turn's steps (``agent.steps``) so far, one line each, in a folded message just above the reply."""
+    """The turn's steps (``kgrec.agent.steps``) so far, one line each, in a folded message just above the reply."""
     lines = "\n".join(f"- {s.line(G)}{' (failed)' if s.error else ''}" for s in steps)
     message = {"role": "assistant", "content": lines, "metadata": {"title": "How I got there", "status": status}}
     if len(state.history) > 1 and state.history[-2].get("metadata", {}).get("title") == "How I got there":
@@ -308,7 +308,7 @@ def redial_openers(path: str | Path, count: int = 4) -> list[tuple[str, str]]:
 
     ``@id`` movie mentions are written as the dialogue's titles; read in file order (train split).
     """
-    from kg.redial import load_dialogues
+    from kgrec.kg.sources.redial import load_dialogues
 
     openers = []
     for dialogue in load_dialogues(path):

@@ -1,6 +1,6 @@
 """Map the agent's values to what the page shows: cards, the understood-preferences list, pictures.
 
-Pure functions of ``G`` and ``agent.types`` values; no Gradio here, so they are tested directly.
+Pure functions of ``G`` and ``kgrec.agent.types`` values; no Gradio here, so they are tested directly.
 A card's picture is the KG path its explanation cites, laid out with networkx and written as
 SVG with real text (sharp when zoomed; no plotting library's global state in Gradio's threads).
 """
@@ -13,11 +13,11 @@ from dataclasses import dataclass, fields
 
 import networkx as nx
 
-from agent.types import Preferences, RecommendedItem
-from kg.graph import display, is_item
-from kg.paths import facts_about
-from kg.schema import Fact
-from kg.verbalize import by_fame
+from kgrec.agent.types import Preferences, RecommendedItem
+from kgrec.kg.graph import display, is_item
+from kgrec.kg.query.paths import facts_about
+from kgrec.kg.query.verbalize import by_fame
+from kgrec.kg.schema import Fact
 
 #: the people a card names: (relation, label, at most how many), e.g. "Directed by X · starring Y, Z"
 CARD_PEOPLE = (("director", "Directed by", 2), ("author", "By", 2), ("starring", "starring", 3))

@@ -1,7 +1,7 @@
 """What the page says about the recommender while it loads, as plain values (no Gradio here).
 
 ``view(engine)`` is read by the page every second until the engine is ready: the status line (a
-progress bar and the step, ``agent.warmup.Progress``), and whether the input accepts a message
+progress bar and the step, ``kgrec.agent.warmup.Progress``), and whether the input accepts a message
 and what its placeholder says. "Ready" is shown only when a message will be answered now.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ class View:
 
 
 def view(engine, hint: str) -> View:
-    """The page's status for ``engine`` (``ui.handlers.Engine``); ``hint`` is the ready input's placeholder."""
+    """The page's status for ``engine`` (``kgrec.ui.handlers.Engine``); ``hint`` is the ready input's placeholder."""
     if engine.loaded:
         return View(_line("ready", "Ready: send a message."), True, True, hint)
     if engine.failed:

@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
+from kgrec.kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
 
 PA, PA2, PA3, THREE_MEN, SCARY, SHINING, UP, TOY, BIG, CAST_AWAY, GET_OUT, SUPERBAD, PA7 = range(1, 14)
 GUTTENBERG, WILSON, HANKS, KUBRICK, PEELE = 20, 21, 22, 23, 24
@@ -79,14 +79,14 @@ BOOKS = Path(__file__).parents[1] / "kg" / "fixtures" / "books"
 
 def books_graph() -> nx.MultiDiGraph:
     """A 20-book graph (tests/kg/fixtures/books: authors, genres, co-reading from ratings), as imported."""
-    from kg.importer import import_graph
+    from kgrec.kg.sources.importer import import_graph
 
     return import_graph(BOOKS / "items.csv", BOOKS / "triples.tsv", BOOKS / "ratings.csv", domain_noun="book")
 
 
 def books_recommender(G: nx.MultiDiGraph | None = None):
     """A real ``Recommender`` over ``books_graph()`` with the model off (no ranking, no action choice)."""
-    from agent import AgentConfig, Recommender
+    from kgrec.agent import AgentConfig, Recommender
 
     return Recommender(AgentConfig(rank_with_model=False, lm_chooses_actions=False),
                        graph=G if G is not None else books_graph(), lm=ScriptedLM())
@@ -132,6 +132,6 @@ def lm() -> ScriptedLM:
 
 @pytest.fixture
 def rec(G, lm):
-    from agent import AgentConfig, Recommender
+    from kgrec.agent import AgentConfig, Recommender
 
     return Recommender(AgentConfig(k=3, rank_with_model=True), graph=G, lm=lm)  # the model reranks

@@ -1,7 +1,7 @@
 """A books graph (imported from tests/kg/fixtures/books): linked, recommended and worded as books."""
 import pytest
 
-from agent import check_explanation
+from kgrec.agent import check_explanation
 from tests.agent.conftest import books_graph, books_recommender
 
 
@@ -31,8 +31,8 @@ def test_the_opening_question_uses_the_graphs_noun(rec):
 
 
 def test_co_mentions_of_ratings_read_as_reading(books):
-    from kg.schema import Fact
-    from kg.verbalize import verbalize
+    from kgrec.kg.query.verbalize import verbalize
+    from kgrec.kg.schema import Fact
 
     a, b = next((u, v) for u, v, k in books.edges(keys=True) if k == "co_mentioned")
     assert verbalize(books, Fact(a, "co_mentioned", b)).startswith("People who read ")

@@ -2,13 +2,13 @@
 content words but no name gets the encoder's items instead of a question."""
 import pytest
 
-from agent import AgentConfig, Recommender, check_explanation
-from agent.content import ThemeLinker, content_words
-from agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
-from kg.graph import catalog
+from kgrec.agent import AgentConfig, Recommender, check_explanation
+from kgrec.agent.content import ThemeLinker, content_words
+from kgrec.agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
+from kgrec.kg.graph import catalog
 from tests.agent.conftest import CATALOG, GET_OUT, GHOSTS, HORROR, PA, SHINING, TOYS, ScriptedLM
 from tests.conftest import make_tiny_model, make_tiny_tokenizer
-from ui.render import preference_rows
+from kgrec.ui.render import preference_rows
 
 
 def test_a_theme_request_gets_only_items_about_it_explained_by_the_edge(rec, G):
@@ -97,8 +97,8 @@ def test_the_encoders_list_never_holds_an_item_no_fact_can_explain(G):
     KG fact explains, so its list leaves those out (the rest of the catalog stays)."""
     import networkx as nx
 
-    from agent.turn import dense_lists
-    from kg.schema import Constraints
+    from kgrec.agent.turn import dense_lists
+    from kgrec.kg.schema import Constraints
 
     H = nx.MultiDiGraph(G)
     H.add_node(92, name="Festive Snow", title="Festive Snow (2001)", type="movie", item=True, year=2001, popularity=0)
@@ -114,7 +114,7 @@ def test_a_child_named_by_age_asks_for_a_family_movie(G):
     a child's age is the family genre; an adult's age is nothing."""
     import networkx as nx
 
-    from agent.content import audience
+    from kgrec.agent.content import audience
     from tests.agent.conftest import TOY, UP
 
     H = nx.MultiDiGraph(G)

@@ -1,14 +1,14 @@
 """The issue's content requests in a real session: the real KG, model and encoder."""
 import pytest
 
-from kg.schema import HAS_THEME
+from kgrec.kg.schema import HAS_THEME
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def rec():
-    from agent import AgentConfig, Recommender
+    from kgrec.agent import AgentConfig, Recommender
 
     return Recommender(AgentConfig())
 
@@ -70,7 +70,7 @@ def test_the_issues_theme_requests_show_items_with_the_themes_edge(rec, message,
                                      "something like The Notebook but less sad", "something festive"])
 def test_every_shown_item_is_explained_by_a_real_fact(rec, message):
     """'something with bloodsuckers' showed True Blood (only a network edge) with no explanation."""
-    from agent import check_explanation
+    from kgrec.agent import check_explanation
 
     reply = rec.respond(rec.new_session(), message)
     assert len(reply.items) == 3

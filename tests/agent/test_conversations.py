@@ -3,16 +3,16 @@ import dataclasses
 
 import pytest
 
-from agent import AgentConfig, Recommender, check_explanation
-from agent import preferences
-from kg import linking, retrieval
+from kgrec.agent import AgentConfig, Recommender, check_explanation
+from kgrec.agent import preferences
+from kgrec.kg.query import linking, retrieval
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def rec():
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     return Recommender(AgentConfig(), graph=load_movie_graph())
 

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, dense_candidates, model_id, pool
-from agent.ranking import query_text
-from kg.errors import KgrecError
-from kg.schema import Constraints
+from kgrec.agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, dense_candidates, model_id, pool
+from kgrec.agent.ranking import query_text
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.schema import Constraints
 from tests.conftest import make_tiny_model, make_tiny_tokenizer
 
 ITEMS = [1, 2, 3, 4, 5, 6, 7, 8]  # make_tiny_movie_graph's movies; 20..23 are genres
@@ -125,8 +125,8 @@ def test_model_id_names_the_adapter_weights(tmp_path):
 
 
 def test_load_dense_reads_only_the_encoders_layers_and_indexes_before_the_adapter(tiny_lm_dir, tiny_movies, tmp_path):
-    from agent.config import ModelConfig
-    from agent.encoder import load_dense
+    from kgrec.agent.config import ModelConfig
+    from kgrec.agent.encoder import load_dense
 
     dense = load_dense(tiny_movies, ModelConfig(model=str(tiny_lm_dir), adapter=None, device="cpu"), None,
                        EncoderConfig(layers=1), folder=tmp_path)

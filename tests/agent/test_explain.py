@@ -1,9 +1,9 @@
 """Explanations cite real KG edges, their text is exactly the verbalized facts, and the check catches forgeries."""
 import dataclasses
 
-from agent.explain import check_explanation, explain, explain_all, render
-from kg.schema import Fact
-from kg.verbalize import verbalize
+from kgrec.agent.explain import check_explanation, explain, explain_all, render
+from kgrec.kg.query.verbalize import verbalize
+from kgrec.kg.schema import Fact
 from tests.agent.conftest import GUTTENBERG, HANKS, PA, PA2, PA3, SHINING, UP, ScriptedLM, WILSON
 
 
@@ -98,7 +98,7 @@ def test_a_theme_describes_an_item_that_has_no_genre_director_or_star(G):
 
 
 def test_only_items_with_an_edge_are_explainable(G):
-    from agent.explain import explainable
+    from kgrec.agent.explain import explainable
 
     H = _with_series(G)
     assert 90 in explainable(H) and 92 not in explainable(H)

@@ -1,7 +1,7 @@
 """INSPIRED (../shared/data/inspired, never copied into the repo): import it, then chat one turn on it."""
 import pytest
 
-from kg.locations import REPO_ROOT
+from kgrec.kg.locations import REPO_ROOT
 
 INSPIRED = REPO_ROOT.parent / "shared" / "data" / "inspired"
 pytestmark = [pytest.mark.slow,
@@ -10,9 +10,9 @@ pytestmark = [pytest.mark.slow,
 
 
 def test_import_inspired_then_chat_one_turn_on_it(tmp_path, capsys):
-    from agent import AgentConfig, Recommender, check_explanation
-    from kg.registry import load_graph, turns_file
-    from kgrec_cli import main
+    from kgrec.agent import AgentConfig, Recommender, check_explanation
+    from kgrec.kg.storage.registry import load_graph, turns_file
+    from kgrec.kgrec_cli import main
 
     out = tmp_path / "inspired"
     assert main(["kg", "import", "--unicrs", str(INSPIRED), "--dialogues", f"train={INSPIRED / 'train.jsonl'}",

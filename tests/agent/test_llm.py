@@ -1,11 +1,11 @@
-"""agent.llm: scoring with the shared-prefix cache, constrained choice, streaming, loading errors."""
+"""kgrec.agent.llm: scoring with the shared-prefix cache, constrained choice, streaming, loading errors."""
 import json
 
 import pytest
 import torch
 
-from agent.llm import ModelConfig, attach_adapter, load_lm
-from kg.errors import KgrecError
+from kgrec.agent.llm import ModelConfig, attach_adapter, load_lm
+from kgrec.kg.errors import KgrecError
 
 PROMPT = "the user liked alien and heat . recommend one movie :"
 TITLES = ["aliens", "frozen", "the matrix", "police academy", "titanic", "the notebook", "heat"]
@@ -78,7 +78,7 @@ def test_unknown_model_path_is_one_clear_error(tmp_path):
 
 
 def test_the_float_copy_of_a_gguf_is_keyed_by_its_bytes_not_its_path(tmp_path, monkeypatch):
-    from agent.weights import _gguf_cache_folder
+    from kgrec.agent.weights import _gguf_cache_folder
 
     monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))
     (tmp_path / "one").mkdir()

@@ -1,12 +1,12 @@
-"""agent.nearest: above its threshold the dense list comes from an IVF index, close to the exact
+"""kgrec.agent.nearest: above its threshold the dense list comes from an IVF index, close to the exact
 product's list; a filter too narrow for the index, or no FAISS, falls back to the exact product."""
 import networkx as nx
 import numpy as np
 import pytest
 
-from agent import nearest
-from agent.encoder import DenseIndex, dense_candidates
-from kg.schema import Constraints
+from kgrec.agent import nearest
+from kgrec.agent.encoder import DenseIndex, dense_candidates
+from kgrec.kg.schema import Constraints
 
 faiss = pytest.importorskip("faiss", reason="faiss-cpu (the ann extra) is not installed")
 

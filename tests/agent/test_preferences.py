@@ -3,10 +3,10 @@ import dataclasses
 
 import pytest
 
-from agent import preferences, profile
-from agent.types import Preferences, preference_fields
+from kgrec.agent import preferences, profile
+from kgrec.agent.types import Preferences, preference_fields
 from tests.agent.conftest import COMEDY, HANKS, HORROR, PA, PA2, SHINING, TOY
-from ui import render
+from kgrec.ui import render
 
 
 def _every_field_set() -> Preferences:
@@ -61,10 +61,10 @@ def test_only_anchors_are_enough_to_recommend_from():
 
 
 def test_nothing_older_than_a_year_after_a_like_keeps_the_like_and_filters_by_that_year(G):
-    from agent import understanding
-    from kg import linking, retrieval
-    from kg.graph import catalog
-    from kg.redial import link_words
+    from kgrec.agent import understanding
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.query import linking, retrieval
+    from kgrec.kg.sources.redial import link_words
 
     index, prefs = linking.build_link_index(G, **link_words(G)), Preferences()
     for text in ("I loved Toy Story", "nothing older than 2005 please"):

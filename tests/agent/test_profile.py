@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from kg.errors import KgrecError
+from kgrec.kg.errors import KgrecError
 from tests.agent.conftest import GUTTENBERG, HORROR, PA, PA2
 
 
@@ -101,8 +101,8 @@ def test_a_surrogate_in_the_user_id_is_cleaned(rec, tmp_path):
 
 
 def test_excluded_year_ranges_survive_a_save_and_a_load(tmp_path):
-    from agent import profile
-    from agent.types import Preferences
+    from kgrec.agent import profile
+    from kgrec.agent.types import Preferences
 
     path = tmp_path / "p.json"
     profile.write(path, Preferences(liked=[1], not_years=[(1980, 1989)]), "me")

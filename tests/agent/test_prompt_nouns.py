@@ -1,12 +1,12 @@
 """The model's prompts in the graph's nouns: byte-identical to the trained text for movies, no
-"movie" for books (the shipped LoRA adapter was trained on the movie text, through agent.ranking)."""
+"movie" for books (the shipped LoRA adapter was trained on the movie text, through kgrec.agent.ranking)."""
 import hashlib
 
 import networkx as nx
 import pytest
 
-from agent import replies
-from agent.ranking import FORMULATIONS, RankConfig, RankContext, rank_prompt
+from kgrec.agent import replies
+from kgrec.agent.ranking import FORMULATIONS, RankConfig, RankContext, rank_prompt
 from tests.agent.conftest import BIG, PA, SHINING, TOY, UP, ScriptedLM, agent_graph
 
 #: sha256 of each prompt as the code before the noun placeholders rendered it (commit acc1599)

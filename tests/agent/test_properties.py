@@ -5,9 +5,9 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent import AgentConfig, Recommender, check_explanation
-from agent import preferences
-from kg import retrieval
+from kgrec.agent import AgentConfig, Recommender, check_explanation
+from kgrec.agent import preferences
+from kgrec.kg.query import retrieval
 from tests.agent.conftest import CATALOG, ScriptedLM, agent_graph
 
 G = agent_graph()

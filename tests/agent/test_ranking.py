@@ -1,13 +1,13 @@
-"""agent.ranking: the model reranks KG candidates; the prompt is shared by training and serving."""
+"""kgrec.agent.ranking: the model reranks KG candidates; the prompt is shared by training and serving."""
 import math
 
 import pytest
 
-from agent.ranking import (RankConfig, RankContext, combine, conversation_text, lm_scores, rank, rank_prompt,
+from kgrec.agent.ranking import (RankConfig, RankContext, combine, conversation_text, lm_scores, rank, rank_prompt,
                            training_pairs, zscores)
-from agent.types import Ranked
-from kg.errors import KgrecError
-from kg.schema import Candidate
+from kgrec.agent.types import Ranked
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.schema import Candidate
 from tests.conftest import TitleLM
 
 CONTEXT = RankContext(liked=(1,), disliked=(4,), text=conversation_text([("seeker", "i like alien"),
@@ -79,10 +79,10 @@ def test_bad_config_names_field_and_options():
 
 @pytest.mark.slow
 def test_embedded_model_with_shipped_adapter_ranks_real_candidates():
-    from agent.llm import ModelConfig, default_adapter_dir, load_lm
-    from evaluation.turns import split_turns, turn_candidates, turn_context
-    from kg.graph import catalog
-    from kg.store import load_movie_graph
+    from kgrec.agent.llm import ModelConfig, default_adapter_dir, load_lm
+    from kgrec.evaluation.turns import split_turns, turn_candidates, turn_context
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     lm = load_lm(ModelConfig())

@@ -3,8 +3,8 @@ import threading
 
 import pytest
 
-from agent import AgentConfig, Recommender, Reply, Step, check_explanation
-from kg.errors import KgrecError
+from kgrec.agent import AgentConfig, Recommender, Reply, Step, check_explanation
+from kgrec.kg.errors import KgrecError
 from tests.agent.conftest import (CATALOG, COMEDY, GUTTENBERG, HANKS, HORROR, PA, PA2, SHINING,
                                   THREE_MEN, ScriptedLM)
 
@@ -248,8 +248,8 @@ def test_not_from_the_80s_excludes_the_80s_and_a_contradiction_asks_back(rec, G)
 
 
 def test_the_encoders_nearest_items_join_the_retrieval_where_the_graph_weighs_them(G, tmp_path):
-    from agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
-    from kg.retrieval import WEIGHTS_KEY
+    from kgrec.agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
+    from kgrec.kg.query.retrieval import WEIGHTS_KEY
     from tests.conftest import make_tiny_model, make_tiny_tokenizer
 
     encoder = Encoder(make_tiny_model(), make_tiny_tokenizer(), EncoderConfig(layers=1))

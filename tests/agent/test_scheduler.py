@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from agent import AgentConfig, Recommender
-from agent.scheduler import FairLock, ModelBusy, SharedModel, deadline
-from kg.errors import KgrecError
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.agent.scheduler import FairLock, ModelBusy, SharedModel, deadline
+from kgrec.kg.errors import KgrecError
 from tests.agent.conftest import CATALOG, PA, ScriptedLM
 
 

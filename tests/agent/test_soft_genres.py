@@ -1,6 +1,6 @@
 """Genre words are hard filters only where the graph can answer them; otherwise soft, and said."""
-from agent import AgentConfig, Recommender
-from agent.preferences import constraints
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.agent.preferences import constraints
 from tests.agent.conftest import CATALOG, COMEDY, DRAMA, HORROR, ScriptedLM, agent_graph
 
 

@@ -4,11 +4,11 @@ from dataclasses import replace
 
 import pytest
 
-from agent import AgentConfig, actions, turn as stages
-from agent.preferences import title_index
-from agent.steps import Explained, Reranked, Retrieved, TurnState, next_action
-from agent.types import Preferences
-from kg.linking import build_link_index
+from kgrec.agent import AgentConfig, actions, turn as stages
+from kgrec.agent.preferences import title_index
+from kgrec.agent.steps import Explained, Reranked, Retrieved, TurnState, next_action
+from kgrec.agent.types import Preferences
+from kgrec.kg.query.linking import build_link_index
 from tests.agent.conftest import CATALOG, PA, PA2, ScriptedLM
 
 CONFIG = AgentConfig(rank_with_model=False, lm_chooses_actions=False)

@@ -1,8 +1,8 @@
-"""The chat loop on a graph that learned to suggest its last pitch again (kg.remention), and on one that did not."""
+"""The chat loop on a graph that learned to suggest its last pitch again (kgrec.kg.query.remention), and on one that did not."""
 import pytest
 
-from agent import AgentConfig, Recommender
-from kg import remention, retrieval
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.kg.query import remention, retrieval
 
 from tests.agent.conftest import BIG, CAST_AWAY, TOY, ScriptedLM, agent_graph
 

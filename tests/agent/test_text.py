@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from agent import AgentConfig, Recommender
-from agent.llm import LocalLM
-from agent.text import clean, read
-from agent.tools import by_name, make_tools
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.agent.llm import LocalLM
+from kgrec.agent.text import clean, read
+from kgrec.agent.tools import by_name, make_tools
 from tests.conftest import make_tiny_model, make_tiny_movie_graph, make_tiny_tokenizer
 
 HOSTILE = ["hi \ud800", "\udfff\ud800 hello", "\x00\x07\x1b[31mred\x1b[0m", "a\u202eevil\u2066",

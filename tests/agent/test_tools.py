@@ -2,7 +2,7 @@
 import pytest
 from langchain_core.tools import BaseTool
 
-from agent.tools import by_name, make_tools, run_tool
+from kgrec.agent.tools import by_name, make_tools, run_tool
 from tests.agent.conftest import CATALOG, GUTTENBERG, HORROR, PA, PA7, SHINING, ScriptedLM, WILSON
 
 

@@ -1,13 +1,13 @@
-"""agent.turn's stages on the tiny graph: what each returns, and that the chat shows exactly that."""
+"""kgrec.agent.turn's stages on the tiny graph: what each returns, and that the chat shows exactly that."""
 from dataclasses import replace
 
-from agent import AgentConfig, Recommender
-from agent import turn as stages
-from agent.preferences import title_index
-from agent.types import Preferences
-from kg.linking import build_link_index
-from kg.retrieval import admissible
-from kg.schema import Candidate
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.agent import turn as stages
+from kgrec.agent.preferences import title_index
+from kgrec.agent.types import Preferences
+from kgrec.kg.query.linking import build_link_index
+from kgrec.kg.query.retrieval import admissible
+from kgrec.kg.schema import Candidate
 from tests.agent.conftest import COMEDY, PA, PA2, PA3, PA7, SCARY, SHINING, ScriptedLM
 
 CONFIG = AgentConfig(rank_with_model=False, lm_chooses_actions=False)

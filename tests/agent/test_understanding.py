@@ -1,10 +1,10 @@
 """What the agent understands from a message (linking + cue words), and how preferences update."""
 import pytest
 
-from agent import preferences, understanding
-from agent.types import Preferences
-from kg import linking
-from kg.redial import link_words
+from kgrec.agent import preferences, understanding
+from kgrec.agent.types import Preferences
+from kgrec.kg.query import linking
+from kgrec.kg.sources.redial import link_words
 from tests.agent.conftest import (ANIMATION, BIG, COMEDY, DRAMA, GET_OUT, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY,
                                   SHINING, TOY, UP, WILSON)
 

@@ -1,14 +1,14 @@
 """Two turns people type, on the real KG with the shipped model: what was read, and what is shown."""
 import pytest
 
-from agent import AgentConfig, Recommender
+from kgrec.agent import AgentConfig, Recommender
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def rec():
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     return Recommender(AgentConfig(), graph=load_movie_graph())
 

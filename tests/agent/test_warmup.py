@@ -1,11 +1,11 @@
-"""``agent.warmup``: every step a turn needs runs before the first message, in order, with progress."""
+"""``kgrec.agent.warmup``: every step a turn needs runs before the first message, in order, with progress."""
 from __future__ import annotations
 
 import pytest
 
-from agent import AgentConfig, Recommender
-from agent.config import ModelConfig
-from agent.warmup import STEPS, Progress, warmup
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.agent.config import ModelConfig
+from kgrec.agent.warmup import STEPS, Progress, warmup
 from tests.agent.conftest import agent_graph
 
 

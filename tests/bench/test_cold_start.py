@@ -1,10 +1,10 @@
-"""``bench.cold_start``'s tables and the Makefile's step lines it reads (the runs themselves take minutes)."""
+"""``kgrec.bench.cold_start``'s tables and the Makefile's step lines it reads (the runs themselves take minutes)."""
 from __future__ import annotations
 
 import subprocess
 
-from bench.cold_start import Row, last_reply, parse_steps, ready_in, setup_table, table
-from kg.locations import REPO_ROOT
+from kgrec.bench.cold_start import Row, last_reply, parse_steps, ready_in, setup_table, table
+from kgrec.kg.locations import REPO_ROOT
 
 
 def test_the_table_has_one_row_per_scenario_and_a_dash_where_a_step_is_not_run():

@@ -1,8 +1,8 @@
-"""bench.dense_index: the exact top-k is right, and each index finds what the matrix product finds."""
+"""kgrec.bench.dense_index: the exact top-k is right, and each index finds what the matrix product finds."""
 import numpy as np
 import pytest
 
-from bench.dense_index import exact, main, measure, queries, vectors
+from kgrec.bench.dense_index import exact, main, measure, queries, vectors
 
 
 def test_exact_top_k_is_the_full_sort_s_head():

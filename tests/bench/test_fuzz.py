@@ -1,6 +1,6 @@
-"""bench.fuzz on the tiny graph: hostile sessions never crash the agent, and the checks see breaks."""
-from agent import AgentConfig, Recommender
-from bench import fuzz
+"""kgrec.bench.fuzz on the tiny graph: hostile sessions never crash the agent, and the checks see breaks."""
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.bench import fuzz
 
 
 def test_a_short_fuzz_run_has_no_crash_and_no_off_catalog_item(tiny):

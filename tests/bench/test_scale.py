@@ -1,11 +1,11 @@
-"""bench.scale: the synthetic catalog imports as the user's files would, and the table is right."""
+"""kgrec.bench.scale: the synthetic catalog imports as the user's files would, and the table is right."""
 import math
 
 import pytest
 
-from bench.scale import GENRES, conversation, growth, main, table, write_catalog
-from kg.graph import catalog
-from kg.importer import import_graph
+from kgrec.bench.scale import GENRES, conversation, growth, main, table, write_catalog
+from kgrec.kg.graph import catalog
+from kgrec.kg.sources.importer import import_graph
 
 
 def test_the_synthetic_catalog_imports_with_people_genres_and_likes(tmp_path):

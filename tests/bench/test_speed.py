@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from bench.speed import parse_only, run, run_script, tables_in
-from kg.errors import KgrecError
+from kgrec.bench.speed import parse_only, run, run_script, tables_in
+from kgrec.kg.errors import KgrecError
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_quick_mode_passes_the_shorter_arguments(tmp_path):
 
 @pytest.mark.slow
 def test_concurrency_bench_drives_the_real_server_without_errors(capsys):
-    from bench import concurrency
+    from kgrec.bench import concurrency
 
     assert concurrency.main(["--sessions", "2", "--turns", "2", "--policies", "shared", "--port", "7893"]) == 0
     table = capsys.readouterr().out

@@ -1,10 +1,10 @@
-"""``bench.warmup_steps`` times every warm-up step, then a turn, and totals what comes before ready."""
+"""``kgrec.bench.warmup_steps`` times every warm-up step, then a turn, and totals what comes before ready."""
 from __future__ import annotations
 
-from agent import AgentConfig, Recommender
-from agent.config import ModelConfig
-from agent.warmup import STEPS
-from bench.warmup_steps import LIBRARIES, Timed, measure, table
+from kgrec.agent import AgentConfig, Recommender
+from kgrec.agent.config import ModelConfig
+from kgrec.agent.warmup import STEPS
+from kgrec.bench.warmup_steps import LIBRARIES, Timed, measure, table
 from tests.agent.conftest import agent_graph
 
 

@@ -3,14 +3,14 @@ import json
 
 import pytest
 
-import kgrec_cli
+import kgrec.kgrec_cli
 
 
 def test_bad_options_are_one_line_errors(capsys):
-    assert kgrec_cli.main(["eval", "redial", "--entities", "gold"]) == 2
+    assert kgrec.kgrec_cli.main(["eval", "redial", "--entities", "gold"]) == 2
     assert "--entities 'gold': expected one of text, prev_entity" in capsys.readouterr().err
-    assert kgrec_cli.main(["eval", "simulate", "--systems", "gpt4"]) == 2
-    assert kgrec_cli.main(["bench", "--only", "nope"]) == 2
+    assert kgrec.kgrec_cli.main(["eval", "simulate", "--systems", "gpt4"]) == 2
+    assert kgrec.kgrec_cli.main(["bench", "--only", "nope"]) == 2
 
 
 @pytest.mark.slow
@@ -18,7 +18,7 @@ def test_eval_redial_on_50_turns_writes_the_table_and_recommends_only_catalog_it
     out = tmp_path / "eval"
     argv = ["eval", "redial", "--limit", "50", "--seed", "0", "--systems", "popularity,retriever,lora",
             "--out", str(out), "--no-progress"]
-    assert kgrec_cli.main(argv) == 0
+    assert kgrec.kgrec_cli.main(argv) == 0
     result = json.loads((out / "results.json").read_text())
     assert result["turns"] == 50 and set(result["systems"]) == {"popularity", "retriever", "lora"}
     for system in result["systems"].values():

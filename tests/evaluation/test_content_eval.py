@@ -1,8 +1,8 @@
 """The content-request suite: its size and shape, and precision@3 against the KG's theme edges."""
 import pytest
 
-from evaluation.content import K, SYSTEMS, cases, evaluate, half, precision
-from kg.errors import KgrecError
+from kgrec.evaluation.content import K, SYSTEMS, cases, evaluate, half, precision
+from kgrec.kg.errors import KgrecError
 from tests.kg.conftest import CIN15, CIN50, FAIRY_TALES, PA, UP, tiny_graph
 
 
@@ -32,7 +32,7 @@ def test_precision_at_3_counts_items_with_the_theme_edge_and_misses_missing_ones
 
 
 def test_evaluate_scores_a_system_per_request():
-    from evaluation.content import Case
+    from kgrec.evaluation.content import Case
 
     tiny = tiny_graph()
     suite = [Case("fairy tales", "a fairy tale movie", True), Case("fairy tales", "once upon a time", False)]
@@ -45,8 +45,8 @@ def test_evaluate_scores_a_system_per_request():
 
 @pytest.mark.slow
 def test_every_theme_of_the_suite_has_items_in_the_real_kg():
-    from evaluation.content import theme_nodes
-    from kg.store import load_movie_graph
+    from kgrec.evaluation.content import theme_nodes
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     nodes = theme_nodes(G)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kgrec_cli import main
+from kgrec.kgrec_cli import main
 
 BOOKS = Path(__file__).parents[1] / "kg" / "fixtures" / "books"
 
@@ -14,7 +14,7 @@ def books(tmp_path, monkeypatch):
     monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))
     assert main(["kg", "import", "--items", str(BOOKS / "items.csv"), "--triples", str(BOOKS / "triples.tsv"),
                  "--interactions", str(BOOKS / "ratings.csv"), "--noun", "book", "--name", "books"]) == 0
-    from kg.registry import load_graph
+    from kgrec.kg.storage.registry import load_graph
 
     G = load_graph("books")
     return {d["name"]: n for n, d in G.nodes(data=True) if d.get("item")}

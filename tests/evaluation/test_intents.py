@@ -3,12 +3,12 @@ import time
 
 import pytest
 
-from evaluation import intents
+from kgrec.evaluation import intents
 
 
 @pytest.mark.slow
 def test_no_intent_of_the_suite_is_inverted_or_wrong():
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     start = time.perf_counter()

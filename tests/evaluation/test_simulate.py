@@ -1,7 +1,7 @@
 """Scripted seekers: built from a real-format dialogue, answer from KG facts, never name the target."""
 import pytest
 
-from evaluation.simulate import (
+from kgrec.evaluation.simulate import (
     REJECT,
     Episode,
     PopularityChat,
@@ -11,9 +11,9 @@ from evaluation.simulate import (
     seeker_from,
     summarize,
 )
-from evaluation.systems import AgentReplay
-from kg.errors import KgrecError
-from kg.redial import redial_to_node
+from kgrec.evaluation.systems import AgentReplay
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.sources.redial import redial_to_node
 
 from eval_graph import PA, PA2, SCARY, TROOPERS, UP
 

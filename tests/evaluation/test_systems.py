@@ -1,11 +1,11 @@
 """The replay of the agent's turn stages on a tiny graph, with a scripted model."""
 import dataclasses
 
-from agent.config import AgentConfig
-from evaluation.redial import popularity_order, replay, score
-from evaluation.systems import AgentReplay, ModelRanker, Popularity, RetrieverOnly
-from evaluation.turns import EvalTurn
-from kg.redial import Utterance
+from kgrec.agent.config import AgentConfig
+from kgrec.evaluation.redial import popularity_order, replay, score
+from kgrec.evaluation.systems import AgentReplay, ModelRanker, Popularity, RetrieverOnly
+from kgrec.evaluation.turns import EvalTurn
+from kgrec.kg.sources.redial import Utterance
 from tests.conftest import TitleLM
 
 from eval_graph import COMEDY, PA, PA2, SCARY, TROOPERS, UP
@@ -56,9 +56,9 @@ def test_prev_entity_mode_uses_the_files_entities_and_skips_unknown_ones(tiny):
 
 
 def test_the_full_chat_loop_system_puts_the_agents_items_first(tiny):
-    from agent import Recommender
-    from agent.config import AgentConfig
-    from evaluation.systems import AgentChat
+    from kgrec.agent import Recommender
+    from kgrec.agent.config import AgentConfig
+    from kgrec.evaluation.systems import AgentChat
 
     replayer = AgentReplay(tiny)
     chat = AgentChat(Recommender(AgentConfig(k=1, rank_with_model=True), graph=tiny, lm=TitleLM("Super Troopers")), replayer)
@@ -79,7 +79,7 @@ def test_replaying_twice_gives_identical_rankings(tiny):
 
 
 def test_each_retriever_part_ranks_on_its_own_under_the_agents_filters(tiny):
-    from evaluation.redial import build_systems
+    from kgrec.evaluation.redial import build_systems
 
     replayer = AgentReplay(tiny)
     catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
@@ -94,7 +94,7 @@ def test_each_retriever_part_ranks_on_its_own_under_the_agents_filters(tiny):
 
 
 def test_learned_from_names_the_graphs_training_dialogues(tiny):
-    from evaluation.redial import learned_from
+    from kgrec.evaluation.redial import learned_from
 
     tiny.graph["trained_on"] = "redial/train.jsonl (2,729 dialogues)"
     assert learned_from(tiny, "popularity") == "redial/train.jsonl (2,729 dialogues)"
@@ -104,8 +104,8 @@ def test_learned_from_names_the_graphs_training_dialogues(tiny):
 
 
 def test_the_tuner_keeps_a_weight_change_only_when_valid_recall_rises():
-    from evaluation.tune_fusion import coordinate_ascent
-    from kg.retrieval import FusionWeights
+    from kgrec.evaluation.tune_fusion import coordinate_ascent
+    from kgrec.kg.query.retrieval import FusionWeights
 
     def evaluate(w):  # recall peaks at walk=2, content=0.5; nothing else matters
         score = 1 - abs(w.walk - 2) / 10 - abs(w.content - 0.5) / 10
@@ -117,9 +117,9 @@ def test_the_tuner_keeps_a_weight_change_only_when_valid_recall_rises():
 
 
 def test_the_dense_system_ranks_the_catalog_under_the_agents_filters(tiny, tmp_path):
-    from agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
-    from evaluation.systems import DenseRanker, RetrieverOnly
-    from kg.retrieval import WEIGHTS_KEY
+    from kgrec.agent.encoder import DenseRetriever, Encoder, EncoderConfig, build_index
+    from kgrec.evaluation.systems import DenseRanker, RetrieverOnly
+    from kgrec.kg.query.retrieval import WEIGHTS_KEY
     from tests.conftest import make_tiny_model, make_tiny_tokenizer
 
     catalog = sorted(n for n, d in tiny.nodes(data=True) if d.get("item"))
@@ -147,8 +147,8 @@ def test_the_dense_system_ranks_the_catalog_under_the_agents_filters(tiny, tmp_p
 
 
 def test_the_replay_plays_the_chats_turn_and_gets_its_steps_candidates():
-    from agent import Recommender
-    from agent.steps import Linked, Retrieved
+    from kgrec.agent import Recommender
+    from kgrec.agent.steps import Linked, Retrieved
     from tests.agent.conftest import agent_graph
 
     G, config = agent_graph(), AgentConfig(rank_with_model=False, lm_chooses_actions=False, k=5, rank_pool=5)

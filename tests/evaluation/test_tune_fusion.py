@@ -1,8 +1,8 @@
 """Fusion tuning: a mistyped --sweep is one clear line before any data is loaded."""
 import pytest
 
-from evaluation.tune_fusion import main, sweep_weights
-from kg.retrieval import FusionWeights
+from kgrec.evaluation.tune_fusion import main, sweep_weights
+from kgrec.kg.query.retrieval import FusionWeights
 
 
 def test_a_sweep_sets_one_weight_and_keeps_the_others():
@@ -19,7 +19,7 @@ def test_a_bad_sweep_is_one_line_naming_it(sweep, said, capsys):
 def test_the_joint_search_finds_weights_that_only_help_together():
     """EASE and the re-mention prior, say, each lower Recall alone and raise it together: one weight
     at a time never gets there, the joint search does."""
-    from evaluation.tune_fusion import coordinate_ascent, joint_search
+    from kgrec.evaluation.tune_fusion import coordinate_ascent, joint_search
 
     def evaluate(w):
         on = (w.collaborative > 0) + (w.remention > 0)

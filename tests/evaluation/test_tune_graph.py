@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from kg import registry
-from kgrec_cli import main
+from kgrec.kg.storage import registry
+from kgrec.kgrec_cli import main
 
 R = "<http://dbpedia.org/resource/{}>"
 FILMS = {"Heat_(1995_film)": 40, "Collateral_(film)": 41, "Scarface_(1983_film)": 42, "Thief_(film)": 43}
@@ -51,15 +51,15 @@ def test_tuning_learns_that_the_pitch_is_suggested_again_and_keeps_it_with_the_g
     out = capsys.readouterr().out
     assert "saved" in out and "popularity" in out
     G = registry.load_graph("tiny")
-    from kg.remention import graph_prior
-    from kg.retrieval import graph_weights
+    from kgrec.kg.query.remention import graph_prior
+    from kgrec.kg.query.retrieval import graph_weights
 
     assert graph_prior(G).last == 1.0  # every second pitch repeats the first
     assert graph_weights(G).remention > 0
     held_out = json.loads((Path(registry.graph_folder("tiny")) / registry.TUNING_FILE).read_text())["report"]["held_out"]
     assert held_out["tuned"]["R@1"] > held_out["FusionWeights() (ReDial's)"]["R@1"] > held_out["popularity"]["R@1"]
-    from evaluation.systems import AgentReplay
-    from evaluation.turns import load_turns
+    from kgrec.evaluation.systems import AgentReplay
+    from kgrec.evaluation.turns import load_turns
 
     second = load_turns(registry.turns_file("tiny", "valid"), G)[1]  # Thief was pitched; the seeker asks about it
     tuned = [c.item for c in AgentReplay(G).prepare(second).candidates]

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from agent.config import ModelConfig
-from finetune.dense_pairs import content_pairs, kg_pairs
-from kg.errors import KgrecError
+from kgrec.agent.config import ModelConfig
+from kgrec.finetune.dense_pairs import content_pairs, kg_pairs
+from kgrec.kg.errors import KgrecError
 from tests.finetune.test_finetune import TURNS, dense_config
 
 ITEMS = [1, 2, 3, 4, 5, 6, 7, 8]
@@ -37,7 +37,7 @@ def test_kg_pairs_lead_from_a_liked_items_fact_to_another_item_with_it(tiny_movi
 
 
 def train(tiny_lm_dir, tiny_movies, tmp_path, **kw):
-    from finetune.dense import train_dense
+    from kgrec.finetune.dense import train_dense
 
     out = tmp_path / "adapter"
     config = dense_config(tiny_lm_dir, out, max_steps=16, item_learning_rate=5e-2, **kw)
@@ -46,7 +46,7 @@ def train(tiny_lm_dir, tiny_movies, tmp_path, **kw):
 
 
 def test_the_learned_item_table_ships_with_the_adapter_and_is_served_as_trained(tiny_lm_dir, tiny_movies, tmp_path):
-    from agent.encoder import load_dense
+    from kgrec.agent.encoder import load_dense
 
     out, metrics = train(tiny_lm_dir, tiny_movies, tmp_path, item_side="table", content_pairs=8, kg_pairs=4)
     losses = [h["loss"] for h in metrics["history"] if "loss" in h]
@@ -68,7 +68,7 @@ def test_the_learned_item_table_ships_with_the_adapter_and_is_served_as_trained(
 
 
 def test_the_shared_item_side_is_served_through_the_adapter(tiny_lm_dir, tiny_movies, tmp_path):
-    from agent.encoder import load_dense
+    from kgrec.agent.encoder import load_dense
 
     out, metrics = train(tiny_lm_dir, tiny_movies, tmp_path, item_side="shared", hard_negatives=2)
     assert not (out / "items.npz").exists() and json.loads((out / "encoder.json").read_text())["item_side"] == "shared"
@@ -79,7 +79,7 @@ def test_the_shared_item_side_is_served_through_the_adapter(tiny_lm_dir, tiny_mo
 
 
 def test_an_adapter_that_does_not_fit_the_model_is_one_clear_line(tiny_lm_dir, tiny_movies, tmp_path):
-    from agent.encoder import load_dense
+    from kgrec.agent.encoder import load_dense
 
     out, _ = train(tiny_lm_dir, tiny_movies, tmp_path, item_side="table")
     model = ModelConfig(model=str(tiny_lm_dir), adapter=None, device="cpu")
@@ -99,7 +99,7 @@ def test_an_adapter_that_does_not_fit_the_model_is_one_clear_line(tiny_lm_dir, t
 
 
 def test_an_adapter_without_settings_is_served_at_its_trained_depth(tmp_path):
-    from agent.encoder_settings import read_settings
+    from kgrec.agent.encoder_settings import read_settings
 
     (tmp_path / "train_config.yaml").write_text("objective: dense\ndense_layers: 16\n")
     assert read_settings(tmp_path).layers == 16 and read_settings(tmp_path).item_side == "frozen"
@@ -109,7 +109,7 @@ def test_an_adapter_without_settings_is_served_at_its_trained_depth(tmp_path):
 
 
 def test_a_run_stopped_for_time_gets_its_report_from_the_newest_checkpoint(tiny_lm_dir, tiny_movies, tmp_path):
-    from finetune.dense import report_stopped_run
+    from kgrec.finetune.dense import report_stopped_run
 
     out, metrics = train(tiny_lm_dir, tiny_movies, tmp_path, item_side="table")
     (out / "metrics.json").unlink()

@@ -5,15 +5,15 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from finetune.config import TrainConfig, load_config
-from finetune.data import Collator, encode, history_examples, kg_examples
-from evaluation.turns import EvalTurn
-from evaluation.validation import RankCase
-from finetune.train import train
-from kg.errors import KgrecError
-from kg.redial import Turn, Utterance
-from kg.schema import Candidate
-from agent.ranking import RankConfig, RankContext
+from kgrec.agent.ranking import RankConfig, RankContext
+from kgrec.evaluation.turns import EvalTurn
+from kgrec.evaluation.validation import RankCase
+from kgrec.finetune.config import TrainConfig, load_config
+from kgrec.finetune.data import Collator, encode, history_examples, kg_examples
+from kgrec.finetune.train import train
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.schema import Candidate
+from kgrec.kg.sources.redial import Turn, Utterance
 
 TURNS = [Turn(dialog_id=str(i), context=(Utterance("seeker", f"i like {liked}"),), mentioned=(m,), liked=(m,),
               disliked=(), targets=(t,))
@@ -137,7 +137,7 @@ def test_config_precedence_defaults_then_yaml_then_flags(tmp_path):
 
 
 def test_the_checkpoint_interval_is_a_flag_over_the_yaml_over_the_default(tmp_path):
-    from finetune.cli import FLAGS, add_arguments
+    from kgrec.finetune.cli import FLAGS, add_arguments
     import argparse
 
     path = tmp_path / "c.yaml"
@@ -158,7 +158,7 @@ def test_every_train_config_field_is_a_flag_and_a_bad_value_is_one_usage_line(ca
     import argparse
     from dataclasses import fields
 
-    from finetune.cli import FLAGS, add_arguments
+    from kgrec.finetune.cli import FLAGS, add_arguments
 
     assert {name for name, _, _ in FLAGS.values()} == {f.name for f in fields(TrainConfig)} and "--lora-layers" in FLAGS
     parser = argparse.ArgumentParser(prog="finetune")
@@ -186,7 +186,7 @@ def test_bad_value_names_field_and_options():
 
 
 def test_shipped_configs_load():
-    from kg.locations import REPO_ROOT
+    from kgrec.kg.locations import REPO_ROOT
 
     for name in ("smollm2-cpu.yaml", "qwen-gpu-4bit.yaml"):
         config = load_config(REPO_ROOT / "configs" / name)
@@ -196,7 +196,7 @@ def test_shipped_configs_load():
 def test_cli_registers_finetune_with_its_flags():
     import argparse
 
-    from finetune.cli import register
+    from kgrec.finetune.cli import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
@@ -211,7 +211,7 @@ def dense_config(folder, out, **kw):
 
 
 def test_dense_training_pulls_conversations_towards_their_movies(tiny_lm_dir, tiny_movies, tmp_path):
-    from finetune.dense import train_dense
+    from kgrec.finetune.dense import train_dense
 
     out = tmp_path / "dense"
     metrics = train_dense(dense_config(tiny_lm_dir, out, max_steps=24), G=tiny_movies, train_turns=TURNS,
@@ -228,7 +228,7 @@ def test_dense_training_pulls_conversations_towards_their_movies(tiny_lm_dir, ti
 def test_dense_training_resumes_to_the_same_adapter(tiny_lm_dir, tiny_movies, tmp_path):
     import shutil
 
-    from finetune.dense import train_dense
+    from kgrec.finetune.dense import train_dense
 
     kw = dict(G=tiny_movies, train_turns=TURNS, valid_turns=[], index_folder=tmp_path / "index")
     train_dense(dense_config(tiny_lm_dir, tmp_path / "full", max_steps=8), **kw)
@@ -243,7 +243,7 @@ def test_dense_training_resumes_to_the_same_adapter(tiny_lm_dir, tiny_movies, tm
 
 
 def test_dense_resume_falls_back_past_a_half_written_checkpoint(tiny_lm_dir, tiny_movies, tmp_path, capsys):
-    from finetune.dense import train_dense
+    from kgrec.finetune.dense import train_dense
 
     kw = dict(G=tiny_movies, train_turns=TURNS, valid_turns=[], index_folder=tmp_path / "index")
     train_dense(dense_config(tiny_lm_dir, tmp_path / "full", max_steps=8), **kw)
@@ -266,9 +266,9 @@ def test_dense_config_refuses_lora_above_the_encoder():
 
 
 def test_an_imported_graph_trains_on_its_own_turns(tmp_path, monkeypatch):
-    from evaluation.turns import split_turns
-    from kg.registry import load_graph
-    from kgrec_cli import main
+    from kgrec.evaluation.turns import split_turns
+    from kgrec.kg.storage.registry import load_graph
+    from kgrec.kgrec_cli import main
     from tests.kg.test_import_unicrs import COLLATERAL, HEAT, SCARFACE, write_unicrs
 
     monkeypatch.setenv("KGREC_CACHE", str(tmp_path / "cache"))

@@ -10,7 +10,7 @@
 import networkx as nx
 import pytest
 
-from kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
+from kgrec.kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
 
 PA, PA2, CIN50, CIN15, UP, SCARY = 1, 2, 3, 4, 5, 6
 GUTTENBERG, WILSON = 10, 11

@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from kg.build import build_movie_graph, graph_from_triples, name_from_uri, readable_relation
-from kg.errors import DataFileError
-from kg.locations import data_dir
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.locations import data_dir
+from kgrec.kg.sources.build import build_movie_graph, graph_from_triples, name_from_uri, readable_relation
 
 R = "http://dbpedia.org/resource/"
 

@@ -3,7 +3,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from kg.collaborative import EaseConfig, add_collaborative, collaborative_scores, fit_ease
+from kgrec.kg.query.collaborative import EaseConfig, add_collaborative, collaborative_scores, fit_ease
 
 
 def test_ease_weights_match_the_closed_form_and_never_point_at_the_item_itself():
@@ -49,7 +49,7 @@ def test_bad_config_names_the_field(bad):
 
 
 def test_the_sparse_fit_is_eases_first_order_term_and_ranks_like_ease():
-    from kg.collaborative import fit_cooccurrence
+    from kgrec.kg.query.collaborative import fit_cooccurrence
 
     sessions = [(1, 2), (1, 2, 3), (2, 3), (3, 4), (1, 4), (1, 2), (4, 5)]
     model = fit_cooccurrence(sessions, EaseConfig(l2=2.0, neighbours=2))
@@ -68,7 +68,7 @@ def test_the_sparse_fit_is_eases_first_order_term_and_ranks_like_ease():
 
 
 def test_fit_switches_to_the_sparse_model_above_the_dense_limit(monkeypatch):
-    from kg import collaborative
+    from kgrec.kg.query import collaborative
 
     sessions = [(1, 2), (2, 3), (3, 4)]
     assert collaborative.fit(sessions) == fit_ease(sessions)  # small: EASE, the shipped graph's model

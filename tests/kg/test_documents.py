@@ -1,9 +1,9 @@
 """Item documents: every catalog item gets one, from its KG facts and its premise only."""
 import pytest
 
-from kg.documents import coverage, document, documents, themes
-from kg.errors import KgrecError
-from kg.importer import import_graph
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.query.documents import coverage, document, documents, themes
+from kgrec.kg.sources.importer import import_graph
 from tests.kg.conftest import CIN50, PA, UP, UP_PREMISE, WILSON
 
 
@@ -42,7 +42,7 @@ def test_an_imported_graph_takes_descriptions_and_themes(tmp_path):
 
 
 def test_stats_say_how_many_items_have_a_premise_and_themes(tmp_path, capsys):
-    from kgrec_cli import main
+    from kgrec.kgrec_cli import main
 
     items = tmp_path / "items.csv"
     items.write_text("id,name,year,author,theme,description\n"

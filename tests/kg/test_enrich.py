@@ -1,11 +1,11 @@
 """Genres and years: label mapping, linking methods, the shipped TSV, coverage on the real KG."""
 import pytest
 
-from kg.build import graph_from_triples
-from kg.enrich import (BROAD_GENRES, HEADER, Film, add_genres, broad_genres, genre_coverage,
+from kgrec.kg.sources.build import graph_from_triples
+from kgrec.kg.sources.enrich import (BROAD_GENRES, HEADER, Film, add_genres, broad_genres, genre_coverage,
                        genre_node_ids, link_movies, write_rows)
-from kg.errors import DataFileError
-from kg.schema import DERIVED_ID_BASE
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.schema import DERIVED_ID_BASE
 
 R = "http://dbpedia.org/resource/"
 
@@ -102,7 +102,7 @@ def test_stale_tsv_row_is_reported(tmp_path):
 
 @pytest.mark.slow
 def test_real_kg_genre_coverage_is_at_least_80_percent():
-    from kg.build import build_movie_graph
+    from kgrec.kg.sources.build import build_movie_graph
 
     G = build_movie_graph()
     add_genres(G)

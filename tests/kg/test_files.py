@@ -1,7 +1,7 @@
-"""kg.files: every saved file is replaced whole or not at all."""
+"""kgrec.kg.files: every saved file is replaced whole or not at all."""
 import pytest
 
-from kg.files import atomic_write, atomic_write_text
+from kgrec.kg.files import atomic_write, atomic_write_text
 
 
 def test_a_write_replaces_the_file_whole_and_makes_its_folder(tmp_path):

@@ -1,8 +1,8 @@
 """The graph helpers every layer shares: names, the catalog, degrees and hubs."""
 import networkx as nx
 
-from kg.graph import HUB_DEGREE, catalog, degrees, display, hubs, is_item
-from kg.linking import build_link_index, link
+from kgrec.kg.graph import HUB_DEGREE, catalog, degrees, display, hubs, is_item
+from kgrec.kg.query.linking import build_link_index, link
 
 
 def _graph() -> nx.MultiDiGraph:

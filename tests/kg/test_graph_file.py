@@ -6,8 +6,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from kg.collaborative import add_collaborative, collaborative_scores
-from kg.graph_file import GraphFileError, load_graph, save_graph
+from kgrec.kg.query.collaborative import add_collaborative, collaborative_scores
+from kgrec.kg.storage.graph_file import GraphFileError, load_graph, save_graph
 
 from tests.kg.conftest import PA, PA2, SCARY, UP, tiny_graph
 

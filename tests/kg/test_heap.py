@@ -1,9 +1,10 @@
-"""kg.heap: a large loaded graph leaves the garbage collector's passes; a small one is left alone."""
+"""kgrec.kg.heap: a large loaded graph leaves the garbage collector's passes; a small one is left alone."""
 import gc
 
 import networkx as nx
 
-from kg import graph_file, heap
+from kgrec.kg import heap
+from kgrec.kg.storage import graph_file
 
 
 def test_the_collector_is_off_while_a_graph_is_built_and_back_after():

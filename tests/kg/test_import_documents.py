@@ -1,13 +1,13 @@
-"""kg.import_documents: a UniCRS graph's items get premises and themes by URI or id (kgrec kg import --unicrs --descriptions)."""
+"""kgrec.kg.sources.import_documents: a UniCRS graph's items get premises and themes by URI or id (kgrec kg import --unicrs --descriptions)."""
 import json
 
 import pytest
 
-from kg.documents import coverage, document
-from kg.errors import DataFileError
-from kg.import_documents import add_documents
-from kg.import_unicrs import import_unicrs
-from kg.themes import theme_node_ids
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.query.documents import coverage, document
+from kgrec.kg.sources.import_documents import add_documents
+from kgrec.kg.sources.import_unicrs import import_unicrs
+from kgrec.kg.sources.themes import theme_node_ids
 from tests.kg.test_import_unicrs import COLLATERAL, HEAT, SCARFACE, write_unicrs
 
 
@@ -49,7 +49,7 @@ def test_a_malformed_documents_line_names_the_file_and_line(G, tmp_path):
 
 
 def test_the_import_command_takes_descriptions_with_unicrs(tmp_path, capsys):
-    from kgrec_cli import main
+    from kgrec.kgrec_cli import main
 
     paths = write_unicrs(tmp_path / "kg")
     docs = tmp_path / "docs.csv"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.scale import write_catalog
+from kgrec.bench.scale import write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,12 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 #: then imports a catalog whose EASE model (forced dense) needs three 2,000² float64 matrices
 CHILD = textwrap.dedent("""
     import resource, sys
-    import kgrec_cli, kg.cli, kg.importer, kg.registry, scipy.sparse
-    from kg import collaborative
+    import kgrec.kgrec_cli, kgrec.kg.cli, kgrec.kg.sources.importer, kgrec.kg.storage.registry, scipy.sparse
+    from kgrec.kg.query import collaborative
     collaborative.DENSE_ITEMS = 10**9
     size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize")) * 1024
     resource.setrlimit(resource.RLIMIT_AS, (size + 40 * 2**20,) * 2)
-    sys.exit(kgrec_cli.main(sys.argv[1:]))
+    sys.exit(kgrec.kgrec_cli.main(sys.argv[1:]))
 """)
 
 
@@ -40,10 +40,10 @@ def test_running_out_of_memory_is_one_error_line_and_no_graph(tmp_path):
 #: the child caps its address space just above what kgrec needs before the graph, then loads it
 LOAD_CHILD = textwrap.dedent("""
     import resource, sys
-    import kgrec_cli, kg.cli, kg.registry, kg.graph_file, networkx, numpy, scipy.sparse
+    import kgrec.kgrec_cli, kgrec.kg.cli, kgrec.kg.storage.registry, kgrec.kg.storage.graph_file, networkx, numpy, scipy.sparse
     size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize")) * 1024
     resource.setrlimit(resource.RLIMIT_AS, (size + 4 * 2**20,) * 2)
-    sys.exit(kgrec_cli.main(sys.argv[1:]))
+    sys.exit(kgrec.kgrec_cli.main(sys.argv[1:]))
 """)
 
 
@@ -51,7 +51,7 @@ LOAD_CHILD = textwrap.dedent("""
 def test_a_graph_too_big_to_load_is_one_error_line(tmp_path):
     files = write_catalog(tmp_path / "catalog", 3000, seed=0)
     out = tmp_path / "graph"
-    imported = subprocess.run([sys.executable, "-m", "kgrec_cli", "kg", "import", "--items", str(files.items),
+    imported = subprocess.run([sys.executable, "-m", "kgrec.kgrec_cli", "kg", "import", "--items", str(files.items),
                                "--triples", str(files.triples), "--interactions", str(files.interactions),
                                "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert imported.returncode == 0, imported.stderr[-2000:]

@@ -1,12 +1,12 @@
-"""kg.import_unicrs: a UniCRS/CRSLab KG folder + dialogues, keeping the source's ids (tiny folder written here)."""
+"""kgrec.kg.sources.import_unicrs: a UniCRS/CRSLab KG folder + dialogues, keeping the source's ids (tiny folder written here)."""
 import json
 from pathlib import Path
 
 import pytest
 
-from kg.errors import DataFileError, KgrecError
-from kg.import_unicrs import import_unicrs
-from kg.graph import catalog
+from kgrec.kg.errors import DataFileError, KgrecError
+from kgrec.kg.graph import catalog
+from kgrec.kg.sources.import_unicrs import import_unicrs
 
 R = "<http://dbpedia.org/resource/{}>"
 ENTITIES = {"Heat_(1995_film)": 40, "Collateral_(film)": 41, "Scarface_(1983_film)": 42, "Al_Pacino": 7,

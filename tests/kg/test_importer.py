@@ -3,11 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import DataFileError
-from kg.importer import import_graph
-from kg.retrieval import from_attributes, from_comentions
-from kg.schema import Constraints, Fact
-from kg.graph import catalog
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.graph import catalog
+from kgrec.kg.query.retrieval import from_attributes, from_comentions
+from kgrec.kg.schema import Constraints, Fact
+from kgrec.kg.sources.importer import import_graph
 
 BOOKS = Path(__file__).parent / "fixtures" / "books"
 
@@ -52,8 +52,8 @@ def test_popularity_and_co_mentions_from_ratings(G):
 
 
 def test_ratings_fit_an_ease_model_on_the_liked_books(G):
-    from kg.collaborative import GRAPH_KEY
-    from kg.retrieval import from_collaborative
+    from kgrec.kg.query.collaborative import GRAPH_KEY
+    from kgrec.kg.query.retrieval import from_collaborative
 
     model = G.graph[GRAPH_KEY]
     liked = {int(x) for x in model.items}
@@ -63,7 +63,7 @@ def test_ratings_fit_an_ease_model_on_the_liked_books(G):
 
 
 def test_generic_kg_code_works_on_books(G):
-    from kg.verbalize import verbalize
+    from kgrec.kg.query.verbalize import verbalize
 
     dune, herbert = node(G, "Dune"), node(G, "Frank Herbert")
     assert "Frank Herbert" in verbalize(G, Fact(dune, "author", herbert))
@@ -101,7 +101,7 @@ def test_bad_rows_name_file_and_line(tmp_path):
 
 
 def test_cli_import_prints_counts(capsys):
-    from kgrec_cli import main
+    from kgrec.kgrec_cli import main
 
     assert main(["kg", "import", "--items", str(BOOKS / "items.csv"), "--triples",
                  str(BOOKS / "triples.tsv"), "--interactions", str(BOOKS / "ratings.csv"),
@@ -140,8 +140,8 @@ def test_clashes_are_reported_not_guessed(tmp_path):
 
 
 def test_interactions_keep_their_order_and_labels_and_teach_re_mentions(tmp_path):
-    from kg.collaborative import GRAPH_KEY
-    from kg.remention import graph_prior
+    from kgrec.kg.query.collaborative import GRAPH_KEY
+    from kgrec.kg.query.remention import graph_prior
 
     items = write(tmp_path / "items.csv", "id,name\nb1,Dune\nb2,Emma\nb3,Ulysses\n")
     ratings = write(tmp_path / "r.csv", "user,item,order,like\nu,b2,20,0\nu,b1,10,1\nu,b3,30,\nu,b1,40,1\nv,b3,1,1\nv,b1,2,1\n")
@@ -170,8 +170,8 @@ def test_a_jsonl_interactions_file_is_the_same_kind_of_file(tmp_path):
 
 
 def test_the_learned_prior_survives_saving_the_graph(tmp_path):
-    from kg.graph_file import load_graph, save_graph
-    from kg.remention import graph_prior
+    from kgrec.kg.query.remention import graph_prior
+    from kgrec.kg.storage.graph_file import load_graph, save_graph
 
     items = write(tmp_path / "items.csv", "id,name\nb1,Dune\nb2,Emma\n")
     G = import_graph(items, None, write(tmp_path / "r.csv", "user,item,like\nu,b1,1\nu,b2,1\nu,b1,1\n"))

@@ -1,14 +1,14 @@
-"""kg.interactions: sessions in order with like labels, from any interactions file and from ReDial's
+"""kgrec.kg.sources.interactions: sessions in order with like labels, from any interactions file and from ReDial's
 two train files (dialogues with text and mention sequences), one per conversation, valid never."""
 import json
 
 import networkx as nx
 import pytest
 
-from kg.errors import DataFileError
-from kg.interactions import MENTIONS_FILE, read_sessions, redial_train_sessions
-from kg.redial import TRAIN_FILE, VALID_FILE
-from kg.remention import sequence_prior
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.query.remention import sequence_prior
+from kgrec.kg.sources.interactions import MENTIONS_FILE, read_sessions, redial_train_sessions
+from kgrec.kg.sources.redial import TRAIN_FILE, VALID_FILE
 
 ITEMS = {"a": 1, "b": 2, "c": 3}
 

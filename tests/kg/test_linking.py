@@ -2,8 +2,8 @@
 
 import pytest
 
-from kg.linking import build_link_index, link, lookup
-from kg.redial import link_words
+from kgrec.kg.query.linking import build_link_index, link, lookup
+from kgrec.kg.sources.redial import link_words
 from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, GUTTENBERG, HORROR, PA, PA2,
                                SCARY, UP, WILSON)
 
@@ -47,7 +47,7 @@ def test_ambiguous_titles_return_all_ranked_by_popularity(index):
 
 
 def test_a_film_beats_a_pinball_machine_or_score_of_the_same_name(tiny):
-    from kg.linking import is_film_hint
+    from kgrec.kg.query.linking import is_film_hint
 
     tiny.add_node(99, name="Police Academy", title="Police Academy", type="movie", hint="pinball", uri="",
                   year=None, item=True, popularity=50)  # more mentioned, but not a film
@@ -127,7 +127,7 @@ def test_lookup_is_fuzzy_by_name_and_filters_types(index):
 # ---------------------------------------------------------------- the real KG
 @pytest.fixture(scope="module")
 def real():
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     return G, build_link_index(G, **link_words(G))
@@ -164,7 +164,7 @@ def test_real_typos_ambiguity_and_false_positives(real):
 def test_cli_search_prints_a_table_and_empty_text_links_nothing(tiny, capsys):
     from argparse import Namespace
 
-    from kg.cli_query import run_search
+    from kgrec.kg.cli_query import run_search
 
     assert run_search(Namespace(text="I loved police acadmy"), tiny) == 0
     out = capsys.readouterr().out
@@ -176,8 +176,8 @@ def test_cli_search_prints_a_table_and_empty_text_links_nothing(tiny, capsys):
 def test_cli_unknown_names_are_not_found_with_the_closest(tiny):
     from argparse import Namespace
 
-    from kg.cli_query import run_facts
-    from kg.errors import NotFoundError
+    from kgrec.kg.cli_query import run_facts
+    from kgrec.kg.errors import NotFoundError
 
     with pytest.raises(NotFoundError, match="not found; closest") as error:
         run_facts(Namespace(name="Xqzzyplk Wrongname"), tiny)

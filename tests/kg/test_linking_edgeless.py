@@ -1,7 +1,7 @@
-"""kg.linking never links a title to an edgeless non-film node (the shipped graph's Toy_Story_(franchise))."""
+"""kgrec.kg.query.linking never links a title to an edgeless non-film node (the shipped graph's Toy_Story_(franchise))."""
 import networkx as nx
 
-from kg.linking import build_link_index, link
+from kgrec.kg.query.linking import build_link_index, link
 
 
 def graph(with_film: bool) -> nx.MultiDiGraph:

@@ -1,7 +1,7 @@
 """Linking of library-style titles, genre lists and same-named nodes without edges (tiny graphs in code)."""
 import networkx as nx
 
-from kg.linking import build_link_index, link
+from kgrec.kg.query.linking import build_link_index, link
 
 
 def graph() -> nx.MultiDiGraph:

@@ -1,7 +1,7 @@
 """Where caches go: ``KGREC_CACHE``, else ``XDG_CACHE_HOME/kgrec``; an empty value counts as unset."""
 from __future__ import annotations
 
-from kg.locations import cache_dir
+from kgrec.kg.locations import cache_dir
 
 
 def test_an_empty_kgrec_cache_is_unset_never_the_current_folder(tmp_path, monkeypatch):

@@ -1,9 +1,9 @@
 """Explanation paths and facts: exact paths on the tiny graph, hub avoidance, the real KG."""
 import pytest
 
-from kg.paths import explanation_paths, facts_about, has_fact
-from kg.schema import CO_MENTIONED, Fact
-from kg.verbalize import verbalize
+from kgrec.kg.query.paths import explanation_paths, facts_about, has_fact
+from kgrec.kg.query.verbalize import verbalize
+from kgrec.kg.schema import CO_MENTIONED, Fact
 from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, ENGLISH, GUTTENBERG, HORROR, PA,
                                PA2, SCARY, UP, WILSON)
 
@@ -66,10 +66,10 @@ def test_has_fact_respects_direction_and_relation(tiny):
 
 @pytest.mark.slow
 def test_real_paths_between_police_academy_films_go_through_their_star():
-    from kg.linking import build_link_index, lookup
-    from kg.redial import link_words
-    from kg.graph import is_hub
-    from kg.store import load_movie_graph
+    from kgrec.kg.graph import is_hub
+    from kgrec.kg.query.linking import build_link_index, lookup
+    from kgrec.kg.sources.redial import link_words
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     index = build_link_index(G, **link_words(G))
@@ -84,7 +84,7 @@ def test_real_paths_between_police_academy_films_go_through_their_star():
 def test_cli_facts_and_path_print_sentences(tiny, capsys):
     from argparse import Namespace
 
-    from kg.cli_query import run_facts, run_path
+    from kgrec.kg.cli_query import run_facts, run_path
 
     assert run_facts(Namespace(name="hugh wilson"), tiny) == 0
     out = capsys.readouterr().out

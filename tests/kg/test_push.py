@@ -3,8 +3,8 @@ retriever gives the same candidates through it on the tiny graph."""
 import numpy as np
 import pytest
 
-from kg.push import push, transitions
-from kg.retrieval import WalkConfig, from_seeds, walk_scores
+from kgrec.kg.query.push import push, transitions
+from kgrec.kg.query.retrieval import WalkConfig, from_seeds, walk_scores
 from tests.kg.conftest import ANIMATION, GUTTENBERG, PA, PA2, SCARY, UP
 
 

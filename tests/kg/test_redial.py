@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from kg.build import apply_redial_titles, graph_from_triples
-from kg.errors import DataFileError
-from kg.locations import data_dir
-from kg.redial import MENTION, TRAIN_FILE, Turn, Utterance, load_dialogues, recommendation_turns, redial_to_node
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.locations import data_dir
+from kgrec.kg.sources.build import apply_redial_titles, graph_from_triples
+from kgrec.kg.sources.redial import MENTION, TRAIN_FILE, Turn, Utterance, load_dialogues, recommendation_turns, redial_to_node
 
 R = "http://dbpedia.org/resource/"
 # three movies whose ReDial ids are in the real KGSF mapping: 75815, 75828, 75918; 75881 is not in G
@@ -75,7 +75,7 @@ def test_bad_jsonl_line_names_file_and_line(tmp_path):
 
 @pytest.mark.slow
 def test_train_split_yields_turns_with_kg_targets():
-    from kg.build import build_movie_graph
+    from kgrec.kg.sources.build import build_movie_graph
     G = build_movie_graph()
     turns = recommendation_turns(G, load_dialogues(data_dir() / TRAIN_FILE))
     assert len(turns) > 1000
@@ -85,7 +85,7 @@ def test_train_split_yields_turns_with_kg_targets():
 
 
 # ---- interactions (popularity, co-mentions) built from dialogues
-from kg.interactions import Session, add_interactions, dialogue_session  # noqa: E402
+from kgrec.kg.sources.interactions import Session, add_interactions, dialogue_session  # noqa: E402
 
 
 def test_dialogue_session_items_and_positive_ones(G):

@@ -1,11 +1,11 @@
-"""kg.redial_sources: the shipped train files derived from the public ones, valid's conversations left out."""
+"""kgrec.kg.sources.redial_sources: the shipped train files derived from the public ones, valid's conversations left out."""
 import json
 
 import pytest
 
-from kg.errors import DataFileError
-from kg.interactions import read_sessions
-from kg.redial_sources import derive
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.sources.interactions import read_sessions
+from kgrec.kg.sources.redial_sources import derive
 
 
 def dialogue(cid, text="@10 and @20"):

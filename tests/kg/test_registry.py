@@ -1,12 +1,12 @@
-"""kg.registry and `kgrec kg import/list/--graph`: an imported graph is saved once and used by name or folder."""
+"""kgrec.kg.storage.registry and `kgrec kg import/list/--graph`: an imported graph is saved once and used by name or folder."""
 from pathlib import Path
 
 import pytest
 
-from kg import registry
-from kg.errors import KgrecError
-from kg.graph import catalog
-from kgrec_cli import main
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.graph import catalog
+from kgrec.kg.storage import registry
+from kgrec.kgrec_cli import main
 
 BOOKS = Path(__file__).parent / "fixtures" / "books"
 
@@ -59,7 +59,7 @@ def test_a_bad_name_or_a_foreign_out_folder_is_refused_and_nothing_is_overwritte
 
 
 def test_agent_config_takes_a_graph_name(cache):
-    from agent import AgentConfig, Recommender
+    from kgrec.agent import AgentConfig, Recommender
 
     import_books("--name", "books")
     rec = Recommender(AgentConfig(graph="books"))

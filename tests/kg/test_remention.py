@@ -1,10 +1,10 @@
-"""kg.remention + kg.retrieval: the conversation's own items suggested again only where a graph learned it."""
+"""kgrec.kg.query.remention + kgrec.kg.query.retrieval: the conversation's own items suggested again only where a graph learned it."""
 import networkx as nx
 import pytest
 
-from kg import remention, retrieval
-from kg.remention import RementionPrior, fit_prior, roles
-from kg.schema import Constraints
+from kgrec.kg.query import remention, retrieval
+from kgrec.kg.query.remention import RementionPrior, fit_prior, roles
+from kgrec.kg.schema import Constraints
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_every_hard_filter_but_already_named_still_applies_to_an_item_suggested_
 
 
 def test_training_turns_give_last_only_for_the_recommenders_previous_message():
-    from kg.redial import Turn
+    from kgrec.kg.sources.redial import Turn
 
     turns = [Turn("d", ("s",), (), (), (), (1,)),                       # recommender suggests 1
              Turn("d", ("s", "r", "s", "r", "s"), (1,), (), (), (1, 2)),  # a message without a suggestion between

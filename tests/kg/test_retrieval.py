@@ -2,9 +2,9 @@
 
 import pytest
 
-from kg.retrieval import (WalkConfig, from_attributes, from_comentions, from_seeds, popular,
+from kgrec.kg.query.retrieval import (WalkConfig, from_attributes, from_comentions, from_seeds, popular,
                           retrieve, satisfies, walk_scores)
-from kg.schema import CO_MENTIONED, Constraints
+from kgrec.kg.schema import CO_MENTIONED, Constraints
 from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, ENGLISH, GUTTENBERG, HORROR, PA,
                                PA2, SCARY, UP, WILSON)
 
@@ -37,7 +37,7 @@ def co_mention_graph(kg_edges: int):
     """Q is liked with R by 3 users and with the popular P by 1; P is liked with 20 others."""
     import networkx as nx
 
-    from kg.interactions import Session, add_interactions
+    from kgrec.kg.sources.interactions import Session, add_interactions
 
     G = nx.MultiDiGraph()
     G.add_nodes_from(range(30), item=True, type="movie")
@@ -50,7 +50,7 @@ def co_mention_graph(kg_edges: int):
 
 
 def test_cosine_co_mentions_keep_the_walk_off_the_most_popular_item():
-    from kg.retrieval import walk_config
+    from kgrec.kg.query.retrieval import walk_config
 
     P, Q, R = 0, 1, 2
     G = co_mention_graph(kg_edges=10)
@@ -122,9 +122,9 @@ def test_satisfies_only_catalog_items_that_pass_every_filter(tiny):
 # ---------------------------------------------------------------- the real KG
 @pytest.fixture(scope="module")
 def real():
-    from kg.linking import build_link_index, lookup
-    from kg.redial import link_words
-    from kg.store import load_movie_graph
+    from kgrec.kg.query.linking import build_link_index, lookup
+    from kgrec.kg.sources.redial import link_words
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     index = build_link_index(G, **link_words(G))
@@ -146,7 +146,7 @@ def test_real_candidates_liking_police_academy_with_genre_comedy_are_comedies(re
 
 @pytest.mark.slow
 def test_real_cli_candidates_not_person_excludes_every_film_of_that_person(real, capsys):
-    from kgrec_cli import main
+    from kgrec.kgrec_cli import main
 
     G, police, _comedy = real
     guttenberg = next(n for n, d in G.nodes(data=True) if d.get("name") == "Steve Guttenberg")
@@ -160,8 +160,8 @@ def test_real_cli_candidates_not_person_excludes_every_film_of_that_person(real,
 def test_cli_candidates_apply_names_as_constraints(tiny, capsys):
     from argparse import Namespace
 
-    from kg.cli_query import run_candidates
-    from kg.errors import NotFoundError
+    from kgrec.kg.cli_query import run_candidates
+    from kgrec.kg.errors import NotFoundError
 
     args = Namespace(like=["Police Academy"], genre=["funny"], not_genre=[], person=[],
                      year_min=None, year_max=None, k=5)
@@ -175,7 +175,7 @@ def test_cli_candidates_apply_names_as_constraints(tiny, capsys):
 
 
 def test_fusion_weights_reject_bad_values_and_single_out_one_retriever():
-    from kg.retrieval import FusionWeights
+    from kgrec.kg.query.retrieval import FusionWeights
 
     assert FusionWeights.only("content") == FusionWeights(walk=0, comention=0, collaborative=0, content=1,
                                                           attribute=0, popular=0, close_first=False)
@@ -188,7 +188,7 @@ def test_fusion_weights_reject_bad_values_and_single_out_one_retriever():
 
 
 def test_close_relatives_lead_only_when_asked(tiny):
-    from kg.retrieval import FusionWeights
+    from kgrec.kg.query.retrieval import FusionWeights
 
     tiny.add_edge(PA, SCARY, key=CO_MENTIONED, relation=CO_MENTIONED, count=50)  # far more co-mentioned
     tiny.add_edge(SCARY, PA, key=CO_MENTIONED, relation=CO_MENTIONED, count=50)
@@ -200,7 +200,7 @@ def test_close_relatives_lead_only_when_asked(tiny):
 
 
 def test_context_items_feed_the_co_mention_retriever_but_are_not_excluded(tiny):
-    from kg.retrieval import FusionWeights
+    from kgrec.kg.query.retrieval import FusionWeights
 
     only = FusionWeights.only("comention")
     assert items(retrieve(tiny, [], k=3, weights=only)) == []  # no seed, no context: nothing co-mentioned
@@ -209,8 +209,8 @@ def test_context_items_feed_the_co_mention_retriever_but_are_not_excluded(tiny):
 
 
 def test_excluded_year_ranges_are_hard_filters(tiny):
-    from kg.retrieval import satisfies
-    from kg.schema import Constraints
+    from kgrec.kg.query.retrieval import satisfies
+    from kgrec.kg.schema import Constraints
 
     c = Constraints(not_years=frozenset({(1980, 1989)}))
     assert not satisfies(tiny, PA, c) and not satisfies(tiny, PA2, c) and satisfies(tiny, SCARY, c)
@@ -218,8 +218,8 @@ def test_excluded_year_ranges_are_hard_filters(tiny):
 
 
 def test_a_mistyped_fusion_weight_is_an_error_naming_the_valid_ones():
-    from kg.errors import KgrecError
-    from kg.retrieval import FusionWeights, fuse
+    from kgrec.kg.errors import KgrecError
+    from kgrec.kg.query.retrieval import FusionWeights, fuse
 
     assert FusionWeights.from_dict({"content": 2.0}) == FusionWeights(content=2.0)
     with pytest.raises(KgrecError, match="'contnet': expected one of walk, comention"):
@@ -229,7 +229,7 @@ def test_a_mistyped_fusion_weight_is_an_error_naming_the_valid_ones():
 
 
 def test_admissible_decides_the_filters_once_and_retrievers_keep_only_allowed_items(tiny):
-    from kg.retrieval import admissible, candidate_lists
+    from kgrec.kg.query.retrieval import admissible, candidate_lists
 
     c = Constraints(not_genres=frozenset({HORROR}), exclude=frozenset({PA2}))
     allowed = admissible(tiny, c, again=[PA2])
@@ -246,7 +246,7 @@ def test_admissible_decides_the_filters_once_and_retrievers_keep_only_allowed_it
 def test_admissible_cuts_by_set_algebra_to_exactly_what_satisfies_keeps(tiny):
     from itertools import product
 
-    from kg.retrieval import admissible
+    from kgrec.kg.query.retrieval import admissible
 
     catalog = (PA, PA2, SCARY, UP, CIN50, CIN15)
     for genres, people, years, excluded in product(

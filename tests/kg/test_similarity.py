@@ -1,7 +1,7 @@
 """Content similarity on the tiny graph and on the real KG (Ghostbusters -> Ghostbusters II)."""
 import pytest
 
-from kg.similarity import content_scores, title_stem
+from kgrec.kg.query.similarity import content_scores, title_stem
 
 from tests.kg.conftest import CIN15, CIN50, PA, PA2, SCARY, UP
 
@@ -24,7 +24,7 @@ def test_the_sequel_and_a_remake_of_the_same_title_lead(tiny):
 
 @pytest.mark.slow
 def test_real_ghostbusters_ii_leads_the_content_list():
-    from kg.store import load_movie_graph
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     by_title = {d.get("title"): n for n, d in G.nodes(data=True) if d.get("item")}
@@ -34,9 +34,9 @@ def test_real_ghostbusters_ii_leads_the_content_list():
 
 @pytest.mark.slow
 def test_real_close_relatives_rank_above_films_only_co_mentioned_with_the_liked_one():
-    from kg.retrieval import retrieve
-    from kg.similarity import CLOSE_BONUS
-    from kg.store import load_movie_graph
+    from kgrec.kg.query.retrieval import retrieve
+    from kgrec.kg.query.similarity import CLOSE_BONUS
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     by_title = {d.get("title"): n for n, d in G.nodes(data=True) if d.get("item")}

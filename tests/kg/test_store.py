@@ -2,10 +2,10 @@
 import networkx as nx
 import pytest
 
-from kg import remention
-from kg.graph_file import load_graph, save_graph
-from kg.graph import catalog
-from kg.store import CACHE_PREFIX, cache_key, load_movie_graph
+from kgrec.kg.graph import catalog
+from kgrec.kg.query import remention
+from kgrec.kg.storage.graph_file import load_graph, save_graph
+from kgrec.kg.storage.store import CACHE_PREFIX, cache_key, load_movie_graph
 
 
 def test_catalog_is_sorted_items_only():
@@ -20,7 +20,7 @@ def test_catalog_is_sorted_items_only():
 def test_cache_key_changes_with_input_bytes(tmp_path):
     import shutil
 
-    from kg.locations import data_dir
+    from kgrec.kg.locations import data_dir
 
     shutil.copytree(data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("test*"))
     before = cache_key(tmp_path / "data")
@@ -71,13 +71,13 @@ def test_a_corrupt_or_empty_cache_is_rebuilt_with_a_one_line_notice(tmp_path, mo
 
 def test_the_shipped_weights_are_a_tuning_file_read_as_an_imported_graphs():
     """``data/tuning.json`` is the one place of the shipped KG's fusion weights: the movie graph gets
-    them through ``kg.registry.apply_tuning``, the writer an imported graph's ``tuning.json`` goes through."""
+    them through ``kgrec.kg.storage.registry.apply_tuning``, the writer an imported graph's ``tuning.json`` goes through."""
     import networkx as nx
 
-    from kg.locations import data_dir
-    from kg.registry import read_tuning
-    from kg.retrieval import FusionWeights, graph_weights
-    from kg.store import _weighted
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.query.retrieval import FusionWeights, graph_weights
+    from kgrec.kg.storage.registry import read_tuning
+    from kgrec.kg.storage.store import _weighted
 
     shipped = FusionWeights(**read_tuning(data_dir())["weights"])
     G = _weighted(nx.MultiDiGraph())

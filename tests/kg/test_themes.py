@@ -3,13 +3,13 @@ import json
 
 import pytest
 
-from kg.build import graph_from_triples
-from kg.enrich import Film
-from kg.errors import DataFileError
-from kg.schema import Fact, HAS_THEME
-from kg.themes import (THEMES, add_themes, coverage, derive_rows, label_themes, premise, sentences,
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.schema import Fact, HAS_THEME
+from kgrec.kg.sources.build import graph_from_triples
+from kgrec.kg.sources.enrich import Film
+from kgrec.kg.sources.themes import (THEMES, add_themes, coverage, derive_rows, label_themes, premise, sentences,
                        text_themes, theme_node_ids, write_rows)
-from kg.verbalize import verbalize
+from kgrec.kg.query.verbalize import verbalize
 
 R = "http://dbpedia.org/resource/"
 LEAD = ("Back to the Future Part II is a 1989 American science fiction film directed by Robert Zemeckis. "
@@ -88,8 +88,8 @@ def test_theme_ids_are_stable_and_after_the_genres():
 
 @pytest.mark.slow
 def test_real_kg_movies_have_themes_and_premises():
-    from kg.documents import document, themes
-    from kg.store import load_movie_graph
+    from kgrec.kg.query.documents import document, themes
+    from kgrec.kg.storage.store import load_movie_graph
 
     G = load_movie_graph()
     with_premise, with_theme = coverage(G)

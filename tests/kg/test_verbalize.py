@@ -1,9 +1,9 @@
 """Verbalization of single facts and paths on the tiny graph: the exact sentences users read."""
 import pytest
 
-from kg.schema import CO_MENTIONED, RELATIONS, Fact
-from kg.paths import facts_about
-from kg.verbalize import summarize, verbalize
+from kgrec.kg.query.paths import facts_about
+from kgrec.kg.query.verbalize import summarize, verbalize
+from kgrec.kg.schema import CO_MENTIONED, RELATIONS, Fact
 from tests.kg.conftest import (ANIMATION, CIN50, COMEDY, ENGLISH, GUTTENBERG, HORROR, PA, PA2,
                                SCARY, UP, WILSON)
 
@@ -95,8 +95,8 @@ def test_a_summary_names_only_ends_of_the_given_facts_and_counts_the_rest(tiny):
 
 
 def test_an_item_card_names_only_the_items_neighbours(tiny):
-    from kg.graph import display
-    from kg.verbalize import card
+    from kgrec.kg.graph import display
+    from kgrec.kg.query.verbalize import card
 
     text = card(tiny, PA)
     assert text.startswith("Police Academy (1984). Genres: comedy.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kg.errors import DataFileError
-from kg.lexicon import chat_words
-from kg.word_cache import cached_words
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.query.lexicon import chat_words
+from kgrec.kg.sources.word_cache import cached_words
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import threading
 import pytest
 
 from tests.agent.conftest import ScriptedLM, agent_graph
-from ui.handlers import ChatState, Engine
+from kgrec.ui.handlers import ChatState, Engine
 
 
 def tiny_recommender():
-    from agent import AgentConfig, Recommender
+    from kgrec.agent import AgentConfig, Recommender
 
     return Recommender(AgentConfig(k=3), graph=agent_graph(), lm=ScriptedLM())
 
@@ -27,7 +27,7 @@ def state() -> ChatState:
 
 def chat(engine: Engine, state: ChatState, message: str) -> list[list[dict]]:
     """Send ``message`` through the page's handler; the chat as the page showed it at each update."""
-    from ui import handlers
+    from kgrec.ui import handlers
 
     return [[dict(m) for m in shown.history] for shown in handlers.send(engine, state, message)]
 
@@ -35,7 +35,7 @@ def chat(engine: Engine, state: ChatState, message: str) -> list[list[dict]]:
 def gated_engine(gate: threading.Event, fail: list) -> Engine:
     """A real tiny recommender whose build reports a step, then waits for ``gate`` (or fails once)."""
     def build():
-        from agent.warmup import Progress
+        from kgrec.agent.warmup import Progress
 
         engine.report(Progress(3, 6, "loading the dense encoder and the catalog's index (built once)", 40, 197, 12.0))
         assert gate.wait(120)

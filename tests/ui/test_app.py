@@ -4,8 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from kgrec_cli import make_parser
-from ui.handlers import Engine
+from kgrec.kgrec_cli import make_parser
+from kgrec.ui.handlers import Engine
 
 
 def test_kgrec_chat_defaults_to_localhost_without_sharing():
@@ -16,20 +16,20 @@ def test_kgrec_chat_defaults_to_localhost_without_sharing():
 
 
 def test_a_bad_port_is_one_line_error(capsys):
-    from kgrec_cli import main
+    from kgrec.kgrec_cli import main
 
     assert main(["chat", "--port", "70000"]) == 2
     assert "--port 70000" in capsys.readouterr().err
 
 
 def test_the_cli_imports_neither_gradio_nor_the_model():
-    code = "import sys, kgrec_cli; kgrec_cli.make_parser(); print(sorted({'gradio', 'torch', 'transformers'} & set(sys.modules)))"
+    code = "import sys, kgrec.kgrec_cli; kgrec.kgrec_cli.make_parser(); print(sorted({'gradio', 'torch', 'transformers'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_building_the_page_loads_no_model():
-    from ui.app import build_app
+    from kgrec.ui.app import build_app
 
     built = []
     engine = Engine(lambda: built.append(1))

@@ -8,8 +8,8 @@ import pytest
 
 from tests.agent.conftest import books_graph, books_recommender
 from tests.ui.conftest import chat
-from ui import handlers, render
-from ui.handlers import ChatState, Engine
+from kgrec.ui import handlers, render
+from kgrec.ui.handlers import ChatState, Engine
 
 MOVIE_WORDS = ("movie", "film")
 
@@ -29,7 +29,7 @@ def engine(books) -> Engine:
 
 
 def test_the_page_speaks_of_books_before_the_graph_is_loaded(engine):
-    from ui.app import build_app, texts
+    from kgrec.ui.app import build_app, texts
 
     page = texts(engine)
     assert page["title"] == "kgrec: book recommendations you can argue with"
@@ -41,7 +41,7 @@ def test_the_page_speaks_of_books_before_the_graph_is_loaded(engine):
 
 
 def test_once_loaded_the_hint_names_a_real_book(engine, books):
-    from ui.app import texts
+    from kgrec.ui.app import texts
 
     engine.get()
     names = {d.get("name") for _, d in books.nodes(data=True) if d.get("item")}

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url():
-    from ui.app import build_app, default_engine, launch
+    from kgrec.ui.app import build_app, default_engine, launch
 
     demo = build_app(default_engine())
     url, _ = launch(demo, port=free_port())
@@ -104,7 +104,7 @@ def test_a_person_steers_the_recommendations_in_a_real_browser(app_url, browser,
 @pytest.mark.slow
 def test_the_page_shows_loading_with_progress_and_opens_the_input_only_when_ready(browser):
     from tests.ui.conftest import gated_engine
-    from ui.app import build_app, launch
+    from kgrec.ui.app import build_app, launch
 
     gate = threading.Event()
     engine = gated_engine(gate, [])  # a real tiny recommender whose load stops at step 3 until the gate opens

@@ -5,8 +5,8 @@ import json
 
 from tests.agent.conftest import PA, agent_graph
 from tests.ui.conftest import chat, tiny_recommender
-from ui import handlers
-from ui.handlers import APOLOGY, LOADING, MAX_MESSAGE_CHARS, ChatState, Engine
+from kgrec.ui import handlers
+from kgrec.ui.handlers import APOLOGY, LOADING, MAX_MESSAGE_CHARS, ChatState, Engine
 
 
 def titles(state: ChatState) -> list[str]:
@@ -172,7 +172,7 @@ def test_a_bad_uploaded_profile_is_one_line_and_nothing_changes(engine, state, t
 
 
 def test_the_page_has_no_server_path_box():
-    from ui.app import build_app
+    from kgrec.ui.app import build_app
 
     demo = build_app(Engine(tiny_recommender))
     kinds = {type(block).__name__ for block in demo.blocks.values()}
@@ -183,8 +183,8 @@ def test_the_page_has_no_server_path_box():
 
 
 def test_openers_are_real_redial_seeker_messages_with_titles():
-    from kg.locations import data_dir
-    from kg.redial import TRAIN_FILE
+    from kgrec.kg.locations import data_dir
+    from kgrec.kg.sources.redial import TRAIN_FILE
 
     openers = handlers.redial_openers(data_dir() / TRAIN_FILE)
     assert len(openers) == 4

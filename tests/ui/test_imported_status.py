@@ -9,15 +9,15 @@ import pytest
 
 from tests.agent.conftest import BOOKS
 from tests.ui.conftest import chat
-from ui import status
-from ui.handlers import ChatState, Engine
+from kgrec.ui import status
+from kgrec.ui.handlers import ChatState, Engine
 
 
 @pytest.mark.slow
 def test_an_imported_graph_loads_with_the_warmups_steps_on_the_page_then_answers(tmp_path):
-    from agent.warmup import STEPS
-    from kgrec_cli import main
-    from ui.app import default_engine
+    from kgrec.agent.warmup import STEPS
+    from kgrec.kgrec_cli import main
+    from kgrec.ui.app import default_engine
 
     folder = tmp_path / "books"
     assert main(["kg", "import", "--items", str(BOOKS / "items.csv"), "--triples", str(BOOKS / "triples.tsv"),

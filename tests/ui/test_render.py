@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import base64
 
-from agent.types import Explanation, Preferences, RecommendedItem
-from kg.graph import display
-from kg.schema import Fact
+from kgrec.agent.types import Explanation, Preferences, RecommendedItem
+from kgrec.kg.graph import display
+from kgrec.kg.schema import Fact
 from tests.agent.conftest import COMEDY, GUTTENBERG, HANKS, PA, PA2, SHINING, TOY, UP, WILSON, agent_graph
-from ui import render
+from kgrec.ui import render
 
 
 
@@ -91,7 +91,7 @@ def test_the_understood_panel_lists_each_preference_once_in_groups():
 
 
 def test_an_excluded_decade_is_a_removable_row():
-    from agent import preferences
+    from kgrec.agent import preferences
 
     prefs = Preferences(not_years=[(1980, 1989)])
     row = render.preference_rows(agent_graph(), prefs)[-1]

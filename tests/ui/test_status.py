@@ -4,8 +4,8 @@ from __future__ import annotations
 import threading
 
 from tests.ui.conftest import chat, gated_engine, tiny_recommender
-from ui import status
-from ui.handlers import Engine
+from kgrec.ui import status
+from kgrec.ui.handlers import Engine
 
 
 def wait_for(engine: Engine, what) -> None:
@@ -33,7 +33,7 @@ def test_loading_shows_the_step_and_share_and_the_input_waits_until_ready():
 
 
 def engine_state():
-    from ui.handlers import ChatState
+    from kgrec.ui.handlers import ChatState
 
     return ChatState()
 

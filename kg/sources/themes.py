@@ -1,12 +1,12 @@
 """What movies are about: fine themes and a short premise per KG movie, derived and shipped.
 
-Two halves, as :mod:`kg.enrich`:
+Two halves, as :mod:`kgrec.kg.sources.enrich`:
 
 * the **generator** (a developer with the raw sources) links KG movies to Wikipedia's film
-  tables and the CMU Movie Summary metadata (:func:`kg.enrich.link_films`) and writes
+  tables and the CMU Movie Summary metadata (:func:`kgrec.kg.sources.enrich.link_films`) and writes
   ``data/documents/movie_documents.jsonl``::
 
-      python -m kg.themes --sources ../shared/data/genres
+      python -m kgrec.kg.sources.themes --sources ../shared/data/genres
 
   A movie's themes come from the sources' raw labels (:data:`THEMES`' first rule: CMU's "Time
   travel", "Zombie Film", "Heist", ...) and from words of its Wikipedia lead (the second rule:
@@ -33,11 +33,11 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.enrich import Film, link_films, read_cmu, read_wikipedia
-from kg.errors import DataFileError
-from kg.graph import catalog
-from kg.locations import data_dir
-from kg.schema import DERIVED_ID_BASE, HAS_THEME, THEME_TYPE
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.graph import catalog
+from kgrec.kg.locations import data_dir
+from kgrec.kg.schema import DERIVED_ID_BASE, HAS_THEME, THEME_TYPE
+from kgrec.kg.sources.enrich import Film, link_films, read_cmu, read_wikipedia
 
 DOCUMENTS_FILE = "documents/movie_documents.jsonl"
 THEME_ID_BASE = DERIVED_ID_BASE + 1000  # broad genres take DERIVED_ID_BASE + 0..22
@@ -289,7 +289,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as e:
         raise DataFileError(path, None, f"cannot read ({e.strerror}); regenerate with "
-                                        "python -m kg.themes") from e
+                                        "python -m kgrec.kg.sources.themes") from e
     rows = []
     for line, text in enumerate(lines, 1):
         try:
@@ -300,7 +300,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
               and isinstance(row.get("themes"), list) and all(t in THEMES for t in row["themes"]))
         if not ok:
             raise DataFileError(path, line, "a JSON object with an int node, a premise string and "
-                                            "themes from kg.themes.THEMES")
+                                            "themes from kgrec.kg.sources.themes.THEMES")
         rows.append((line, row))
     return rows
 
@@ -325,7 +325,7 @@ def add_themes(G: nx.MultiDiGraph, path: Path | None = None) -> int:
         node = row["node"]
         if node not in G or G.nodes[node].get("uri") != row.get("uri"):
             raise DataFileError(path, line, f"node {node} with uri {row.get('uri')!r} in the KG; "
-                                            "regenerate with python -m kg.themes")
+                                            "regenerate with python -m kgrec.kg.sources.themes")
         for theme in row["themes"]:
             G.add_edge(node, ids[theme], key=HAS_THEME, relation=HAS_THEME, source="wikipedia+cmu")
         if row["premise"]:
@@ -345,10 +345,10 @@ def coverage(G: nx.MultiDiGraph) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from kg.build import build_movie_graph
-    from kg.enrich import add_genres, sources_parser
+    from kgrec.kg.sources.build import build_movie_graph
+    from kgrec.kg.sources.enrich import add_genres, sources_parser
 
-    args = sources_parser("python -m kg.themes", __doc__, data_dir() / DOCUMENTS_FILE).parse_args(argv)
+    args = sources_parser("python -m kgrec.kg.sources.themes", __doc__, data_dir() / DOCUMENTS_FILE).parse_args(argv)
 
     G = build_movie_graph()
     add_genres(G)

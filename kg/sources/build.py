@@ -25,9 +25,9 @@ from urllib.parse import unquote
 
 import networkx as nx
 
-from kg.errors import DataFileError
-from kg.locations import data_dir
-from kg.schema import ITEM_TYPE, RELATIONS
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.locations import data_dir
+from kgrec.kg.schema import ITEM_TYPE, RELATIONS
 
 SELF_LOOP = "self_loop"
 #: relation -> the type of its tail node

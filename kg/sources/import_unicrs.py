@@ -22,10 +22,11 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import build, collaborative, enrich
-from kg.errors import KgrecError
-from kg.interactions import Session, add_interactions
-from kg.jsonl import read_jsonl
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.jsonl import read_jsonl
+from kgrec.kg.query import collaborative
+from kgrec.kg.sources import build, enrich
+from kgrec.kg.sources.interactions import Session, add_interactions
 
 KG_FILES = ("dbpedia_subkg.json", "entity2id.json", "relation2id.json", "item_ids.json")
 ROLES = {"SEEKER": "seeker", "RECOMMENDER": "recommender"}

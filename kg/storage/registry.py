@@ -1,14 +1,14 @@
 """Installed graphs: save an imported graph once, then load it by name or folder everywhere.
 
 ``kgrec kg import ... --name NAME`` writes a graph folder under :func:`graphs_dir`
-(``kg.locations.cache_dir()/graphs/NAME``); ``--out DIR`` writes it anywhere. A graph folder
-holds ``graph.npz`` (the graph, ``kg.graph_file``'s data-only format), ``meta.json`` (name, noun, counts, source) and, when dialogues
+(``kgrec.kg.locations.cache_dir()/graphs/NAME``); ``--out DIR`` writes it anywhere. A graph folder
+holds ``graph.npz`` (the graph, ``kgrec.kg.storage.graph_file``'s data-only format), ``meta.json`` (name, noun, counts, source) and, when dialogues
 were imported, ``train.jsonl`` / ``valid.jsonl`` of CRSLab-format turns (``context``, ``rec``,
 ``prev_entity``, ``dialog_id``, ``turn_id``) over the graph's own ids; ``kgrec eval tune --graph NAME``
 adds ``tuning.json`` (fusion weights and re-mention prior learned on its train turns, :func:`save_tuning`). :func:`load_graph` is
 the one resolver every command and ``AgentConfig(graph=...)`` uses::
 
-    G = load_graph(None)            # the shipped movie KG (kg.store.load_movie_graph)
+    G = load_graph(None)            # the shipped movie KG (kgrec.kg.storage.store.load_movie_graph)
     G = load_graph("inspired")      # an installed graph, by name
     G = load_graph("runs/my-kg")    # a graph folder
 
@@ -22,16 +22,16 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import graph_file
-from kg.errors import KgrecError
-from kg.files import atomic_write
-from kg.graph import is_item
-from kg.locations import cache_dir
-from kg.schema import ITEM_TYPE
-from kg.tuning import TUNING_FILE, apply_tuning, read_tuning, save_tuning  # noqa: F401  (kg.registry's names too)
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.files import atomic_write
+from kgrec.kg.graph import is_item
+from kgrec.kg.locations import cache_dir
+from kgrec.kg.schema import ITEM_TYPE
+from kgrec.kg.storage import graph_file
+from kgrec.kg.storage.tuning import TUNING_FILE, apply_tuning, read_tuning, save_tuning  # noqa: F401  (kgrec.kg.storage.registry's names too)
 
 GRAPH_FILE, META_FILE = "graph.npz", "meta.json"
-SHIPPED = "redial-dbpedia"  # the name of the shipped movie KG (kg.store)
+SHIPPED = "redial-dbpedia"  # the name of the shipped movie KG (kgrec.kg.storage.store)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TURN_SPLITS = ("train", "valid")
 
@@ -136,7 +136,7 @@ def load_graph(spec: str | None = None) -> nx.MultiDiGraph:
     """The graph named or stored at ``spec``; ``None`` = the shipped movie KG."""
     folder = graph_folder(spec)
     if folder is None:
-        from kg.store import load_movie_graph
+        from kgrec.kg.storage.store import load_movie_graph
 
         return load_movie_graph()
     G = read_graph_file(folder / GRAPH_FILE)
@@ -154,12 +154,12 @@ def turns_file(spec: str | None, split: str) -> Path | None:
 
 
 def graph_turns(G: nx.MultiDiGraph, split: str) -> list | None:
-    """The imported ``split`` turns of a graph loaded from a folder, as ``kg.redial.Turn``; ``None`` if none.
+    """The imported ``split`` turns of a graph loaded from a folder, as ``kgrec.kg.sources.redial.Turn``; ``None`` if none.
 
     The context alternates speakers and ends with the seeker (the next message is the recommender's).
     """
-    from kg.errors import DataFileError
-    from kg.redial import RECOMMENDER, SEEKER, Turn, Utterance
+    from kgrec.kg.errors import DataFileError
+    from kgrec.kg.sources.redial import RECOMMENDER, SEEKER, Turn, Utterance
 
     path = Path(G.graph.get("folder", "")) / f"{split}.jsonl" if G.graph.get("folder") else None
     if path is None or not path.exists():

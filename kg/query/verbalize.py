@@ -4,7 +4,7 @@ A single fact reads as its natural sentence; a path (facts sharing nodes, edges 
 traversed backwards) reads as a chain of relative clauses from its first node to its last::
 
     >>> import networkx as nx
-    >>> from kg.schema import Fact
+    >>> from kgrec.kg.schema import Fact
     >>> G = nx.MultiDiGraph()
     >>> G.add_node(1, name="Police Academy", title="Police Academy (1984)", type="movie")
     >>> G.add_node(2, name="Police Academy 2", title="Police Academy 2 (1985)", type="movie")
@@ -24,8 +24,8 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from kg.graph import degrees, display
-from kg.schema import CO_MENTIONED, HAS_THEME, Fact
+from kgrec.kg.graph import degrees, display
+from kgrec.kg.schema import CO_MENTIONED, HAS_THEME, Fact
 
 
 class Template(NamedTuple):

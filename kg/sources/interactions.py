@@ -2,7 +2,7 @@
 
 Built from *sessions* (one per dialogue or per user): the items a session mentions, in order,
 and the ones it was positive or negative about. The movie KG's sessions are ReDial's **train**
-conversations (``redial_train_sessions``): the dialogues with text (``kg.redial.TRAIN_FILE``) and
+conversations (``redial_train_sessions``): the dialogues with text (``kgrec.kg.sources.redial.TRAIN_FILE``) and
 the mention sequences of the others (``MENTIONS_FILE``, the interactions-file format of
 :func:`read_sessions`), one per conversation id; never the test split, never a conversation of the
 valid split, which tuning uses::
@@ -23,15 +23,15 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.build import REDIAL_FILES
-from kg.errors import DataFileError
-from kg.graph import catalog
-from kg.jsonl import read_jsonl
-from kg.locations import data_dir
-from kg.redial import MENTION, TRAIN_FILE, VALID_FILE, load_dialogues, redial_to_node
-from kg.schema import CO_MENTIONED
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.graph import catalog
+from kgrec.kg.jsonl import read_jsonl
+from kgrec.kg.locations import data_dir
+from kgrec.kg.schema import CO_MENTIONED
+from kgrec.kg.sources.build import REDIAL_FILES
+from kgrec.kg.sources.redial import MENTION, TRAIN_FILE, VALID_FILE, load_dialogues, redial_to_node
 
-MENTIONS_FILE = "redial/train_mentions.jsonl"  # derived by kg.redial_sources
+MENTIONS_FILE = "redial/train_mentions.jsonl"  # derived by kgrec.kg.sources.redial_sources
 SESSION_FORMAT = '{"session": ID, "items": [[ITEM, 1|0|null], ...]} (or "items": [ITEM, ...])'
 
 

@@ -1,12 +1,12 @@
 """Entity linking: the movies, people and genres a message mentions.
 
-The index (``kg.link_index``, built once per graph) maps normalised aliases (lower case, no accents or punctuation) to graph nodes:
+The index (``kgrec.kg.query.link_index``, built once per graph) maps normalised aliases (lower case, no accents or punctuation) to graph nodes:
 movie titles with and without year, subtitle or leading article; people's full names (and
 a surname one person dominates); genre names with plurals and synonyms ("scary" -> horror,
 "rom-com" -> romance + comedy); and ReDial's ``@123`` form. ``link`` looks up every n-gram
 of a message, fuzzily matches spans holding an unknown word (a typo), drops matches that a
 longer one covers, and returns every node an ambiguous span could mean. Titles made of
-everyday words (``kg.lexicon``) need a capital: "Up" links, "up to date" does not::
+everyday words (``kgrec.kg.query.lexicon``) need a capital: "Up" links, "up to date" does not::
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from kg.lexicon import SENTENCE_END, STOPWORDS, normalize, tokens
-from kg.link_index import Entry, LinkIndex, _prior
-from kg.link_index import build_link_index, genre_nodes, is_film_hint, item_types  # noqa: F401  (kg.linking's names too)
-from kg.schema import Mention
+from kgrec.kg.query.lexicon import SENTENCE_END, STOPWORDS, normalize, tokens
+from kgrec.kg.query.link_index import Entry, LinkIndex, _prior
+from kgrec.kg.query.link_index import build_link_index, genre_nodes, is_film_hint, item_types  # noqa: F401  (kgrec.kg.query.linking's names too)
+from kgrec.kg.schema import Mention
 
 MAX_TOKENS = 10  # longest alias looked up, in words
 MAX_FUZZY_TOKENS = 6

@@ -11,7 +11,7 @@
 
 A row that names no catalog item of the graph is skipped and counted (the shipped file covers
 ReDial's catalog, not another's): the import prints how many matched. Themes named in
-:data:`kg.themes.THEME_NAMES` keep their nodes' ids and wording; others get new ``theme`` nodes::
+:data:`kgrec.kg.sources.themes.THEME_NAMES` keep their nodes' ids and wording; others get new ``theme`` nodes::
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
@@ -31,13 +31,13 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.build import strip_uri
-from kg.errors import DataFileError
-from kg.graph import catalog
-from kg.importer import read_table
-from kg.jsonl import read_jsonl
-from kg.schema import HAS_THEME, THEME_TYPE
-from kg.themes import THEME_ID_BASE, THEME_READS, theme_node_ids
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.graph import catalog
+from kgrec.kg.jsonl import read_jsonl
+from kgrec.kg.schema import HAS_THEME, THEME_TYPE
+from kgrec.kg.sources.build import strip_uri
+from kgrec.kg.sources.importer import read_table
+from kgrec.kg.sources.themes import THEME_ID_BASE, THEME_READS, theme_node_ids
 
 
 def read_rows(path) -> list[tuple[int, dict]]:

@@ -30,8 +30,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from kg.adjacency import in_edges, out_edges
-from kg.graph import cached, catalog_set, is_item
+from kgrec.kg.graph import cached, catalog_set, is_item
+from kgrec.kg.query.adjacency import in_edges, out_edges
 
 #: relation -> weight of sharing its tail (a person) with a liked film
 SHARED_WEIGHTS = {"director": 2.0, "writer": 1.0, "starring": 1.0, "producer": 0.5,
@@ -42,7 +42,7 @@ SEQUEL_WEIGHT = 3.0  # a sequel, prequel or film of the same franchise
 #: at least CLOSE_STARS of the same stars; it puts close relatives ahead of loose matches
 CLOSE_BONUS, CLOSE_STARS = 10.0, 2
 CACHE_KEY = "_kgrec_similarity"
-SHARERS_KEY = "similarity_sharers"  # kg.graph.cached: (person, relation) -> items, filled as asked
+SHARERS_KEY = "similarity_sharers"  # kgrec.kg.graph.cached: (person, relation) -> items, filled as asked
 _YEAR = re.compile(r"\s*\(\d{4}\)\s*$")
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s).*$")
 _SEQUEL_MARK = re.compile(r"(\s+(part\s+)?(\d+|[ivx]+|two|three|four|chapter\s+\w+))+$")

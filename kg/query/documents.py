@@ -2,7 +2,7 @@
 
 Built only from the graph, so every word is an edge or an attribute of the KG: title and year,
 director(s) or author(s), up to three stars, broad genres, themes (``has_theme`` edges,
-:mod:`kg.themes`) and the short ``premise`` attribute (Wikipedia's, or an imported graph's
+:mod:`kgrec.kg.sources.themes`) and the short ``premise`` attribute (Wikipedia's, or an imported graph's
 ``description``). Deterministic; an item without a premise still gets one from its facts::
 
     >>> import networkx as nx
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from kg.errors import KgrecError
-from kg.graph import cached, catalog, degrees, display, is_item
-from kg.schema import DERIVED_ID_BASE, HAS_THEME
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.graph import cached, catalog, degrees, display, is_item
+from kgrec.kg.schema import DERIVED_ID_BASE, HAS_THEME
 MAX_STARS = 3
 MAX_MAKERS = 2
 #: relation -> how the document introduces its tails
@@ -99,5 +99,5 @@ def coverage(G: nx.MultiDiGraph) -> dict[str, int]:
 
 
 def documents(G: nx.MultiDiGraph) -> dict[int, str]:
-    """Catalog item -> its document, cached on the graph (:func:`kg.graph.cached`)."""
+    """Catalog item -> its document, cached on the graph (:func:`kgrec.kg.graph.cached`)."""
     return cached(G, "documents", lambda G: {item: document(G, item) for item in catalog(G)})

@@ -1,8 +1,8 @@
-"""A data set's everyday words (``kg.lexicon.chat_words`` over its dialogues), cached by content.
+"""A data set's everyday words (``kgrec.kg.query.lexicon.chat_words`` over its dialogues), cached by content.
 
 Counting ReDial's train dialogues takes ~1.1 s of CPU at every chat start, for ~2,300 words that
 change only when the dialogues or the code that reads and counts them change. So the words are
-kept in the user cache (``kg.locations.cache_dir()/words``) under a key of exactly those bytes,
+kept in the user cache (``kgrec.kg.locations.cache_dir()/words``) under a key of exactly those bytes,
 never a path: a second checkout or a copied cache reuses them, a changed file or code makes a new
 key. Plain text, one word per line after a header that holds the count, so a torn file is caught
 (and rebuilt with one line on stderr)::
@@ -17,9 +17,9 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from kg.errors import DataFileError
-from kg.files import atomic_write_text
-from kg.locations import cache_dir
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.files import atomic_write_text
+from kgrec.kg.locations import cache_dir
 
 HEADER = "kgrec everyday words v1"
 

@@ -2,8 +2,8 @@
 
 Genre -> items and person -> items need no index of their own: the graph's adjacency is one
 (``G.pred[genre]`` are the items of that genre). Years are a sorted array, cached on the graph
-(``kg.graph.cached``), cut by binary search. :func:`admitted` applies every filter of a
-``Constraints`` by set algebra on these (what ``kg.retrieval.satisfies`` decides item by item)::
+(``kgrec.kg.graph.cached``), cut by binary search. :func:`admitted` applies every filter of a
+``Constraints`` by set algebra on these (what ``kgrec.kg.query.retrieval.satisfies`` decides item by item)::
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from kg.adjacency import in_edges, out_edges
-from kg.graph import cached, catalog, catalog_set
-from kg.schema import Constraints
+from kgrec.kg.graph import cached, catalog, catalog_set
+from kgrec.kg.query.adjacency import in_edges, out_edges
+from kgrec.kg.schema import Constraints
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +57,7 @@ def items_in_years(G: nx.MultiDiGraph, low: int | None, high: int | None) -> fro
 
 def admitted(G: nx.MultiDiGraph, c: Constraints, pool: frozenset[int] | None = None) -> frozenset[int]:
     """The catalog items of ``pool`` (default: the catalog) that pass every filter of ``c``: the
-    items ``kg.retrieval.satisfies`` accepts, found from the filters' own item sets (a genre's
+    items ``kgrec.kg.query.retrieval.satisfies`` accepts, found from the filters' own item sets (a genre's
     items, a person's, a year range's), so a broad filter no longer checks each item it keeps."""
     pool = catalog_set(G) if pool is None else pool & catalog_set(G)
     for wanted in (c.genres, c.themes):  # an item with at least one of them (an edge item -> node)

@@ -1,7 +1,7 @@
-"""A graph's tuning: the fusion weights (``kg.retrieval.FusionWeights``) and re-mention prior
-(``kg.remention.RementionPrior``) learned for it, in a ``tuning.json`` beside it. An imported graph's
+"""A graph's tuning: the fusion weights (``kgrec.kg.query.retrieval.FusionWeights``) and re-mention prior
+(``kgrec.kg.query.remention.RementionPrior``) learned for it, in a ``tuning.json`` beside it. An imported graph's
 is in its folder (``kgrec eval tune``); the shipped movie KG's is ``data/tuning.json``. Both reach
-``G.graph`` through :func:`apply_tuning` (``kg.registry.load_graph``, ``kg.store.load_movie_graph``)."""
+``G.graph`` through :func:`apply_tuning` (``kgrec.kg.storage.registry.load_graph``, ``kgrec.kg.storage.store.load_movie_graph``)."""
 from __future__ import annotations
 
 import json
@@ -9,17 +9,17 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.errors import KgrecError
-from kg.files import atomic_write
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.files import atomic_write
 
 TUNING_FILE = "tuning.json"
 
 
 def apply_tuning(G: nx.MultiDiGraph, tuning: dict | None) -> nx.MultiDiGraph:
-    """Put a graph's tuning (:func:`read_tuning`) on ``G.graph``, where ``kg.retrieval.graph_weights``
-    and ``kg.remention.graph_prior`` read it: the one writer of both, for the shipped graph
-    (``kg.store``) and an imported one alike. A tuning without a "remention" prior keeps ``G``'s own."""
-    from kg import remention, retrieval
+    """Put a graph's tuning (:func:`read_tuning`) on ``G.graph``, where ``kgrec.kg.query.retrieval.graph_weights``
+    and ``kgrec.kg.query.remention.graph_prior`` read it: the one writer of both, for the shipped graph
+    (``kgrec.kg.storage.store``) and an imported one alike. A tuning without a "remention" prior keeps ``G``'s own."""
+    from kgrec.kg.query import remention, retrieval
 
     if tuning:
         G.graph[retrieval.WEIGHTS_KEY] = dict(tuning["weights"])
@@ -29,7 +29,7 @@ def apply_tuning(G: nx.MultiDiGraph, tuning: dict | None) -> nx.MultiDiGraph:
 
 
 def save_tuning(folder, weights, prior, report: dict) -> Path:
-    """Keep tuned ``kg.retrieval.FusionWeights`` and a ``kg.remention.RementionPrior`` with a graph."""
+    """Keep tuned ``kgrec.kg.query.retrieval.FusionWeights`` and a ``kgrec.kg.query.remention.RementionPrior`` with a graph."""
     from dataclasses import asdict
 
     path = Path(folder) / TUNING_FILE
@@ -40,9 +40,9 @@ def save_tuning(folder, weights, prior, report: dict) -> Path:
 
 def read_tuning(folder) -> dict | None:
     """A graph folder's ``tuning.json`` (checked by building its dataclasses), or ``None``: "weights"
-    (``kg.retrieval.FusionWeights`` fields), "remention" (``kg.remention.RementionPrior``'s, optional)
+    (``kgrec.kg.query.retrieval.FusionWeights`` fields), "remention" (``kgrec.kg.query.remention.RementionPrior``'s, optional)
     and "report" (how they were tuned)."""
-    from kg import remention, retrieval
+    from kgrec.kg.query import remention, retrieval
 
     path = Path(folder) / TUNING_FILE
     if not path.exists():

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field, fields, replace
 import networkx as nx
 import numpy as np
 
-from kg import inverted, push, remention
-from kg.adjacency import out_edges
-from kg.collaborative import collaborative_scores
-from kg.errors import ConfigError
-from kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
-from kg.schema import CO_MENTIONED, Candidate, Constraints
-from kg.similarity import CLOSE_BONUS, content_scores
+from kgrec.kg.errors import ConfigError
+from kgrec.kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
+from kgrec.kg.query import inverted, push, remention
+from kgrec.kg.query.adjacency import out_edges
+from kgrec.kg.query.collaborative import collaborative_scores
+from kgrec.kg.query.similarity import CLOSE_BONUS, content_scores
+from kgrec.kg.schema import CO_MENTIONED, Candidate, Constraints
 
 #: how strongly a walk follows each relation (others: 1.0)
 RELATION_WEIGHTS = {
@@ -47,7 +47,7 @@ RELATION_WEIGHTS = {
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m evaluation.tune_fusion``;
+    """How much each retriever counts in ``retrieve`` (tuned on ReDial valid: ``python -m kgrec.evaluation.tune_fusion``;
     an imported graph's own weights, tuned on its training turns, come with it: :func:`graph_weights`)."""
 
     walk: float = field(default=0.75, metadata={"help": "personalised PageRank from the seeds"})
@@ -57,11 +57,11 @@ class FusionWeights:
     attribute: float = field(default=0.25, metadata={"help": "matches the asked genre, person or years"})
     popular: float = field(default=0.1, metadata={"help": "most mentioned items"})
     dense: float = field(default=0.0, metadata={"help": "the LM encoder's nearest items to the conversation "
-                         "(agent.encoder; 0: the untuned encoder measured no better than chance)"})
+                         "(kgrec.agent.encoder; 0: the untuned encoder measured no better than chance)"})
     remention: float = field(default=0.0, metadata={"help": "the conversation's own items suggested again, by "
-                             "the graph's learned rates (kg.remention; 0: never, ReDial's setting)"})
+                             "the graph's learned rates (kgrec.kg.query.remention; 0: never, ReDial's setting)"})
     close_first: bool = field(default=True, metadata={"help": "close relatives of a liked film (sequels, "
-                              "franchise, same director and stars: kg.similarity) lead the list"})
+                              "franchise, same director and stars: kgrec.kg.query.similarity) lead the list"})
 
     def __post_init__(self):
         for name in self.sources():
@@ -85,7 +85,7 @@ class FusionWeights:
         >>> FusionWeights.from_dict({"contnet": 2})
         Traceback (most recent call last):
         ...
-        kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, remention, close_first
+        kgrec.kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, remention, close_first
         """
         names = [f.name for f in fields(cls)]
         for key in values:
@@ -108,7 +108,7 @@ class FusionWeights:
         return cls(**{name: float(name == source) for name in names}, close_first=False)
 
 
-WEIGHTS_KEY = "fusion_weights"  # G.graph: an imported graph's tuned weights (kg.registry.load_graph sets it)
+WEIGHTS_KEY = "fusion_weights"  # G.graph: an imported graph's tuned weights (kgrec.kg.storage.registry.load_graph sets it)
 
 
 def graph_weights(G: nx.MultiDiGraph) -> FusionWeights:
@@ -132,7 +132,7 @@ class WalkConfig:
     co_mention: str = "count"
     iterations: int = 15
     #: above this many walk edges (both directions) the walk is a local push from the seeds
-    #: (kg.push: its cost bounded by 1 / ((1 - alpha) * push_epsilon), not by the graph);
+    #: (kgrec.kg.query.push: its cost bounded by 1 / ((1 - alpha) * push_epsilon), not by the graph);
     #: below, the power method's ``iterations`` over every edge (the shipped movie KG: 0.25M)
     push_above: int = 1_000_000
     push_epsilon: float = 1e-6
@@ -417,20 +417,20 @@ def popular(G: nx.MultiDiGraph, constraints: Constraints = Constraints(), k: int
 
 def from_collaborative(G: nx.MultiDiGraph, items: Iterable[int], constraints: Constraints = Constraints(),
                        k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
-    """Items the training sessions' EASE model scores from ``items`` (``kg.collaborative``)."""
+    """Items the training sessions' EASE model scores from ``items`` (``kgrec.kg.query.collaborative``)."""
     scores = dict(collaborative_scores(G, items))
     return _top(G, scores, _items(G, constraints, allowed), k, "collaborative", ordered=True)
 
 
 def from_content(G: nx.MultiDiGraph, items: Iterable[int], constraints: Constraints = Constraints(),
                  k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
-    """Sequels and films sharing director, stars or writers with ``items`` (``kg.similarity``)."""
+    """Sequels and films sharing director, stars or writers with ``items`` (``kgrec.kg.query.similarity``)."""
     return _top(G, dict(content_scores(G, items)), _items(G, constraints, allowed), k, "content", ordered=True)
 
 
 def from_conversation(G: nx.MultiDiGraph, again: Mapping[int, float], constraints: Constraints = Constraints(),
                       k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
-    """The conversation's own items by their re-mention prior (``kg.remention.scores``); every
+    """The conversation's own items by their re-mention prior (``kgrec.kg.query.remention.scores``); every
     hard filter applies but the exclusion of these very items (``allowed``: :attr:`Allowed.again`)."""
     allowed = admissible(G, constraints, again, among=()).again if allowed is None else allowed
     return _top(G, dict(again), allowed, k, "remention")
@@ -500,8 +500,8 @@ def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints 
     """All retrievers fused (:func:`fuse` of :func:`candidate_lists`; ``weights``: :func:`graph_weights`).
 
     The seeds themselves are not proposed (the user just named them) unless ``roles`` (the
-    conversation's items by role, ``kg.remention.roles``) and the graph's learned prior say so.
-    ``extra``: lists scored outside the graph (``"dense"``: the LM encoder's, ``agent.encoder``),
+    conversation's items by role, ``kgrec.kg.query.remention.roles``) and the graph's learned prior say so.
+    ``extra``: lists scored outside the graph (``"dense"``: the LM encoder's, ``kgrec.agent.encoder``),
     already under ``constraints``; they join the fusion with their weights.
     """
     again = remention.scores(remention.graph_prior(G), roles or {})

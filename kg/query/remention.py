@@ -6,7 +6,7 @@ suggested in its previous message are suggested again in the next one, 8% of the
 seeker said they liked, against about 3% for the retriever's best new candidate. Each item of
 the conversation has *roles* (``ROLES``); its prior is the learned rate of its best role. The
 rates are counted on training turns (``fit_prior``), kept with the graph
-(``kg.registry.save_tuning``) and read by ``kg.retrieval`` through ``graph_prior``::
+(``kgrec.kg.storage.registry.save_tuning``) and read by ``kgrec.kg.query.retrieval`` through ``graph_prior``::
 
     >>> prior = fit_prior([({1: ("last",), 2: ("liked",)}, {1}), ({3: ("last",)}, set())])
     >>> prior.last, prior.liked
@@ -22,10 +22,10 @@ from dataclasses import asdict, dataclass, field, fields
 
 import networkx as nx
 
-from kg.errors import ConfigError
+from kgrec.kg.errors import ConfigError
 
 ROLES = ("last", "suggested", "liked", "seen")
-GRAPH_KEY = "remention_prior"  # G.graph: the prior's fields (kg.registry.load_graph, or learned at build/import)
+GRAPH_KEY = "remention_prior"  # G.graph: the prior's fields (kgrec.kg.storage.registry.load_graph, or learned at build/import)
 SOURCE_KEY = "remention_trained_on"  # G.graph: what the prior was counted on, in words
 
 
@@ -77,12 +77,12 @@ def fit_prior(observations: Iterable[tuple[Mapping[int, Sequence[str]], set[int]
 
 
 def turn_observations(turns: Iterable) -> list[tuple[dict[int, tuple[str, ...]], set[int]]]:
-    """:func:`fit_prior`'s pairs from recommendation turns in dialogue order (``kg.redial.Turn``): an
+    """:func:`fit_prior`'s pairs from recommendation turns in dialogue order (``kgrec.kg.sources.redial.Turn``): an
     item is ``last`` when the recommender's previous message suggested it, ``suggested`` when an
     earlier turn of the dialogue did, ``liked`` by the turn's labels, ``seen`` when mentioned with
     neither a like nor a suggestion; disliked items have no role.
 
-    >>> from kg.redial import Turn
+    >>> from kgrec.kg.sources.redial import Turn
     >>> turns = [Turn("d", ("a",), (1,), (1,), (), (2,)), Turn("d", ("a", "b", "c"), (1, 2), (1,), (), (2,))]
     >>> fit_prior(turn_observations(turns))
     RementionPrior(last=1.0, suggested=1.0, liked=0.0, seen=0.0)
@@ -99,11 +99,11 @@ def turn_observations(turns: Iterable) -> list[tuple[dict[int, tuple[str, ...]],
 
 
 def sequence_prior(sessions: Iterable) -> RementionPrior:
-    """Rates per role from interaction sequences (``kg.interactions.Session``): before each mention
+    """Rates per role from interaction sequences (``kgrec.kg.sources.interactions.Session``): before each mention
     after the first, the previous item is ``last``, earlier liked items are ``liked`` and earlier
     unlabelled ones ``seen`` (disliked: no role); a hit is the mention naming that item again.
 
-    >>> from kg.interactions import Session
+    >>> from kgrec.kg.sources.interactions import Session
     >>> sequence_prior([Session((1, 2), frozenset({1}), sequence=(1, 2, 1, 1))])
     RementionPrior(last=0.3333, suggested=0.0, liked=0.6667, seen=0.0)
     """

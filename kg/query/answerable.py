@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from kg.adjacency import in_edges
-from kg.graph import catalog_set, is_item
+from kgrec.kg.graph import catalog_set, is_item
+from kgrec.kg.query.adjacency import in_edges
 
 MIN_GENRE_COVERAGE = 0.5  # share of catalog items with a genre for genre words to be hard filters
 COVERAGE_KEY = "genre_coverage"  # G.graph cache (the graph's data, computed once)

@@ -24,9 +24,9 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
-from kg.adjacency import in_edges, neighbours, out_edges
-from kg.graph import cached, degrees, hubs
-from kg.schema import CO_MENTIONED, Fact
+from kgrec.kg.graph import cached, degrees, hubs
+from kgrec.kg.query.adjacency import in_edges, neighbours, out_edges
+from kgrec.kg.schema import CO_MENTIONED, Fact
 
 #: relation -> extra cost of a hop along it (unknown relations: WEAK); lower reads better
 RELATION_COST = {

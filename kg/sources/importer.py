@@ -3,7 +3,7 @@
 Three files, each with a header row:
 
 * **items CSV**: ``id,name`` then optional attribute columns. ``year`` becomes the item's
-  ``year``; ``description`` its ``premise`` (the text its document ends with: ``kg.documents``);
+  ``year``; ``description`` its ``premise`` (the text its document ends with: ``kgrec.kg.query.documents``);
   ``theme`` or ``themes`` become ``has_theme`` edges to ``theme`` nodes; any other column
   (``genre``, ``author``, ...) becomes edges ``item --column--> value`` (several values
   separated by ``|``). A **descriptions CSV** (``id,description``) may give the descriptions
@@ -16,11 +16,11 @@ Three files, each with a header row:
   with an optional like label. Either a CSV ``user,item`` with optional ``order`` (a number: a
   position or a timestamp; without it, file order), ``rating`` (liked when >= 4, disliked when
   <= 2) or ``like`` (``1``/``0``, empty = no label); or a JSONL file, one session a line,
-  ``{"session": ID, "items": [[ITEM, 1|0|null], ...]}`` (``kg.interactions.read_sessions``; the
+  ``{"session": ID, "items": [[ITEM, 1|0|null], ...]}`` (``kgrec.kg.sources.interactions.read_sessions``; the
   shipped ReDial ``train_mentions.jsonl`` is one). Items get ``popularity`` (number of sessions)
   and ``co_mentioned`` edges with ``count`` (sessions that share both) and ``liked``; an EASE model
-  (``kg.collaborative``) is fitted on each session's liked items (``from_collaborative``); the
-  re-mention prior (``kg.remention.sequence_prior``: how often the previous, a liked or an
+  (``kgrec.kg.query.collaborative``) is fitted on each session's liked items (``from_collaborative``); the
+  re-mention prior (``kgrec.kg.query.remention.sequence_prior``: how often the previous, a liked or an
   unlabelled earlier item comes again next) is counted on the sequences, repeats included.
 
 Node ids: items keep their ids when all are non-negative integers, else they are numbered
@@ -42,11 +42,11 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.build import TAIL_TYPES, TYPE_PRIORITY, clean_text, open_data, with_year
-from kg import collaborative, remention
-from kg.errors import DataFileError
-from kg.interactions import Session, add_interactions, labelled_session, read_sessions
-from kg.schema import HAS_THEME, THEME_TYPE
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.query import collaborative, remention
+from kgrec.kg.schema import HAS_THEME, THEME_TYPE
+from kgrec.kg.sources.build import TAIL_TYPES, TYPE_PRIORITY, clean_text, open_data, with_year
+from kgrec.kg.sources.interactions import Session, add_interactions, labelled_session, read_sessions
 
 POSITIVE_RATING, NEGATIVE_RATING = 4.0, 2.0
 TEXT_COLUMNS = ("year", "description")  # item attributes, not edges

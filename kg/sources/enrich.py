@@ -6,7 +6,7 @@ Two halves:
   links KG movies to the sources and writes the small derived file
   ``data/genres/movie_genres.tsv``::
 
-      python -m kg.enrich --sources ../shared/data/genres
+      python -m kgrec.kg.sources.enrich --sources ../shared/data/genres
 
 * the **build step** :func:`add_genres` reads that shipped file and adds broad genre nodes
   (ids from ``DERIVED_ID_BASE``, in the order of :data:`BROAD_GENRES`), ``genre`` edges and
@@ -38,11 +38,11 @@ from urllib.parse import unquote
 
 import networkx as nx
 
-from kg.build import clean_text, uri_local, with_year
-from kg.errors import DataFileError
-from kg.graph import catalog
-from kg.locations import data_dir
-from kg.schema import DERIVED_ID_BASE, ITEM_TYPE
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.graph import catalog
+from kgrec.kg.locations import data_dir
+from kgrec.kg.schema import DERIVED_ID_BASE, ITEM_TYPE
+from kgrec.kg.sources.build import clean_text, uri_local, with_year
 
 GENRES_FILE = "genres/movie_genres.tsv"
 HEADER = ["node", "uri", "year", "genres", "source", "link"]
@@ -107,7 +107,7 @@ class Film:
     year: int | None
     labels: tuple[str, ...]
     href: str = ""  # Wikipedia page name, underscores for spaces
-    extract: str = ""  # Wikipedia's lead text (read by kg.themes for premises; never shipped whole)
+    extract: str = ""  # Wikipedia's lead text (read by kgrec.kg.sources.themes for premises; never shipped whole)
 
 
 def read_wikipedia(folder: Path) -> list[Film]:
@@ -224,7 +224,7 @@ def read_genre_rows(path: Path) -> list[tuple[int, dict]]:
         handle = open(path, encoding="utf-8", newline="")
     except OSError as e:
         raise DataFileError(path, None, f"cannot read ({e.strerror}); regenerate with "
-                                        "python -m kg.enrich") from e
+                                        "python -m kgrec.kg.sources.enrich") from e
     with handle:
         reader = csv.reader(handle, delimiter="\t")
         if next(reader, None) != HEADER:
@@ -260,7 +260,7 @@ def add_genres(G: nx.MultiDiGraph, path: Path | None = None) -> int:
         node = int(row["node"])
         if node not in G or G.nodes[node].get("uri") != row["uri"]:
             raise DataFileError(path, line, f"node {node} with uri {row['uri']!r} in the KG; "
-                                            "regenerate with python -m kg.enrich")
+                                            "regenerate with python -m kgrec.kg.sources.enrich")
         for genre in filter(None, row["genres"].split("|")):
             if not G.has_edge(node, ids[genre], "genre"):
                 G.add_edge(node, ids[genre], key="genre", relation="genre", source=row["source"])
@@ -290,7 +290,7 @@ def genre_coverage(G: nx.MultiDiGraph) -> float:
 
 
 def sources_parser(prog: str, doc: str, out: Path) -> argparse.ArgumentParser:
-    """The flags of a derivation from ``../shared/data/genres`` (``kg.enrich``, ``kg.themes``)."""
+    """The flags of a derivation from ``../shared/data/genres`` (``kgrec.kg.sources.enrich``, ``kgrec.kg.sources.themes``)."""
     parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     parser.add_argument("--sources", type=Path, required=True,
                         help="folder with wikipedia_movie_data/ and cmu_movie_summary/")
@@ -299,8 +299,8 @@ def sources_parser(prog: str, doc: str, out: Path) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sources_parser("python -m kg.enrich", __doc__, data_dir() / GENRES_FILE).parse_args(argv)
-    from kg.build import build_movie_graph
+    args = sources_parser("python -m kgrec.kg.sources.enrich", __doc__, data_dir() / GENRES_FILE).parse_args(argv)
+    from kgrec.kg.sources.build import build_movie_graph
 
     G = build_movie_graph()
     rows = link_movies(G, read_wikipedia(args.sources / "wikipedia_movie_data"),

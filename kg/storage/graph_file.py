@@ -3,7 +3,7 @@
 The file is a numpy ``.npz`` (a zip, read with ``allow_pickle=False``): nothing in it can run
 code when it is loaded. It holds the graph as JSON bytes (nodes, edges and their attributes,
 the scalar graph attributes) and the arrays of any fitted model on ``G.graph`` (the EASE model
-of ``kg.collaborative``). A file that is torn, corrupt or not a graph raises ``GraphFileError``::
+of ``kgrec.kg.query.collaborative``). A file that is torn, corrupt or not a graph raises ``GraphFileError``::
 
     >>> import tempfile, networkx as nx
     >>> G = nx.MultiDiGraph(name="tiny"); G.add_edge(1, 2, key="starring", relation="starring")
@@ -22,10 +22,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from kg import heap
-from kg.collaborative import EaseConfig, ItemItem
-from kg.errors import KgrecError
-from kg.files import atomic_write
+from kgrec.kg import heap
+from kgrec.kg.errors import KgrecError
+from kgrec.kg.files import atomic_write
+from kgrec.kg.query.collaborative import EaseConfig, ItemItem
 
 FORMAT = "kgrec-graph"
 VERSION = 1
@@ -51,7 +51,7 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> None:
                            f"{key}.neighbours": value.neighbours, f"{key}.weights": value.weights})
         elif isinstance(value, SCALARS) or isinstance(value, dict) and all(
                 isinstance(k, str) and isinstance(v, SCALARS) for k, v in value.items()):
-            scalars[key] = value  # a flat dict of scalars: a prior's rates (kg.remention)
+            scalars[key] = value  # a flat dict of scalars: a prior's rates (kgrec.kg.query.remention)
         else:
             raise TypeError(f"G.graph[{key!r}] is a {type(value).__name__}: save_graph stores scalars, flat dicts of them and ItemItem only")
     data = {"format": FORMAT, "version": VERSION, "graph": scalars, "models": models,
@@ -66,14 +66,14 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-        with heap.quiet():  # millions of small objects, none cyclic: no collector passes (kg.heap)
+        with heap.quiet():  # millions of small objects, none cyclic: no collector passes (kgrec.kg.heap)
             data = json.loads(arrays.pop("graph.json").tobytes())
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, RecursionError, UnicodeDecodeError) as e:
         why = "it holds pickled objects, which are never loaded" if "pickle" in str(e) else str(e)[:200]
         raise GraphFileError(path, f"{type(e).__name__}: {why}") from e
     try:
         with heap.quiet():
-            G = nx.freeze(_graph(data, arrays))  # read-only: kg.retrieval caches on it safely
+            G = nx.freeze(_graph(data, arrays))  # read-only: kgrec.kg.query.retrieval caches on it safely
         return heap.settle(G)
     except (TypeError, ValueError, KeyError, IndexError) as e:
         raise GraphFileError(path, f"{type(e).__name__}: {str(e)[:200]}") from e

@@ -30,7 +30,7 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 
-from kg.errors import ConfigError
+from kgrec.kg.errors import ConfigError
 
 GRAPH_KEY = "collaborative"  # G.graph[GRAPH_KEY]: the fitted ItemItem model
 #: above this many items :func:`fit` uses :func:`fit_cooccurrence` (EASE's three dense 5,000² float64

@@ -1,10 +1,10 @@
-"""The movie KG, built once and cached: ``load_movie_graph()`` (its catalog: ``kg.graph.catalog(G)``).
+"""The movie KG, built once and cached: ``load_movie_graph()`` (its catalog: ``kgrec.kg.graph.catalog(G)``).
 
-The cache lives in ``kg.locations.cache_dir()`` under a key that hashes the bytes of every
+The cache lives in ``kgrec.kg.locations.cache_dir()`` under a key that hashes the bytes of every
 input file and of the code that builds the graph, so editing either rebuilds it::
 
-    from kg.store import load_movie_graph
-    from kg.graph import catalog
+    from kgrec.kg.graph import catalog
+    from kgrec.kg.storage.store import load_movie_graph
     G = load_movie_graph()          # ~2 s from the cache, ~11 s cold
     items = catalog(G)              # sorted ids of the 6,281 recommendable movies
 """
@@ -16,20 +16,22 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import build, collaborative, enrich, graph_file, interactions, redial, remention, themes
-from kg.graph import catalog
-from kg.graph_file import GraphFileError, load_graph, save_graph
-from kg.locations import cache_dir, data_dir
+from kgrec.kg.graph import catalog
+from kgrec.kg.locations import cache_dir, data_dir
+from kgrec.kg.query import collaborative, remention
+from kgrec.kg.sources import build, enrich, interactions, redial, themes
+from kgrec.kg.storage import graph_file
+from kgrec.kg.storage.graph_file import GraphFileError, load_graph, save_graph
 
 CACHE_PREFIX = "movie-graph-"
 INPUT_FILES = (*build.KG_FILES, *build.REDIAL_FILES, enrich.GENRES_FILE, themes.DOCUMENTS_FILE,
                interactions.TRAIN_FILE, interactions.MENTIONS_FILE,
                redial.VALID_FILE)  # valid: the ids left out of every fit
 CODE_MODULES = (build, collaborative, enrich, graph_file, interactions, redial, remention, themes)
-CACHE_SUFFIX = ".npz"  # kg.graph_file's data-only format (the old ".pkl" caches are removed)
+CACHE_SUFFIX = ".npz"  # kgrec.kg.storage.graph_file's data-only format (the old ".pkl" caches are removed)
 #: The shipped KG's fusion weights are ``data/tuning.json``, the file an imported graph's folder holds
-#: (``kg.tuning.read_tuning``; tuned on ReDial valid, the file's "report" says how and what it scored).
-#: ``kg.retrieval.FusionWeights()`` holds the defaults for a graph with no tuning of its own; a graph
+#: (``kgrec.kg.storage.tuning.read_tuning``; tuned on ReDial valid, the file's "report" says how and what it scored).
+#: ``kgrec.kg.query.retrieval.FusionWeights()`` holds the defaults for a graph with no tuning of its own; a graph
 #: built in code has none, so it never loads the encoder.
 
 
@@ -49,14 +51,14 @@ def _file_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
-        from kg.errors import DataFileError
+        from kgrec.kg.errors import DataFileError
 
         raise DataFileError(path, None, f"cannot read ({e.strerror})") from e
 
 
 def build_full_graph(root: Path | None = None) -> nx.MultiDiGraph:
     """DBpedia graph + ReDial titles + broad genres and years + themes and premises + train-split
-    interactions, EASE and the re-mention prior (``kg.interactions.redial_train_sessions``; valid's
+    interactions, EASE and the re-mention prior (``kgrec.kg.sources.interactions.redial_train_sessions``; valid's
     conversations never)."""
     root = Path(root or data_dir())
     G = build.build_movie_graph(root)
@@ -93,8 +95,8 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
 
 def _weighted(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """``G`` with the shipped tuning (``data/tuning.json``) unless it carries its own."""
-    from kg.tuning import apply_tuning, read_tuning
-    from kg.retrieval import WEIGHTS_KEY
+    from kgrec.kg.query.retrieval import WEIGHTS_KEY
+    from kgrec.kg.storage.tuning import apply_tuning, read_tuning
 
     if WEIGHTS_KEY not in G.graph:
         apply_tuning(G, read_tuning(data_dir()))

@@ -2,14 +2,14 @@
 
 Usage::
 
-    python -m kg.redial_sources --sources ../shared/data/redial     # writes data/redial/train*.jsonl
+    python -m kgrec.kg.sources.redial_sources --sources ../shared/data/redial     # writes data/redial/train*.jsonl
 
 Two files come out, both of ReDial's official **train** split (CC BY 4.0, Li et al. 2018):
 
 * ``train.jsonl``: the dialogues with their text, line for line as the source holds them, less
   any conversation of ``valid.jsonl`` (the source has none; checked).
 * ``train_mentions.jsonl``: every train conversation as its chronological movie mentions with the
-  seeker's label, in the interactions-file format ``kg.interactions.read_sessions`` reads (and
+  seeker's label, in the interactions-file format ``kgrec.kg.sources.interactions.read_sessions`` reads (and
   ``kgrec kg import --interactions`` takes for any graph)::
 
       {"session": "391", "items": [["84779", 1], ["191602", 1], ...]}
@@ -27,11 +27,11 @@ import argparse
 import json
 from pathlib import Path
 
-from kg.errors import DataFileError
-from kg.interactions import MENTIONS_FILE
-from kg.jsonl import read_jsonl
-from kg.locations import data_dir
-from kg.redial import MENTION, TRAIN_FILE, VALID_FILE, load_dialogues
+from kgrec.kg.errors import DataFileError
+from kgrec.kg.jsonl import read_jsonl
+from kgrec.kg.locations import data_dir
+from kgrec.kg.sources.interactions import MENTIONS_FILE
+from kgrec.kg.sources.redial import MENTION, TRAIN_FILE, VALID_FILE, load_dialogues
 
 MENTIONS_SOURCE = "train_mentions.jsonl"
 SOURCE_KEYS = ("conversationId", "movies", "in_valid_jsonl")

@@ -1,4 +1,4 @@
-"""The alias index entity linking looks names up in (``kg.linking``): built once per graph.
+"""The alias index entity linking looks names up in (``kgrec.kg.query.linking``): built once per graph.
 
 Aliases are normalised (lower case, no accents or punctuation) and map to graph nodes: movie
 titles with and without year, subtitle or leading article; people's full names (and a surname one
@@ -22,10 +22,10 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from kg import heap
-from kg.lexicon import COMMON, GENRE_SYNONYMS, THEME_FORMS, fold, normalize
-from kg.graph import display
-from kg.schema import DERIVED_ID_BASE, ITEM_TYPE
+from kgrec.kg import heap
+from kgrec.kg.graph import display
+from kgrec.kg.query.lexicon import COMMON, GENRE_SYNONYMS, THEME_FORMS, fold, normalize
+from kgrec.kg.schema import DERIVED_ID_BASE, ITEM_TYPE
 
 LINKED_TYPES = (ITEM_TYPE, "person", "genre", "theme")
 
@@ -172,7 +172,7 @@ def _index_genres(index: LinkIndex, G: nx.MultiDiGraph) -> None:
 
 
 def _index_themes(index: LinkIndex, G: nx.MultiDiGraph) -> None:
-    """Theme names ("time travel"), their plural or singular and simple forms (``kg.lexicon.THEME_FORMS``)
+    """Theme names ("time travel"), their plural or singular and simple forms (``kgrec.kg.query.lexicon.THEME_FORMS``)
     and "<theme> movie(s)". A theme outranks a genre word that also names it ("heist": the theme, not crime)."""
     for node, data in G.nodes(data=True):
         if data.get("type") != "theme" or not G.in_degree(node):
@@ -185,14 +185,14 @@ def _index_themes(index: LinkIndex, G: nx.MultiDiGraph) -> None:
                 _add(index, alias, Entry(node, 1.0))
 
 
-@heap.settled  # millions of small objects on a large catalog, living as long as it (kg.heap)
+@heap.settled  # millions of small objects on a large catalog, living as long as it (kgrec.kg.heap)
 def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] = MappingProxyType({}),
                      common_words: Collection[str] = (), themes: bool = True) -> LinkIndex:
     """The alias index of ``G``, with the dialogue data set's words as input.
 
     ``redial_ids`` maps the ids its messages write movies as (ReDial's ``@123``) to nodes;
     ``common_words`` are its everyday words, linked only with a capital, beside the built-in
-    ones. ``kg.redial.link_words(G)`` gives both for the shipped ReDial data. ``themes=False``
+    ones. ``kgrec.kg.sources.redial.link_words(G)`` gives both for the shipped ReDial data. ``themes=False``
     leaves the theme nodes out (the linking before themes).
     """
     index = LinkIndex(common=COMMON | {fold(w) for w in common_words})

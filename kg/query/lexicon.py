@@ -3,7 +3,7 @@
 A one-word title made of everyday words ("Up", "It", "Help") only links when written like a
 name; a word outside every alias and every everyday word is likely a typo, so only spans
 holding one are matched fuzzily. The everyday words are a built-in list plus the words a data
-set's dialogues write in lower case (:func:`chat_words`; ReDial's: ``kg.redial.link_words``).
+set's dialogues write in lower case (:func:`chat_words`; ReDial's: ``kgrec.kg.sources.redial.link_words``).
 """
 from __future__ import annotations
 
@@ -108,9 +108,9 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 COMMON |= {phrase for phrase in GENRE_SYNONYMS if " " not in phrase}  # "Holidays (2016)"
 
-#: theme name (``kg.themes``) -> its other simple forms (plurals and "<name> movie" are added by
-#: ``kg.linking``). Only forms of the theme's own words: synonyms ("the undead") link through the
-#: LM encoder (``agent.content``), not through this list.
+#: theme name (``kgrec.kg.sources.themes``) -> its other simple forms (plurals and "<name> movie" are added by
+#: ``kgrec.kg.query.linking``). Only forms of the theme's own words: synonyms ("the undead") link through the
+#: LM encoder (``kgrec.agent.content``), not through this list.
 THEME_FORMS: dict[str, tuple[str, ...]] = {
     "time travel": ("time traveling", "time travelling", "time traveler", "time travellers", "time machine"),
     "zombies": ("zombie",), "vampires": ("vampire",), "werewolves": ("werewolf",), "ghosts": ("ghost", "haunted house"),

@@ -24,12 +24,12 @@ from urllib.parse import unquote
 
 import networkx as nx
 
-from kg.build import REDIAL_FILES, clean_text
-from kg.errors import DataFileError, KgrecError
-from kg.graph import display
-from kg.jsonl import read_jsonl
-from kg.lexicon import chat_words
-from kg.locations import data_dir
+from kgrec.kg.errors import DataFileError, KgrecError
+from kgrec.kg.graph import display
+from kgrec.kg.jsonl import read_jsonl
+from kgrec.kg.locations import data_dir
+from kgrec.kg.query.lexicon import chat_words
+from kgrec.kg.sources.build import REDIAL_FILES, clean_text
 
 SEEKER, RECOMMENDER = "seeker", "recommender"
 MENTION = re.compile(r"@(\d+)")
@@ -84,8 +84,9 @@ def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
 @lru_cache(maxsize=1)
 def chat_words_of_train() -> frozenset[str]:
     """Everyday words of the ReDial train dialogues (movies there are ``@ids``), if shipped; cached
-    by content (``kg.word_cache``: the file's bytes and the code that counts them)."""
-    from kg import lexicon, word_cache
+    by content (``kgrec.kg.sources.word_cache``: the file's bytes and the code that counts them)."""
+    from kgrec.kg.query import lexicon
+    from kgrec.kg.sources import word_cache
 
     path = data_dir() / TRAIN_FILE
 
@@ -98,7 +99,7 @@ def chat_words_of_train() -> frozenset[str]:
 
 
 def link_words(G: nx.MultiDiGraph) -> dict:
-    """ReDial's words for ``kg.linking.build_link_index(G, **link_words(G))``: its movie ids
+    """ReDial's words for ``kgrec.kg.query.linking.build_link_index(G, **link_words(G))``: its movie ids
     (``redial_ids``; none when the mapping file is absent or matches no node of ``G``) and the
     everyday words of its train dialogues (``common_words``)."""
     try:
@@ -178,11 +179,11 @@ def recommendation_turns(G: nx.MultiDiGraph, dialogues: list[dict]) -> list[Turn
 
 
 def add_remention_prior(G: nx.MultiDiGraph, root=None) -> None:
-    """Count the re-mention prior (``kg.remention``) on the train dialogues' recommendation turns
+    """Count the re-mention prior (``kgrec.kg.query.remention``) on the train dialogues' recommendation turns
     (conversations of ``valid.jsonl`` left out) and keep it on ``G.graph`` (in place)."""
     from dataclasses import asdict
 
-    from kg import remention
+    from kgrec.kg.query import remention
 
     root = Path(root or data_dir())
     valid = {str(d["conversationId"]) for d in load_dialogues(root / VALID_FILE)}
