@@ -19,7 +19,6 @@ together; ``popular`` is the fallback; ``retrieve`` fuses them::
 from __future__ import annotations
 
 import heapq
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -28,22 +27,14 @@ import networkx as nx
 import numpy as np
 
 from kgrec.kg.errors import ConfigError
-from kgrec.kg.graph import cached, catalog, catalog_set, degrees, hubs, is_item
-from kgrec.kg.query import inverted, push, remention
+from kgrec.kg.graph import cached, catalog, catalog_set, degrees, is_item
+from kgrec.kg.query import inverted, remention
 from kgrec.kg.query.adjacency import out_edges
 from kgrec.kg.query.collaborative import collaborative_scores
 from kgrec.kg.query.similarity import CLOSE_BONUS, content_scores
+from kgrec.kg.query.walk import (CO_MENTION_STRENGTHS, RELATION_WEIGHTS, WALK_KEY, WalkConfig,  # noqa: F401  (retrieval's names too)
+                                 _item_mass, walk_config, walk_scores)
 from kgrec.kg.schema import CO_MENTIONED, Candidate, Constraints
-
-#: how strongly a walk follows each relation (others: 1.0)
-RELATION_WEIGHTS = {
-    "starring": 1.0, "director": 1.5, "writer": 1.0, "subsequent_work": 2.0,
-    "previous_work": 2.0, "genre": 0.5, "producer": 0.5, "music_composer": 0.5,
-    "cinematography": 0.3, "editing": 0.3, "distributor": 0.2, "production_company": 0.3,
-    "company": 0.3, "location": 0.3, CO_MENTIONED: 1.0,
-    "has_theme": 0.0,  # themes filter and boost asked-for content; the walk does not follow them (unmeasured)
-}
-
 
 @dataclass(frozen=True)
 class FusionWeights:
@@ -114,53 +105,6 @@ WEIGHTS_KEY = "fusion_weights"  # G.graph: an imported graph's tuned weights (kg
 def graph_weights(G: nx.MultiDiGraph) -> FusionWeights:
     """The weights kept with ``G`` (``kgrec eval tune``), else ``FusionWeights()`` (ReDial's)."""
     return FusionWeights(**G.graph.get(WEIGHTS_KEY) or {})
-
-
-CO_MENTION_STRENGTHS = ("count", "cosine")
-
-
-@dataclass(frozen=True)
-class WalkConfig:
-    """Personalised PageRank on the undirected, hub-free projection of the graph."""
-
-    alpha: float = 0.7  # probability of following an edge rather than restarting
-    degree_power: float = -0.3  # step weight x degree ** -degree_power (< 0: to the well known)
-    co_mention_weight: float = 1.0  # weight of co_mentioned edges (0: left out)
-    #: a co_mentioned edge's strength: "count" (1 + log of sessions sharing both) or "cosine" (sessions
-    #: sharing both / sqrt of each one's sessions), which keeps the walk from drifting to the most
-    #: popular items where co-mentions outnumber the KG's own edges (ratings data)
-    co_mention: str = "count"
-    iterations: int = 15
-    #: above this many walk edges (both directions) the walk is a local push from the seeds
-    #: (kgrec.kg.query.push: its cost bounded by 1 / ((1 - alpha) * push_epsilon), not by the graph);
-    #: below, the power method's ``iterations`` over every edge (the shipped movie KG: 0.25M)
-    push_above: int = 1_000_000
-    push_epsilon: float = 1e-6
-
-    def __post_init__(self):
-        if not 0 < self.alpha < 1:
-            raise ConfigError(f"WalkConfig.alpha={self.alpha!r}: expected 0 < alpha < 1")
-        if not -1 <= self.degree_power <= 2:
-            raise ConfigError(f"WalkConfig.degree_power={self.degree_power!r}: expected -1..2")
-        if self.co_mention not in CO_MENTION_STRENGTHS:
-            raise ConfigError(f"WalkConfig.co_mention={self.co_mention!r}: expected one of {', '.join(CO_MENTION_STRENGTHS)}")
-        if self.push_above < 0 or not 0 < self.push_epsilon < 1:
-            raise ConfigError(f"WalkConfig push_above={self.push_above!r} (>= 0), push_epsilon={self.push_epsilon!r} (0..1)")
-        if self.co_mention_weight < 0 or self.iterations < 1:
-            raise ConfigError(f"WalkConfig co_mention_weight={self.co_mention_weight!r} (>= 0), "
-                             f"iterations={self.iterations!r} (>= 1)")
-
-
-WALK_KEY = "walk_co_mention"  # G.graph: the walk's co-mention strength, when set (else walk_config decides)
-
-
-def walk_config(G: nx.MultiDiGraph) -> WalkConfig:
-    """The walk for ``G``: co-mentions by "cosine" where they outnumber the KG's own edges (ratings
-    data, where counts led the walk to the most popular items), else by "count"; ``G.graph[WALK_KEY]`` overrides."""
-    def build(G):
-        co = sum(k == CO_MENTIONED for _, _, k in G.edges(keys=True))
-        return WalkConfig(co_mention=G.graph.get(WALK_KEY) or ("cosine" if co > G.number_of_edges() - co else "count"))
-    return cached(G, WALK_KEY, build)
 
 
 # ---------------------------------------------------------------- constraints
@@ -240,103 +184,6 @@ def _top(G: nx.MultiDiGraph, scores: dict[int, float], allowed: frozenset[int], 
 
 def _items(G: nx.MultiDiGraph, constraints: Constraints, allowed: frozenset[int] | None) -> frozenset[int]:
     return admissible(G, constraints).items if allowed is None else allowed
-
-
-# ---------------------------------------------------------------- the walk
-@dataclass(frozen=True)
-class _Walk:
-    nodes: list[int]
-    position: dict[int, int]
-    src: np.ndarray  # (E,) edge sources
-    dst: np.ndarray  # (E,) edge targets
-    prob: np.ndarray  # (E,) transition probability src -> dst
-    items: np.ndarray  # (I,) positions of catalog items
-    is_item: np.ndarray  # (N,) bool: position holds a catalog item
-    transitions: push.Transitions  # the same edges by source (CSR), for the local push
-
-
-def _edge_weight(relation: str, data: dict, strength: str = "count", sessions: tuple[int, int] = (1, 1)) -> float:
-    """How strongly the walk follows one edge; ``sessions``: how many sessions mention its two ends."""
-    weight = RELATION_WEIGHTS.get(relation, 1.0)
-    if relation == CO_MENTIONED:
-        count = data.get("count", 1)
-        weight *= 1 + math.log(count) if strength == "count" else count / math.sqrt(max(sessions[0], 1) * max(sessions[1], 1))
-    return weight
-
-
-def _walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
-    return cached(G, config, lambda G: _build_walk(G, config))
-
-
-def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
-    nodes = list(G.nodes)
-    position = {node: i for i, node in enumerate(nodes)}
-    hub = hubs(G)
-    src, dst, weight = [], [], []
-    for head, tail, relation, data in G.edges(keys=True, data=True):
-        if head in hub or tail in hub:
-            continue
-        if relation == CO_MENTIONED:
-            ends = (G.nodes[head].get("popularity") or 1, G.nodes[tail].get("popularity") or 1)
-            w = _edge_weight(relation, data, config.co_mention, ends) * config.co_mention_weight
-        else:
-            w = _edge_weight(relation, data)
-        if w <= 0:
-            continue
-        src += [position[head], position[tail]]
-        dst += [position[tail], position[head]]
-        weight += [w, w]
-    src, dst = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
-    degree = np.bincount(src, minlength=len(nodes)).astype(float)
-    damped = np.array(weight) * np.maximum(degree[dst], 1.0) ** -config.degree_power
-    total = np.bincount(src, weights=damped, minlength=len(nodes))
-    prob = damped / total[src]
-    items = np.array([position[n] for n in nodes if is_item(G, n)], dtype=np.int64)
-    mask = np.zeros(len(nodes), dtype=bool)
-    mask[items] = True
-    return _Walk(nodes, position, src, dst, prob, items, mask, push.transitions(len(nodes), src, dst, prob))
-
-
-def _walk_vector(G: nx.MultiDiGraph, seeds: list[int],
-                 config: WalkConfig) -> tuple[_Walk, np.ndarray]:
-    """Personalised PageRank mass of every node, less the seeds' own restart mass."""
-    walk = _walk(G, config)
-    starts = [walk.position[s] for s in dict.fromkeys(seeds) if s in walk.position]
-    restart = np.zeros(len(walk.nodes))
-    if not starts:
-        return walk, restart
-    restart[starts] = 1.0 / len(starts)
-    x = restart.copy()
-    for _ in range(config.iterations):
-        moved = np.bincount(walk.dst, weights=x[walk.src] * walk.prob, minlength=len(x))
-        lost = x.sum() - moved.sum()  # mass at nodes without edges restarts
-        x = (1 - config.alpha) * restart + config.alpha * (moved + lost * restart)
-    return walk, x - (1 - config.alpha) * restart
-
-
-def _item_mass(G: nx.MultiDiGraph, seeds: list[int], config: WalkConfig) -> tuple[_Walk, np.ndarray, np.ndarray]:
-    """``(walk, positions, mass)`` of the items the walk reaches (mass > 1e-12), positions ascending:
-    the power method on a graph of up to ``config.push_above`` edges, a local push beyond."""
-    walk = _walk(G, config)
-    if len(walk.src) <= config.push_above:
-        walk, x = _walk_vector(G, seeds, config)
-        positions = walk.items[x[walk.items] > 1e-12]
-        return walk, positions, x[positions]
-    starts = list(dict.fromkeys(walk.position[s] for s in seeds if s in walk.position))
-    if not starts:
-        return walk, np.zeros(0, dtype=np.int64), np.zeros(0)
-    nodes, mass = push.push(walk.transitions, dict.fromkeys(starts, 1.0 / len(starts)), config.alpha,
-                            config.push_epsilon, rounds=config.iterations)
-    mass[np.isin(nodes, starts)] -= (1 - config.alpha) / len(starts)  # as the power method: less the restart
-    keep = walk.is_item[nodes] & (mass > 1e-12)
-    return walk, nodes[keep], mass[keep]
-
-
-def walk_scores(G: nx.MultiDiGraph, seeds: Iterable[int],
-                config: WalkConfig = WalkConfig()) -> dict[int, float]:
-    """Item -> personalised PageRank from ``seeds`` (items the walk reaches)."""
-    walk, positions, mass = _item_mass(G, list(seeds), config)
-    return {walk.nodes[p]: float(m) for p, m in zip(positions.tolist(), mass.tolist())}
 
 
 # ---------------------------------------------------------------- retrievers
