@@ -324,9 +324,9 @@ def evaluate(config: RedialEvalConfig, progress: bool = True, command: str = "kg
         f"of {replayer.config.candidates} candidates (AgentConfig.candidates). "
         f"Every ranking is completed with the popularity order over the {len(items):,}-item catalog, so "
         "Recall@50 is defined; off-catalog counts only what a system itself returned.",
-        "The replay calls the agent's turn stages directly (agent/turn.py through evaluation/systems.py: "
-        "understand, constraints, retrieve with the one hard-filter check, rank), not the chat loop; "
-        "`agent` runs the chat loop on the last message.",
+        "The replay plays the chat's own turn (agent.actions.play through evaluation/systems.py, up to the "
+        "retrieval: understand, constraints, the hard filters once, retrieve), then ranks; "
+        "`agent` runs the whole chat turn on the last message.",
         "s/turn includes the shared linking + retrieval time except for popularity.",
         "95% CI: percentile bootstrap of Recall@10 over turns (1,000 resamples, a turn's labels together).",
     ]
