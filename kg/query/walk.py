@@ -5,13 +5,12 @@ push from the seeds beyond (``kgrec.kg.query.push``); the projection is cached o
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
-    >>> G.add_nodes_from([1, 2, 3], type="movie", item=True, popularity=0)
-    >>> G.add_node(9, type="person")
-    >>> G.add_edge(1, 9, key="starring"); G.add_edge(2, 9, key="starring")
-    'starring'
-    'starring'
-    >>> scores = walk_scores(G, [1])  # 2 shares a star with 1; 3 shares nothing
-    >>> scores[2] > 0, 3 in scores
+    >>> G.add_nodes_from([1, 2, 3, 4], type="movie", item=True, popularity=0)
+    >>> G.add_nodes_from([8, 9], type="person")
+    >>> for movie, person in [(1, 8), (2, 8), (2, 9), (3, 9)]:
+    ...     _ = G.add_edge(movie, person, key="starring")
+    >>> scores = walk_scores(G, [1])  # 2 shares a star with 1, 3 one with 2, 4 none
+    >>> scores[2] > scores[3] > 0, 4 in scores
     (True, False)
 """
 from __future__ import annotations

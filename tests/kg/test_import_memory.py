@@ -10,6 +10,16 @@ from kgrec.bench.scale import write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+def _kgrec(how: list[str], args: list[str], timeout: int) -> subprocess.CompletedProcess:
+    """``python HOW... ARGS...`` (a capped child or the CLI itself) from the repository root."""
+    return subprocess.run([sys.executable, *how, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def _import(files, out: Path) -> list[str]:
+    return ["kg", "import", "--items", str(files.items), "--triples", str(files.triples),
+            "--interactions", str(files.interactions), "--out", str(out)]
+
 #: the child caps its own address space a little above what it has mapped once kgrec is imported,
 #: then imports a catalog whose EASE model (forced dense) needs three 2,000² float64 matrices
 CHILD = textwrap.dedent("""
@@ -27,9 +37,7 @@ CHILD = textwrap.dedent("""
 def test_running_out_of_memory_is_one_error_line_and_no_graph(tmp_path):
     files = write_catalog(tmp_path / "catalog", 2500, seed=0)
     out = tmp_path / "graph"
-    child = subprocess.run([sys.executable, "-c", CHILD, "kg", "import", "--items", str(files.items),
-                            "--triples", str(files.triples), "--interactions", str(files.interactions),
-                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    child = _kgrec(["-c", CHILD], _import(files, out), timeout=120)
     assert child.returncode == 2, child.stderr[-2000:]
     lines = child.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kgrec: error: importing ") and "memory" in lines[0]
@@ -51,12 +59,9 @@ LOAD_CHILD = textwrap.dedent("""
 def test_a_graph_too_big_to_load_is_one_error_line(tmp_path):
     files = write_catalog(tmp_path / "catalog", 3000, seed=0)
     out = tmp_path / "graph"
-    imported = subprocess.run([sys.executable, "-m", "kgrec.kgrec_cli", "kg", "import", "--items", str(files.items),
-                               "--triples", str(files.triples), "--interactions", str(files.interactions),
-                               "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    imported = _kgrec(["-m", "kgrec.kgrec_cli"], _import(files, out), timeout=300)
     assert imported.returncode == 0, imported.stderr[-2000:]
-    child = subprocess.run([sys.executable, "-c", LOAD_CHILD, "kg", "stats", "--graph", str(out)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    child = _kgrec(["-c", LOAD_CHILD], ["kg", "stats", "--graph", str(out)], timeout=120)
     assert child.returncode == 2, child.stderr[-2000:]
     lines = child.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kgrec: error: kgrec kg stats needed more memory"), lines
