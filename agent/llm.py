@@ -26,7 +26,7 @@ from kgrec.agent.weights import (ADAPTER_WEIGHTS, default_adapter_dir, default_d
 from kgrec.kg.errors import KgrecError
 
 __all__ = ["ADAPTER_WEIGHTS", "LocalLM", "ModelConfig", "attach_adapter", "default_adapter_dir",
-           "default_dense_adapter_dir", "load_base", "load_lm", "resolve_adapter", "resolve_model"]
+           "default_dense_adapter_dir", "import_peft", "load_base", "load_lm", "resolve_adapter", "resolve_model"]
 
 # bitsandbytes (imported by peft) warns on CPU that it cannot fetch an optional kernel from a hub;
 # kgrec never downloads at run time and 4/8-bit is CUDA-only here, so that line is only noise.
@@ -108,9 +108,29 @@ def load_base(config: ModelConfig, layers: int | None = None):
     return model.eval(), tokenizer
 
 
+def import_peft():
+    """The ``peft`` module. Without CUDA it is imported with bitsandbytes hidden: peft imports
+    bitsandbytes eagerly (1 s of CPU at every start, torch's compiler with it), whose 4/8-bit layers
+    run on CUDA only; without a GPU kgrec loads float32 (``_quantization``). bitsandbytes stays
+    importable afterwards; peft alone treats it as absent in this process."""
+    import sys
+
+    if "peft" in sys.modules or "bitsandbytes" in sys.modules or torch.cuda.is_available():
+        import peft
+
+        return peft
+    sys.modules["bitsandbytes"] = None  # importlib.util.find_spec reads this as "not installed"
+    try:
+        import peft
+    finally:
+        if sys.modules.get("bitsandbytes", 0) is None:
+            del sys.modules["bitsandbytes"]
+    return peft
+
+
 def attach_adapter(model, folder: Path, trainable: bool = False):
     """``PeftModel`` of ``model`` + the adapter in ``folder``; ``KgrecError`` if it is corrupt or mismatched."""
-    from peft import PeftModel
+    PeftModel = import_peft().PeftModel
 
     try:
         peft_model = PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)

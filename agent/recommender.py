@@ -161,6 +161,11 @@ class Recommender:
                                frozenset(catalog(G)))
             return (self.graph, *self._index)
 
+    @property
+    def link_index(self):
+        """The graph's alias index for entity linking (``kgrec.kg.query.link_index``), built once."""
+        return self._kg()[1]
+
     def tools(self, with_model: bool = True) -> dict:
         """The LangChain tools over this recommender's graph, by name (``rank_candidates`` needs the
         model): the stages for an outside agent (``kgrec.agent.tools``); the turn itself calls them directly."""

@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from kgrec.agent.llm import ModelConfig, load_base
+from kgrec.agent.llm import ModelConfig, import_peft, load_base
 from kgrec.finetune.config import TrainConfig
 from kgrec.kg.errors import KgrecError
 
@@ -19,7 +19,9 @@ def device_for(config: TrainConfig) -> str:
 
 def make_model(config: TrainConfig):
     """(peft model ready to train, tokenizer)."""
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    peft = import_peft()  # without CUDA: no bitsandbytes (4/8-bit needs CUDA; load_base says so)
+    LoraConfig, get_peft_model, prepare_model_for_kbit_training = (
+        peft.LoraConfig, peft.get_peft_model, peft.prepare_model_for_kbit_training)
 
     model_config = ModelConfig(model=config.model, adapter=None, quantize=config.quantize, device=device_for(config))
     model, tokenizer = load_base(model_config)

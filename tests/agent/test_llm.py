@@ -192,3 +192,17 @@ def test_embedded_model_loads_from_the_cache_and_prefers_sensible_titles():
     assert sensible == pytest.approx(same, rel=1e-4, abs=1e-4)  # identical continuations, up to float noise
     assert sensible > nonsense + 1.0  # a real sequel title beats a nonsense one by a clear margin
     assert "".join(lm.stream(prompt, max_new_tokens=8)).strip()
+
+
+def test_without_cuda_peft_is_imported_without_bitsandbytes_which_stays_importable():
+    """bitsandbytes' 4/8-bit layers need CUDA; peft imports it eagerly (1 s at every start): not here."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch\n"
+            "from kgrec.agent.llm import import_peft\n"
+            "peft = import_peft()\n"
+            "print('peft' in sys.modules, 'bitsandbytes' in sys.modules)\n"
+            "import importlib.util; print(importlib.util.find_spec('bitsandbytes') is not None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["True", "False", "True"], out.stdout + out.stderr

@@ -17,7 +17,7 @@ def test_warmup_loads_every_part_a_turn_needs_and_reports_each_step(tiny_lm_dir)
     assert [p.what for p in seen] == [what for what, _ in STEPS]
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[0] == 0
-    assert recommender._lm is not None and recommender._tools is not None and "rank_candidates" in recommender._tools
+    assert recommender._lm is not None and recommender._index is not None  # the model and the link index
     reply = recommender.respond(recommender.new_session(), "I loved Police Academy")
     assert reply.text
 
