@@ -23,6 +23,9 @@ Genre -> items and person -> items need no index of their own: the graph's adjac
 """
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -30,6 +33,7 @@ import numpy as np
 
 from kgrec.kg.graph import cached, catalog, catalog_set
 from kgrec.kg.query.adjacency import in_edges, out_edges
+from kgrec.kg.query.lexicon import normalize
 from kgrec.kg.schema import Constraints
 
 
@@ -83,3 +87,35 @@ def _heads(G: nx.MultiDiGraph, nodes: frozenset[int]) -> frozenset[int]:
 def _near(G: nx.MultiDiGraph, node: int) -> frozenset[int]:
     """The nodes one edge from ``node`` either way (a person's items)."""
     return frozenset(in_edges(G, node).keys() | out_edges(G, node).keys()) if node in G else frozenset()
+
+
+def namesakes(G: nx.MultiDiGraph, items: Iterable[int]) -> frozenset[int]:
+    """The other catalog items titled like one of ``items``, years aside: "The Notebook (2013)", a
+    Hungarian film that ReDial's linking gave 88 mentions, for "The Notebook (2004)". Retrieval
+    from a movie never proposes its namesakes (a remake is asked for by its own name)::
+
+        >>> G = nx.MultiDiGraph()
+        >>> G.add_nodes_from([(1, {"item": True, "name": "The Notebook", "year": 2004}),
+        ...                   (2, {"item": True, "name": "The Notebook", "year": 2013}),
+        ...                   (3, {"item": True, "name": "Titanic", "year": 1997})])
+        >>> sorted(namesakes(G, [1])), sorted(namesakes(G, [3]))
+        ([2], [])
+    """
+    items = set(items)
+    by_title = cached(G, "items_by_title", _by_title)
+    same = {n for item in items if item in G and G.nodes[item].get("item")
+            for n in by_title.get(_title(G.nodes[item]), ())}
+    return frozenset(same - items)
+
+
+def _title(data: dict) -> str:
+    return normalize(re.sub(r"\s*\(\d{4}\)\s*$", "", data.get("name") or data.get("title") or ""))
+
+
+def _by_title(G: nx.MultiDiGraph) -> dict[str, tuple[int, ...]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for item in catalog(G):
+        title = _title(G.nodes[item])
+        if title:
+            groups[title].append(item)
+    return {title: tuple(items) for title, items in groups.items() if len(items) > 1}

@@ -257,3 +257,13 @@ def test_admissible_cuts_by_set_algebra_to_exactly_what_satisfies_keeps(tiny):
         c = Constraints(genres=genres, people=people, year_min=years[0], year_max=years[1], exclude=excluded,
                         not_years=frozenset({(2000, 2009)}) if years == (1980, None) else frozenset())
         assert admissible(tiny, c).items == {n for n in catalog if satisfies(tiny, n, c)}, c
+
+
+def test_a_movie_named_never_brings_its_namesakes(tiny):
+    """Cinderella (1950) liked: Cinderella (2015) is not proposed (a remake is asked for by its name;
+    in ReDial most namesakes are mislinked mentions: "The Notebook (2013)", a Hungarian film)."""
+    from kgrec.kg.query.retrieval import allowed_for
+
+    allowed = allowed_for(tiny, [CIN50], Constraints()).items
+    assert CIN15 not in allowed and CIN50 not in allowed and UP in allowed
+    assert CIN15 in allowed_for(tiny, [UP], Constraints()).items
