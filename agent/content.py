@@ -72,13 +72,50 @@ def audience(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention] = ()) ->
     return []
 
 
-def content_words(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...]:
-    """The words of ``text`` outside ``mentions`` that could say what a movie is about."""
+#: how a movie feels: no edge of the graph says it (it holds genres and themes, not moods). Words
+#: that name a genre ("scary", "funny") are linked as genres before these are read.
+MOOD_WORDS = frozenset("""
+sad sadder saddest depressing gloomy bleak dark darker grim heavy heavier light lighter lighthearted
+light-hearted happy happier uplifting cheerful feel-good upbeat violent gory bloody gruesome intense
+slow slower boring serious emotional tearjerker weepy sentimental cheesy disturbing
+""".split())
+COMPARATIVES = frozenset("sadder darker heavier lighter happier slower".split())
+MOOD = re.compile(r"\b(?:(less|more|not too|not so|not as|not that|nothing too|nothing|too|something|anything"
+                  r"|a|an)\s+)?(" + "|".join(sorted(map(re.escape, MOOD_WORDS), key=len, reverse=True)) + r")\b")
+
+
+def _masked(text: str, mentions: Sequence[Mention]) -> str:
     chars = list(text.lower())
     for m in mentions:
         chars[m.span[0]:m.span[1]] = " " * (m.span[1] - m.span[0])
-    words = WORD.findall("".join(chars))
-    return tuple(w for w in words if w not in FILLER and w not in STOPWORDS and len(w) > 2)
+    return "".join(chars)
+
+
+def moods(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...]:
+    """How the user wants a movie to feel, outside ``mentions``, where no fact of the graph can say it:
+    a mood word asked for ("a sad movie", "less sad", "nothing too violent") or a comparative ("lighter").
+    A mood said of a movie ("it was so sad") is not a request::
+
+        >>> moods("something like The Notebook but less sad"), moods("anything lighter?"), moods("it was so sad")
+        (('less sad',), ('lighter',), ())
+        >>> moods("nothing too violent, a feel-good movie")
+        ('nothing too violent', 'feel-good')
+    """
+    out = []
+    for match in MOOD.finditer(_masked(text, mentions)):
+        lead, word = match.groups()
+        if lead is None and word not in COMPARATIVES:
+            continue
+        out.append(word if lead in (None, "something", "anything", "a", "an") else f"{lead} {word}")
+    return tuple(dict.fromkeys(out))
+
+
+def content_words(text: str, mentions: Sequence[Mention] = ()) -> tuple[str, ...]:
+    """The words of ``text`` outside ``mentions`` that could say what a movie is about (moods aside:
+    :func:`moods`)."""
+    words = WORD.findall(_masked(text, mentions))
+    return tuple(w for w in words if w not in FILLER and w not in STOPWORDS and w not in MOOD_WORDS
+                 and w != "less" and len(w) > 2)
 
 
 class ThemeLinker:

@@ -259,10 +259,13 @@ class Recommender:
         u = state.understood.u
         if u.contradictions or u.fact_relations is not None:
             return ""
+        mood = replies.fill("mood", G, words=", ".join(u.moods)) if u.moods else ""  # said, not dropped silently
         if not u.adds_preferences:  # content words only ("something festive"): said as read, if retrieved on
             ok = u.content and stages.recommends(state.prefs, u, state.encoder)
-            return replies.fill("content", G, words=" ".join(u.content[:8])) if ok else ""
-        return replies.fill("understood", summary=replies.summary(G, state.prefs))
+            read = replies.fill("content", G, words=" ".join(u.content[:8])) if ok else ""
+        else:
+            read = replies.fill("understood", summary=replies.summary(G, state.prefs))
+        return "\n".join(line for line in (mood, read) if line)
 
     def _finish(self, session: Session, state: TurnState, notice: str) -> Reply:
         text = "".join(state.pieces)

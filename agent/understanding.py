@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from kgrec.agent import negation
-from kgrec.agent.content import content_words
+from kgrec.agent.content import content_words, moods
 from kgrec.agent.replies import words
 from kgrec.agent.types import Preferences, preference_fields
 from kgrec.kg.query.linking import item_types
@@ -77,6 +77,7 @@ class Understanding:
     wants_more: bool = False
     unknown_titles: tuple[str, ...] = ()
     content: tuple[str, ...] = ()  # words saying what the movie should be about (kgrec.agent.content), for retrieval
+    moods: tuple[str, ...] = ()  # how it should feel ("less sad", kgrec.agent.content.moods): no fact says it, the reply says so
     contradictions: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = field(default=())
 
@@ -268,7 +269,8 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
         unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given,
-        content=content_words(text, mentions) if relations is None else ())
+        content=content_words(text, mentions) if relations is None else (),
+        moods=moods(text, mentions) if relations is None else ())
 
 
 def _sorted_mentions(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention], relations: tuple[str, ...] | None,

@@ -131,3 +131,20 @@ def test_a_child_named_by_age_asks_for_a_family_movie(G):
     reply = rec.respond(rec.new_session(), "a movie my 6 year old would enjoy")
     assert reply.understood.genres == (family,) and {i.item for i in reply.items} == {TOY, UP}
     assert all(check_explanation(H, i.explanation) for i in reply.items)
+
+
+def test_a_mood_is_said_to_be_beyond_the_graph_never_dropped_silently(rec):
+    """ "less sad" is no fact of the graph: the reply says so and recommends on what is understood."""
+    reply = rec.respond(rec.new_session(), "something like Police Academy but less sad")
+    assert reply.text.startswith('I can\'t go by "less sad"') and reply.understood.liked == (PA,) and reply.items
+    asked = rec.respond(rec.new_session(), "anything lighter?")
+    assert 'go by "lighter"' in asked.text and asked.items == () and "What are you in the mood for?" in asked.text
+    plain = rec.respond(rec.new_session(), "I loved Police Academy, it was so dark")
+    assert "go by" not in plain.text  # a mood said of a movie is not a request
+
+
+def test_mood_words_are_not_content_words():
+    from kgrec.agent.content import moods
+
+    assert content_words("a sad movie about ghosts") == ("ghosts",)
+    assert moods("a sad movie about ghosts") == ("sad",) and moods("not too violent please") == ("not too violent",)
