@@ -57,8 +57,10 @@ def measure(config=None, *, recommender=None, preimport: bool = False) -> list[T
 
     clock, rows, step = Clock(), [], [None]
     if preimport:
+        from kgrec.agent.llm import import_peft  # peft as the chat imports it (no bitsandbytes without CUDA)
+
         for name in LIBRARIES:
-            importlib.import_module(name)
+            import_peft() if name == "peft" else importlib.import_module(name)
         rows.append(clock.lap("importing " + ", ".join(LIBRARIES)))
 
     def progress(p) -> None:
