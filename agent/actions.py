@@ -51,7 +51,6 @@ class Parts:
 
     G: nx.MultiDiGraph
     index: linking.LinkIndex
-    titles: dict  # kgrec.agent.preferences.title_index(G)
     config: AgentConfig
     dense: object = None  # kgrec.agent.encoder.DenseRetriever, or None
     lm: Callable[[], LanguageModel] | None = None  # loads the model on first call; None: no model calls
@@ -107,7 +106,7 @@ def retrieve(parts: Parts, state: TurnState) -> TurnState:
     """The request the preferences imply, every retriever's list and their fusion; the count said."""
     G, config, understood = parts.G, parts.config, state.understood
     with parts.clock.timed("retrieval"):
-        request = stages.constraints(G, understood.prefs, config, parts.titles, state.before.last_items,
+        request = stages.constraints(G, understood.prefs, config, state.before.last_items,
                                      understood.text, understood.conversation)
         lists = stages.candidate_lists(G, request, parts.dense)
         found = tuple(stages.retrieve(G, request, lists=lists))

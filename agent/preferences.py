@@ -128,28 +128,3 @@ def forget(prefs: Preferences, node: int | str) -> Preferences:
                                          for name in preference_fields(kind="nodes", saved=True)})
 
 
-def _key(G: nx.MultiDiGraph, node: int) -> str:
-    return re.sub(r"\W+", " ", str(G.nodes[node].get("name", ""))).strip().lower()
-
-
-def title_index(G: nx.MultiDiGraph) -> dict[str, list[int]]:
-    """Normalized movie name -> catalog items with that name (built once per graph)."""
-    index: dict[str, list[int]] = {}
-    for node in catalog(G):
-        index.setdefault(_key(G, node), []).append(node)
-    return index
-
-
-def duplicates(G: nx.MultiDiGraph, shown: Sequence[int], titles: dict[str, list[int]]) -> set[int]:
-    """Catalog entries that look like the same film as one in ``shown`` (same name, and a year missing
-    or equal): the KG holds a few movies twice, and "Police Academy" should not follow "Police Academy"."""
-    found = set()
-    for node in shown:
-        if node not in G or G.nodes[node].get("type") not in item_types(G):
-            continue
-        year = G.nodes[node].get("year")
-        for other in titles.get(_key(G, node), ()):
-            other_year = G.nodes[other].get("year")
-            if other != node and (year is None or other_year is None or year == other_year):
-                found.add(other)
-    return found

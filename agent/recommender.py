@@ -85,7 +85,7 @@ class Recommender:
     def __init__(self, config: AgentConfig | None = None, graph: nx.MultiDiGraph | None = None,
                  lm: LanguageModel | None = None, dense=None):
         self.config = config if config is not None else AgentConfig()
-        self._graph, self._lm, self._index, self._tools, self._titles = graph, None, None, None, {}
+        self._graph, self._lm, self._index, self._tools = graph, None, None, None
         self._dense = dense  # kgrec.agent.encoder.DenseRetriever (given, or loaded on first use); False: not used
         self._theme_linker = None  # kgrec.agent.content.ThemeLinker, built on first use; False: not used
         self._model_lock, self._load_lock = scheduler.FairLock(), threading.RLock()  # see Session.lock
@@ -156,7 +156,6 @@ class Recommender:
         with self._load_lock:
             if self._index is None:
                 G = self.graph
-                self._titles = preferences.title_index(G)
                 self._index = (linking.build_link_index(G, **link_words(G), themes=self.config.themes),
                                frozenset(catalog(G)))
             return (self.graph, *self._index)
@@ -238,7 +237,7 @@ class Recommender:
         """The turn's parts, and its first state: the message cleaned (once) and understood."""
         G, index, _ = self._kg()
         wait = self.config.model_wait_s
-        parts = actions.Parts(G, index, self._titles, self.config, self.dense, lambda: self.lm,
+        parts = actions.Parts(G, index, self.config, self.dense, lambda: self.lm,
                               None if wait is None else time.monotonic() + wait)
         with parts.clock.timed("linking"):
             heard = safe_text.read(message, self.config.max_message_chars)  # the one boundary

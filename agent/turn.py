@@ -16,7 +16,7 @@ On a tiny graph::
 
     before = Before(Preferences())
     understood = understand(G, index, "I loved Police Academy", before, AgentConfig())
-    request = constraints(G, understood.prefs, AgentConfig(), preferences.title_index(G))
+    request = constraints(G, understood.prefs, AgentConfig())
     retrieve(G, request)[0].item     # Police Academy 2, the sequel
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ from kgrec.agent.content import audience, content_words
 from kgrec.agent.explain import check_explanation, explainable
 from kgrec.agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kgrec.kg.graph import display
-from kgrec.kg.query import linking, remention, retrieval
+from kgrec.kg.query import inverted, linking, remention, retrieval
 from kgrec.kg.schema import Candidate, Constraints
 
 USER_ROLES = {"user": "seeker", "assistant": "recommender"}  # session roles -> rank-prompt roles
@@ -121,16 +121,18 @@ def again_roles(G: nx.MultiDiGraph, prefs: Preferences, last: Sequence[int],
                  for role, items in lists)
 
 
-def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig, titles: dict,
+def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig,
                 last: Sequence[int] = (), message: str = "", conversation: str = "") -> Request:
-    """The retrieval request the preferences imply (``titles``: ``kgrec.agent.preferences.title_index(G)``;
-    ``last``: the session's latest list before ``message``, the user's message; both for :func:`again_roles`;
+    """The retrieval request the preferences imply (``last``: the session's latest list before
+    ``message``, the user's message; both for :func:`again_roles`; a film named, shown or excluded
+    hides its namesakes, ``kgrec.kg.query.inverted.namesakes``: the KG's second entry of the same film,
+    or "The Notebook (2013)", a Hungarian film, after "The Notebook (2004)";
     ``conversation``: ``Understood.conversation``, which the dense encoder reads with the liked titles)."""
     from kgrec.agent.ranking import query_text
 
     c = preferences.constraints(G, prefs)
-    hidden = preferences.duplicates(G, sorted(c.exclude), titles)  # the KG's second entries of excluded films
-    return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=replace(c, exclude=c.exclude | set(hidden)),
+    hidden = inverted.namesakes(G, c.exclude)
+    return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=replace(c, exclude=c.exclude | hidden),
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
                    again=again_roles(G, prefs, last, message),
                    query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "")

@@ -210,7 +210,7 @@ class RetrieverChat:
 
         before = session[0]
         prefs = self.replay.read(before, message).prefs
-        request = stages.constraints(self.replay.G, prefs, self.replay.config, self.replay.titles)
+        request = stages.constraints(self.replay.G, prefs, self.replay.config)
         items = [c.item for c in stages.retrieve(self.replay.G, request)][:self.k] if stages.recommends(prefs) else []
         prefs = preferences.add(prefs, "recommended", items)
         session[0] = replace(before, prefs=prefs, last_items=tuple(items) or before.last_items)

@@ -97,7 +97,6 @@ class AgentReplay:
     """The agent's understand → constraints → retrieve stages, replayed over a context."""
 
     def __init__(self, G: nx.MultiDiGraph, config: AgentConfig | None = None, entities: str = "text", dense=None):
-        from kgrec.agent.preferences import title_index
         from kgrec.kg.query.linking import build_link_index
         from kgrec.kg.sources.redial import link_words
 
@@ -105,7 +104,6 @@ class AgentReplay:
         self.dense = dense  # kgrec.agent.encoder.DenseRetriever where the agent's retrieval uses it (Recommender.dense)
         self.catalog = catalog_set(G)
         self.index = build_link_index(G, **link_words(G), themes=self.config.themes) if entities == "text" else None
-        self.titles = title_index(G)
         self.themes = None  # kgrec.agent.content.ThemeLinker, as Recommender.theme_linker: with themes on and an encoder
         if self.config.themes and dense is not None:
             from kgrec.agent.content import ThemeLinker
@@ -152,7 +150,7 @@ class AgentReplay:
 
             said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
             understood, asked = stages.Understood("", Understanding(), before.prefs, said), before
-        request = stages.constraints(self.G, before.prefs, self.config, self.titles, before.last_items,
+        request = stages.constraints(self.G, before.prefs, self.config, before.last_items,
                                      understood.text, understood.conversation)
         return Replayed(before, understood, request, TurnState(asked, understood, encoder=self.dense is not None))
 
@@ -164,7 +162,7 @@ class AgentReplay:
         that and shows no items; the replay plays the same turn with the message read without
         them (46 of the 3,552 ReDial test turns), so these recommendation turns are scored as
         ``kgrec eval`` always has."""
-        parts = actions.Parts(self.G, self.index, self.titles, self.config, self.dense)
+        parts = actions.Parts(self.G, self.index, self.config, self.dense)
         state = _played(parts, r.state)
         u = r.state.understood.u
         if state.retrieved is None and (u.contradictions or u.fact_relations is not None):

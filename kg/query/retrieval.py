@@ -285,10 +285,8 @@ def from_conversation(G: nx.MultiDiGraph, again: Mapping[int, float], constraint
 
 def allowed_for(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints,
                 again: Iterable[int] = ()) -> Allowed:
-    """What a retrieval from ``seeds`` may propose: :func:`admissible` with the seeds excluded too,
-    and their namesakes (``kgrec.kg.query.inverted.namesakes``: "The Notebook (2013)" for "The Notebook (2004)")."""
-    seeds = set(seeds)
-    return admissible(G, replace(constraints, exclude=constraints.exclude | seeds | inverted.namesakes(G, seeds)), again)
+    """What a retrieval from ``seeds`` may propose: :func:`admissible` with the seeds excluded too."""
+    return admissible(G, replace(constraints, exclude=constraints.exclude | set(seeds)), again)
 
 
 def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),

@@ -5,7 +5,6 @@ from dataclasses import replace
 import pytest
 
 from kgrec.agent import AgentConfig, actions, turn as stages
-from kgrec.agent.preferences import title_index
 from kgrec.agent.steps import Explained, Reranked, Retrieved, TurnState, next_action
 from kgrec.agent.types import Preferences
 from kgrec.kg.query.linking import build_link_index
@@ -32,7 +31,7 @@ def test_next_action_decides_ask_search_facts_or_recommend_from_the_state_alone(
 
 def test_each_action_adds_one_frozen_step_and_the_turn_ends_answered(G):
     lm = ScriptedLM()
-    parts = actions.Parts(G, build_link_index(G), title_index(G), replace(CONFIG, rank_with_model=True),
+    parts = actions.Parts(G, build_link_index(G), replace(CONFIG, rank_with_model=True),
                           lm=lambda: lm)
     states = list(actions.play(parts, state_for(G, "I loved Police Academy")))
     done = states[-1]

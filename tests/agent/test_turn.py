@@ -3,7 +3,6 @@ from dataclasses import replace
 
 from kgrec.agent import AgentConfig, Recommender
 from kgrec.agent import turn as stages
-from kgrec.agent.preferences import title_index
 from kgrec.agent.types import Preferences
 from kgrec.kg.query.linking import build_link_index
 from kgrec.kg.query.retrieval import admissible
@@ -27,7 +26,7 @@ def test_understand_reads_the_message_against_the_session_and_writes_the_rank_pr
 
 def test_constraints_exclude_what_the_user_named_and_retrieve_honours_every_filter(G):
     prefs = replace(read(G, "I loved Police Academy but no horror").prefs, recommended=[PA2])
-    request = stages.constraints(G, prefs, CONFIG, title_index(G))
+    request = stages.constraints(G, prefs, CONFIG)
     assert request.seeds == (PA,) and {PA, PA2} <= request.constraints.exclude and request.k == CONFIG.candidates
     found = [c.item for c in stages.retrieve(G, request)]
     assert found and not {PA, PA2, SCARY, SHINING, PA7} & set(found)  # named, shown, horror, off-catalog
@@ -35,7 +34,7 @@ def test_constraints_exclude_what_the_user_named_and_retrieve_honours_every_filt
 
 
 def test_the_hard_filters_are_decided_once_in_admissible(G):
-    request = stages.constraints(G, read(G, "I loved Police Academy, no horror").prefs, CONFIG, title_index(G))
+    request = stages.constraints(G, read(G, "I loved Police Academy, no horror").prefs, CONFIG)
     offered = [Candidate(n, 1.0) for n in (PA, PA7, SCARY, PA2, 424242)]  # liked, off-catalog, horror, fine, unknown
     ok = admissible(G, request.constraints, request.again_items(), among=[c.item for c in offered])
     assert [c.item for c in offered if ok.admits(c)] == [PA2]
@@ -46,14 +45,14 @@ def test_the_hard_filters_are_decided_once_in_admissible(G):
 
 def test_a_second_catalog_entry_of_an_excluded_film_is_hidden(G):
     G.add_node(99, name="Police Academy", type="movie", year=1984, title="Police Academy (1984)", item=True)
-    request = stages.constraints(G, read(G, "I loved Police Academy (1984)").prefs, CONFIG, title_index(G))
+    request = stages.constraints(G, read(G, "I loved Police Academy (1984)").prefs, CONFIG)
     assert 99 in request.constraints.exclude and 99 not in [c.item for c in stages.retrieve(G, request)]
 
 
 def test_the_chat_shows_the_pipelines_candidates_in_its_order(G):
     rec = Recommender(replace(CONFIG, k=5, rank_pool=5), graph=G)
     reply = rec.respond(rec.new_session(), "I loved Police Academy, any comedies?")
-    request = stages.constraints(G, read(G, "I loved Police Academy, any comedies?").prefs, CONFIG, title_index(G))
+    request = stages.constraints(G, read(G, "I loved Police Academy, any comedies?").prefs, CONFIG)
     assert [i.item for i in reply.items] == [c.item for c in stages.retrieve(G, request)][:5]
 
 
@@ -83,9 +82,9 @@ def test_after_records_what_was_shown_and_keeps_the_latest_messages(G):
 
 def test_the_requests_again_roles_and_only_prior_proposed_items_are_admitted(G):
     prefs = replace(read(G, "I loved Police Academy but no horror").prefs, recommended=(PA2,))
-    request = stages.constraints(G, prefs, CONFIG, title_index(G), last=(PA2, SCARY), message="and what else?")
+    request = stages.constraints(G, prefs, CONFIG, last=(PA2, SCARY), message="and what else?")
     assert request.again == ()  # "else": other titles
-    request = stages.constraints(G, prefs, CONFIG, title_index(G), last=(PA2, SCARY), message="tell me more")
+    request = stages.constraints(G, prefs, CONFIG, last=(PA2, SCARY), message="tell me more")
     assert dict(request.again)["last"] == (PA2, SCARY) and dict(request.again)["liked"] == (PA,)
     offered = [Candidate(PA2, 1.0), Candidate(PA2, 1.0, ("remention",)), Candidate(SCARY, 1.0, ("remention",))]
     ok = admissible(G, request.constraints, request.again_items(), among=[c.item for c in offered])

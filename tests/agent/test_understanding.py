@@ -1,9 +1,9 @@
 """What the agent understands from a message (linking + cue words), and how preferences update."""
 import pytest
 
-from kgrec.agent import preferences, understanding
+from kgrec.agent import AgentConfig, preferences, turn, understanding
 from kgrec.agent.types import Preferences
-from kgrec.kg.query import linking
+from kgrec.kg.query import inverted, linking
 from kgrec.kg.sources.redial import link_words
 from tests.agent.conftest import (ANIMATION, BIG, COMEDY, DRAMA, GET_OUT, GUTTENBERG, HANKS, HORROR, PA, PA2, SCARY,
                                   SHINING, TOY, UP, WILSON)
@@ -103,10 +103,12 @@ def test_constraints_exclude_every_movie_already_mentioned():
     assert preferences.constraints(agent_graph(), prefs).exclude == {PA, SCARY, TOY, PA2}
 
 
-def test_a_duplicate_entry_of_a_mentioned_movie_is_not_a_new_suggestion(G):
+def test_a_namesake_of_a_mentioned_movie_is_not_a_new_suggestion(G):
+    """The KG's second entry of the film, or another film of the same title (a remake is asked for by name)."""
     G.add_node(99, name="Police Academy", type="movie", title="Police Academy", year=None, item=True)
     G.add_node(98, name="Police Academy", type="movie", title="Police Academy (2030)", year=2030, item=True)
-    assert preferences.duplicates(G, [PA], preferences.title_index(G)) == {99}
+    assert inverted.namesakes(G, [PA]) == {98, 99}
+    assert {98, 99} <= turn.constraints(G, Preferences(liked=[PA]), AgentConfig()).constraints.exclude
 
 
 @pytest.mark.parametrize("text", ["anything but comedies", "other than comedies", "everything except comedy",

@@ -259,11 +259,10 @@ def test_admissible_cuts_by_set_algebra_to_exactly_what_satisfies_keeps(tiny):
         assert admissible(tiny, c).items == {n for n in catalog if satisfies(tiny, n, c)}, c
 
 
-def test_a_movie_named_never_brings_its_namesakes(tiny):
-    """Cinderella (1950) liked: Cinderella (2015) is not proposed (a remake is asked for by its name;
-    in ReDial most namesakes are mislinked mentions: "The Notebook (2013)", a Hungarian film)."""
-    from kgrec.kg.query.retrieval import allowed_for
 
-    allowed = allowed_for(tiny, [CIN50], Constraints()).items
-    assert CIN15 not in allowed and CIN50 not in allowed and UP in allowed
-    assert CIN15 in allowed_for(tiny, [UP], Constraints()).items
+def test_a_movies_namesakes_are_the_other_items_of_its_title(tiny):
+    """Cinderella (1950) and (2015); the agent hides a named film's namesakes (kgrec.agent.turn.constraints)."""
+    from kgrec.kg.query.inverted import namesakes
+
+    assert namesakes(tiny, [CIN50]) == {CIN15} and namesakes(tiny, [CIN15, CIN50]) == set()
+    assert namesakes(tiny, [UP]) == set() and namesakes(tiny, [GUTTENBERG, 424242]) == set()  # a person, unknown
