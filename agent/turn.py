@@ -31,7 +31,7 @@ import networkx as nx
 from kgrec.agent import preferences, understanding
 from kgrec.agent.config import AgentConfig
 from kgrec.agent.content import audience, content_words
-from kgrec.agent.explain import check_explanation, explainable
+from kgrec.agent.explain import check_explanation, unexplainable
 from kgrec.agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kgrec.kg.graph import display
 from kgrec.kg.query import inverted, linking, remention, retrieval
@@ -145,20 +145,28 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[st
     ``dense`` (``kgrec.agent.encoder.DenseRetriever``) the LM encoder's list over the whole catalog."""
     depth = retrieval.pool_depth(request.k)
     again = remention.scores(remention.graph_prior(G), remention.roles(**dict(request.again)))
-    allowed = retrieval.allowed_for(G, request.seeds, request.constraints, again)  # the hard filters, once
+    allowed = with_facts(G, retrieval.allowed_for(G, request.seeds, request.constraints, again))  # the hard filters, once
     lists = retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again, allowed)
     return lists | dense_lists(G, dense, request.query, request.constraints, depth, allowed.items)
 
 
+def with_facts(G: nx.MultiDiGraph, allowed: retrieval.Allowed) -> retrieval.Allowed:
+    """``allowed`` without the items no KG fact could explain (no edge: ``kgrec.agent.explain.unexplainable``),
+    whichever list reaches them (the LM encoder reads names; popularity counts mentions)."""
+    hidden = unexplainable(G)
+    return replace(allowed, items=allowed.items - hidden, again=allowed.again - hidden) if hidden else allowed
+
+
 def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int,
                 allowed: frozenset[int] | None = None) -> dict[str, list[Candidate]]:
-    """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` that pass ``constraints``
-    (``allowed``: the items they admit, when decided already; ``{}`` without an encoder or a conversation).
-    An item without any KG edge is left out: no fact could explain it (``kgrec.agent.explain.explainable``)."""
+    """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` among ``allowed`` (the
+    items :func:`with_facts` admits; decided here from ``constraints`` when not given; ``{}`` without an
+    encoder or a conversation)."""
     if dense is None or not query:
         return {}
-    ok = explainable(G)
-    return {"dense": [c for c in dense.candidates(G, query, constraints, depth, allowed) if c.item in ok]}
+    if allowed is None:
+        allowed = with_facts(G, retrieval.admissible(G, constraints)).items
+    return {"dense": dense.candidates(G, query, constraints, depth, allowed)}
 
 
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,

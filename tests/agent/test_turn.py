@@ -6,7 +6,7 @@ from kgrec.agent import turn as stages
 from kgrec.agent.types import Preferences
 from kgrec.kg.query.linking import build_link_index
 from kgrec.kg.query.retrieval import admissible
-from kgrec.kg.schema import Candidate
+from kgrec.kg.schema import Candidate, Constraints
 from tests.agent.conftest import COMEDY, PA, PA2, PA3, PA7, SCARY, SHINING, ScriptedLM
 
 CONFIG = AgentConfig(rank_with_model=False, lm_chooses_actions=False)
@@ -89,3 +89,16 @@ def test_the_requests_again_roles_and_only_prior_proposed_items_are_admitted(G):
     offered = [Candidate(PA2, 1.0), Candidate(PA2, 1.0, ("remention",)), Candidate(SCARY, 1.0, ("remention",))]
     ok = admissible(G, request.constraints, request.again_items(), among=[c.item for c in offered])
     assert [c for c in offered if ok.admits(c)] == [offered[1]]  # named: only when the prior proposed it; horror never
+
+
+def test_no_list_proposes_an_item_no_fact_explains(G):
+    """An edgeless catalog entry, however popular, is in no list: nothing could explain it."""
+    import networkx as nx
+
+    from kgrec.kg.query.retrieval import popular
+
+    H = nx.MultiDiGraph(G)
+    H.add_node(92, name="Famous Name", title="Famous Name (2001)", type="movie", item=True, year=2001, popularity=10**6)
+    assert popular(H, Constraints(), 5)[0].item == 92  # popularity alone would lead with it
+    lists = stages.candidate_lists(H, stages.constraints(H, Preferences(liked=[PA]), CONFIG))
+    assert lists["popular"] and all(c.item != 92 for found in lists.values() for c in found)
