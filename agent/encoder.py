@@ -272,8 +272,12 @@ class DenseRetriever:
         self.encoder, self.index, self._lock = encoder, index, threading.Lock()
 
     def vector(self, text: str) -> np.ndarray:
+        return self.vectors([text])[0]
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), H): the texts encoded as conversations are, in batches."""
         with self._lock:
-            return self.encoder.embed([text], self.encoder.config.max_query_tokens)[0]
+            return self.encoder.embed(list(texts), self.encoder.config.max_query_tokens)
 
     def candidates(self, G: nx.MultiDiGraph, text: str, constraints: Constraints = Constraints(),
                    k: int = 200, allowed: frozenset[int] | None = None) -> list[Candidate]:

@@ -7,7 +7,7 @@ one of them changes: the graph (``kgrec.kg.storage.registry.load_graph``: the mo
 of the embedded model (``kgrec.agent.llm.resolve_model``), the dense encoder and its catalog index
 (``Recommender.load_dense``: built once per model, adapter, graph and encoder settings, by
 content), the ranking model and its adapter (``Recommender.lm``), the link index
-(``Recommender.link_index``) and, last, one real turn (the first forward passes are the slow ones).
+(``Recommender.link_index``) and the themes' vectors (``Recommender.theme_linker``) and, last, one real turn (the first forward passes are the slow ones).
 
 With the real model and KG (not run as a doctest)::
 
@@ -63,7 +63,7 @@ STEPS: tuple[tuple[str, Callable], ...] = (
     ("loading the dense encoder and the catalog's index (built once)",
      lambda r, units: r.load_dense(progress=units)),
     ("loading the language model and its adapter", lambda r, units: r.lm),
-    ("indexing titles, people and genres", lambda r, units: r.link_index),
+    ("indexing titles, people, genres and themes", lambda r, units: _index(r)),
     ("answering a first test message", lambda r, units: _first_turn(r)),
 )
 
@@ -72,6 +72,13 @@ def _resolve(config: AgentConfig) -> None:
     from kgrec.agent.llm import resolve_model
 
     resolve_model(config.model)
+
+
+def _index(recommender) -> None:
+    """The link index, and the themes' vectors for a request that names none ("something festive")."""
+    recommender.link_index
+    if recommender.theme_linker is not None:
+        recommender.theme_linker.vectors()
 
 
 def _first_turn(recommender) -> None:
