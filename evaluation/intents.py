@@ -25,6 +25,7 @@ import networkx as nx
 from kgrec.agent import AgentConfig, turn
 from kgrec.agent.types import Preferences
 from kgrec.evaluation.intent_audience import audience_cases
+from kgrec.evaluation.intent_moods import mood_cases
 from kgrec.kg.query import linking
 from kgrec.kg.query.lexicon import normalize
 from kgrec.kg.sources.redial import link_words
@@ -362,7 +363,7 @@ def cases(G: nx.MultiDiGraph, n_titles: int = 400, n_people: int = 40, seed: int
     titles, people, genres = popular_titles(G, n_titles), popular_people(G, n_people), genre_surfaces(G)
     return (negation_cases(G, titles, people, genres) + mixed_cases(titles, people, genres) + year_cases(titles) + contradiction_cases(people, genres)
             + replace_cases(G, genres) + garbage_cases(G, seed) + plain_title_cases(G) + seen_cases(titles)
-            + compared_cases(G, titles) + audience_cases(G, Case))
+            + compared_cases(G, titles) + audience_cases(G, Case) + mood_cases(G, titles, Case))
 
 
 def run(G: nx.MultiDiGraph, all_cases: list[Case]) -> tuple[Counter, dict[tuple[str, str], list[str]]]:
