@@ -169,14 +169,24 @@ def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints,
     return {"dense": dense.candidates(G, query, constraints, depth, allowed)}
 
 
+NAMESAKE_SPARE = 10  # fused beyond k, so that leaving out namesakes still leaves k
+
+
 def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeights | None = None,
              lists: dict[str, list[Candidate]] | None = None) -> list[Candidate]:
     """All retrievers fused with ``weights`` (the graph's, ``kgrec.kg.query.retrieval.graph_weights``).
 
     ``lists``: :func:`candidate_lists` of ``request`` when already computed (already filtered).
+    A film's namesake below it is left out ("Night of the Living Dead" twice: the KG's two entries).
     """
     lists = candidate_lists(G, request) if lists is None else lists
-    return retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k)
+    fused = retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k + NAMESAKE_SPARE)
+    out, hidden = [], set()
+    for candidate in fused:
+        if candidate.item not in hidden and len(out) < request.k:
+            out.append(candidate)
+            hidden |= inverted.namesakes(G, [candidate.item])
+    return out
 
 
 # ---------------------------------------------------------------- rank

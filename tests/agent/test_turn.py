@@ -102,3 +102,16 @@ def test_no_list_proposes_an_item_no_fact_explains(G):
     assert popular(H, Constraints(), 5)[0].item == 92  # popularity alone would lead with it
     lists = stages.candidate_lists(H, stages.constraints(H, Preferences(liked=[PA]), CONFIG))
     assert lists["popular"] and all(c.item != 92 for found in lists.values() for c in found)
+
+
+def test_a_list_never_holds_a_film_twice(G):
+    """The KG's second entry of a film (same title) is left out below the first."""
+    import networkx as nx
+
+    H = nx.MultiDiGraph(G)
+    H.add_node(93, name="Police Academy 2: Their First Assignment", title="Police Academy 2: Their First Assignment",
+               type="movie", item=True, year=None, popularity=5)
+    for _, v, k, d in list(H.out_edges(PA2, keys=True, data=True)):
+        H.add_edge(93, v, key=k, **d)
+    found = [c.item for c in stages.retrieve(H, stages.constraints(H, Preferences(liked=[PA]), CONFIG))]
+    assert PA2 in found and 93 not in found
