@@ -90,22 +90,35 @@ def _near(G: nx.MultiDiGraph, node: int) -> frozenset[int]:
 
 
 def namesakes(G: nx.MultiDiGraph, items: Iterable[int]) -> frozenset[int]:
-    """The other catalog items titled like one of ``items``, years aside: "The Notebook (2013)", a
-    Hungarian film that ReDial's linking gave 88 mentions, for "The Notebook (2004)". Retrieval
-    from a movie never proposes its namesakes (a remake is asked for by its own name)::
+    """The other catalog items titled like one of ``items`` that are not a remake of it: the KG's
+    second entry of the same film (no year, or the same), a series or restaurant of that name, or
+    another film no person links to it ("The Notebook (2013)", a Hungarian film that ReDial's
+    linking gave 88 mentions, for "The Notebook (2004)"). A film of another year that shares a
+    person with it is a remake and stays ("Ghostbusters (2016)", "Total Recall (2012)")::
 
         >>> G = nx.MultiDiGraph()
         >>> G.add_nodes_from([(1, {"item": True, "name": "The Notebook", "year": 2004}),
         ...                   (2, {"item": True, "name": "The Notebook", "year": 2013}),
-        ...                   (3, {"item": True, "name": "Titanic", "year": 1997})])
+        ...                   (3, {"item": True, "name": "Titanic", "year": 1997}),
+        ...                   (4, {"item": True, "name": "Titanic", "year": 2030}), (9, {"type": "person"})])
+        >>> _ = G.add_edge(3, 9, key="director"); _ = G.add_edge(4, 9, key="director")
         >>> sorted(namesakes(G, [1])), sorted(namesakes(G, [3]))
         ([2], [])
     """
     items = set(items)
     by_title = cached(G, "items_by_title", _by_title)
     same = {n for item in items if item in G and G.nodes[item].get("item")
-            for n in by_title.get(_title(G.nodes[item]), ())}
-    return frozenset(same - items)
+            for n in by_title.get(_title(G.nodes[item]), ()) if n not in items and not _remake(G, item, n)}
+    return frozenset(same)
+
+
+def _remake(G: nx.MultiDiGraph, film: int, other: int) -> bool:
+    """``other`` is a film of another year that shares a person with ``film``."""
+    years = G.nodes[film].get("year"), G.nodes[other].get("year")
+    if not all(isinstance(y, int) for y in years) or years[0] == years[1]:
+        return False
+    people = {n for n in G.succ[film] if G.nodes[n].get("type") == "person"}
+    return any(n in people for n in G.succ[other])
 
 
 def _title(data: dict) -> str:

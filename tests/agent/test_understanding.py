@@ -104,7 +104,7 @@ def test_constraints_exclude_every_movie_already_mentioned():
 
 
 def test_a_namesake_of_a_mentioned_movie_is_not_a_new_suggestion(G):
-    """The KG's second entry of the film, or another film of the same title (a remake is asked for by name)."""
+    """The KG's second entry of the film, or another film of the same title that shares no person with it."""
     G.add_node(99, name="Police Academy", type="movie", title="Police Academy", year=None, item=True)
     G.add_node(98, name="Police Academy", type="movie", title="Police Academy (2030)", year=2030, item=True)
     assert inverted.namesakes(G, [PA]) == {98, 99}
