@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import networkx as nx
 
 from kgrec.agent.types import Explanation, LanguageModel
+from kgrec.kg.comentions import co_mentions
 from kgrec.kg.graph import cached, catalog
 from kgrec.kg.query import paths as kg_paths
 from kgrec.kg.query.verbalize import verbalize
@@ -54,9 +55,12 @@ def describe(G: nx.MultiDiGraph, item: int) -> list[tuple[Fact, ...]]:
 
 
 def explainable(G: nx.MultiDiGraph) -> frozenset[int]:
-    """The catalog items with at least one KG edge: the ones :func:`describe` can always explain
+    """The catalog items with at least one KG edge or co-mention: the ones :func:`describe` can always explain
     (cached per graph). A retriever that reaches items without edges (the LM encoder) keeps these."""
-    return cached(G, "explainable", lambda G: frozenset(i for i in catalog(G) if G.succ[i] or G.pred[i]))
+    def build(G):
+        co = co_mentions(G)
+        return frozenset(i for i in catalog(G) if G.succ[i] or G.pred[i] or len(co.row(i)[0]))
+    return cached(G, "explainable", build)
 
 
 def choose_path(lm: LanguageModel, prompt: str, texts: Sequence[str]) -> int:
