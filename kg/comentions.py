@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -65,9 +66,18 @@ class CoMentions:
         """Directed co-mention facts (each pair both ways), as networkx counted them."""
         return len(self.indices)
 
+    @cached_property
+    def row_of(self) -> dict[int, int]:
+        """Node id -> its row (a dict: a lookup costs 0.05 µs, a binary search in numpy 3 µs)."""
+        return dict(zip(self.items.tolist(), range(len(self.items))))
+
     def _row(self, node: int) -> int:
-        r = int(np.searchsorted(self.items, node))
-        return r if r < len(self.items) and self.items[r] == node else -1
+        return self.row_of.get(node, -1)
+
+    def size(self, node: int) -> int:
+        """How many items are co-mentioned with ``node``."""
+        r = self._row(node)
+        return 0 if r < 0 else int(self.indptr[r + 1] - self.indptr[r])
 
     def row(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         """``(others, counts)``: the items co-mentioned with ``node`` (ascending ids) and their counts."""
@@ -83,11 +93,12 @@ class CoMentions:
 
     def pair(self, a: int, b: int) -> tuple[int, int] | None:
         """``(count, liked)`` of ``a`` and ``b``, ``None`` when they were never mentioned together."""
-        r, s = self._row(a), self._row(b)
-        if r < 0 or s < 0:
+        rows = self.row_of
+        if a not in rows or b not in rows:  # not both items with co-mentions: the common case, kept cheap
             return None
+        r, s = rows[a], rows[b]
         lo, hi = int(self.indptr[r]), int(self.indptr[r + 1])
-        j = lo + int(np.searchsorted(self.indices[lo:hi], s))
+        j = lo + int(self.indices[lo:hi].searchsorted(s))
         return (int(self.count[j]), int(self.liked[j])) if j < hi and self.indices[j] == s else None
 
     def degrees(self) -> dict[int, int]:
@@ -106,7 +117,7 @@ EMPTY = CoMentions(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.
 
 def co_mentions(G: nx.MultiDiGraph) -> CoMentions:
     """``G``'s co-mentions (:data:`EMPTY` when it has none)."""
-    return G.graph.get(KEY) or EMPTY
+    return G.graph.get(KEY, EMPTY)
 
 
 def set_co_mentions(G: nx.MultiDiGraph, matrix: CoMentions) -> None:

@@ -103,7 +103,7 @@ def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
     """The ``others`` one edge from ``node``, sorted: looked up one by one when ``node`` is the
     bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
     out, into, co = out_edges(G, node), in_edges(G, node), co_mentions(G)
-    if len(others) < len(out) + len(into):
+    if len(others) < len(out) + len(into) + 2 * co.size(node):  # as many as the edges were
         return sorted(o for o in others if o != node and (o in out or o in into or co.pair(node, o) is not None))
     return sorted(_neighbours(G, node) & others)
 
