@@ -42,6 +42,7 @@ RELATION_COST = {
     **dict.fromkeys(("language", "country"), 2.0),
 }
 WEAK = 0.5
+CO_MENTION_COST = RELATION_COST[CO_MENTIONED]
 PREFERENCE = tuple(RELATION_COST)  # tie-break between relations of equal cost
 MAX_HOPS = 3
 MAX_INNER_DEGREE = 150  # nodes this connected are not walked through on three-edge paths
@@ -104,7 +105,9 @@ def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
     bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
     out, into, co = out_edges(G, node), in_edges(G, node), co_mentions(G)
     if len(others) < len(out) + len(into) + 2 * co.size(node):  # as many as the edges were
-        return sorted(o for o in others if o != node and (o in out or o in into or co.pair(node, o) is not None))
+        mentioned = node in co.row_of
+        return sorted(o for o in others if o != node and (o in out or o in into or (
+            mentioned and co.pair(node, o) is not None)))
     return sorted(_neighbours(G, node) & others)
 
 
@@ -170,8 +173,10 @@ def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int)
 
 def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
     """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one)."""
-    co = (CO_MENTIONED,) if co_mentions(G).pair(a, b) is not None else ()
-    return min(map(relation_cost, (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()), *co)))
+    cost = min(map(relation_cost, (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()))), default=math.inf)
+    if cost > CO_MENTION_COST and co_mentions(G).pair(a, b) is not None:  # looked up only where it is cheaper
+        cost = CO_MENTION_COST
+    return cost
 
 
 def _cost(nodes: list[int], degree, cost_of: dict, G: nx.MultiDiGraph) -> float:
