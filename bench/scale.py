@@ -193,6 +193,8 @@ def measure(items: int, work: Path, seed: int = 0, sessions: int = 5,
         imported, import_mb = float("nan"), float("nan")
     else:
         imported, import_mb = _import(catalog, graph, max_memory_gb)
+        disk = sum(p.stat().st_size for p in graph.iterdir()) / 2**20  # said now: a chat that fails loses nothing
+        print(f"{items:,} items imported in {imported:.1f} s, peak RSS {import_mb:,.0f} MB, {disk:.1f} MB on disk", flush=True)
     spec = json.dumps({k: str(v) if isinstance(v, Path) else list(v) for k, v in vars(catalog).items()})
     _, chat_mb, out = run_child(["-m", "kgrec.bench.scale", "--chat-child", str(graph), spec, str(sessions)], max_memory_gb)
     chat = json.loads(next(line for line in out.splitlines() if line.startswith("{")))

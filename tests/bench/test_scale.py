@@ -44,6 +44,7 @@ def test_the_bench_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     assert rows[1].startswith("| 150 |") and rows[2].startswith("| 300 |") and rows[3].startswith("| growth exponent |")
     assert (tmp_path / "graph-300" / "graph.npz").exists()
+    assert "150 items imported in" in out and "MB on disk" in out  # the import is said before the chat
 
 
 @pytest.mark.slow  # one chat child
