@@ -55,6 +55,8 @@ class CoMentions:
                   and bool((starts[1:] | (np.diff(self.indices) > 0)).all()))
         if not ok:
             raise ValueError("CoMentions: inconsistent arrays")
+        for name in ("items", "indptr", "indices", "count", "liked"):
+            getattr(self, name).flags.writeable = False  # shared by every reader of the graph: read-only
 
     def __eq__(self, other) -> bool:
         return isinstance(other, CoMentions) and self.source == other.source and all(

@@ -85,3 +85,15 @@ def test_walk_and_co_mention_list_are_the_edge_based_ones(tiny):
     assert scores(from_seeds(tiny, [PA, CIN50], config=WalkConfig(co_mention="cosine"))) == [
         (UP, 0.11878766748383271), (PA2, 0.1031546308369354), (CIN15, 0.023955332616911896), (SCARY, 0.014780576436924186)]
     assert [(c.item, c.score) for c in from_comentions(tiny, [PA, UP])] == [(PA2, 3.0), (CIN50, 2.0), (SCARY, 1.0)]
+
+
+def test_a_crafted_co_mention_array_is_a_one_line_graph_file_error(tiny, tmp_path):
+    from kgrec.kg.storage.graph_file import GraphFileError
+
+    save_graph(tiny, tmp_path / "g.npz")
+    with np.load(tmp_path / "g.npz", allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["co_mentions.indices"] = arrays["co_mentions.indices"][::-1] + 7  # rows out of range, unsorted
+    np.savez_compressed(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(GraphFileError, match="CoMentions: inconsistent arrays"):
+        load_graph(tmp_path / "bad.npz")
