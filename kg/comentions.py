@@ -20,7 +20,7 @@ directed edges each pair was::
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import networkx as nx
@@ -85,7 +85,7 @@ class CoMentions:
         """``(others, counts)``: the items co-mentioned with ``node`` (ascending ids) and their counts."""
         r = self._row(node)
         if r < 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+            return _NONE
         lo, hi = self.indptr[r], self.indptr[r + 1]
         return self.items[self.indices[lo:hi]], self.count[lo:hi]
 
@@ -113,6 +113,9 @@ class CoMentions:
         return heads, self.items[self.indices], self.count
 
 
+_NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))  # the row of a node without co-mentions
+for _array in _NONE:
+    _array.flags.writeable = False
 EMPTY = CoMentions(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32),
                    np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
 
@@ -198,7 +201,7 @@ def from_pairs(pairs: Iterable[tuple[int, int, int, int]], *, source: str = "") 
     rows = {(min(a, b), max(a, b)): (count, liked) for a, b, count, liked in pairs if a != b}
     items = np.array(sorted({n for pair in rows for n in pair}), dtype=np.int64)
     if not rows:
-        return EMPTY if not source else CoMentions(*(getattr(EMPTY, a) for a in ("items", "indptr", "indices", "count", "liked")), source)
+        return replace(EMPTY, source=source)
     a, b = (np.searchsorted(items, np.array([p[i] for p in rows], dtype=np.int64)) for i in (0, 1))
     values = np.array(list(rows.values()), dtype=np.int64).reshape(-1, 2)
     shape = (len(items), len(items))

@@ -4,7 +4,8 @@ The file is a numpy ``.npz`` (a zip, read with ``allow_pickle=False``): nothing 
 code when it is loaded. It holds the graph as JSON bytes (nodes, edges and their attributes,
 the scalar graph attributes) and the arrays on ``G.graph``: the EASE model of
 ``kgrec.kg.query.collaborative`` and the co-mention matrix of ``kgrec.kg.comentions``. A file written
-before co-mentions left networkx (``co_mentioned`` edges in its JSON) is converted as it loads. A file that is torn, corrupt or not a graph raises ``GraphFileError``::
+before co-mentions left networkx (``co_mentioned`` edges in its JSON) is converted as it loads. A file
+that is torn, corrupt or not a graph raises ``GraphFileError``::
 
     >>> import tempfile, networkx as nx
     >>> G = nx.MultiDiGraph(name="tiny"); G.add_edge(1, 2, key="starring", relation="starring")
@@ -24,8 +25,8 @@ import networkx as nx
 import numpy as np
 
 from kgrec.kg import heap
-from kgrec.kg.errors import KgrecError
 from kgrec.kg.comentions import CoMentions, from_pairs, set_co_mentions
+from kgrec.kg.errors import KgrecError
 from kgrec.kg.files import atomic_write
 from kgrec.kg.query.collaborative import EaseConfig, ItemItem
 from kgrec.kg.schema import CO_MENTIONED
