@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import networkx as nx
 
 from kgrec.agent.types import Explanation, LanguageModel
+from kgrec.kg.comentions import co_mentions
 from kgrec.kg.graph import cached, catalog
 from kgrec.kg.query import paths as kg_paths
 from kgrec.kg.query.verbalize import verbalize
@@ -54,9 +55,12 @@ def describe(G: nx.MultiDiGraph, item: int) -> list[tuple[Fact, ...]]:
 
 
 def unexplainable(G: nx.MultiDiGraph) -> frozenset[int]:
-    """The catalog items without any KG edge: no fact could explain them, so they are never shown
-    (cached per graph; 98 name-only entries of the shipped movie KG)."""
-    return cached(G, "unexplainable", lambda G: frozenset(i for i in catalog(G) if not (G.succ[i] or G.pred[i])))
+    """The catalog items without any KG edge or co-mention: no fact could explain them, so they are
+    never shown (cached per graph; 98 name-only entries of the shipped movie KG)."""
+    def build(G):
+        co = co_mentions(G)
+        return frozenset(i for i in catalog(G) if not (G.succ[i] or G.pred[i] or len(co.row(i)[0])))
+    return cached(G, "unexplainable", build)
 
 
 def choose_path(lm: LanguageModel, prompt: str, texts: Sequence[str]) -> int:

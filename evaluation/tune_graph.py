@@ -42,16 +42,15 @@ class Fold:
 
 
 def without_interactions(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy of ``G`` with no dialogue knowledge: no co-mention edges, popularity 0, no EASE model."""
+    """A copy of ``G`` with no dialogue knowledge: no co-mentions, popularity 0, no EASE model."""
+    from kgrec.kg import comentions
     from kgrec.kg.query import collaborative, remention, retrieval
-    from kgrec.kg.schema import CO_MENTIONED
 
     H = G.copy()
-    H.remove_edges_from([(u, v, k) for u, v, k in H.edges(keys=True) if k == CO_MENTIONED])
     for _, data in H.nodes(data=True):
         if data.get("item"):
             data["popularity"] = 0
-    for key in (collaborative.GRAPH_KEY, retrieval.WEIGHTS_KEY, remention.GRAPH_KEY):
+    for key in (comentions.KEY, collaborative.GRAPH_KEY, retrieval.WEIGHTS_KEY, remention.GRAPH_KEY):
         H.graph.pop(key, None)
     return uncached(H)
 

@@ -26,17 +26,19 @@ QUERIES = ("search", "facts", "path", "candidates")
 def graph_stats(G) -> dict:
     """Counts by node type and relation, the share of items with a genre and a year, and what the
     interaction knowledge and the re-mention prior were learned from."""
+    from kgrec.kg.comentions import co_mentions
     from kgrec.kg.query import documents, remention
+    from kgrec.kg.schema import CO_MENTIONED
 
     items = [n for n, item in G.nodes(data="item") if item]
     with_genre = sum(1 for n in items
                      if any(G.nodes[t].get("type") == "genre" for t in G.successors(n)))
     with_year = sum(1 for n in items if G.nodes[n].get("year") is not None)
     return {
-        "name": G.graph.get("name", ""), "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+        "name": G.graph.get("name", ""), "nodes": G.number_of_nodes(), "edges": G.number_of_edges() + len(co_mentions(G)),
         "items": len(items),
         "types": Counter(t for _, t in G.nodes(data="type")).most_common(),
-        "relations": Counter(k for _, _, k in G.edges(keys=True)).most_common(),
+        "relations": (Counter(k for _, _, k in G.edges(keys=True)) + Counter({CO_MENTIONED: len(co_mentions(G))})).most_common(),
         "genre_coverage": with_genre / len(items) if items else 0.0,
         "year_coverage": with_year / len(items) if items else 0.0,
         "trained_on": G.graph.get("trained_on", ""),  # popularity, co-mentions, EASE

@@ -21,6 +21,8 @@ from typing import Any
 import networkx as nx
 
 from kgrec.kg import heap
+from kgrec.kg.comentions import KEY as COMENTIONS_KEY
+from kgrec.kg.comentions import co_mentions
 
 HUB_TYPES = frozenset({"language", "country"})
 HUB_DEGREE = 100  # a company or "other" node with more edges than this is a hub
@@ -49,7 +51,7 @@ def catalog(G: nx.MultiDiGraph) -> list[int]:
 
 
 def cached(G: nx.MultiDiGraph, what: Any, build: Callable[[nx.MultiDiGraph], Any]) -> Any:
-    """``build(G)``, cached on ``G.graph`` under ``what`` until the graph changes size.
+    """``build(G)``, cached on ``G.graph`` under ``what`` until the graph changes size or co-mentions.
 
     A frozen graph (``nx.freeze``: every loaded one) cannot change, so its size is never
     recounted: that count walks every node and cost 2 ms a call, many calls a turn.
@@ -57,7 +59,7 @@ def cached(G: nx.MultiDiGraph, what: Any, build: Callable[[nx.MultiDiGraph], Any
     cache = G.graph.setdefault(CACHE_KEY, {})
     if nx.is_frozen(G) and "size" in cache:
         return cache[what] if what in cache else cache.setdefault(what, heap.settled(build)(G))
-    size = (len(G), sum(map(len, G._adj.values())))  # number_of_edges() is slow
+    size = (len(G), sum(map(len, G._adj.values())), id(G.graph.get(COMENTIONS_KEY)))  # number_of_edges() is slow
     if cache.get("size") != size:
         cache.clear()
         cache["size"] = size
@@ -67,8 +69,15 @@ def cached(G: nx.MultiDiGraph, what: Any, build: Callable[[nx.MultiDiGraph], Any
 
 
 def degrees(G: nx.MultiDiGraph) -> dict[int, int]:
-    """Node -> number of edges (in and out), cached on the graph."""
-    return cached(G, "degrees", lambda G: dict(G.degree()))
+    """Node -> number of edges (in and out), co-mentions counted as the two edges each pair is
+    (``kgrec.kg.comentions``), cached on the graph."""
+    def build(G):
+        degree = dict(G.degree())
+        for node, more in co_mentions(G).degrees().items():
+            if node in degree:
+                degree[node] += more
+        return degree
+    return cached(G, "degrees", build)
 
 
 def hubs(G: nx.MultiDiGraph) -> frozenset[int]:

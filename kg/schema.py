@@ -18,7 +18,10 @@ A kgrec graph is a ``networkx.MultiDiGraph`` ``G``:
   (``"dbpedia"``, ``"wikipedia"``, ``"cmu"``, ``"redial"``, or an importer's file).
   ``has_theme`` edges (movie -> ``theme`` node, e.g. "time travel") say what a movie is about;
   a movie may carry a short ``premise`` (str) attribute (``kgrec.kg.sources.themes``, ``kgrec.kg.query.documents``).
-  ``co_mentioned`` edges (movie -> movie, both directions) carry ``count``.
+  Co-mentions (``co_mentioned`` facts, movie <-> movie, with ``count`` and ``liked``) are not
+  networkx edges: one sparse matrix on ``G.graph`` (``kgrec.kg.comentions``) holds them, and
+  ``kgrec.kg.query.paths.has_fact`` / ``facts_about`` and ``kgrec.kg.graph.degrees`` read them as
+  the two edges each pair was.
 * **Graph attributes**: ``G.graph["name"]`` (e.g. ``"redial-dbpedia"``) and
   ``G.graph["domain_noun"]`` (``"movie"``; ``"book"`` for a books KG).
 """

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 
 import networkx as nx
 
+from kgrec.kg.comentions import co_mentions
+
 EdgeMap = Mapping[int, Mapping[str, Mapping]]  # neighbour -> relation -> edge data
 
 
@@ -34,7 +36,10 @@ def in_edges(G: nx.MultiDiGraph, node: int) -> EdgeMap:
 
 
 def neighbours(G: nx.MultiDiGraph, node: int) -> set[int]:
-    """Every node one edge from ``node`` in either direction (``node`` itself left out)."""
+    """Every node one edge or co-mention from ``node`` in either direction (``node`` itself left out)."""
     near = G._succ[node].keys() | G._pred[node].keys()
+    others = co_mentions(G).row(node)[0]
+    if len(others):
+        near |= set(others.tolist())
     near.discard(node)
     return near

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import networkx as nx
 
 from kgrec.kg import heap
-from kgrec.kg.graph import display
+from kgrec.kg.graph import degrees, display
 from kgrec.kg.query.lexicon import COMMON, GENRE_SYNONYMS, THEME_FORMS, fold, normalize
 from kgrec.kg.schema import DERIVED_ID_BASE, ITEM_TYPE
 
@@ -114,7 +114,7 @@ def _index_movies(index: LinkIndex, G: nx.MultiDiGraph) -> None:
     for node, data in G.nodes(data=True):
         if data.get("type") not in kinds and not data.get("item"):
             continue
-        if not is_film_hint(data.get("hint", "")) and not G.degree(node):
+        if not is_film_hint(data.get("hint", "")) and not degrees(G)[node]:  # co-mentions count
             continue  # an edgeless franchise or novel page ("Toy Story" -> Toy_Story_(franchise)): nothing to link
         year = data.get("year")
         for alias, score in _movie_aliases(data):
@@ -197,7 +197,7 @@ def build_link_index(G: nx.MultiDiGraph, redial_ids: Mapping[int, int] = Mapping
     """
     index = LinkIndex(common=COMMON | {fold(w) for w in common_words})
     index.redial = dict(redial_ids)
-    degree = dict(G.degree())
+    degree = degrees(G)  # co-mentions counted as the edges they were (read-only: cached)
     _index_genres(index, G)
     if themes:
         _index_themes(index, G)

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable
 
 import networkx as nx
 
+from kgrec.kg.comentions import co_mentions
 from kgrec.kg.graph import cached, degrees, hubs
 from kgrec.kg.query.adjacency import in_edges, neighbours, out_edges
 from kgrec.kg.schema import CO_MENTIONED, Fact
@@ -41,6 +42,7 @@ RELATION_COST = {
     **dict.fromkeys(("language", "country"), 2.0),
 }
 WEAK = 0.5
+CO_MENTION_COST = RELATION_COST[CO_MENTIONED]
 PREFERENCE = tuple(RELATION_COST)  # tie-break between relations of equal cost
 MAX_HOPS = 3
 MAX_INNER_DEGREE = 150  # nodes this connected are not walked through on three-edge paths
@@ -59,7 +61,9 @@ def _fact_key(fact: Fact) -> tuple:
 
 
 def has_fact(G: nx.MultiDiGraph, fact: Fact) -> bool:
-    """Whether ``head --relation--> tail`` is an edge of ``G``."""
+    """Whether ``head --relation--> tail`` is an edge of ``G`` (a co-mention: a pair of its matrix)."""
+    if fact.relation == CO_MENTIONED:
+        return co_mentions(G).pair(fact.head, fact.tail) is not None
     return G.has_edge(fact.head, fact.tail, key=fact.relation)
 
 
@@ -70,6 +74,9 @@ def facts_about(G: nx.MultiDiGraph, node: int,
         return []
     facts = [Fact(node, rel, other) for other, keys in G.succ[node].items() for rel in keys]
     facts += [Fact(other, rel, node) for other, keys in G.pred[node].items() for rel in keys]
+    if relations is None or CO_MENTIONED in relations:
+        others = co_mentions(G).row(node)[0].tolist()  # each pair both ways, as the edges were
+        facts += [Fact(node, CO_MENTIONED, o) for o in others] + [Fact(o, CO_MENTIONED, node) for o in others]
     if relations is not None:
         facts = [f for f in facts if f.relation in relations]
     return sorted(facts, key=lambda f: (*_fact_key(f), f.head, f.tail))
@@ -79,6 +86,8 @@ def _best_fact(G: nx.MultiDiGraph, a: int, b: int) -> Fact | None:
     """The strongest fact between ``a`` and ``b`` in either direction."""
     facts = [Fact(a, rel, b) for rel in out_edges(G, a).get(b, {})]
     facts += [Fact(b, rel, a) for rel in in_edges(G, a).get(b, {})]
+    if co_mentions(G).pair(a, b) is not None:
+        facts += [Fact(a, CO_MENTIONED, b), Fact(b, CO_MENTIONED, a)]
     return min(facts, key=_fact_key, default=None)
 
 
@@ -94,9 +103,11 @@ def _penalty(degree: int) -> float:
 def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
     """The ``others`` one edge from ``node``, sorted: looked up one by one when ``node`` is the
     bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
-    out, into = out_edges(G, node), in_edges(G, node)
-    if len(others) < len(out) + len(into):
-        return sorted(o for o in others if o != node and (o in out or o in into))
+    out, into, co = out_edges(G, node), in_edges(G, node), co_mentions(G)
+    if len(others) < len(out) + len(into) + 2 * co.size(node):  # as many as the edges were
+        mentioned = node in co.row_of
+        return sorted(o for o in others if o != node and (o in out or o in into or (
+            mentioned and co.pair(node, o) is not None)))
     return sorted(_neighbours(G, node) & others)
 
 
@@ -162,7 +173,10 @@ def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int)
 
 def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
     """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one)."""
-    return min(map(relation_cost, (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()))))
+    cost = min(map(relation_cost, (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()))), default=math.inf)
+    if cost > CO_MENTION_COST and co_mentions(G).pair(a, b) is not None:  # looked up only where it is cheaper
+        cost = CO_MENTION_COST
+    return cost
 
 
 def _cost(nodes: list[int], degree, cost_of: dict, G: nx.MultiDiGraph) -> float:

@@ -26,15 +26,15 @@ from dataclasses import dataclass, field, fields, replace
 import networkx as nx
 import numpy as np
 
+from kgrec.kg.comentions import co_mentions
 from kgrec.kg.errors import ConfigError
 from kgrec.kg.graph import cached, catalog, catalog_set, degrees, is_item
 from kgrec.kg.query import inverted, remention
-from kgrec.kg.query.adjacency import out_edges
 from kgrec.kg.query.collaborative import collaborative_scores
 from kgrec.kg.query.similarity import CLOSE_BONUS, content_scores
 from kgrec.kg.query.walk import (CO_MENTION_STRENGTHS, RELATION_WEIGHTS, WALK_KEY, WalkConfig,  # noqa: F401  (retrieval's names too)
                                  _item_mass, walk_config, walk_scores)
-from kgrec.kg.schema import CO_MENTIONED, Candidate, Constraints
+from kgrec.kg.schema import Candidate, Constraints
 
 @dataclass(frozen=True)
 class FusionWeights:
@@ -245,15 +245,14 @@ def _priors(G: nx.MultiDiGraph) -> dict[int, float]:
 
 def from_comentions(G: nx.MultiDiGraph, items: Iterable[int], constraints: Constraints = Constraints(),
                     k: int = 100, allowed: frozenset[int] | None = None) -> list[Candidate]:
-    """Items people mention together with ``items``, by summed co-mention counts."""
-    scores: dict[int, float] = defaultdict(float)
-    for item in dict.fromkeys(items):
-        if item not in G:
-            continue
-        for other, edges in out_edges(G, item).items():  # the raw dicts: a popular item has 10^4 neighbours
-            if CO_MENTIONED in edges:
-                scores[other] += edges[CO_MENTIONED].get("count", 1)
-    return _top(G, scores, _items(G, constraints, allowed), k, "comention")
+    """Items people mention together with ``items``, by summed co-mention counts (one row of the
+    graph's co-mention matrix per item, ``kgrec.kg.comentions``: arrays, not a dict per neighbour)."""
+    rows = [co_mentions(G).row(item) for item in dict.fromkeys(items) if item in G]
+    if not rows:
+        return []
+    others, where = np.unique(np.concatenate([r[0] for r in rows]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([r[1] for r in rows]).astype(np.float64), minlength=len(others))
+    return _top(G, dict(zip(others.tolist(), counts.tolist())), _items(G, constraints, allowed), k, "comention")
 
 
 def popular(G: nx.MultiDiGraph, constraints: Constraints = Constraints(), k: int = 100,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from kgrec.kg.comentions import co_mentions
 from kgrec.kg.errors import ConfigError
 from kgrec.kg.graph import cached, hubs, is_item
 from kgrec.kg.query import push
@@ -78,9 +79,9 @@ WALK_KEY = "walk_co_mention"  # G.graph: the walk's co-mention strength, when se
 def walk_config(G: nx.MultiDiGraph) -> WalkConfig:
     """The walk for ``G``: co-mentions by "cosine" where they outnumber the KG's own edges (ratings
     data, where counts led the walk to the most popular items), else by "count"; ``G.graph[WALK_KEY]`` overrides."""
-    def build(G):
-        co = sum(k == CO_MENTIONED for _, _, k in G.edges(keys=True))
-        return WalkConfig(co_mention=G.graph.get(WALK_KEY) or ("cosine" if co > G.number_of_edges() - co else "count"))
+    def build(G):  # each co-mention pair counted as the two edges it was
+        co = len(co_mentions(G))
+        return WalkConfig(co_mention=G.graph.get(WALK_KEY) or ("cosine" if co > G.number_of_edges() else "count"))
     return cached(G, WALK_KEY, build)
 
 
@@ -97,13 +98,19 @@ class _Walk:
     transitions: push.Transitions  # the same edges by source (CSR), for the local push
 
 
-def _edge_weight(relation: str, data: dict, strength: str = "count", sessions: tuple[int, int] = (1, 1)) -> float:
-    """How strongly the walk follows one edge; ``sessions``: how many sessions mention its two ends."""
-    weight = RELATION_WEIGHTS.get(relation, 1.0)
-    if relation == CO_MENTIONED:
-        count = data.get("count", 1)
-        weight *= 1 + math.log(count) if strength == "count" else count / math.sqrt(max(sessions[0], 1) * max(sessions[1], 1))
-    return weight
+def _co_mention_weights(G: nx.MultiDiGraph, config: WalkConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(heads, tails, weights)`` of the co-mention facts (node ids, both ways): "count" weighs a
+    pair ``1 + log(count)``, "cosine" ``count / sqrt(sessions of each end)`` (their popularity)."""
+    heads, tails, count = co_mentions(G).entries()
+    if config.co_mention == "count":  # math.log of each distinct count: the very floats of one edge at a time
+        values, where = np.unique(count, return_inverse=True)
+        strength = np.array([1 + math.log(c) for c in values.tolist()], dtype=np.float64)[where]
+    else:
+        popularity = np.array([max(G.nodes[n].get("popularity") or 1, 1) for n in co_mentions(G).items.tolist()],
+                              dtype=np.int64)
+        at = np.searchsorted(co_mentions(G).items, [heads, tails])
+        strength = count / np.sqrt((popularity[at[0]] * popularity[at[1]]).astype(np.float64))
+    return heads, tails, RELATION_WEIGHTS[CO_MENTIONED] * strength * config.co_mention_weight
 
 
 def _walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
@@ -115,22 +122,24 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     position = {node: i for i, node in enumerate(nodes)}
     hub = hubs(G)
     src, dst, weight = [], [], []
-    for head, tail, relation, data in G.edges(keys=True, data=True):
-        if head in hub or tail in hub:
-            continue
-        if relation == CO_MENTIONED:
-            ends = (G.nodes[head].get("popularity") or 1, G.nodes[tail].get("popularity") or 1)
-            w = _edge_weight(relation, data, config.co_mention, ends) * config.co_mention_weight
-        else:
-            w = _edge_weight(relation, data)
-        if w <= 0:
+    for head, tail, relation in G.edges(keys=True):
+        w = RELATION_WEIGHTS.get(relation, 1.0)
+        if w <= 0 or head in hub or tail in hub:
             continue
         src += [position[head], position[tail]]
         dst += [position[tail], position[head]]
         weight += [w, w]
-    src, dst = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+    heads, tails, co = _co_mention_weights(G, config)  # each fact both ways, as an edge was
+    keep = (co > 0) & ~np.isin(heads, list(hub)) & ~np.isin(tails, list(hub))
+    ids = np.array(nodes, dtype=np.int64)
+    by_id = np.argsort(ids, kind="stable")  # node id -> position, vectorised
+    heads, tails = (by_id[np.searchsorted(ids, x[keep], sorter=by_id)] for x in (heads, tails))
+    pairs = np.stack([heads, tails], axis=1).ravel(), np.stack([tails, heads], axis=1).ravel()
+    src = np.concatenate([np.array(src, dtype=np.int64), pairs[0]])
+    dst = np.concatenate([np.array(dst, dtype=np.int64), pairs[1]])
+    weight = np.concatenate([np.array(weight, dtype=np.float64), np.repeat(co[keep], 2)])
     degree = np.bincount(src, minlength=len(nodes)).astype(float)
-    damped = np.array(weight) * np.maximum(degree[dst], 1.0) ** -config.degree_power
+    damped = weight * np.maximum(degree[dst], 1.0) ** -config.degree_power
     total = np.bincount(src, weights=damped, minlength=len(nodes))
     prob = damped / total[src]
     items = np.array([position[n] for n in nodes if is_item(G, n)], dtype=np.int64)

@@ -18,7 +18,8 @@ Three files, each with a header row:
   <= 2) or ``like`` (``1``/``0``, empty = no label); or a JSONL file, one session a line,
   ``{"session": ID, "items": [[ITEM, 1|0|null], ...]}`` (``kgrec.kg.sources.interactions.read_sessions``; the
   shipped ReDial ``train_mentions.jsonl`` is one). Items get ``popularity`` (number of sessions)
-  and ``co_mentioned`` edges with ``count`` (sessions that share both) and ``liked``; an EASE model
+  and co-mentions with ``count`` (sessions that share both) and ``liked`` (a sparse matrix on the graph,
+  ``kgrec.kg.comentions``, counted as ``XᵀX``: no per-pair Python objects); an EASE model
   (``kgrec.kg.query.collaborative``) is fitted on each session's liked items (``from_collaborative``); the
   re-mention prior (``kgrec.kg.query.remention.sequence_prior``: how often the previous, a liked or an
   unlabelled earlier item comes again next) is counted on the sequences, repeats included.

@@ -10,24 +10,24 @@ valid split, which tuning uses::
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph(); G.add_nodes_from([1, 2, 3], item=True)
     >>> add_interactions(G, [Session((1, 2), frozenset({1, 2})), Session((1, 2, 3))], source="x")
-    >>> G.nodes[1]["popularity"], G.edges[1, 2, "co_mentioned"]["count"], G.edges[1, 2, "co_mentioned"]["liked"]
-    (2, 2, 1)
+    >>> from kgrec.kg.comentions import co_mentions
+    >>> G.nodes[1]["popularity"], co_mentions(G).pair(1, 2)  # (count, liked)
+    (2, (2, 1))
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 
 import networkx as nx
 
+from kgrec.kg.comentions import count_co_mentions, set_co_mentions
 from kgrec.kg.errors import DataFileError
 from kgrec.kg.graph import catalog
 from kgrec.kg.jsonl import read_jsonl
 from kgrec.kg.locations import data_dir
-from kgrec.kg.schema import CO_MENTIONED
 from kgrec.kg.sources.build import REDIAL_FILES
 from kgrec.kg.sources.redial import MENTION, TRAIN_FILE, VALID_FILE, load_dialogues, redial_to_node
 
@@ -73,27 +73,16 @@ def popularity(sessions: Iterable[Session]) -> Counter:
     return Counter(item for s in sessions for item in s.items)
 
 
-def co_mentions(sessions: Iterable[Session]) -> dict[tuple[int, int], tuple[int, int]]:
-    """``(a, b)`` with ``a < b`` -> (sessions mentioning both, sessions positive about both)."""
-    count, liked = Counter(), Counter()
-    for s in sessions:
-        for a, b in combinations(sorted(s.items), 2):
-            count[a, b] += 1
-            liked[a, b] += a in s.positive and b in s.positive
-    return {pair: (count[pair], liked[pair]) for pair in count}
-
-
 def add_interactions(G: nx.MultiDiGraph, sessions: Iterable[Session], *, source: str) -> None:
-    """Set ``popularity`` on every item and add ``co_mentioned`` edges both ways (in place)."""
+    """Set ``popularity`` on every item and the graph's co-mentions (in place): pairs of ``G``'s
+    nodes with the sessions mentioning both (``count``) and positive about both (``liked``), counted
+    as a sparse ``XᵀX`` and kept as one matrix on ``G.graph`` (``kgrec.kg.comentions``), not as edges."""
     sessions = list(sessions)
     counts = popularity(sessions)
     for node in catalog(G):
         G.nodes[node]["popularity"] = counts.get(node, 0)
-    for (a, b), (count, liked) in co_mentions(sessions).items():
-        if a in G and b in G:
-            for head, tail in ((a, b), (b, a)):
-                G.add_edge(head, tail, key=CO_MENTIONED, relation=CO_MENTIONED, source=source,
-                           count=count, liked=liked)
+    set_co_mentions(G, count_co_mentions([s.items for s in sessions], [s.positive for s in sessions], G,
+                                         source=source))
 
 
 def labelled_session(labelled: Iterable[tuple[int, bool | None]]) -> Session:

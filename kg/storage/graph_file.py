@@ -2,8 +2,10 @@
 
 The file is a numpy ``.npz`` (a zip, read with ``allow_pickle=False``): nothing in it can run
 code when it is loaded. It holds the graph as JSON bytes (nodes, edges and their attributes,
-the scalar graph attributes) and the arrays of any fitted model on ``G.graph`` (the EASE model
-of ``kgrec.kg.query.collaborative``). A file that is torn, corrupt or not a graph raises ``GraphFileError``::
+the scalar graph attributes) and the arrays on ``G.graph``: the EASE model of
+``kgrec.kg.query.collaborative`` and the co-mention matrix of ``kgrec.kg.comentions``. A file written
+before co-mentions left networkx (``co_mentioned`` edges in its JSON) is converted as it loads. A file
+that is torn, corrupt or not a graph raises ``GraphFileError``::
 
     >>> import tempfile, networkx as nx
     >>> G = nx.MultiDiGraph(name="tiny"); G.add_edge(1, 2, key="starring", relation="starring")
@@ -23,13 +25,16 @@ import networkx as nx
 import numpy as np
 
 from kgrec.kg import heap
+from kgrec.kg.comentions import CoMentions, from_pairs, set_co_mentions
 from kgrec.kg.errors import KgrecError
 from kgrec.kg.files import atomic_write
 from kgrec.kg.query.collaborative import EaseConfig, ItemItem
+from kgrec.kg.schema import CO_MENTIONED
 
 FORMAT = "kgrec-graph"
 VERSION = 1
 SCALARS = (str, int, float, bool, type(None))
+COMENTION_ARRAYS = ("items", "indptr", "indices", "count", "liked")
 
 
 class GraphFileError(KgrecError):
@@ -49,11 +54,14 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> None:
             models[key] = {"kind": "item_item", "l2": value.config.l2, "neighbours": value.config.neighbours}
             arrays.update({f"{key}.items": np.asarray(value.items, dtype=np.int64),
                            f"{key}.neighbours": value.neighbours, f"{key}.weights": value.weights})
+        elif isinstance(value, CoMentions):
+            models[key] = {"kind": "co_mentions", "source": value.source}
+            arrays.update({f"{key}.{name}": getattr(value, name) for name in COMENTION_ARRAYS})
         elif isinstance(value, SCALARS) or isinstance(value, dict) and all(
                 isinstance(k, str) and isinstance(v, SCALARS) for k, v in value.items()):
             scalars[key] = value  # a flat dict of scalars: a prior's rates (kgrec.kg.query.remention)
         else:
-            raise TypeError(f"G.graph[{key!r}] is a {type(value).__name__}: save_graph stores scalars, flat dicts of them and ItemItem only")
+            raise TypeError(f"G.graph[{key!r}] is a {type(value).__name__}: save_graph stores scalars, flat dicts of them, ItemItem and CoMentions only")
     data = {"format": FORMAT, "version": VERSION, "graph": scalars, "models": models,
             "nodes": [[n, d] for n, d in G.nodes(data=True)],
             "edges": [[u, v, k, d] for u, v, k, d in G.edges(keys=True, data=True)]}
@@ -85,7 +93,7 @@ def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     G.graph.update(_checked_dict(data["graph"], "graph attributes"))
     for key, spec in _checked_dict(data["models"], "models").items():
-        G.graph[key] = _item_item(key, spec, arrays)
+        G.graph[key] = _co_mentions(key, spec, arrays) if _kind(spec) == "co_mentions" else _item_item(key, spec, arrays)
     nodes = [(n, attrs) for n, attrs in data["nodes"]]
     bad = next(((n, a) for n, a in nodes if type(n) is not int or not isinstance(a, dict)), None)
     if bad is not None:
@@ -96,8 +104,20 @@ def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
                 or not isinstance(e[3], dict)), None)
     if bad is not None:
         raise ValueError(f"edge {bad[0]!r} -{bad[2]!r}-> {bad[1]!r}: expected known nodes, a relation and attributes")
+    old = [(u, v, a.get("count", 1), a.get("liked", 0), a.get("source", "")) for u, v, k, a in edges if k == CO_MENTIONED]
+    if old:  # a file from before co-mentions left networkx: its co_mentioned edges become the matrix
+        edges = [e for e in edges if e[2] != CO_MENTIONED]
+        set_co_mentions(G, from_pairs([o[:4] for o in old], source=str(old[0][4])))
     G.add_edges_from(edges)
     return G
+
+
+def _kind(spec) -> str | None:
+    return spec.get("kind") if isinstance(spec, dict) else None
+
+
+def _co_mentions(key: str, spec: dict, arrays: dict[str, np.ndarray]) -> CoMentions:
+    return CoMentions(*(arrays[f"{key}.{name}"] for name in COMENTION_ARRAYS), source=str(spec.get("source", "")))
 
 
 def _checked_dict(value, what: str) -> dict:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from kgrec.kg.comentions import co_mentions
 from kgrec.kg.errors import KgrecError
 from kgrec.kg.files import atomic_write
 from kgrec.kg.graph import is_item
@@ -71,7 +72,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def graph_meta(G: nx.MultiDiGraph, source: str = "") -> dict:
     items = sum(1 for _, item in G.nodes(data="item") if item)
     return {"name": G.graph.get("name", ""), "noun": G.graph.get("domain_noun", "item"),
-            "items": items, "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+            "items": items, "nodes": G.number_of_nodes(), "edges": G.number_of_edges() + len(co_mentions(G)),
             "trained_on": G.graph.get("trained_on", ""), "source": source}
 
 

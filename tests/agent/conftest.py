@@ -16,7 +16,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kgrec.kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
+from kgrec.kg.comentions import from_pairs, set_co_mentions
+from kgrec.kg.schema import DERIVED_ID_BASE, HAS_THEME
 
 PA, PA2, PA3, THREE_MEN, SCARY, SHINING, UP, TOY, BIG, CAST_AWAY, GET_OUT, SUPERBAD, PA7 = range(1, 14)
 GUTTENBERG, WILSON, HANKS, KUBRICK, PEELE = 20, 21, 22, 23, 24
@@ -68,9 +69,9 @@ def agent_graph() -> nx.MultiDiGraph:
     edge(PA2, "subsequent_work", PA3)
     for movie, theme in ((SHINING, GHOSTS), (GET_OUT, GHOSTS), (TOY, TOYS)):
         edge(movie, HAS_THEME, theme)
-    for a, b, count in [(PA, PA2, 3), (PA, SCARY, 1), (UP, TOY, 2), (BIG, CAST_AWAY, 1)]:
-        edge(a, CO_MENTIONED, b, count=count)
-        edge(b, CO_MENTIONED, a, count=count)
+    # co-mentions live outside networkx's edges (kgrec.kg.comentions): (a, b, count, liked)
+    set_co_mentions(G, from_pairs([(a, b, count, 0) for a, b, count in [(PA, PA2, 3), (PA, SCARY, 1), (UP, TOY, 2), (BIG, CAST_AWAY, 1)]],
+                                  source="test"))
     return G
 
 

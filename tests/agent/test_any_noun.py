@@ -34,7 +34,10 @@ def test_co_mentions_of_ratings_read_as_reading(books):
     from kgrec.kg.query.verbalize import verbalize
     from kgrec.kg.schema import Fact
 
-    a, b = next((u, v) for u, v, k in books.edges(keys=True) if k == "co_mentioned")
+    from kgrec.kg.comentions import co_mentions
+
+    heads, tails, _ = co_mentions(books).entries()
+    a, b = int(heads[0]), int(tails[0])
     assert verbalize(books, Fact(a, "co_mentioned", b)).startswith("People who read ")
 
 

@@ -87,12 +87,13 @@ def test_an_item_without_genre_director_or_star_is_still_explained_by_a_real_fac
 def test_a_theme_describes_an_item_that_has_no_genre_director_or_star(G):
     import networkx as nx
 
+    from kgrec.kg.comentions import from_pairs, set_co_mentions
     from tests.agent.conftest import GHOSTS
 
     H = nx.MultiDiGraph(G)
     H.add_node(93, name="Haunt", title="Haunt (2019)", type="movie", item=True, year=2019, popularity=0)
     H.add_edge(93, GHOSTS, key="has_theme", relation="has_theme")
-    H.add_edge(93, SHINING, key="co_mentioned", relation="co_mentioned")
+    set_co_mentions(H, from_pairs([(93, SHINING, 1, 0)]))
     e = explain(H, 93, [])
     assert e.paths == ((Fact(93, "has_theme", GHOSTS),),) and e.text == "Haunt (2019) is about ghosts."
 
@@ -103,3 +104,15 @@ def test_only_items_with_an_edge_are_explainable(G):
     H = _with_series(G)
     assert 90 not in unexplainable(H) and 92 in unexplainable(H)
     assert explain(H, 92, [PA]).paths == ()  # nothing to cite: such an item must not be shown
+
+
+def test_a_co_mention_is_cited_as_a_graph_fact_and_an_invented_one_is_caught(G):
+    from kgrec.agent.types import Explanation
+    from tests.agent.conftest import SCARY
+
+    e = explain(G, SCARY, [PA])  # held in the graph's co-mention matrix, not as a networkx edge
+    assert e.paths == ((Fact(SCARY, "co_mentioned", PA),),) and check_explanation(G, e)
+    assert e.text == "People who mention Scary Movie (2000) often mention Police Academy (1984) too."
+    invented = Explanation(SCARY, ((Fact(SCARY, "co_mentioned", UP),),),
+                           "People who mention Scary Movie (2000) often mention Up (2009) too.")
+    assert not check_explanation(G, invented)  # never mentioned together

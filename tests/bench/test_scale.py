@@ -6,6 +6,7 @@ import pytest
 from kgrec.bench.scale import GENRES, conversation, growth, main, table, write_catalog
 from kgrec.kg.graph import catalog
 from kgrec.kg.sources.importer import import_graph
+from kgrec.kg.comentions import co_mentions
 
 
 def test_the_synthetic_catalog_imports_with_people_genres_and_likes(tmp_path):
@@ -14,7 +15,8 @@ def test_the_synthetic_catalog_imports_with_people_genres_and_likes(tmp_path):
     assert len(catalog(G)) == 200
     kinds = {G.nodes[n]["type"] for n in G if n not in catalog(G)}
     assert kinds == {"person", "genre"}
-    assert {r for _, _, r in G.edges(keys=True)} >= {"director", "starring", "writer", "genre", "co_mentioned"}
+    assert {r for _, _, r in G.edges(keys=True)} >= {"director", "starring", "writer", "genre"}
+    assert len(co_mentions(G)) > 0  # co-mentions: the graph's matrix, not edges
     assert sum(G.nodes[n]["popularity"] > 0 for n in catalog(G)) > 50
     # the scripted conversation names real items and people of the catalog
     names = {G.nodes[n]["name"] for n in G}
@@ -42,6 +44,7 @@ def test_the_bench_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     assert rows[1].startswith("| 150 |") and rows[2].startswith("| 300 |") and rows[3].startswith("| growth exponent |")
     assert (tmp_path / "graph-300" / "graph.npz").exists()
+    assert "150 items imported in" in out and "MB on disk" in out  # the import is said before the chat
 
 
 @pytest.mark.slow  # one chat child

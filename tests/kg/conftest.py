@@ -10,7 +10,8 @@
 import networkx as nx
 import pytest
 
-from kgrec.kg.schema import CO_MENTIONED, DERIVED_ID_BASE, HAS_THEME
+from kgrec.kg.comentions import from_pairs, set_co_mentions
+from kgrec.kg.schema import DERIVED_ID_BASE, HAS_THEME
 
 PA, PA2, CIN50, CIN15, UP, SCARY = 1, 2, 3, 4, 5, 6
 GUTTENBERG, WILSON = 10, 11
@@ -61,9 +62,9 @@ def tiny_graph() -> nx.MultiDiGraph:
         edge(movie, "language", ENGLISH)
     for movie in (CIN50, CIN15):
         edge(movie, HAS_THEME, FAIRY_TALES)
-    for a, b, count in [(PA, PA2, 3), (PA, SCARY, 1), (CIN50, UP, 2)]:
-        edge(a, CO_MENTIONED, b, count=count)
-        edge(b, CO_MENTIONED, a, count=count)
+    # co-mentions live outside networkx's edges (kgrec.kg.comentions): (a, b, count, liked)
+    set_co_mentions(G, from_pairs([(a, b, count, 0) for a, b, count in [(PA, PA2, 3), (PA, SCARY, 1), (CIN50, UP, 2)]],
+                                  source="test"))
     return G
 
 

@@ -7,6 +7,7 @@ import pytest
 from kgrec.kg.errors import DataFileError, KgrecError
 from kgrec.kg.graph import catalog
 from kgrec.kg.sources.import_unicrs import import_unicrs
+from kgrec.kg.comentions import co_mentions
 
 R = "<http://dbpedia.org/resource/{}>"
 ENTITIES = {"Heat_(1995_film)": 40, "Collateral_(film)": 41, "Scarface_(1983_film)": 42, "Al_Pacino": 7,
@@ -75,7 +76,7 @@ def test_dialogues_become_turns_and_interactions(imported):
     assert first["context"] == ["Hi! What do you like?", "I loved Heat with Al Pacino"]
     assert [t["rec"] for t in turns["valid"]] == [[HEAT]]
     assert G.nodes[HEAT]["popularity"] == 2 and G.nodes[SCARFACE]["popularity"] == 1  # train only
-    assert G.edges[HEAT, COLLATERAL, "co_mentioned"]["count"] == 2
+    assert co_mentions(G).pair(HEAT, COLLATERAL)[0] == 2
     assert G.graph["trained_on"] == "train.jsonl (2 dialogues)"
     assert any("1 of 6 movie links are not catalog items" in n for n in imported.notes)
 

@@ -8,6 +8,7 @@ from kgrec.kg.graph import catalog
 from kgrec.kg.query.retrieval import from_attributes, from_comentions
 from kgrec.kg.schema import Constraints, Fact
 from kgrec.kg.sources.importer import import_graph
+from kgrec.kg.comentions import co_mentions
 
 BOOKS = Path(__file__).parent / "fixtures" / "books"
 
@@ -46,9 +47,8 @@ def test_edges_keyed_by_relation_deduplicated_without_self_loops(G):
 def test_popularity_and_co_mentions_from_ratings(G):
     dune, messiah, neuromancer = node(G, "Dune"), node(G, "Dune Messiah"), node(G, "Neuromancer")
     assert G.nodes[dune]["popularity"] == 5 and G.nodes[node(G, "Beloved")]["popularity"] == 0
-    assert G.edges[dune, messiah, "co_mentioned"] == {
-        "relation": "co_mentioned", "source": "ratings.csv", "count": 2, "liked": 2}
-    assert G.edges[neuromancer, dune, "co_mentioned"]["count"] == 2
+    assert co_mentions(G).pair(dune, messiah) == (2, 2) and co_mentions(G).source == "ratings.csv"
+    assert co_mentions(G).pair(neuromancer, dune)[0] == 2
 
 
 def test_ratings_fit_an_ease_model_on_the_liked_books(G):
@@ -147,8 +147,8 @@ def test_interactions_keep_their_order_and_labels_and_teach_re_mentions(tmp_path
     ratings = write(tmp_path / "r.csv", "user,item,order,like\nu,b2,20,0\nu,b1,10,1\nu,b3,30,\nu,b1,40,1\nv,b3,1,1\nv,b1,2,1\n")
     G = import_graph(items, None, ratings)
     b1, b2, b3 = (node(G, n) for n in ("Dune", "Emma", "Ulysses"))
-    assert G.nodes[b1]["popularity"] == 2 and G.edges[b1, b3, "co_mentioned"] == {
-        "relation": "co_mentioned", "source": "r.csv", "count": 2, "liked": 1}  # b3 unlabelled for u
+    assert G.nodes[b1]["popularity"] == 2 and co_mentions(G).pair(b1, b3) == (2, 1)  # b3 unlabelled for u
+    assert co_mentions(G).source == "r.csv"
     assert set(G.graph[GRAPH_KEY].items) == {b1, b3}  # EASE learns the liked ones, not Emma
     prior = graph_prior(G)  # by order u is Dune, Emma, Ulysses, Dune: liked Dune is back once in 3 chances,
     assert prior.liked == 0.25 and prior.seen == 0.0 and prior.last == 0.0  # v adds one miss (file order: 1/3)

@@ -86,6 +86,7 @@ def test_train_split_yields_turns_with_kg_targets():
 
 # ---- interactions (popularity, co-mentions) built from dialogues
 from kgrec.kg.sources.interactions import Session, add_interactions, dialogue_session  # noqa: E402
+from kgrec.kg.comentions import co_mentions
 
 
 def test_dialogue_session_items_and_positive_ones(G):
@@ -99,9 +100,8 @@ def test_co_mentions_both_directions_with_counts(G):
                 Session((12,))]
     add_interactions(G, sessions, source="redial")
     assert [G.nodes[n]["popularity"] for n in (10, 11, 12)] == [2, 2, 2]
-    assert G.edges[10, 11, "co_mentioned"] == G.edges[11, 10, "co_mentioned"] == {
-        "relation": "co_mentioned", "source": "redial", "count": 2, "liked": 2}
-    assert G.edges[10, 12, "co_mentioned"]["count"] == 1
-    assert G.edges[10, 12, "co_mentioned"]["liked"] == 0
-    assert not G.has_edge(12, 12)
+    co = co_mentions(G)
+    assert co.pair(10, 11) == co.pair(11, 10) == (2, 2) and co.source == "redial"
+    assert co.pair(10, 12) == (1, 0)
+    assert co.pair(12, 12) is None and not G.has_edge(12, 12)
     assert "popularity" not in G.nodes[20]  # people are not items

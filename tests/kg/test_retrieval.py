@@ -4,7 +4,8 @@ import pytest
 
 from kgrec.kg.query.retrieval import (WalkConfig, from_attributes, from_comentions, from_seeds, popular,
                           retrieve, satisfies, walk_scores)
-from kgrec.kg.schema import CO_MENTIONED, Constraints
+from kgrec.kg.comentions import from_pairs, set_co_mentions
+from kgrec.kg.schema import Constraints
 from tests.kg.conftest import (ANIMATION, CIN15, CIN50, COMEDY, ENGLISH, GUTTENBERG, HORROR, PA,
                                PA2, SCARY, UP, WILSON)
 
@@ -190,8 +191,8 @@ def test_fusion_weights_reject_bad_values_and_single_out_one_retriever():
 def test_close_relatives_lead_only_when_asked(tiny):
     from kgrec.kg.query.retrieval import FusionWeights
 
-    tiny.add_edge(PA, SCARY, key=CO_MENTIONED, relation=CO_MENTIONED, count=50)  # far more co-mentioned
-    tiny.add_edge(SCARY, PA, key=CO_MENTIONED, relation=CO_MENTIONED, count=50)
+    pairs = [(PA, PA2, 3, 1), (PA, SCARY, 50, 0), (CIN50, UP, 2, 1)]  # PA and SCARY far more co-mentioned
+    set_co_mentions(tiny, from_pairs(pairs, source="test"))
     assert items(retrieve(tiny, [PA], k=2))[0] == PA2  # the sequel leads all the same
     plain = FusionWeights(close_first=False)
     assert items(retrieve(tiny, [PA], k=2, weights=plain))[0] == SCARY
