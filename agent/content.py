@@ -133,7 +133,8 @@ class ThemeLinker:
         """(themes, H), built once: per theme, the mean of two unit vectors, its :data:`PHRASE` as the
         encoder reads a request, and its items' centre in the catalog index (the items with that theme
         or genre), so a message's dot product is the mean of its two cosines. On the dev half of
-        ``kgrec eval content`` the nearest theme was right for .807 of the requests (the phrase alone .746)."""
+        ``kgrec eval content`` the nearest theme was right for .825 of the requests with the shipped
+        dense adapter (the phrase alone .816; with the previous adapter .807 against .746)."""
         if self._vectors is None:
             raw = self.dense.vectors([self._phrase(n) for n in self.nodes])  # batched: 120 themes in ~0.3 s, not 2.6
             self._vectors = (self.dense.index.query(raw) + self._centres()) / 2

@@ -6,17 +6,15 @@ Every function is pure and returns a new object.
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import networkx as nx
 
 from kgrec.agent import negation
 from kgrec.agent.types import Preferences, preference_fields
 from kgrec.agent.understanding import Understanding
-from kgrec.kg.graph import catalog, is_item
+from kgrec.kg.graph import is_item
 from kgrec.kg.query.answerable import hard_genres, items_with
-from kgrec.kg.query.linking import item_types
 from kgrec.kg.schema import Constraints
 
 def _add(lists: dict[str, list[int]], name: str, nodes: Iterable[int], *remove_from: str) -> None:
@@ -126,5 +124,3 @@ def forget(prefs: Preferences, node: int | str) -> Preferences:
         return dataclasses.replace(prefs, **{node: None if node in preference_fields(kind="year") else ()})
     return dataclasses.replace(prefs, **{name: tuple(n for n in getattr(prefs, name) if n != node)
                                          for name in preference_fields(kind="nodes", saved=True)})
-
-

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import networkx as nx
 
-from kgrec.kg.errors import DataFileError
 from kgrec.kg.graph import catalog
 from kgrec.kg.jsonl import read_jsonl
 from kgrec.kg.schema import HAS_THEME, THEME_TYPE

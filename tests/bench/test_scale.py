@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from kgrec.bench.scale import GENRES, conversation, growth, main, table, write_catalog
+from kgrec.bench.scale import GENRES, conversation, growth, main, write_catalog
 from kgrec.kg.graph import catalog
 from kgrec.kg.sources.importer import import_graph
 from kgrec.kg.comentions import co_mentions
