@@ -34,7 +34,7 @@ class Transitions:
     """A row-stochastic sparse matrix: row ``u``'s entries are ``indices/prob[indptr[u]:indptr[u + 1]]``."""
 
     indptr: np.ndarray  # (N + 1,) int64
-    indices: np.ndarray  # (E,) int64 neighbour of each entry
+    indices: np.ndarray  # (E,) int32 or int64 neighbour of each entry
     prob: np.ndarray  # (E,) float64 step probability of each entry
 
     @property
@@ -58,7 +58,9 @@ class Transitions:
 
 def transitions(n: int, src: Sequence[int], dst: Sequence[int], prob: Sequence[float]) -> Transitions:
     """The :class:`Transitions` of ``n`` nodes from edge lists (each node's ``prob`` summing to 1)."""
-    src, dst, prob = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), np.asarray(prob, dtype=float)
+    src, dst, prob = (np.asarray(x) for x in (src, dst, prob))
+    src, dst = (x if x.dtype in (np.int32, np.int64) else x.astype(np.int64) for x in (src, dst))  # int32 stays
+    prob = prob.astype(float, copy=False)
     order = np.argsort(src, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])

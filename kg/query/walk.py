@@ -90,12 +90,17 @@ def walk_config(G: nx.MultiDiGraph) -> WalkConfig:
 class _Walk:
     nodes: list[int]
     position: dict[int, int]
-    src: np.ndarray  # (E,) edge sources
-    dst: np.ndarray  # (E,) edge targets
-    prob: np.ndarray  # (E,) transition probability src -> dst
+    src: np.ndarray | None  # (E,) edge sources (None: a push graph, which needs only ``transitions``)
+    dst: np.ndarray | None  # (E,) edge targets
+    prob: np.ndarray | None  # (E,) transition probability src -> dst
     items: np.ndarray  # (I,) positions of catalog items
     is_item: np.ndarray  # (N,) bool: position holds a catalog item
     transitions: push.Transitions  # the same edges by source (CSR), for the local push
+
+    @property
+    def power(self) -> bool:
+        """The power method over every edge (``src``/``dst``/``prob`` kept), not a local push."""
+        return self.src is not None
 
 
 def _co_mention_weights(G: nx.MultiDiGraph, config: WalkConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -117,35 +122,46 @@ def _walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     return cached(G, config, lambda G: _build_walk(G, config))
 
 
+def _both_ways(heads: np.ndarray, tails: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(src, dst)``: each ``heads[i] - tails[i]`` as two entries, ``heads[i] -> tails[i]`` then back."""
+    return np.stack([heads, tails], axis=1).ravel(), np.stack([tails, heads], axis=1).ravel()
+
+
 def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
+    """Every walk edge both ways (the KG's, then the co-mentions'), as int32 positions: arrays of the
+    edges' size only, never a Python object per edge (10^6 items: 62.6M entries). A graph the local
+    push walks (more than ``config.push_above`` entries) keeps only the CSR ``transitions``."""
     nodes = list(G.nodes)
     position = {node: i for i, node in enumerate(nodes)}
     hub = hubs(G)
-    src, dst, weight = [], [], []
-    for head, tail, relation in G.edges(keys=True):
-        w = RELATION_WEIGHTS.get(relation, 1.0)
-        if w <= 0 or head in hub or tail in hub:
-            continue
-        src += [position[head], position[tail]]
-        dst += [position[tail], position[head]]
-        weight += [w, w]
+    kg = np.fromiter(((position[h], position[t], w) for h, t, relation in G.edges(keys=True)
+                      if (w := RELATION_WEIGHTS.get(relation, 1.0)) > 0 and h not in hub and t not in hub),
+                     dtype=[("h", np.int32), ("t", np.int32), ("w", np.float64)])
     heads, tails, co = _co_mention_weights(G, config)  # each fact both ways, as an edge was
     keep = (co > 0) & ~np.isin(heads, list(hub)) & ~np.isin(tails, list(hub))
     ids = np.array(nodes, dtype=np.int64)
-    by_id = np.argsort(ids, kind="stable")  # node id -> position, vectorised
+    by_id = np.argsort(ids, kind="stable").astype(np.int32)  # node id -> position, vectorised
     heads, tails = (by_id[np.searchsorted(ids, x[keep], sorter=by_id)] for x in (heads, tails))
-    pairs = np.stack([heads, tails], axis=1).ravel(), np.stack([tails, heads], axis=1).ravel()
-    src = np.concatenate([np.array(src, dtype=np.int64), pairs[0]])
-    dst = np.concatenate([np.array(dst, dtype=np.int64), pairs[1]])
-    weight = np.concatenate([np.array(weight, dtype=np.float64), np.repeat(co[keep], 2)])
+    co = co[keep]
+    del keep
+    kg_src, kg_dst = _both_ways(kg["h"], kg["t"])
+    co_src, co_dst = _both_ways(heads, tails)
+    del heads, tails
+    src, dst = np.concatenate([kg_src, co_src]), np.concatenate([kg_dst, co_dst])
+    del kg_src, kg_dst, co_src, co_dst
+    weight = np.concatenate([np.repeat(kg["w"], 2), np.repeat(co, 2)])
+    del kg, co
     degree = np.bincount(src, minlength=len(nodes)).astype(float)
-    damped = weight * np.maximum(degree[dst], 1.0) ** -config.degree_power
-    total = np.bincount(src, weights=damped, minlength=len(nodes))
-    prob = damped / total[src]
+    prob = weight * np.maximum(degree[dst], 1.0) ** -config.degree_power  # damped
+    del weight
+    prob /= np.bincount(src, weights=prob, minlength=len(nodes))[src]
     items = np.array([position[n] for n in nodes if is_item(G, n)], dtype=np.int64)
     mask = np.zeros(len(nodes), dtype=bool)
     mask[items] = True
-    return _Walk(nodes, position, src, dst, prob, items, mask, push.transitions(len(nodes), src, dst, prob))
+    T = push.transitions(len(nodes), src, dst, prob)
+    if len(src) > config.push_above:
+        src = dst = prob = None
+    return _Walk(nodes, position, src, dst, prob, items, mask, T)
 
 
 def _walk_vector(G: nx.MultiDiGraph, seeds: list[int],
@@ -169,7 +185,7 @@ def _item_mass(G: nx.MultiDiGraph, seeds: list[int], config: WalkConfig) -> tupl
     """``(walk, positions, mass)`` of the items the walk reaches (mass > 1e-12), positions ascending:
     the power method on a graph of up to ``config.push_above`` edges, a local push beyond."""
     walk = _walk(G, config)
-    if len(walk.src) <= config.push_above:
+    if walk.power:
         walk, x = _walk_vector(G, seeds, config)
         positions = walk.items[x[walk.items] > 1e-12]
         return walk, positions, x[positions]

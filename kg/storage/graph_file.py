@@ -108,8 +108,35 @@ def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
     if old:  # a file from before co-mentions left networkx: its co_mentioned edges become the matrix
         edges = [e for e in edges if e[2] != CO_MENTIONED]
         set_co_mentions(G, from_pairs([o[:4] for o in old], source=str(old[0][4])))
-    G.add_edges_from(edges)
+    _add_edges(G, edges)
     return G
+
+
+def _add_edges(G: nx.MultiDiGraph, edges) -> None:
+    """``G.add_edges_from(edges)`` for a graph that is frozen next, in a fraction of the memory: networkx's
+    adjacency filled directly, every endpoint the node's own int object, and equal attribute dicts and
+    equal key dicts (a pair's relations) one shared object each. Per edge that leaves two dict slots
+    (``succ[u][v]``, ``pred[v][u]``) instead of a key dict, an attribute dict and their fresh strings and
+    ints: the graph held 8,769 -> 3,442 MB at 10^6 items (6M edges), 876 -> 346 MB at 10^5 (bench.scale)."""
+    node = {n: n for n in G._node}  # the node's own int object: JSON gave every mention a new one
+    attrs: dict = {}  # the attribute dicts' items -> the one shared dict
+    keydicts: dict[tuple, dict] = {}  # ((key, id(attrs)), ...) of a pair -> the one shared key dict
+    signature: dict[int, tuple] = {}  # id(shared key dict) -> its ((key, id(attrs)), ...)
+    succ, pred = G._succ, G._pred
+    for u, v, k, a in edges:
+        u, v = node[u], node[v]
+        try:
+            shared = attrs.setdefault(tuple(a.items()), a)
+        except TypeError:  # an unhashable value (a list): this edge keeps its own dict
+            shared = a
+        before = succ[u].get(v)
+        sig = (signature[id(before)] if before is not None else ()) + ((k, id(shared)),)
+        kd = keydicts.get(sig)
+        if kd is None:
+            kd = keydicts[sig] = {**(before or {}), k: shared}
+            signature[id(kd)] = sig
+        succ[u][v] = kd
+        pred[v][u] = kd
 
 
 def _kind(spec) -> str | None:

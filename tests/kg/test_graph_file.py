@@ -89,3 +89,26 @@ def test_inconsistent_model_arrays_are_refused(tmp_path):
     save_graph(G, tmp_path / "g.npz")
     with pytest.raises(GraphFileError, match="inconsistent arrays"):
         load_graph(tmp_path / "g.npz")
+
+
+def test_a_loaded_graph_shares_equal_attribute_and_key_dicts_and_equals_the_saved_one(tmp_path):
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(1000, 1006), type="person")
+    for movie in (1000, 1001, 1002):
+        G.add_edge(movie, 1005, key="starring", relation="starring", source="t.tsv")
+    G.add_edge(1003, 1005, key="director", relation="director", source="t.tsv")
+    G.add_edge(1003, 1005, key="writer", relation="writer", source="t.tsv")
+    G.add_edge(1004, 1005, key="director", relation="director", source="t.tsv")
+    G.add_edge(1004, 1005, key="writer", relation="writer", source="t.tsv")
+    G.add_edge(1001, 1002, key="tagged", relation="tagged", tags=["a", "b"])  # unhashable: its own dict
+    save_graph(G, tmp_path / "g.npz")
+    H = load_graph(tmp_path / "g.npz")
+    assert nx.utils.graphs_equal(H, G) and list(H.edges(keys=True, data=True)) == list(G.edges(keys=True, data=True))
+    starring = {id(H[m][1005]["starring"]) for m in (1000, 1001, 1002)}
+    assert len(starring) == 1  # one attribute dict for the three edges
+    assert H._succ[1003][1005] is H._succ[1004][1005] and list(H[1003][1005]) == ["director", "writer"]
+    assert H._succ[1003][1005] is H._pred[1005][1003]
+    assert all(next(k for k in H._node if k == v) is v for v in H._succ[1000])  # endpoints are the nodes' ints
+    assert H[1001][1002]["tagged"]["tags"] == ["a", "b"]
+    with pytest.raises(nx.NetworkXError):  # frozen: a shared dict can never be changed through the API
+        H.add_edge(1000, 1005, key="starring")

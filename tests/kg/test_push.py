@@ -50,3 +50,15 @@ def test_the_walk_through_the_push_proposes_what_the_power_method_does(tiny):
     scores = walk_scores(tiny, [PA], pushed)
     assert scores[PA2] > scores[SCARY] > 0 and UP not in scores
     assert from_seeds(tiny, [], config=pushed) == [] and from_seeds(tiny, [12345], config=pushed) == []
+
+
+def test_a_push_graph_keeps_only_its_csr_with_int32_positions(tiny):
+    from kgrec.kg.query.walk import _walk
+
+    pushed, power = _walk(tiny, WalkConfig(push_above=0)), _walk(tiny, WalkConfig())
+    assert not pushed.power and pushed.src is None and pushed.prob is None  # the E-sized edge lists are gone
+    assert power.power and len(power.src) == len(pushed.transitions.indices) > 0
+    assert pushed.transitions.indices.dtype == np.int32 and power.src.dtype == np.int32
+    rows = np.diff(pushed.transitions.indptr)
+    sums = np.bincount(np.repeat(np.arange(len(rows)), rows), weights=pushed.transitions.prob, minlength=len(rows))
+    assert np.allclose(sums[rows > 0], 1.0)  # row-stochastic
