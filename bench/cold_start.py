@@ -2,14 +2,17 @@
 
 Every run uses a temporary cache (``KGREC_CACHE`` and ``XDG_CACHE_HOME``), never the user's, and
 real subprocesses: ``kgrec prepare`` (what ``make`` runs after installing) and ``kgrec chat``.
-Three times per chat: from the command to the page served (HTTP 200), from the page served to
-"ready" (the server's ``kgrec: ready`` line: the status line says ready and the input opens), and
-from then to the first reply asked through ``gradio_client`` (what a user sending at once waits).
+Times per chat: from the command to the page served (HTTP 200), from the page served to
+"ready" (the server's ``kgrec: ready`` line: the status line says ready and the input opens; ~0 when
+the chat loads before serving, its default), from then to the first reply asked through
+``gradio_client``, and the first reply from the page served (what a user sending at once waits) and
+from the command.
 CPU seconds (user + system: ``kgrec prepare`` with its children, the chat process with its
 threads) beside them: on a shared machine they mean more than wall time. Rows:
 
 - empty cache: ``kgrec prepare``, then ``kgrec chat`` (the path ``make`` takes on a fresh machine)
-- warm cache: ``kgrec chat`` again (the baseline a second start is compared with)
+- warm cache: ``kgrec chat`` again (the baseline a second start is compared with), and
+  ``kgrec chat --wait 0`` (the page served first, loading behind it: what a start did before ``--wait``)
 - second clone of the same commit, same cache: ``kgrec prepare`` + ``kgrec chat``; files the cache
   gained (0: nothing rebuilt)
 - ``--unprepared``: ``kgrec chat`` on an empty cache (the page loads everything in the background)
@@ -42,7 +45,8 @@ MESSAGE = "I loved Police Academy, something like it?"
 STEP_LINE = re.compile(r"^make: step (\S+): ([\d.]+) s$", re.M)  # what the Makefile's `step` prints
 READY = "kgrec: ready ("  # what kgrec.ui.handlers.Engine prints when a message is answered now
 HEADER = ["scenario", "prepare s (CPU s)", "prepare peak RSS MB", "chat: page served s", "ready s after page",
-          "first reply s after ready", "chat CPU s to page / to ready", "serving peak RSS MB", "cache files added"]
+          "first reply s after ready", "first reply s after page", "first reply s after `kgrec chat`",
+          "chat CPU s to page / to ready", "serving peak RSS MB", "cache files added"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Row:
     page_s: float | None = None  # from starting `kgrec chat` to the page answering HTTP 200
     ready_s: float | None = None  # from the page served to the server's "ready" (the input opens)
     reply_s: float | None = None  # from "ready" to the first reply's last piece
+    after_page_s: float | None = None  # from the page served to the first reply (a user sending at once waits this)
+    total_s: float | None = None  # from starting `kgrec chat` to the first reply
     chat_cpu_s: str | None = None  # the chat process's CPU seconds from its start to the page, to "ready"
     serve_rss_mb: float | None = None
     added_files: int | None = None  # files the cache gained during the scenario
@@ -143,9 +149,10 @@ def ready_in(log: Path, offset: int) -> bool:
         return READY.encode() in f.read()
 
 
-def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -> dict:
-    """One ``kgrec chat``: page_s, ready_s (after the page), reply_s (after ready), chat_cpu_s (to ready),
-    serve_rss_mb and the reply's text."""
+def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800, options: tuple[str, ...] = ()) -> dict:
+    """One ``kgrec chat`` (with ``options``): page_s, ready_s (after the page; ~0 when it loads before
+    serving), reply_s (after ready), after_page_s, total_s, chat_cpu_s (to ready), serve_rss_mb and the
+    reply's text."""
     from gradio_client import Client
 
     port = free_port()
@@ -153,7 +160,7 @@ def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -
     offset = log.stat().st_size if log.exists() else 0
     start = time.monotonic()
     with open(log, "ab") as out:
-        process = subprocess.Popen([python, str(repo / "kgrec_cli.py"), "chat", "--port", str(port)], cwd=repo,
+        process = subprocess.Popen([python, str(repo / "kgrec_cli.py"), "chat", "--port", str(port), *options], cwd=repo,
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         while not _served(url):
@@ -170,6 +177,7 @@ def chat(repo: Path, python: str, env: dict, log: Path, timeout: float = 1800) -
         result = client.predict(MESSAGE, api_name="/send")
         reply = time.monotonic()
         return {"page_s": page - start, "ready_s": ready - page, "reply_s": reply - ready,
+                "after_page_s": reply - page, "total_s": reply - start,
                 "chat_cpu_s": f"{page_cpu:,.1f} / {cpu:,.1f}",
                 "serve_rss_mb": peak_rss_mb(process.pid), "text": last_reply(result)}
     finally:
@@ -195,10 +203,11 @@ def clone(repo: Path, target: Path) -> Path:
 # ---------------------------------------------------------------- scenarios
 
 
-def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with_prepare: bool) -> Row:
+def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with_prepare: bool,
+             options: tuple[str, ...] = ()) -> Row:
     before, env = cache_files(cache), environment(cache)
     prep_s, prep_cpu, prep_rss = prepare(repo, python, env, log) if with_prepare else (None, None, None)
-    measured = chat(repo, python, env, log)
+    measured = chat(repo, python, env, log, options=options)
     text = measured.pop("text")
     if not text or text.startswith(("Still loading", "Sorry")):
         raise RuntimeError(f"{name}: the first reply was {text[:200]!r}; see {log}")
@@ -211,10 +220,13 @@ def scenario(name: str, repo: Path, python: str, cache: Path, log: Path, *, with
 
 
 def prepared_rows(repo: Path, python: str, work: Path, log: Path) -> list[Row]:
-    """Empty cache (prepare, chat), the same cache again (chat), a second clone on it (prepare, chat)."""
+    """Empty cache (prepare, chat), the same cache again (chat; and the baseline ``--wait 0``, the page
+    served before loading), a second clone on it (prepare, chat)."""
     cache = work / "cache"
     rows = [scenario("empty cache: prepare, then chat", repo, python, cache, log, with_prepare=True),
-            scenario("warm cache: chat", repo, python, cache, log, with_prepare=False)]
+            scenario("warm cache: chat", repo, python, cache, log, with_prepare=False),
+            scenario("warm cache: chat --wait 0 (baseline: page first, then load)", repo, python, cache, log,
+                     with_prepare=False, options=("--wait", "0"))]
     second = clone(repo, work / "second-clone")
     return rows + [scenario("second clone, same cache: prepare, then chat", second, python, cache, log,
                             with_prepare=True)]

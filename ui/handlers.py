@@ -62,6 +62,13 @@ class Engine:
             self._thread = threading.Thread(target=self._load_quietly, name="kgrec-load", daemon=True)
             self._thread.start()
 
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the load ``start`` began; whether the recommender is ready."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.loaded
+
     def _load_quietly(self) -> None:
         try:
             self.get()

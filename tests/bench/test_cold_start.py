@@ -8,13 +8,14 @@ from kgrec.kg.locations import REPO_ROOT
 
 
 def test_the_table_has_one_row_per_scenario_and_a_dash_where_a_step_is_not_run():
-    text = table([Row("empty cache: prepare, then chat", "301.2 (150.0)", 1480.0, 4.5, 7.25, 0.5, "3.5 / 9.0", 1510.0, 3),
-                  Row("warm cache: chat", None, None, 4.0, 1.5, 0.25, "3.0 / 8.0", 1500.0, 0)])
+    text = table([Row("empty cache: prepare, then chat", "301.2 (150.0)", 1480.0, 4.5, 7.25, 0.5, 7.75, 12.25,
+                      "3.5 / 9.0", 1510.0, 3),
+                  Row("warm cache: chat", None, None, 4.0, 1.5, 0.25, 1.75, 5.75, "3.0 / 8.0", 1500.0, 0)])
     lines = text.splitlines()
     assert lines[0].startswith("| scenario | prepare s (CPU s) |") and "ready s after page" in lines[0]
     assert len(lines) == 4
-    assert lines[2] == "| empty cache: prepare, then chat | 301.2 (150.0) | 1,480.0 | 4.5 | 7.2 | 0.5 | 3.5 / 9.0 | 1,510.0 | 3 |"
-    assert lines[3] == "| warm cache: chat | - | - | 4.0 | 1.5 | 0.2 | 3.0 / 8.0 | 1,500.0 | 0 |"
+    assert lines[2] == "| empty cache: prepare, then chat | 301.2 (150.0) | 1,480.0 | 4.5 | 7.2 | 0.5 | 7.8 | 12.2 | 3.5 / 9.0 | 1,510.0 | 3 |"
+    assert lines[3] == "| warm cache: chat | - | - | 4.0 | 1.5 | 0.2 | 1.8 | 5.8 | 3.0 / 8.0 | 1,500.0 | 0 |"
 
 
 def test_ready_is_read_from_the_servers_own_line_after_the_chat_began(tmp_path):

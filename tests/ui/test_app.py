@@ -36,3 +36,53 @@ def test_building_the_page_loads_no_model():
     demo = build_app(engine)
     assert built == [] and not engine.loaded and "first message" in engine.status
     assert demo.title.startswith("kgrec")
+
+
+def test_a_bad_wait_is_one_line_error(capsys):
+    from kgrec.kgrec_cli import main
+
+    assert main(["chat", "--wait", "-1"]) == 2
+    assert "--wait -1" in capsys.readouterr().err
+
+
+def _served_with(monkeypatch, engine: Engine, wait: str) -> list[tuple[bool, bool]]:
+    """``kgrec chat --wait WAIT`` on ``engine``: at the moment the page is served, (loaded, loading begun)."""
+    import gradio as gr
+
+    import kgrec.ui.app as app
+    import kgrec.ui.handlers as handlers
+    from kgrec.kgrec_cli import main
+
+    served = []
+    monkeypatch.setattr(handlers, "default_engine", lambda graph=None: engine)
+    monkeypatch.setattr(app, "launch", lambda demo, **kw: served.append(
+        (engine.loaded, engine._thread is not None)) or ("http://127.0.0.1:1/", None))
+    monkeypatch.setattr(gr.Blocks, "block_thread", lambda self: None)  # the real server: tests/ui/test_browser.py
+    assert main(["chat", "--wait", wait]) == 0
+    return served
+
+
+def test_the_page_is_served_once_loaded_when_loading_takes_less_than_wait(monkeypatch):
+    from tests.ui.conftest import tiny_recommender
+
+    assert _served_with(monkeypatch, Engine(tiny_recommender), "30") == [(True, True)]
+
+
+def test_a_load_longer_than_wait_goes_on_behind_the_page(monkeypatch):
+    import threading
+
+    from tests.ui.conftest import gated_engine
+
+    gate = threading.Event()
+    engine = gated_engine(gate, [])
+    assert _served_with(monkeypatch, engine, "0.2") == [(False, True)]  # served while loading
+    gate.set()
+    assert engine.wait(20)
+
+
+def test_wait_0_serves_the_page_first_then_loads(monkeypatch):
+    from tests.ui.conftest import tiny_recommender
+
+    engine = Engine(tiny_recommender)
+    assert _served_with(monkeypatch, engine, "0") == [(False, False)]
+    assert engine.wait(20)  # loading began right after the page

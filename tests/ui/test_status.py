@@ -70,3 +70,19 @@ def test_starting_twice_builds_once():
     wait_for(engine, lambda: engine.loaded)
     engine.start()
     assert built == [1]
+
+
+def test_wait_returns_when_loaded_or_after_its_timeout_or_a_failure():
+    gate = threading.Event()
+    engine = gated_engine(gate, [])
+    assert engine.wait(0.01) is False  # nothing started: nothing to wait for
+    engine.start()
+    assert engine.wait(0.05) is False and not engine.loaded  # still loading after the timeout
+    gate.set()
+    assert engine.wait(20) is True and status.view(engine, "hint").ready
+
+    def broken():
+        raise OSError("no model file")
+    failing = Engine(broken)
+    failing.start()
+    assert failing.wait(20) is False and failing.failed == "no model file"
