@@ -67,6 +67,8 @@ class TrainConfig:
     item_learning_rate: float = _help("dense: AdamW learning rate of the item table (item_side 'table')", 1e-3)
     content_pairs: int = _help("dense: content requests written from the items' facts (kgrec.finetune.dense_pairs)", 0)
     kg_pairs: int = _help("dense: verbalized KG-fact pairs 'Liked: A. <fact>' -> another item with the fact", 0)
+    mention_pairs: int = _help("dense: pairs from ReDial train conversations known only as movie mentions: 'Liked: A, B.' -> "
+                               "the next liked movie (kgrec.finetune.dense_pairs.mention_pairs)", 0)
     hard_negatives: int = _help("dense: the KG retriever's near misses per ReDial pair (negatives of item_side "
                                 "'shared'; 'frozen' and 'table' score every item each step)", 0)
     # data
@@ -98,7 +100,7 @@ class TrainConfig:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
         for name in ("lora_layers", "kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives",
-                     "content_pairs", "kg_pairs", "hard_negatives"):
+                     "content_pairs", "kg_pairs", "mention_pairs", "hard_negatives"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 0")
         if not 0 <= self.lora_dropout < 1 or self.learning_rate <= 0 or self.weight_decay < 0 or self.warmup < 0:

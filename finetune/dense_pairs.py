@@ -1,6 +1,6 @@
 """Training pairs of the dense encoder: (what the encoder reads, the catalog item it should find).
 
-Three ingredients (``TrainConfig``: ``content_pairs``, ``kg_pairs``; ReDial's always):
+Four ingredients (``TrainConfig``: ``content_pairs``, ``kg_pairs``, ``mention_pairs``; ReDial's always):
 
 * ReDial train conversations -> each movie the recommender suggested (``pairs``, from
   ``kgrec.evaluation.pairs``: the same pairs validate the encoder);
@@ -9,7 +9,10 @@ Three ingredients (``TrainConfig``: ``content_pairs``, ``kg_pairs``; ReDial's al
   ways; every other item that fits the same facts is masked, so it is never a negative
   (``content_pairs``). Nothing comes from any test data;
 * verbalized KG paths -> an item: "Liked: A." and the sentence of A's fact (``kgrec.kg.query.verbalize``),
-  target another item with that fact, A masked (``kg_pairs``).
+  target another item with that fact, A masked (``kg_pairs``);
+* ReDial train conversations known only as their movie mentions (``train_mentions.jsonl``: no
+  text; valid's conversations never) -> the next movie the seeker liked, written as a turn's first
+  lines are: "Liked: A, B." / "Disliked: C." (``mention_pairs``).
 
 Each pair also carries the KG retriever's near misses for its context (``kgrec.kg.query.retrieval``, the
 items it ranks highest that are not the answer): the hard negatives of the shared-LoRA item
@@ -118,3 +121,24 @@ def kg_pairs(G: nx.MultiDiGraph, items: Sequence[int], n: int, seed: int = 0) ->
         masked = tuple(sorted({row[fact.head]} | {row[o] for o in others if o != target}))
         out.append(Pair(text, row[target], masked, (), "kg"))
     return out
+
+
+def mention_pairs(G: nx.MultiDiGraph, sessions: Sequence, items: Sequence[int], n: int, seed: int = 0) -> list[Pair]:
+    """Up to ``n`` pairs from ``sessions`` (``kgrec.kg.sources.interactions.Session``: movie mentions in
+    order, with likes): the mentions before a liked movie, as ``query_text`` writes a turn's liked
+    and disliked titles, -> that movie; the earlier mentions masked. A random sample when there are more."""
+    from kgrec.agent.ranking import query_text
+
+    row = {int(i): r for r, i in enumerate(items)}
+    out: list[Pair] = []
+    for session in sessions:
+        seen = [i for i in session.items if i in row]
+        for k in range(1, len(seen)):
+            if seen[k] not in session.positive:
+                continue
+            before = seen[:k]
+            text = query_text(G, [i for i in before if i not in session.negative],
+                              [i for i in before if i in session.negative], "")
+            out.append(Pair(text, row[seen[k]], tuple(sorted({row[i] for i in before})), (), "mentions"))
+    random.Random(seed + 5).shuffle(out)
+    return out[:n]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kgrec.agent.config import ModelConfig
-from kgrec.finetune.dense_pairs import content_pairs, kg_pairs
+from kgrec.finetune.dense_pairs import content_pairs, kg_pairs, mention_pairs
 from kgrec.kg.errors import KgrecError
 from tests.finetune.test_finetune import TURNS, dense_config
 
@@ -34,6 +34,21 @@ def test_kg_pairs_lead_from_a_liked_items_fact_to_another_item_with_it(tiny_movi
         liked = p.text.split("\n")[0][len("Liked: "):-1]
         assert ITEMS.index(next(i for i in ITEMS if tiny_movies.nodes[i]["title"] == liked)) in p.context
         assert p.target not in p.context
+
+
+def test_mention_pairs_lead_from_the_mentions_so_far_to_the_next_liked_movie(tiny_movies):
+    from kgrec.kg.graph import display
+    from kgrec.kg.sources.interactions import Session
+
+    sessions = [Session((1, 2, 3, 99, 4), positive=frozenset({2, 4}), negative=frozenset({3})),  # 99: not in the catalog
+                Session((5, 6), positive=frozenset({6}))]
+    found = {ITEMS[p.target]: p for p in mention_pairs(tiny_movies, sessions, ITEMS, 10)}
+    assert sorted(found) == [2, 4, 6] and {p.kind for p in found.values()} == {"mentions"}  # 3 is disliked: never a target
+    name = {i: display(tiny_movies, i) for i in ITEMS}
+    assert found[2].text == f"Liked: {name[1]}." and found[2].context == (ITEMS.index(1),)
+    assert found[4].text == f"Liked: {name[1]}, {name[2]}.\nDisliked: {name[3]}."
+    assert found[4].context == tuple(ITEMS.index(i) for i in (1, 2, 3))
+    assert len(mention_pairs(tiny_movies, sessions, ITEMS, 2)) == 2
 
 
 def train(tiny_lm_dir, tiny_movies, tmp_path, **kw):
