@@ -17,9 +17,9 @@ the candidate to an anchor::
 """
 from __future__ import annotations
 
-import bisect
+import functools
+import heapq
 import math
-from collections import defaultdict
 from collections.abc import Collection, Iterable
 
 import networkx as nx
@@ -46,6 +46,10 @@ CO_MENTION_COST = RELATION_COST[CO_MENTIONED]
 PREFERENCE = tuple(RELATION_COST)  # tie-break between relations of equal cost
 MAX_HOPS = 3
 MAX_INNER_DEGREE = 150  # nodes this connected are not walked through on three-edge paths
+#: routes leave the candidate through at most this many first hops, the cheapest (the
+#: shipped movie KG's items have at most 355; a liked item of a 10^6 catalog has ~13,000, and trying
+#: them all cost a second per turn when no route fills the list)
+MAX_FIRST_HOPS = 500
 
 
 def relation_cost(relation: str) -> float:
@@ -95,61 +99,77 @@ def _neighbours(G: nx.MultiDiGraph, node: int) -> set[int]:
     return neighbours(G, node)
 
 
+@functools.lru_cache(maxsize=4096)
 def _penalty(degree: int) -> float:
     """Passing through a very connected node ("comedy") says less than through a person."""
     return max(0.0, math.log10(max(degree, 1)) - 1.5) * 0.5
 
 
-def _linked(G: nx.MultiDiGraph, node: int, others: set[int]) -> list[int]:
-    """The ``others`` one edge from ``node``, sorted: looked up one by one when ``node`` is the
-    bigger side (a genre of 20,000 items is not listed to find the two anchors next to it)."""
-    out, into, co = out_edges(G, node), in_edges(G, node), co_mentions(G)
-    if len(others) < len(out) + len(into) + 2 * co.size(node):  # as many as the edges were
-        mentioned = node in co.row_of
-        return sorted(o for o in others if o != node and (o in out or o in into or (
-            mentioned and co.pair(node, o) is not None)))
-    return sorted(_neighbours(G, node) & others)
+def _near(G: nx.MultiDiGraph, item: int, anchors: set[int]) -> list[tuple[int, set[int]]]:
+    """``(anchor, its neighbours)`` of each anchor but ``item``, by id: gathered once per candidate, for
+    both route searches (a person of a 10^6 catalog has 10^5 neighbours)."""
+    return [(a, _neighbours(G, a)) for a in sorted(anchors) if a != item]
 
 
 def _short_routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int,
-                  usable) -> list[list[int]]:
-    """Node sequences of one or two edges from ``item`` to an anchor."""
+                  usable, near: list[tuple[int, set[int]]]) -> list[list[int]]:
+    """Node sequences of one or two edges from ``item`` to an anchor. The middle node's anchors
+    are read from each anchor's neighbours, gathered once (a few sets; asking each of a popular
+    item's 10^4 neighbours whether it touches an anchor cost a co-mention lookup each). Of more than
+    ``MAX_FIRST_HOPS`` middle nodes, the cheapest first hops are kept (two popular items of a 10^6
+    catalog share ~10^4 co-mentioned items)."""
     first = _neighbours(G, item)
     found = [[item, a] for a in sorted(first & anchors)]
     if max_hops >= 2:
-        for m in sorted(n for n in first - anchors if usable(n)):
-            found += [[item, m, a] for a in _linked(G, m, anchors) if a != item]
+        middle = {n for n in first - anchors if usable(n)} & set().union(*(n for _, n in near))
+        if len(middle) > MAX_FIRST_HOPS:
+            middle = {m for _, m in _first_hops(G, item, middle)}
+        for m in sorted(middle):
+            found += [[item, m, a] for a, next_to in near if m in next_to]
     return found
 
 
 def _long_scored(G: nx.MultiDiGraph, item: int, anchors: set[int], allow_hubs: bool, limit: int,
-                 found: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
+                 found: list[tuple[float, list[int]]], near: list[tuple[int, set[int]]]) -> list[tuple[float, list[int]]]:
     """``(cost, nodes)`` of three-edge routes; very connected nodes (a genre) are not walked through.
-    First hops are tried cheapest first and stop once no route through them can be chosen
-    (:func:`_bound`): on a large catalog a well-liked anchor has hundreds of thousands of routes."""
+    First hops are tried cheapest first, ``MAX_FIRST_HOPS`` at most, and stop once no route through
+    them can be chosen (:func:`_bound`): on a large catalog a well-liked anchor has hundreds of
+    thousands of routes. The third node's anchors are looked up in ``near`` (``_near``), from the
+    second node's few neighbours (inner nodes have at most ``MAX_INNER_DEGREE``): listing every
+    inner node next to an anchor instead cost 0.2 s per candidate at 10^6 items (2 x 10^5 of them)."""
     degree, inner = degrees(G), _inner_nodes(G, allow_hubs)
-    before: dict[int, list[int]] = defaultdict(list)  # node next to an anchor -> anchors
-    for a in sorted(anchors):
-        for n in _neighbours(G, a) & inner:  # a set operation: a liked item has 10^4 neighbours
-            if n != item and n not in anchors:
-                before[n].append(a)
+    skip = anchors | {item}
     cost_of: dict[tuple[int, int], float] = {}
-    first = sorted((_pair_cost(G, item, m1) + _penalty(degree[m1]), m1)
-                   for m1 in (_neighbours(G, item) - anchors) & inner)
-    costs, best, out = sorted(c for c, _ in found), {}, []
+    first = _first_hops(G, item, (_neighbours(G, item) - anchors) & inner)
+    cheapest = [-c for c in sorted(c for c, _ in found)[:limit]]  # the ``limit`` cheapest costs (a max-heap)
+    heapq.heapify(cheapest)
+    best, out = {}, []
     for c, nodes in found:
         best[nodes[-1]] = min(best.get(nodes[-1], math.inf), c)
     for low, m1 in first:
-        if 3 + low > _bound(costs, best, len(anchors), limit) + 1e-9:  # every later route costs more
+        kth = -cheapest[0] if len(cheapest) >= limit else math.inf
+        if 3 + low > _bound(kth, best, len(anchors), limit) + 1e-9:  # every later route costs more
             break
-        for m2 in sorted(_neighbours(G, m1) & before.keys()):
-            for a in before[m2]:
-                if m2 != item and a != m1:
+        for m2 in sorted((_neighbours(G, m1) & inner) - skip):
+            for a, next_to in near:
+                if m2 in next_to and a != m1:
                     route = (_cost([item, m1, m2, a], degree, cost_of, G), [item, m1, m2, a])
                     out.append(route)
-                    bisect.insort(costs, route[0])
+                    if len(cheapest) < limit:
+                        heapq.heappush(cheapest, -route[0])
+                    elif route[0] < -cheapest[0]:
+                        heapq.heapreplace(cheapest, -route[0])
                     best[a] = min(best.get(a, math.inf), route[0])
     return out
+
+
+def _first_hops(G: nx.MultiDiGraph, item: int, hops: set[int]) -> list[tuple[float, int]]:
+    """``(hop cost + the node's penalty, node)`` of the cheapest ``MAX_FIRST_HOPS`` of ``hops`` (neighbours
+    of ``item``), cheapest first. A neighbour without an edge is co-mentioned: its cost needs no lookup."""
+    degree, out, into = degrees(G), out_edges(G, item), in_edges(G, item)
+    scored = [((_pair_cost(G, item, m) if m in out or m in into else CO_MENTION_COST) + _penalty(degree[m]), m)
+              for m in hops]
+    return heapq.nsmallest(MAX_FIRST_HOPS, scored)  # sorted(scored)[:MAX_FIRST_HOPS]
 
 
 def _inner_nodes(G: nx.MultiDiGraph, allow_hubs: bool) -> frozenset[int]:
@@ -161,10 +181,11 @@ def _inner_nodes(G: nx.MultiDiGraph, allow_hubs: bool) -> frozenset[int]:
     return cached(G, ("paths_inner", allow_hubs), build)
 
 
-def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int) -> float:
-    """The highest cost :func:`explanation_paths` may still choose: the ``limit``-th cheapest route,
-    and the best route of each of the ``limit`` first anchors (of every anchor when fewer)."""
-    overall = costs[limit - 1] if len(costs) >= limit else math.inf
+def _bound(kth: float, best: dict[int, float], anchors: int, limit: int) -> float:
+    """The highest cost :func:`explanation_paths` may still choose: ``kth``, the ``limit``-th cheapest
+    route's (inf while fewer), and the best route of each of the ``limit`` first anchors (of every
+    anchor when fewer)."""
+    overall = kth
     firsts = sorted(best.values())
     if len(firsts) >= limit:
         return max(overall, firsts[limit - 1])
@@ -172,9 +193,12 @@ def _bound(costs: list[float], best: dict[int, float], anchors: int, limit: int)
 
 
 def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:
-    """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one)."""
-    cost = min(map(relation_cost, (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()))), default=math.inf)
-    if cost > CO_MENTION_COST and co_mentions(G).pair(a, b) is not None:  # looked up only where it is cheaper
+    """The relation cost of :func:`_best_fact` ``(G, a, b)`` (its relation is a cheapest one), for
+    neighbours ``a`` and ``b`` (as every route's hops are): neighbours without an edge are co-mentioned,
+    so the co-mention matrix is asked only when an edge costlier than a co-mention joins them."""
+    edges = (*out_edges(G, a).get(b, ()), *in_edges(G, a).get(b, ()))
+    cost = min(map(relation_cost, edges), default=math.inf)
+    if cost > CO_MENTION_COST and (not edges or co_mentions(G).pair(a, b) is not None):
         cost = CO_MENTION_COST
     return cost
 
@@ -210,11 +234,12 @@ def _routes(G: nx.MultiDiGraph, item: int, anchors: set[int], max_hops: int, lim
     def usable(n: int) -> bool:
         return n not in hub
 
-    scored = _scored(G, _short_routes(G, item, anchors, max_hops, usable))
+    near = _near(G, item, anchors)
+    scored = _scored(G, _short_routes(G, item, anchors, max_hops, usable, near))
     cheap = [s for s in scored if s[0] <= 3.0]  # no three-edge path costs less than 3
     enough = len(cheap) >= limit and len({s[1][-1] for s in cheap}) >= min(limit, len(anchors))
     if max_hops >= 3 and not enough:
-        scored = sorted(scored + _long_scored(G, item, anchors, allow_hubs, limit, scored))
+        scored = sorted(scored + _long_scored(G, item, anchors, allow_hubs, limit, scored, near))
     return _kept(scored, limit)
 
 

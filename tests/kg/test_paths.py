@@ -91,3 +91,32 @@ def test_cli_facts_and_path_print_sentences(tiny, capsys):
     assert "Hugh Wilson directed Police Academy (1984)." in out and "2 facts" in out
     assert run_path(Namespace(a="Police Academy 2", b="steve guttenberg"), tiny) == 0
     assert "1. Police Academy 2 (1985) stars Steve Guttenberg." in capsys.readouterr().out
+
+
+def _fan(n: int):
+    """Item 1 and anchor 2 share a star (9) and ``n`` co-mentioned items (100..): n + 1 two-edge routes."""
+    import networkx as nx
+
+    from kgrec.kg.comentions import from_pairs, set_co_mentions
+
+    G = nx.MultiDiGraph()
+    G.add_nodes_from([1, 2, *range(100, 100 + n)], type="movie", item=True)
+    G.add_node(9, type="person", name="Star")
+    G.add_edge(1, 9, key="starring")
+    G.add_edge(2, 9, key="starring")
+    set_co_mentions(G, from_pairs([(e, x, 1, 1) for x in range(100, 100 + n) for e in (1, 2)]))
+    return G
+
+
+def test_a_popular_candidates_routes_keep_its_cheapest_first_hops(monkeypatch):
+    import kgrec.kg.query.paths as paths
+
+    G = _fan(40)
+    expected = [(Fact(1, "starring", 9), Fact(2, "starring", 9))]
+    assert explanation_paths(G, 1, [2], limit=1) == expected
+    monkeypatch.setattr(paths, "MAX_FIRST_HOPS", 3)  # 41 middle nodes: the 3 cheapest, the star first
+    assert explanation_paths(G, 1, [2], limit=1) == expected
+    near = paths._near(G, 1, {2})
+    routes = paths._short_routes(G, 1, {2}, 3, lambda n: True, near)
+    assert len(routes) == 3 and [1, 9, 2] in routes  # bounded: not one per shared co-mention
+    assert all(has_fact(G, f) for p in explanation_paths(G, 1, [2], limit=3) for f in p)
