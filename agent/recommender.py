@@ -31,6 +31,7 @@ from kgrec.agent.types import LanguageModel, Preferences, Reply
 from kgrec.kg.errors import KgrecError
 from kgrec.kg.graph import catalog
 from kgrec.kg.query import linking
+from kgrec.kg.query.retrieval import prepare_filters
 from kgrec.kg.sources.redial import link_words
 
 FEEDBACK = ("liked", "seen", "disliked")
@@ -152,12 +153,13 @@ class Recommender:
             return self._theme_linker or None
 
     def _kg(self):
-        """``(graph, link index, catalog)``, built once."""
+        """``(graph, link index, catalog)``, built once, with the hard filters' indexes (``prepare_filters``)."""
         with self._load_lock:
             if self._index is None:
                 G = self.graph
                 self._index = (linking.build_link_index(G, **link_words(G), themes=self.config.themes),
                                frozenset(catalog(G)))
+                prepare_filters(G)  # with the link index, not in the first turn that filters by year
             return (self.graph, *self._index)
 
     @property

@@ -267,3 +267,14 @@ def test_a_movies_namesakes_are_the_other_items_of_its_title(tiny):
 
     assert namesakes(tiny, [CIN50]) == {CIN15} and namesakes(tiny, [CIN15, CIN50]) == set()
     assert namesakes(tiny, [UP]) == set() and namesakes(tiny, [GUTTENBERG, 424242]) == set()  # a person, unknown
+
+
+def test_prepare_filters_builds_what_the_first_filtering_turn_would(tiny):
+    from kgrec.kg.graph import CACHE_KEY
+    from kgrec.kg.query.answerable import COVERAGE_KEY
+    from kgrec.kg.query.retrieval import prepare_filters
+
+    G = tiny.copy()  # not frozen, nothing cached yet
+    assert "year_index" not in G.graph.get(CACHE_KEY, {}) and COVERAGE_KEY not in G.graph
+    prepare_filters(G)
+    assert "year_index" in G.graph[CACHE_KEY] and COVERAGE_KEY in G.graph
