@@ -1,8 +1,9 @@
 """A graph on disk in a data-only format: ``save_graph(G, path)`` and ``load_graph(path)``.
 
 The file is a numpy ``.npz`` (a zip, read with ``allow_pickle=False``): nothing in it can run
-code when it is loaded. It holds the graph as JSON bytes (nodes, edges and their attributes,
-the scalar graph attributes) and the arrays on ``G.graph``: the EASE model of
+code when it is loaded. It holds the graph as JSON bytes (nodes and their attributes, the scalar
+graph attributes, the tables of relations and edge attributes), the edges as arrays indexing those
+tables, and the arrays on ``G.graph``: the EASE model of
 ``kgrec.kg.query.collaborative`` and the co-mention matrix of ``kgrec.kg.comentions``. A file written
 before co-mentions left networkx (``co_mentioned`` edges in its JSON) is converted as it loads. A file
 that is torn, corrupt or not a graph raises ``GraphFileError``::
@@ -32,7 +33,8 @@ from kgrec.kg.query.collaborative import EaseConfig, ItemItem
 from kgrec.kg.schema import CO_MENTIONED
 
 FORMAT = "kgrec-graph"
-VERSION = 1
+VERSION = 2  # 2: the edges as arrays (``edges.*``) over tables of relations and attribute dicts; 1 (read too): edges in the JSON
+EDGE_ARRAYS = ("head", "tail", "key", "attrs")
 SCALARS = (str, int, float, bool, type(None))
 COMENTION_ARRAYS = ("items", "indptr", "indices", "count", "liked")
 
@@ -63,10 +65,33 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> None:
         else:
             raise TypeError(f"G.graph[{key!r}] is a {type(value).__name__}: save_graph stores scalars, flat dicts of them, ItemItem and CoMentions only")
     data = {"format": FORMAT, "version": VERSION, "graph": scalars, "models": models,
-            "nodes": [[n, d] for n, d in G.nodes(data=True)],
-            "edges": [[u, v, k, d] for u, v, k, d in G.edges(keys=True, data=True)]}
+            "nodes": [[n, d] for n, d in G.nodes(data=True)], **_edge_arrays(G, arrays)}
     arrays["graph.json"] = np.frombuffer(json.dumps(data, separators=(",", ":")).encode(), dtype=np.uint8)
     atomic_write(path, lambda out: np.savez_compressed(out, **arrays))
+
+
+def _edge_arrays(G: nx.MultiDiGraph, arrays: dict[str, np.ndarray]) -> dict:
+    """``G``'s edges in file order as four arrays (put in ``arrays``) indexing two JSON tables, returned:
+    the relations (``edge_keys``) and the distinct attribute dicts (``edge_attrs``). JSON per edge cost
+    the 10^6-item graph 6M small lists to decode and a second copy of the graph in memory while loading."""
+    keys: dict[str, int] = {}
+    attrs: dict = {}  # hashable items -> index; an unhashable dict gets its own entry
+    table: list[dict] = []
+    head, tail, key, attr = [], [], [], []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        try:
+            at = attrs.setdefault(tuple(d.items()), len(table))
+        except TypeError:
+            at = len(table)
+        if at == len(table):
+            table.append(d)
+        head.append(u)
+        tail.append(v)
+        key.append(keys.setdefault(k, len(keys)))
+        attr.append(at)
+    arrays.update({"edges.head": np.array(head, dtype=np.int64), "edges.tail": np.array(tail, dtype=np.int64),
+                   "edges.key": np.array(key, dtype=np.int32), "edges.attrs": np.array(attr, dtype=np.int32)})
+    return {"edge_keys": list(keys), "edge_attrs": table, "edges": []}
 
 
 def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
@@ -88,8 +113,8 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
 
 
 def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
-        raise ValueError(f'expected "format": "{FORMAT}", "version": {VERSION}')
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") not in (1, VERSION):
+        raise ValueError(f'expected "format": "{FORMAT}", "version": 1 or {VERSION}')
     G = nx.MultiDiGraph()
     G.graph.update(_checked_dict(data["graph"], "graph attributes"))
     for key, spec in _checked_dict(data["models"], "models").items():
@@ -100,6 +125,8 @@ def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
         raise ValueError(f"node {bad[0]!r}: expected an integer id and an attribute object")
     G.add_nodes_from(nodes)
     edges = [(u, v, k, attrs) for u, v, k, attrs in data["edges"]]
+    if data["version"] >= 2:
+        edges = _from_arrays(data, arrays, G) + edges
     bad = next((e for e in edges if e[0] not in G or e[1] not in G or not isinstance(e[2], str)
                 or not isinstance(e[3], dict)), None)
     if bad is not None:
@@ -110,6 +137,22 @@ def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
         set_co_mentions(G, from_pairs([o[:4] for o in old], source=str(old[0][4])))
     _add_edges(G, edges)
     return G
+
+
+def _from_arrays(data: dict, arrays: dict[str, np.ndarray], G: nx.MultiDiGraph) -> list[tuple]:
+    """The edges of a version-2 file, ``(head, tail, relation, attributes)`` in file order."""
+    keys, table = data["edge_keys"], data["edge_attrs"]
+    head, tail, key, attr = (arrays[f"edges.{name}"] for name in EDGE_ARRAYS)
+    ids = np.fromiter(G._node, dtype=np.int64, count=len(G))
+    ok = (isinstance(keys, list) and all(isinstance(k, str) for k in keys) and isinstance(table, list)
+          and all(isinstance(a, dict) for a in table) and head.dtype == tail.dtype == np.int64
+          and key.dtype == attr.dtype == np.int32 and head.shape == tail.shape == key.shape == attr.shape
+          and head.ndim == 1 and (len(key) == 0 or (0 <= key.min() and key.max() < len(keys)
+                                                     and 0 <= attr.min() and attr.max() < len(table)))
+          and bool(np.isin(head, ids).all()) and bool(np.isin(tail, ids).all()))
+    if not ok:
+        raise ValueError("edges: inconsistent arrays (unknown nodes, relations or attributes)")
+    return list(zip(head.tolist(), tail.tolist(), [keys[i] for i in key.tolist()], [table[i] for i in attr.tolist()]))
 
 
 def _add_edges(G: nx.MultiDiGraph, edges) -> None:

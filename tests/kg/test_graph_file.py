@@ -112,3 +112,32 @@ def test_a_loaded_graph_shares_equal_attribute_and_key_dicts_and_equals_the_save
     assert H[1001][1002]["tagged"]["tags"] == ["a", "b"]
     with pytest.raises(nx.NetworkXError):  # frozen: a shared dict can never be changed through the API
         H.add_edge(1000, 1005, key="starring")
+
+
+def test_a_version_1_file_with_its_edges_in_the_json_still_loads(tmp_path):
+    import json
+
+    G = _with_ease()
+    save_graph(G, tmp_path / "new.npz")
+    with np.load(tmp_path / "new.npz", allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files if not name.startswith("edges.")}
+    data = json.loads(arrays.pop("graph.json").tobytes())
+    assert data["version"] == 2 and data["edges"] == [] and "starring" in data["edge_keys"]
+    data.update(version=1, edges=[[u, v, k, d] for u, v, k, d in G.edges(keys=True, data=True)])
+    del data["edge_keys"], data["edge_attrs"]
+    arrays["graph.json"] = np.frombuffer(json.dumps(data).encode(), dtype=np.uint8)
+    np.savez_compressed(tmp_path / "old.npz", **arrays)
+    assert nx.utils.graphs_equal(load_graph(tmp_path / "old.npz"), G)
+
+
+def test_edge_arrays_naming_unknown_nodes_or_relations_are_refused(tmp_path):
+    save_graph(_with_ease(), tmp_path / "g.npz")
+    with np.load(tmp_path / "g.npz", allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    for name, value in (("edges.head", 10**9), ("edges.key", 99)):
+        bad = dict(arrays)
+        bad[name] = arrays[name].copy()
+        bad[name][0] = value
+        np.savez(tmp_path / "bad.npz", **bad)
+        with pytest.raises(GraphFileError, match="inconsistent arrays"):
+            load_graph(tmp_path / "bad.npz")
