@@ -1,7 +1,7 @@
 """What the chat's warm-up spends, step by step: wall and CPU seconds of each ``kgrec.agent.warmup`` step.
 
 Run in one fresh process on the cache as it is (``KGREC_CACHE``), so it shows what ``kgrec chat``
-does after its page is served, and what ``kgrec prepare`` builds on an empty cache. A library
+does before serving its page, and what ``kgrec prepare`` builds on an empty cache. A library
 (torch, transformers, peft) counts in the step that first imports it, as in the chat;
 ``--preimport`` imports them first, as a row of their own. CPU seconds (all threads) are the
 figure to compare on a shared machine; wall seconds swing with the other jobs.

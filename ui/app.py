@@ -1,9 +1,10 @@
 """The Gradio page: chat, recommendation cards with feedback buttons, the understood panel, profiles.
 
 ``build_app(engine)`` only lays out components and wires them to ``kgrec.ui.handlers``; building it
-loads nothing. ``kgrec chat`` serves the page at once and loads the recommender in the background
-(``Engine.start``: ``kgrec.agent.warmup``); the status line shows each step with a progress bar, and the
-input accepts a message when the status says ready (``kgrec.ui.status``).
+loads nothing. ``kgrec chat`` loads the recommender first (``Engine.start``: ``kgrec.agent.warmup``) and
+serves the page when it is ready, or after ``--wait`` seconds with loading going on behind it; then the
+status line shows each step with a progress bar, and the input accepts a message when the status says
+ready (``kgrec.ui.status``).
 """
 from __future__ import annotations
 
