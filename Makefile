@@ -24,8 +24,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # kgrec prepare: the graph, the float model, the encoder's catalog index (by content, in the user
-# cache), with progress bars; once after each install. If the cache goes, the chat page rebuilds it
-# in the background and says so.
+# cache), with progress bars; once after each install. If the cache goes, the chat rebuilds it (after
+# `kgrec chat --wait` seconds behind its page, which says so).
 prepare: $(VENV)/.prepared
 
 $(VENV)/.prepared: $(VENV)/.installed
