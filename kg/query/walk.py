@@ -161,6 +161,8 @@ def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
     T = push.transitions(len(nodes), src, dst, prob)
     if len(src) > config.push_above:
         src = dst = prob = None
+    else:  # the power method indexes with them every iteration: native ints, no cast each time (4 ms a turn)
+        src, dst = src.astype(np.intp), dst.astype(np.intp)
     return _Walk(nodes, position, src, dst, prob, items, mask, T)
 
 

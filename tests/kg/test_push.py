@@ -58,7 +58,7 @@ def test_a_push_graph_keeps_only_its_csr_with_int32_positions(tiny):
     pushed, power = _walk(tiny, WalkConfig(push_above=0)), _walk(tiny, WalkConfig())
     assert not pushed.power and pushed.src is None and pushed.prob is None  # the E-sized edge lists are gone
     assert power.power and len(power.src) == len(pushed.transitions.indices) > 0
-    assert pushed.transitions.indices.dtype == np.int32 and power.src.dtype == np.int32
+    assert pushed.transitions.indices.dtype == np.int32 and power.src.dtype == np.intp  # the CSR compact, the power method's lists native
     rows = np.diff(pushed.transitions.indptr)
     sums = np.bincount(np.repeat(np.arange(len(rows)), rows), weights=pushed.transitions.prob, minlength=len(rows))
     assert np.allclose(sums[rows > 0], 1.0)  # row-stochastic
