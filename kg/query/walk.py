@@ -128,9 +128,10 @@ def _both_ways(heads: np.ndarray, tails: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def _build_walk(G: nx.MultiDiGraph, config: WalkConfig) -> _Walk:
-    """Every walk edge both ways (the KG's, then the co-mentions'), as int32 positions: arrays of the
-    edges' size only, never a Python object per edge (10^6 items: 62.6M entries). A graph the local
-    push walks (more than ``config.push_above`` entries) keeps only the CSR ``transitions``."""
+    """Every walk edge both ways (the KG's, then the co-mentions'), built as int32 positions: arrays of
+    the edges' size only, never a Python object per edge (10^6 items: 62.6M entries). A graph the local
+    push walks (more than ``config.push_above`` entries) keeps only the CSR ``transitions`` (int32);
+    a smaller one also keeps the edge lists, as native ints, for the power method."""
     nodes = list(G.nodes)
     position = {node: i for i, node in enumerate(nodes)}
     hub = hubs(G)
