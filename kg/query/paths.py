@@ -46,9 +46,9 @@ CO_MENTION_COST = RELATION_COST[CO_MENTIONED]
 PREFERENCE = tuple(RELATION_COST)  # tie-break between relations of equal cost
 MAX_HOPS = 3
 MAX_INNER_DEGREE = 150  # nodes this connected are not walked through on three-edge paths
-#: routes leave the candidate through at most this many first hops, the cheapest (the
-#: shipped movie KG's items have at most 355; a liked item of a 10^6 catalog has ~13,000, and trying
-#: them all cost a second per turn when no route fills the list)
+#: routes leave the candidate through at most this many first hops, the cheapest (the shipped movie
+#: KG's items have at most 487, 355 of them inner nodes, so it never binds there; a liked item of a
+#: 10^6 catalog has ~13,000, and trying them all cost a second per turn when no route fills the list)
 MAX_FIRST_HOPS = 500
 
 
@@ -185,11 +185,10 @@ def _bound(kth: float, best: dict[int, float], anchors: int, limit: int) -> floa
     """The highest cost :func:`explanation_paths` may still choose: ``kth``, the ``limit``-th cheapest
     route's (inf while fewer), and the best route of each of the ``limit`` first anchors (of every
     anchor when fewer)."""
-    overall = kth
     firsts = sorted(best.values())
     if len(firsts) >= limit:
-        return max(overall, firsts[limit - 1])
-    return max(overall, firsts[-1]) if firsts and len(best) == anchors else math.inf
+        return max(kth, firsts[limit - 1])
+    return max(kth, firsts[-1]) if firsts and len(best) == anchors else math.inf
 
 
 def _pair_cost(G: nx.MultiDiGraph, a: int, b: int) -> float:

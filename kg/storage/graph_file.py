@@ -124,13 +124,13 @@ def _graph(data, arrays: dict[str, np.ndarray]) -> nx.MultiDiGraph:
     if bad is not None:
         raise ValueError(f"node {bad[0]!r}: expected an integer id and an attribute object")
     G.add_nodes_from(nodes)
-    edges = [(u, v, k, attrs) for u, v, k, attrs in data["edges"]]
-    if data["version"] >= 2:
-        edges = _from_arrays(data, arrays, G) + edges
+    edges = [(u, v, k, attrs) for u, v, k, attrs in data["edges"]]  # version 1's (2 writes them as arrays)
     bad = next((e for e in edges if e[0] not in G or e[1] not in G or not isinstance(e[2], str)
                 or not isinstance(e[3], dict)), None)
     if bad is not None:
         raise ValueError(f"edge {bad[0]!r} -{bad[2]!r}-> {bad[1]!r}: expected known nodes, a relation and attributes")
+    if data["version"] >= 2:
+        edges = _from_arrays(data, arrays, G) + edges  # checked as arrays
     old = [(u, v, a.get("count", 1), a.get("liked", 0), a.get("source", "")) for u, v, k, a in edges if k == CO_MENTIONED]
     if old:  # a file from before co-mentions left networkx: its co_mentioned edges become the matrix
         edges = [e for e in edges if e[2] != CO_MENTIONED]
