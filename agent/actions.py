@@ -107,13 +107,15 @@ def retrieve(parts: Parts, state: TurnState) -> TurnState:
     G, config, understood = parts.G, parts.config, state.understood
     with parts.clock.timed("retrieval"):
         request = stages.constraints(G, understood.prefs, config, state.before.last_items,
-                                     understood.text, understood.conversation)
+                                     understood.text, understood.conversation, understood.u)
         lists = stages.candidate_lists(G, request, parts.dense)
         found = tuple(stages.retrieve(G, request, lists=lists))
     said = []
     soft = preferences.soft_genres(G, understood.prefs) if found else []
     if soft:  # said, never a silent relaxation
         said.append("\n" + replies.soft_genres(G, soft))
+    if stages.missed_wishes(G, request, stages.shown(found, config)):  # an earlier wish some items miss: said
+        said.append("\n" + replies.wishes(G, request.wishes))
     if found:  # the count is known now: said before the (slower) ranking
         said.append("\n" + replies.intro(len(stages.shown(found, config)), G))
     done = Retrieved(request, lists, found)

@@ -117,6 +117,25 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences) -> Constraints:
                        not_years=frozenset(tuple(r) for r in prefs.not_years))
 
 
+def wishes(c: Constraints, stated: Understanding) -> tuple[Constraints, Constraints]:
+    """``c`` split into the filters and the wishes: a facet (genres, themes, people, years) that the latest
+    message ``stated`` filters, as the preferences hold it; one that only earlier messages asked for is a
+    wish, which weighs (``kgrec.kg.query.retrieval.FusionWeights.wish``) but hides nothing. Exclusions and
+    every "not" always filter. ("A comedy" then "with Jim Carrey": Jim Carrey filters, comedy weighs.)
+
+    >>> hard, wish = wishes(Constraints(genres=frozenset({1}), year_min=2000), Understanding(genres=(1,)))
+    >>> sorted(hard.genres), hard.year_min, wish.year_min
+    ([1], None, 2000)
+    """
+    said_years = stated.year_min is not None or stated.year_max is not None
+    kept = {"genres": bool(stated.genres), "themes": bool(stated.themes), "people": bool(stated.people)}
+    hard = dataclasses.replace(c, **{name: frozenset() for name, said in kept.items() if not said},
+                               **({} if said_years else {"year_min": None, "year_max": None}))
+    wish = Constraints(**{name: getattr(c, name) for name, said in kept.items() if not said},
+                       **({} if said_years else {"year_min": c.year_min, "year_max": c.year_max}))
+    return hard, wish
+
+
 def forget(prefs: Preferences, node: int | str) -> Preferences:
     """``prefs`` without ``node`` in any saved list (or without the year bound ``"year_min"`` /
     ``"year_max"``, or without the excluded year ranges, ``"not_years"``)."""

@@ -10,6 +10,7 @@ import networkx as nx
 from kgrec import prompts
 from kgrec.agent.types import Preferences, RecommendedItem
 from kgrec.kg.graph import cached, catalog, display
+from kgrec.kg.schema import Constraints
 
 
 @lru_cache(maxsize=None)
@@ -133,6 +134,13 @@ def soft_genres(G: nx.MultiDiGraph, genres: Sequence[int]) -> str:
     if missing:
         return fill("no_genre", G, genres=" or ".join(display(G, g) for g in missing))
     return fill("soft_genre", G, genres=" or ".join(display(G, g) for g in genres))
+
+
+def wishes(G: nx.MultiDiGraph, wished: Constraints) -> str:
+    """Why some shown items miss what an earlier message asked for (``wished``): it weighs, not filters."""
+    parts = [_names(G, wished.genres), f"about {_names(G, wished.themes)}" if wished.themes else "",
+             f"with {_names(G, wished.people)}" if wished.people else "", years(wished.year_min, wished.year_max)]
+    return fill("wishes", G, wishes="; ".join(x for x in parts if x))
 
 
 def intro(n: int, G: nx.MultiDiGraph | None = None) -> str:

@@ -70,6 +70,7 @@ class Request:
     k: int  # candidates kept after fusion (AgentConfig.candidates)
     again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
     query: str = ""  # the turn as the dense encoder reads it (kgrec.agent.ranking.query_text); "": no dense list
+    wishes: Constraints = Constraints()  # what earlier messages asked for: weighs, filters nothing (preferences.wishes)
 
     def again_items(self) -> frozenset[int]:
         """The conversation's items the graph's re-mention prior may suggest again."""
@@ -122,17 +123,23 @@ def again_roles(G: nx.MultiDiGraph, prefs: Preferences, last: Sequence[int],
 
 
 def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig,
-                last: Sequence[int] = (), message: str = "", conversation: str = "") -> Request:
+                last: Sequence[int] = (), message: str = "", conversation: str = "",
+                stated: understanding.Understanding | None = None) -> Request:
     """The retrieval request the preferences imply (``last``: the session's latest list before
     ``message``, the user's message; both for :func:`again_roles`; a film named, shown or excluded
     hides its namesakes, ``kgrec.kg.query.inverted.namesakes``: the KG's second entry of the same film,
     or "The Notebook (2013)", a Hungarian film, after "The Notebook (2004)";
-    ``conversation``: ``Understood.conversation``, which the dense encoder reads with the liked titles)."""
+    ``conversation``: ``Understood.conversation``, which the dense encoder reads with the liked titles;
+    ``stated``: what ``message`` said (``Understood.u``): what it asks for filters, what earlier messages
+    asked for is a wish, ``preferences.wishes``; ``None``: everything filters)."""
     from kgrec.agent.ranking import query_text
 
-    c = preferences.constraints(G, prefs)
+    c, wishes = preferences.constraints(G, prefs), Constraints()
+    if stated is not None:
+        c, wishes = preferences.wishes(c, stated)
     hidden = inverted.namesakes(G, c.exclude)
     return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=replace(c, exclude=c.exclude | hidden),
+                   wishes=wishes,
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
                    again=again_roles(G, prefs, last, message),
                    query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "")
@@ -146,7 +153,8 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[st
     depth = retrieval.pool_depth(request.k)
     again = remention.scores(remention.graph_prior(G), remention.roles(**dict(request.again)))
     allowed = with_facts(G, retrieval.allowed_for(G, request.seeds, request.constraints, again))  # the hard filters, once
-    lists = retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again, allowed)
+    lists = retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again, allowed,
+                                      request.wishes)
     return lists | dense_lists(G, dense, request.query, request.constraints, depth, allowed.items)
 
 
@@ -169,6 +177,15 @@ def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints,
     return {"dense": dense.candidates(G, query, constraints, depth, allowed)}
 
 
+def missed_wishes(G: nx.MultiDiGraph, request: Request, shown: Sequence[Candidate]) -> int:
+    """How many of the ``shown`` items miss the request's wishes (earlier messages' genres, themes, people or
+    years, which weigh but do not filter: ``preferences.wishes``)."""
+    if request.wishes == Constraints() or not shown:
+        return 0
+    wished = retrieval.wished(G, request.constraints, request.wishes)
+    return sum(c.item not in wished for c in shown)
+
+
 NAMESAKE_SPARE = 10  # fused beyond k, so that leaving out namesakes still leaves k
 
 
@@ -180,7 +197,8 @@ def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeig
     A film's namesake below it is left out ("Night of the Living Dead" twice: the KG's two entries).
     """
     lists = candidate_lists(G, request) if lists is None else lists
-    fused = retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k + NAMESAKE_SPARE)
+    wished = retrieval.wished(G, request.constraints, request.wishes)
+    fused = retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k + NAMESAKE_SPARE, wished)
     out, hidden = [], set()
     for candidate in fused:
         if candidate.item not in hidden and len(out) < request.k:

@@ -151,7 +151,7 @@ class AgentReplay:
             said = recent_text([(u.role, u.text) for u in turn.context]) if turn.context else ""
             understood, asked = stages.Understood("", Understanding(), before.prefs, said), before
         request = stages.constraints(self.G, before.prefs, self.config, before.last_items,
-                                     understood.text, understood.conversation)
+                                     understood.text, understood.conversation, understood.u)
         return Replayed(before, understood, request, TurnState(asked, understood, encoder=self.dense is not None))
 
     def retrieved(self, r: Replayed) -> Retrieved | None:

@@ -27,7 +27,7 @@ A kgrec graph is a ``networkx.MultiDiGraph`` ``G``:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 NODE_TYPES = ("movie", "person", "genre", "theme", "company", "country", "language", "other")
 ITEM_TYPE = "movie"  # the node type of recommendable items in the movie KG
@@ -109,3 +109,18 @@ class Constraints:
     not_years: frozenset[tuple[int, int]] = frozenset()  # (first, last) year ranges the item must be outside
     themes: frozenset[int] = frozenset()  # item must have at least one of these theme nodes (has_theme)
     not_themes: frozenset[int] = frozenset()  # item must have none of these
+
+    def joined(self, wishes: Constraints) -> Constraints:
+        """These filters with the positive ones of ``wishes`` (genres, themes, people, years) in place of
+        their own: what an item must meet to be allowed and wished for.
+
+        >>> Constraints(genres=frozenset({1}), year_min=1990).joined(Constraints(people=frozenset({7}))).people
+        frozenset({7})
+        """
+        if wishes == Constraints():
+            return self
+        wished_years = wishes.year_min is not None or wishes.year_max is not None
+        years = {"year_min": wishes.year_min, "year_max": wishes.year_max} if wished_years else {}
+        return replace(self, **{name: getattr(wishes, name) for name in ("genres", "themes", "people")
+                                if getattr(wishes, name)}, **years)
+

@@ -54,9 +54,11 @@ class FusionWeights:
                              "the graph's learned rates (kgrec.kg.query.remention; 0: never, ReDial's setting)"})
     close_first: bool = field(default=True, metadata={"help": "close relatives of a liked film (sequels, "
                               "franchise, same director and stars: kgrec.kg.query.similarity) lead the list"})
+    wish: float = field(default=1.0, metadata={"help": "added to the fused score of an item that meets the wishes "
+                        "(an earlier message's genres, themes, people or years: a bonus, not a filter)"})
 
     def __post_init__(self):
-        for name in self.sources():
+        for name in [*self.sources(), "wish"]:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ConfigError(f"FusionWeights.{name}={value!r}: expected a number >= 0")
@@ -65,8 +67,8 @@ class FusionWeights:
 
     @classmethod
     def sources(cls) -> list[str]:
-        """The retrievers' names (every field but ``close_first``)."""
-        return [f.name for f in fields(cls) if f.name != "close_first"]
+        """The retrievers' names (every field but ``close_first`` and ``wish``)."""
+        return [f.name for f in fields(cls) if f.name not in ("close_first", "wish")]
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> FusionWeights:
@@ -77,7 +79,7 @@ class FusionWeights:
         >>> FusionWeights.from_dict({"contnet": 2})
         Traceback (most recent call last):
         ...
-        kgrec.kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, remention, close_first
+        kgrec.kg.errors.ConfigError: FusionWeights has no weight 'contnet': expected one of walk, comention, collaborative, content, attribute, popular, dense, remention, close_first, wish
         """
         names = [f.name for f in fields(cls)]
         for key in values:
@@ -93,11 +95,11 @@ class FusionWeights:
 
     @classmethod
     def only(cls, source: str) -> FusionWeights:
-        """Weight 1 on one retriever, 0 elsewhere, no tier: a retriever on its own."""
+        """Weight 1 on one retriever, 0 elsewhere, no tier, no wish bonus: a retriever on its own."""
         names = cls.sources()
         if source not in names:
             raise ConfigError(f"retriever {source!r}: expected one of {', '.join(names)}")
-        return cls(**{name: float(name == source) for name in names}, close_first=False)
+        return cls(**{name: float(name == source) for name in names}, close_first=False, wish=0.0)
 
 
 WEIGHTS_KEY = "fusion_weights"  # G.graph: an imported graph's tuned weights (kgrec.kg.storage.registry.load_graph sets it)
@@ -290,6 +292,13 @@ def prepare_filters(G: nx.MultiDiGraph) -> None:
     genre_coverage(G)
 
 
+def wished(G: nx.MultiDiGraph, constraints: Constraints, wishes: Constraints) -> frozenset[int]:
+    """The items that pass ``constraints`` and meet ``wishes`` too (empty without wishes): a wish is a
+    positive filter (genres, themes, people, years) that only weighs, by ``FusionWeights.wish``, in
+    :func:`fuse`: an item that misses it may still be shown."""
+    return frozenset() if wishes == Constraints() else admissible(G, constraints.joined(wishes)).items
+
+
 def allowed_for(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints,
                 again: Iterable[int] = ()) -> Allowed:
     """What a retrieval from ``seeds`` may propose: :func:`admissible` with the seeds excluded too."""
@@ -298,7 +307,8 @@ def allowed_for(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constrain
 
 def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
                     depth: int = 200, context: Iterable[int] = (),
-                    again: Mapping[int, float] | None = None, allowed: Allowed | None = None) -> dict[str, list[Candidate]]:
+                    again: Mapping[int, float] | None = None, allowed: Allowed | None = None,
+                    wishes: Constraints = Constraints()) -> dict[str, list[Candidate]]:
     """Every retriever's ``depth`` best candidates (seeds excluded), by source name.
 
     The hard filters are applied once, here (:func:`admissible`), or given as ``allowed``
@@ -306,6 +316,7 @@ def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Const
     retrievers only score. ``context``: more items of the conversation (e.g. suggested earlier and
     not rejected); the interaction retrievers (co-mentions, collaborative) start from them as well
     as the seeds. ``again``: conversation items that may be suggested again, with their prior (``"remention"``).
+    ``wishes``: positive filters that only weigh (:func:`wished`); the attribute list matches them too.
     """
     seeds = list(dict.fromkeys(seeds))
     again = again or {}
@@ -313,20 +324,23 @@ def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Const
     items = [s for s in seeds if is_item(G, s)]
     session = [s for s in dict.fromkeys([*items, *context]) if is_item(G, s)]
     c, keep = constraints, allowed.items
+    # the attribute list matches the wishes too (those it lists meet them): what was wished for has candidates
+    asked, meets = (c, keep) if wishes == Constraints() else (c.joined(wishes), keep & wished(G, c, wishes))
     return {
         "walk": from_seeds(G, seeds, c, depth, walk_config(G), keep),
         "comention": from_comentions(G, session, c, depth, keep),
         "collaborative": from_collaborative(G, session, c, depth, keep),
         "content": from_content(G, items, c, depth, keep),
-        "attribute": from_attributes(G, c, depth, keep),
+        "attribute": from_attributes(G, asked, depth, meets),
         "popular": popular(G, c, depth, keep),
         "remention": from_conversation(G, again, c, depth, allowed.again),
     }
 
 
 def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeights(),
-         k: int = 50) -> list[Candidate]:
-    """A weighted sum of each list's scores divided by its best score; the ``k`` best.
+         k: int = 50, wished: frozenset[int] = frozenset()) -> list[Candidate]:
+    """A weighted sum of each list's scores divided by its best score, plus ``weights.wish`` for the items
+    that meet the wishes (``wished``, :func:`wished`); the ``k`` best.
 
     With ``weights.close_first``, the content list's close relatives (score >= ``CLOSE_BONUS``)
     come first, in fused order, whatever their weight.
@@ -343,6 +357,9 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
             if weight or c.item in close:
                 fused[c.item] += weight * c.score / best
                 sources[c.item].append(name)
+    if weights.wish and wished:
+        for n in fused.keys() & wished:
+            fused[n] += weights.wish
     ranked = sorted(fused, key=lambda n: (n not in close, -fused[n], n))[:k]
     return [Candidate(n, round(fused[n], 6), tuple(sources[n])) for n in ranked]
 
@@ -350,17 +367,18 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
 def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints = Constraints(),
              k: int = 50, weights: FusionWeights | None = None, context: Iterable[int] = (),
              roles: Mapping[int, Sequence[str]] | None = None,
-             extra: Mapping[str, list[Candidate]] | None = None) -> list[Candidate]:
+             extra: Mapping[str, list[Candidate]] | None = None, wishes: Constraints = Constraints()) -> list[Candidate]:
     """All retrievers fused (:func:`fuse` of :func:`candidate_lists`; ``weights``: :func:`graph_weights`).
 
     The seeds themselves are not proposed (the user just named them) unless ``roles`` (the
     conversation's items by role, ``kgrec.kg.query.remention.roles``) and the graph's learned prior say so.
     ``extra``: lists scored outside the graph (``"dense"``: the LM encoder's, ``kgrec.agent.encoder``),
-    already under ``constraints``; they join the fusion with their weights.
+    already under ``constraints``; they join the fusion with their weights. ``wishes``: positive filters
+    that only weigh (:func:`wished`).
     """
     again = remention.scores(remention.graph_prior(G), roles or {})
-    lists = candidate_lists(G, seeds, constraints, pool_depth(k), context, again) | dict(extra or {})
-    return fuse(lists, weights or graph_weights(G), k)
+    lists = candidate_lists(G, seeds, constraints, pool_depth(k), context, again, wishes=wishes) | dict(extra or {})
+    return fuse(lists, weights or graph_weights(G), k, wished(G, constraints, wishes))
 
 
 def pool_depth(k: int) -> int:

@@ -92,3 +92,13 @@ def test_a_lone_surrogate_leaves_the_model_ranked_turns_working(rec):
     assert not any(step.error for step in reply.trace)
     assert_promises_kept(rec, reply)
     assert all(text.encode("utf-8") for _, text in s.history)
+
+
+def test_another_one_after_a_theme_request_stays_on_the_theme(rec):
+    G, vampires = rec.graph, node_named(rec, "vampires", "theme")
+    s = rec.new_session()
+    first = rec.respond(s, "a vampire movie")
+    again = rec.respond(s, "another one?")  # the theme is now an earlier wish: it weighs enough to lead
+    assert first.items and again.items and not {i.item for i in first.items} & {i.item for i in again.items}
+    assert all(G.has_edge(i.item, vampires) for i in [*first.items, *again.items]), again.text
+    assert_promises_kept(rec, again)

@@ -179,7 +179,7 @@ def test_fusion_weights_reject_bad_values_and_single_out_one_retriever():
     from kgrec.kg.query.retrieval import FusionWeights
 
     assert FusionWeights.only("content") == FusionWeights(walk=0, comention=0, collaborative=0, content=1,
-                                                          attribute=0, popular=0, close_first=False)
+                                                          attribute=0, popular=0, close_first=False, wish=0)
     with pytest.raises(ValueError, match="walk"):
         FusionWeights(walk=-1)
     with pytest.raises(ValueError, match="comention"):
@@ -278,3 +278,23 @@ def test_prepare_filters_builds_what_the_first_filtering_turn_would(tiny):
     assert "year_index" not in G.graph.get(CACHE_KEY, {}) and COVERAGE_KEY not in G.graph
     prepare_filters(G)
     assert "year_index" in G.graph[CACHE_KEY] and COVERAGE_KEY in G.graph
+
+
+def test_a_wish_ranks_the_items_that_meet_it_first_and_hides_none(tiny):
+    from kgrec.kg.query.retrieval import FusionWeights, wished
+
+    horror = Constraints(genres=frozenset({HORROR}))
+    plain = FusionWeights(close_first=False, wish=0.0)
+    assert items(retrieve(tiny, [PA], k=5, weights=plain))[:2] == [PA2, SCARY]  # the sequel co-mentioned most
+    wishing = FusionWeights(close_first=False)  # wish=1: Scary Movie, the one horror film, rises above it
+    found = retrieve(tiny, [PA], k=5, weights=wishing, wishes=horror)
+    assert items(found)[:2] == [SCARY, PA2] and set(items(found)) == set(items(retrieve(tiny, [PA], k=5, weights=plain)))
+    assert items(retrieve(tiny, [PA], k=5, weights=plain, wishes=horror))[:2] == [PA2, SCARY]  # weight 0: no bonus
+    # the attribute list matches the wishes, so what was wished for has candidates even with no seed
+    assert items(retrieve(tiny, [], k=3, wishes=Constraints(genres=frozenset({ANIMATION})))) == [UP, CIN50, CIN15]
+    # wished: the items that pass the filters and meet the wishes; none without wishes
+    animation = Constraints(genres=frozenset({ANIMATION}))
+    assert wished(tiny, Constraints(exclude=frozenset({UP})), animation) == {CIN50, CIN15}
+    assert wished(tiny, Constraints(), Constraints()) == frozenset()
+    with pytest.raises(ValueError, match="wish"):
+        FusionWeights(wish=-1)
