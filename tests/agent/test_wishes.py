@@ -2,6 +2,7 @@
 from kgrec.agent import AgentConfig, Recommender, preferences
 from kgrec.agent.understanding import Understanding
 from kgrec.kg.schema import Constraints
+
 from tests.agent.conftest import COMEDY, HANKS, HORROR, SHINING
 
 
