@@ -35,7 +35,7 @@ best nice new movie movies film films flick flicks watch watching see seen tonig
 another other more kind sort type idea ideas what which whats how about with really very just also bit
 loved liked enjoyed hated disliked favorite favourite fan enjoy check out sounds sound awesome interesting heard
 know think already yet again bye goodbye cheers alright right well much lot lots actually probably definitely
-i'm im mood feel feeling kinda
+i'm im mood feel feeling kinda newer older recent
 """.split())
 WORD = re.compile(r"[a-z][a-z'-]+")
 PHRASE = "a movie about {}"  # how a theme reads to the encoder

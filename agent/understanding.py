@@ -174,18 +174,18 @@ def _bounds(G: nx.MultiDiGraph, low: str, mentions: Sequence[Mention]) -> dict[t
     return found
 
 
-def _years(low: str, liked_years: Sequence[int], bounds: dict | None = None) -> negation.YearReading:
+def _years(low: str, anchor_years: Sequence[int], bounds: dict | None = None) -> negation.YearReading:
     """Year bounds and excluded ranges stated in the (lower-case, titles masked) message; a movie
-    named as a bound reads as its year (``_bounds``), and a bare "newer" / "older" is relative to the
-    liked movies, never added to a stated bound ("older than 2010")."""
+    named as a bound reads as its year (``_bounds``), and a bare "newer" / "older" is relative to
+    ``anchor_years`` (the liked movies', else the latest list's), never added to a stated bound ("older than 2010")."""
     for (_, end), (start, phrase) in sorted((bounds or {}).items(), reverse=True):
         low = low[:start] + phrase + low[end:]
     read = negation.read_years(low)
     lo, hi = read.year_min, read.year_max
-    if liked_years and re.search(r"\b(newer|more recent|recent ones?|modern)\b(?!\s+than\b)", low) and lo is None:
-        lo = max(liked_years) + 1
-    if liked_years and re.search(r"\b(older|classics?|old ones?)\b(?!\s+than\b)", low) and hi is None:
-        hi = min(liked_years) - 1
+    if anchor_years and re.search(r"\b(newer|more recent|recent ones?|modern)\b(?!\s+than\b)", low) and lo is None:
+        lo = max(anchor_years) + 1
+    if anchor_years and re.search(r"\b(older|classics?|old ones?)\b(?!\s+than\b)", low) and hi is None:
+        hi = min(anchor_years) - 1
     return negation.YearReading(lo, hi, read.not_years)
 
 
@@ -262,8 +262,10 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         subject = next((n for n in (subject, referred, person) if n is not None), None)
     elif referred is not None:
         out[_reference_kind(low, where, named if named < len(low) else None)].append(referred)
-    liked = [n for n in prefs.liked + tuple(out["liked"]) if n in G and isinstance(G.nodes[n].get("year"), int)]
-    years = _years(low, [G.nodes[n]["year"] for n in liked], bounds)
+    dated = [n for n in prefs.liked + tuple(out["liked"]) if n in G and isinstance(G.nodes[n].get("year"), int)]
+    if not dated:  # "something newer" after a list and no liked movie: newer than the list
+        dated = [n for n in last_items if n in G and isinstance(G.nodes[n].get("year"), int)]
+    years = _years(low, [G.nodes[n]["year"] for n in dated], bounds)
     return Understanding(
         **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
         not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,

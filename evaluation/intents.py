@@ -69,6 +69,8 @@ THAN_YEAR = (("nothing older than {x} please", ("min", 0)), ("not older than {x}
              ("older than {x}", ("max", -1)), ("something older than {x}", ("max", -1)), ("newer than {x}", ("min", 1)),
              ("nothing newer than {x}", ("max", 0)), ("from after {x}", ("min", 1)), ("anything more recent than {x}", ("min", 1)),
              ("prior to {x} please", ("max", -1)), ("only movies made after {x}", ("min", 1)), ("released before {x}", ("max", -1)))
+RELATIVE = (("something newer", ("min", 1)), ("anything more recent?", ("min", 1)), ("newer ones please", ("min", 1)),
+            ("older ones please", ("max", -1)), ("something older?", ("max", -1)))
 THAN_TITLE = (("newer than {x}", ("min", 1)), ("something newer than {x}", ("min", 1)), ("nothing older than {x}", ("min", 0)),
               ("older than {x}", ("max", -1)), ("anything before {x}", ("max", -1)), ("movies after {x}", ("min", 1)),
               ("more recent than {x} please", ("min", 1)), ("not older than {x}", ("min", 0)), ("nothing newer than {x}", ("max", 0)))
@@ -89,6 +91,7 @@ class Case:
     text: str
     before_genres: tuple[int, ...] = ()  # wanted genres before the message (for "funnier")
     before_liked: tuple[int, ...] = ()  # liked movies before the message ("nothing older than 2010" after a 1999 like)
+    before_list: tuple[int, ...] = ()  # the latest list shown before the message ("something newer" after it)
     liked: frozenset[int] = frozenset()  # any of these must be liked (same-named movies count)
     disliked: frozenset[int] = frozenset()
     seen: frozenset[int] = frozenset()  # any of these must be seen (and neither liked nor disliked)
@@ -118,7 +121,7 @@ def reader(G: nx.MultiDiGraph, min_score: float = 0.5):
 
     def read(case: Case) -> Reading:
         prefs = Preferences(genres=list(case.before_genres), liked=list(case.before_liked))
-        understood = turn.understand(G, index, case.text, turn.Before(prefs), config)
+        understood = turn.understand(G, index, case.text, turn.Before(prefs, case.before_list), config)
         return Reading(understood.prefs, tuple(understood.u.contradictions))
     return read
 
@@ -299,6 +302,13 @@ def compared_cases(G, titles) -> list[Case]:
         if liked != node:
             cases.append(Case("than_title", f"I loved {other}, something newer than {name}", liked=frozenset({liked}),
                               year_min=year + 1))
+    for k, (name, node, year) in enumerate(dated[:20]):  # a bare "newer" / "older": than the liked films, else the list
+        _, second, other_year = dated[(k + 11) % len(dated)]
+        shown, lo, hi = (node, second), max(year, other_year), min(year, other_year)
+        cases += [Case("relative_liked", t, before_liked=(node,), **{f"year_{kind[0]}": year + kind[1]})
+                  for t, kind in RELATIVE]
+        cases += [Case("relative_list", t, before_list=shown, **{f"year_{kind[0]}": (lo if kind[1] > 0 else hi) + kind[1]})
+                  for t, kind in RELATIVE if second != node]
     return cases
 
 

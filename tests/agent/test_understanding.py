@@ -56,6 +56,13 @@ def test_newer_and_older_are_relative_to_liked_movies(read):
     assert read("older ones", prefs).year_max == 1979
 
 
+def test_newer_without_a_liked_movie_is_relative_to_the_latest_list_and_no_content_word(read):
+    u = read("something newer", last_items=(PA2, TOY))  # 1985, 1995: shown, none liked
+    assert u.year_min == 1996 and "newer" not in u.content
+    assert read("older ones?", last_items=(PA2, TOY)).year_max == 1984
+    assert read("something newer").year_min is None  # nothing to be newer than: no bound
+
+
 def test_ordinals_refer_to_the_last_list(read):
     last = (PA2, SCARY, TOY)
     assert read("more like the second one", last_items=last).liked == (SCARY,)
