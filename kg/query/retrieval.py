@@ -296,7 +296,15 @@ def wished(G: nx.MultiDiGraph, constraints: Constraints, wishes: Constraints) ->
     """The items that pass ``constraints`` and meet ``wishes`` too (empty without wishes): a wish is a
     positive filter (genres, themes, people, years) that only weighs, by ``FusionWeights.wish``, in
     :func:`fuse`: an item that misses it may still be shown."""
-    return frozenset() if wishes == Constraints() else admissible(G, constraints.joined(wishes)).items
+    if wishes == Constraints():
+        return frozenset()
+    latest = cached(G, "wished", lambda G: {})  # the latest turn's: its fusion and its reply ask again
+    found = latest.get((constraints, wishes))
+    if found is None:
+        found = admissible(G, constraints.joined(wishes)).items
+        latest.clear()  # one entry: sessions share the graph, a turn asks for its own
+        latest[(constraints, wishes)] = found
+    return found
 
 
 def allowed_for(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints,
