@@ -1,7 +1,8 @@
 """One recommendation turn as pure stages on frozen values; the chat and the evaluation both call them.
 
     understand  -> Understood   the message linked (kgrec.kg.query.linking) and read (kgrec.agent.understanding) into new preferences
-    constraints -> Request      seeds, every hard filter, the conversation's items, how many to retrieve
+    constraints -> Request      seeds, the hard filters (what the last message asked for, every exclusion), the
+                                wishes (what earlier ones asked for: weighed), the conversation's items, how many
     retrieve    -> [Candidate]  every retriever (kgrec.kg.query.retrieval) on the items kgrec.kg.query.retrieval.admissible allows, fused
     rank        -> [Ranked]     the model reranks the top ``rank_pool`` (kgrec.agent.ranking)
     explain     -> [RecommendedItem]  each item with a KG path to what the user likes (kgrec.agent.explain)
