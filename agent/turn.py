@@ -2,7 +2,7 @@
 
     understand  -> Understood   the message linked (kgrec.kg.query.linking) and read (kgrec.agent.understanding) into new preferences
     constraints -> Request      seeds, the hard filters (what the last message asked for, every exclusion), the
-                                wishes (what earlier ones asked for: weighed), the conversation's items, how many
+                                wishes (what earlier ones asked for: weighed), the conversation's items, how many to retrieve
     retrieve    -> [Candidate]  every retriever (kgrec.kg.query.retrieval) on the items kgrec.kg.query.retrieval.admissible allows, fused
     rank        -> [Ranked]     the model reranks the top ``rank_pool`` (kgrec.agent.ranking)
     explain     -> [RecommendedItem]  each item with a KG path to what the user likes (kgrec.agent.explain)
