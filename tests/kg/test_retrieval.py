@@ -244,12 +244,17 @@ def test_admissible_decides_the_filters_once_and_retrievers_keep_only_allowed_it
     assert [x.item for x in lists["remention"]] == [PA2]
 
 
-def test_admissible_cuts_by_set_algebra_to_exactly_what_satisfies_keeps(tiny):
+@pytest.mark.parametrize("sparse", [0, 10**9])  # year ranges always built as sets / always checked item by item
+def test_admissible_cuts_by_set_algebra_to_exactly_what_satisfies_keeps(tiny, sparse, monkeypatch):
     from itertools import product
 
+    from kgrec.kg.query import inverted
     from kgrec.kg.query.retrieval import admissible
 
-    catalog = (PA, PA2, SCARY, UP, CIN50, CIN15)
+    monkeypatch.setattr(inverted, "SPARSE_POOL", sparse)
+    tiny.add_node(99, name="Undated", type="movie", item=True, popularity=1)  # no year: no year filter passes it
+    tiny.add_edge(99, COMEDY, key="genre")
+    catalog = (PA, PA2, SCARY, UP, CIN50, CIN15, 99)
     for genres, people, years, excluded in product(
             [frozenset(), frozenset({COMEDY}), frozenset({HORROR, ANIMATION})],
             [frozenset(), frozenset({WILSON}), frozenset({WILSON, GUTTENBERG}), frozenset({12345})],
