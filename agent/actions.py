@@ -114,8 +114,6 @@ def retrieve(parts: Parts, state: TurnState) -> TurnState:
     soft = preferences.soft_genres(G, understood.prefs) if found else []
     if soft:  # said, never a silent relaxation
         said.append("\n" + replies.soft_genres(G, soft))
-    if stages.missed_wishes(G, request, stages.shown(found, config)):  # an earlier wish some items miss: said
-        said.append("\n" + replies.wishes(G, request.wishes))
     if found:  # the count is known now: said before the (slower) ranking
         said.append("\n" + replies.intro(len(stages.shown(found, config)), G))
     done = Retrieved(request, lists, found)
@@ -161,6 +159,9 @@ def explain_items(parts: Parts, state: TurnState) -> TurnState:
                                         limit=config.paths_considered)
     shown = tuple(stages.explained(G, best, found))
     lines = [replies.item_line(n, item) for n, item in enumerate(shown, 1)]
+    request = state.retrieved.request if state.retrieved is not None else None
+    if request is not None and stages.missed_wishes(G, request, best):  # an earlier wish some shown items miss
+        lines.insert(0, replies.wishes(G, request.wishes))
     return step(state, Explained(shown, error=error), *lines, items=shown)
 
 

@@ -136,3 +136,24 @@ def rec(G, lm):
     from kgrec.agent import AgentConfig, Recommender
 
     return Recommender(AgentConfig(k=3, rank_with_model=True), graph=G, lm=lm)  # the model reranks
+
+
+def assert_filters_kept(G: nx.MultiDiGraph, reply) -> None:
+    """Every shown item passes the turn's hard filters (what the last message asked for, every exclusion
+    and "not"); the filters and the wishes together are the preferences' filters, nothing dropped; an item
+    that misses an earlier message's wish is said (``kgrec.agent.preferences.wishes``)."""
+    import dataclasses
+
+    from kgrec.agent import preferences
+    from kgrec.agent.steps import Retrieved
+    from kgrec.kg.query import retrieval
+
+    if not reply.items:
+        return
+    request = next(s for s in reversed(reply.trace) if isinstance(s, Retrieved)).request
+    everything = dataclasses.replace(preferences.constraints(G, reply.understood), exclude=frozenset())
+    hard = dataclasses.replace(request.constraints, exclude=frozenset())
+    assert hard.joined(request.wishes) == everything
+    assert all(retrieval.satisfies(G, i.item, hard) for i in reply.items)
+    if not all(retrieval.satisfies(G, i.item, everything) for i in reply.items):
+        assert "what you asked for earlier" in reply.text, reply.text

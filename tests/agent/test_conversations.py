@@ -1,11 +1,10 @@
 """Real multi-turn conversations on the real KG with the embedded model (and its shipped adapter)."""
-import dataclasses
 
 import pytest
 
 from kgrec.agent import AgentConfig, Recommender, check_explanation
-from kgrec.agent import preferences
-from kgrec.kg.query import linking, retrieval
+from kgrec.kg.query import linking
+from tests.agent.conftest import assert_filters_kept
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +30,7 @@ def assert_promises_kept(rec, reply):
     G = rec.graph
     assert all(G.nodes[i.item].get("item") for i in reply.items)
     assert all(check_explanation(G, i.explanation) for i in reply.items)
-    filters = dataclasses.replace(preferences.constraints(G, reply.understood), exclude=frozenset())
-    assert all(retrieval.satisfies(G, i.item, filters) for i in reply.items)
+    assert_filters_kept(G, reply)
 
 
 def test_no_more_steve_guttenberg_after_liking_police_academy(rec):

@@ -1,14 +1,10 @@
 """Random and hostile messages through sessions: never a crash, an off-catalog item, a broken filter
 or a cited fact that is not an edge."""
-import dataclasses
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgrec.agent import AgentConfig, Recommender, check_explanation
-from kgrec.agent import preferences
-from kgrec.kg.query import retrieval
-from tests.agent.conftest import CATALOG, ScriptedLM, agent_graph
+from tests.agent.conftest import CATALOG, ScriptedLM, agent_graph, assert_filters_kept
 
 G = agent_graph()
 HOSTILE = [
@@ -35,8 +31,7 @@ def test_hostile_conversations_keep_every_promise(conversation, choices):
         reply = rec.respond(session, message)
         items = [i.item for i in reply.items]
         assert set(items) <= CATALOG and len(items) == len(set(items))
-        filters = dataclasses.replace(preferences.constraints(G, reply.understood), exclude=frozenset())
-        assert all(retrieval.satisfies(G, i, filters) for i in items)
+        assert_filters_kept(G, reply)
         shown = set(before.liked + before.disliked + before.seen + before.recommended)
         assert not set(items) & shown
         assert all(check_explanation(G, i.explanation) for i in reply.items)

@@ -139,9 +139,10 @@ def test_the_dense_system_ranks_the_catalog_under_the_agents_filters(tiny, tmp_p
     assert {PA2, TROOPERS} <= set(ranked) and prepared.replayed.request.wishes.genres == {COMEDY}
     assert DenseRanker("dense-lora", dense, tiny, shared=True).rank(prepared) == ranked  # the replay's own list
     # the knowledge-graph retriever leaves the encoder's list out; the agent's order has it where
-    # the graph weighs it (FusionWeights.dense), and then the encoder's best item leads
+    # the graph weighs it (FusionWeights.dense), and then the encoder's best item leads (sequels first off:
+    # Police Academy 2 would lead as the liked film's sequel)
     assert RetrieverOnly(G=tiny).rank(prepared) == [c.item for c in plain.candidates]
-    tiny.graph[WEIGHTS_KEY] = {"dense": 100.0}
+    tiny.graph[WEIGHTS_KEY] = {"dense": 100.0, "close_first": False}
     try:
         weighted = replayer.prepare(TURN)
         assert weighted.candidates[0].item == ranked[0] and "dense" in weighted.candidates[0].sources
