@@ -209,8 +209,9 @@ class RetrieverChat:
         from kgrec.agent import preferences, turn as stages
 
         before = session[0]
-        prefs = self.replay.read(before, message).prefs
-        request = stages.constraints(self.replay.G, prefs, self.replay.config)
+        understood = self.replay.read(before, message)
+        prefs = understood.prefs
+        request = stages.constraints(self.replay.G, prefs, self.replay.config, stated=understood.u)  # as the chat
         items = [c.item for c in stages.retrieve(self.replay.G, request)][:self.k] if stages.recommends(prefs) else []
         prefs = preferences.add(prefs, "recommended", items)
         session[0] = replace(before, prefs=prefs, last_items=tuple(items) or before.last_items)
