@@ -78,14 +78,16 @@ def sessions_by_dialogue(rows: list[dict], catalog: set[int]) -> dict[str, objec
 
 
 def fold_graph(base: nx.MultiDiGraph, sessions: list) -> nx.MultiDiGraph:
-    """``base`` plus popularity, co-mentions and EASE from ``sessions``."""
+    """``base`` plus popularity, co-mentions and EASE from ``sessions``, frozen as a loaded graph is (its
+    caches then never recount its size: on an unfrozen graph each cached lookup walked every node, and
+    the search spent its time there)."""
     from kgrec.kg.query import collaborative
     from kgrec.kg.sources.interactions import add_interactions
 
     H = uncached(base.copy())
     add_interactions(H, sessions, source="train folds")
     collaborative.add_collaborative(H, [s.items for s in sessions])
-    return H
+    return nx.freeze(H)
 
 
 def build_folds(G: nx.MultiDiGraph, rows: list[dict], turns: list, folds: int, seed: int = 0):
