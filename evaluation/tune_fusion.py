@@ -4,6 +4,7 @@ Usage:
     .venv/bin/python -m kgrec.evaluation.tune_fusion --dense lora    # valid.jsonl, every weight at once (the shipped setting)
     .venv/bin/python -m kgrec.evaluation.tune_fusion --trials 60     # quicker
     .venv/bin/python -m kgrec.evaluation.tune_fusion --trials 0 --sweep content=0,1,2,3   # one weight, others at default
+    .venv/bin/python -m kgrec.evaluation.tune_fusion --before 17000  # on later train dialogues instead (kgrec.evaluation.temporal)
 
 Each valid dialogue's recommendation turns are replayed exactly as ``kgrec eval redial`` replays
 the test (``kgrec.evaluation.systems.AgentReplay``: the agent's turn stages, ``kgrec.agent.turn``, up to
@@ -25,6 +26,7 @@ import argparse
 import math
 import random
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kgrec.evaluation.metrics import exclude_mentioned, recall_at_k
@@ -147,7 +149,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="also score these values of one weight, the others as the graph weighs them")
     parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
+    parser.add_argument("--before", type=int, metavar="ID", help="a temporal split made from train instead of valid: "
+                        "the graph learned from the train conversations before this id, the train dialogues from it "
+                        "on held out (kgrec.evaluation.temporal; ReDial's test comes after train)")
     args = parser.parse_args(argv)
+    if args.before is not None and (args.dense or args.split):
+        parser.error("--before holds out train dialogues: the dense adapter learned from them (no --dense), and "
+                     "it makes its own split (no --split)")
     from kgrec.kg.errors import ConfigError
     from kgrec.kg.query.retrieval import FusionWeights, graph_weights
 
@@ -164,9 +172,26 @@ def main(argv: list[str] | None = None) -> int:
     from kgrec.kg.sources.redial import VALID_FILE, load_dialogues
     from kgrec.kg.storage.store import load_movie_graph
 
-    G = load_movie_graph()
-    path = args.split or data_dir() / VALID_FILE
-    turns = official_turns(G, load_dialogues(path))
+    if args.before is not None:  # the graph from the earlier conversations, the later dialogues held out
+        import tempfile
+
+        from kgrec.evaluation.temporal import split_root
+        from kgrec.kg.storage.store import movie_graph_from
+
+        with tempfile.TemporaryDirectory(prefix="kgrec-temporal-") as folder:  # links and three files, removed after
+            root = Path(folder)
+            try:
+                counts = split_root(data_dir(), args.before, root)
+            except ConfigError as e:
+                parser.error(str(e))
+            print(f"temporal split at id {args.before}: {counts[0]:,} train dialogues, {counts[1]:,} held out, "
+                  f"{counts[2]:,} mention-only conversations", flush=True)
+            G = movie_graph_from(root)
+            turns = official_turns(G, load_dialogues(root / VALID_FILE))
+        path = f"the train dialogues from id {args.before} on"
+    else:
+        G, path = load_movie_graph(), args.split or data_dir() / VALID_FILE
+        turns = official_turns(G, load_dialogues(path))
     dense = None
     if args.dense:  # its list joins every turn's lists (where the agent retrieves), as Recommender.dense's would
         from kgrec.agent.llm import default_dense_adapter_dir
