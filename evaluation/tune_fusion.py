@@ -175,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.before is not None:  # the graph from the earlier conversations, the later dialogues held out
         import tempfile
 
-        from kgrec.evaluation.temporal import split_root
-        from kgrec.kg.storage.store import movie_graph_from
+        from kgrec.evaluation.temporal import graph_from, split_root
 
         with tempfile.TemporaryDirectory(prefix="kgrec-temporal-") as folder:  # links and three files, removed after
             root = Path(folder)
@@ -186,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(str(e))
             print(f"temporal split at id {args.before}: {counts[0]:,} train dialogues, {counts[1]:,} held out, "
                   f"{counts[2]:,} mention-only conversations", flush=True)
-            G = movie_graph_from(root)
+            G = graph_from(root)
             turns = official_turns(G, load_dialogues(root / VALID_FILE))
         path = f"the train dialogues from id {args.before} on"
     else:

@@ -53,10 +53,16 @@ def year_index(G: nx.MultiDiGraph) -> YearIndex:
 
 def items_in_years(G: nx.MultiDiGraph, low: int | None, high: int | None) -> frozenset[int]:
     """The items whose year is within ``low..high`` (either end open when ``None``); no year: never."""
+    index, start, stop = _span(G, low, high)
+    return frozenset(index.items[start:stop].tolist())
+
+
+def _span(G: nx.MultiDiGraph, low: int | None, high: int | None) -> tuple[YearIndex, int, int]:
+    """The year index and the positions of ``low..high`` in it."""
     index = year_index(G)
     start = 0 if low is None else int(np.searchsorted(index.years, low, side="left"))
     stop = len(index.years) if high is None else int(np.searchsorted(index.years, high, side="right"))
-    return frozenset(index.items[start:stop].tolist())
+    return index, start, stop
 
 
 def admitted(G: nx.MultiDiGraph, c: Constraints, pool: frozenset[int] | None = None) -> frozenset[int]:
@@ -85,9 +91,7 @@ SPARSE_POOL = 8  # a pool this many times smaller than a year range is checked i
 
 def _in_years(G: nx.MultiDiGraph, pool: frozenset[int], low: int | None, high: int | None) -> frozenset[int]:
     """The items of ``pool`` whose year is within ``low..high`` (:func:`items_in_years`'s rule)."""
-    index = year_index(G)
-    start = 0 if low is None else int(np.searchsorted(index.years, low, side="left"))
-    stop = len(index.years) if high is None else int(np.searchsorted(index.years, high, side="right"))
+    index, start, stop = _span(G, low, high)
     if len(pool) * SPARSE_POOL < stop - start:
         nodes = G.nodes
         return frozenset(n for n in pool if (year := nodes[n].get("year")) is not None

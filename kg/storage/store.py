@@ -93,12 +93,6 @@ def load_movie_graph(*, rebuild: bool = False) -> nx.MultiDiGraph:
     return _weighted(nx.freeze(G))  # as a loaded one: read-only
 
 
-def movie_graph_from(root: Path) -> nx.MultiDiGraph:
-    """The movie KG built from the files under ``root`` (laid out as ``data/``), frozen, with the shipped
-    tuning, never cached: for checks on another split (``kgrec.evaluation.temporal``)."""
-    return _weighted(nx.freeze(build_full_graph(root)))
-
-
 def _weighted(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """``G`` with the shipped tuning (``data/tuning.json``) unless it carries its own."""
     from kgrec.kg.query.retrieval import WEIGHTS_KEY
