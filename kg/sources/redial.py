@@ -63,9 +63,20 @@ def load_dialogues(path) -> list[dict]:
 
 
 def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
-    """ReDial movie id -> KG item node, through the KGSF mapping file (matched on the node's URI)."""
+    """ReDial movie id -> KG item node, through the KGSF mapping file.
+
+    A row links on its DBpedia URI when that URI is a catalog item. Otherwise (the URI is empty,
+    as for the 2017-2018 films ReDial added late, or names a series, a score or a comic) it links
+    on ReDial's name: "Black Panther (2018)" to the one catalog item titled so (whitespace and case
+    aside). A name that several items share links nowhere.
+    """
     path = Path(mapping_path or data_dir() / REDIAL_FILES[1])
-    by_uri = {d["uri"]: n for n, d in G.nodes(data=True) if d.get("item") and d.get("uri")}
+    items = [(n, d) for n, d in G.nodes(data=True) if d.get("item")]
+    by_uri = {d["uri"]: n for n, d in items if d.get("uri")}
+    by_title: dict[str, int | None] = {}
+    for n, d in items:
+        key = _title_key(display(G, n))
+        by_title[key] = n if key not in by_title else None
     try:
         with open(path, encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle, delimiter="\t"))
@@ -76,9 +87,16 @@ def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
         if len(row) != 3 or not row[0].isdigit():
             raise DataFileError(path, line, "redial_movie_id<TAB>movieName<TAB>dbpedia_uri")
         node = by_uri.get(row[2].strip("<>"))
+        if node is None:
+            node = by_title.get(_title_key(row[1]))
         if node is not None:
             mapping[int(row[0])] = node
     return mapping
+
+
+def _title_key(title: str) -> str:
+    """A title compared with whitespace runs and case ignored: ``"Deadpool 2  (2018)"`` = ``"deadpool 2 (2018)"``."""
+    return " ".join(title.split()).casefold()
 
 
 @lru_cache(maxsize=1)
