@@ -149,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also score these values of one weight, the others as the graph weighs them")
     parser.add_argument("--dense", choices=("base", "lora"), help="add the LM encoder's list (dense-base or "
                         "dense-lora, as kgrec eval redial builds them) to every turn's lists")
+    parser.add_argument("--hold", default="", metavar="NAME,...",
+                        help="weights kept as the graph weighs them, not searched (e.g. remention: the re-mention "
+                        "weight raises only the all-labels protocol, and the chat would show its last list again)")
     parser.add_argument("--before", type=int, metavar="ID", help="a temporal split made from train instead of valid: "
                         "the graph learned from the train conversations before this id, the train dialogues from it "
                         "on held out (kgrec.evaluation.temporal; ReDial's test comes after train)")
@@ -158,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
                      "it makes its own split (no --split)")
     from kgrec.kg.errors import ConfigError
     from kgrec.kg.query.retrieval import FusionWeights, graph_weights
+
+    held = [name for name in args.hold.split(",") if name]
+    if unknown := [name for name in held if name not in FusionWeights.sources()]:
+        parser.error(f"--hold {','.join(unknown)}: expected weights among {', '.join(FusionWeights.sources())}")
 
     try:
         for sweep in args.sweep:  # a mistyped one is refused before any data is loaded
@@ -210,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("current, close_first=False", evaluate(replace(current, close_first=False))))
     rows += [(label, evaluate(weights)) for sweep in args.sweep for label, weights in sweep_weights(sweep, current)]
     present = {name for p in prepared for name in p.lists}  # without --dense, its weight is not searched
-    names = [name for name in current.sources() if name in present]
+    names = [name for name in current.sources() if name in present and name not in held]
     best, best_result, log = joint_search(evaluate, current, args.trials, args.seed, names=names,
                                           report=lambda t, w, r: print(f"trial {t}: {asdict(w)} -> {r}", flush=True))
     rows.append(("tuned", best_result))

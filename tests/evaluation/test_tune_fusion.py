@@ -33,3 +33,10 @@ def test_the_joint_search_finds_weights_that_only_help_together():
     best, result, log = joint_search(evaluate, start, trials=60, seed=0)
     assert best.collaborative > 0 and best.remention > 0 and result["R@10"] > 0.14
     assert log[0][1]["R@10"] < log[-1][1]["R@10"]
+
+
+def test_a_mistyped_held_weight_is_one_line_naming_it(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--hold", "walk,remnetion"])
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert stop.value.code == 2 and "--hold remnetion" in line and "remention" in line
