@@ -33,6 +33,7 @@ from kgrec.kg.sources.build import REDIAL_FILES, clean_text
 
 SEEKER, RECOMMENDER = "seeker", "recommender"
 MENTION = re.compile(r"@(\d+)")
+DATED = re.compile(r"\(\d{4}\)\s*$")  # a ReDial name that ends with its year: "Black Panther (2018)"
 REQUIRED_KEYS = ("conversationId", "messages", "movieMentions", "initiatorWorkerId")
 #: the ReDial splits under data/ that build and train the product (3,813 and 300 dialogues of the
 #: official train split); the test split is read by evaluation only
@@ -67,8 +68,9 @@ def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
 
     A row links on its DBpedia URI when that URI is a catalog item. Otherwise (the URI is empty,
     as for the 2017-2018 films ReDial added late, or names a series, a score or a comic) it links
-    on ReDial's name: "Black Panther (2018)" to the one catalog item titled so (whitespace and case
-    aside). A name that several items share links nowhere.
+    on ReDial's name with its year: "Black Panther (2018)" to the one catalog item titled so
+    (whitespace and case aside). A name that several items share links nowhere, and so does a name
+    without a year: the catalog's "Thor" is a volcano and its "Kill Bill" a song.
     """
     path = Path(mapping_path or data_dir() / REDIAL_FILES[1])
     items = [(n, d) for n, d in G.nodes(data=True) if d.get("item")]
@@ -87,7 +89,7 @@ def redial_to_node(G: nx.MultiDiGraph, mapping_path=None) -> dict[int, int]:
         if len(row) != 3 or not row[0].isdigit():
             raise DataFileError(path, line, "redial_movie_id<TAB>movieName<TAB>dbpedia_uri")
         node = by_uri.get(row[2].strip("<>"))
-        if node is None:
+        if node is None and DATED.search(row[1]):
             node = by_title.get(_title_key(row[1]))
         if node is not None:
             mapping[int(row[0])] = node

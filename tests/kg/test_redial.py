@@ -49,13 +49,15 @@ def test_mapping_falls_back_on_the_title_where_the_uri_is_no_catalog_item(G, tmp
     G.add_node(14, name="Black Panther", title="Black Panther (2018)", item=True, uri=f"{R}Black_Panther_(film)")
     G.add_node(15, name="Die Hard", title="Die Hard (1988)", item=True, uri=f"{R}Die_Hard")
     G.add_node(16, name="Die Hard", title="Die Hard", uri=f"{R}Die_Hard_(film_series)")  # not an item
+    G.add_node(17, name="Thor", title="Thor", item=True, uri=f"{R}Thor_(volcano)")
     rows = ["redial_movie_id\tmovieName\tdbpedia_uri",
             f"1\tAngels in the Outfield  (1994)\t<{R}Angels_in_the_Outfield_(1994_film)>",  # the URI wins
             "2\tBlack Panther  (2018)\t",  # no URI: the one item titled so
             f"3\tdie hard (1988)\t<{R}Die_Hard_(film_series)>",  # a URI that is no item: the title
             "4\tPretty in Pink (1986)\t",  # two items share the title: nowhere
             "5\tDanny Glover\t",  # a node that is no item: nowhere
-            "6\tBlack Panther (2017)\t"]  # another year: nowhere
+            "6\tBlack Panther (2017)\t",  # another year: nowhere
+            "7\tThor\t"]  # no year: nowhere, though an item is titled so
     path = tmp_path / "mapping.tsv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert redial_to_node(G, path) == {1: 10, 2: 14, 3: 15}
