@@ -81,5 +81,5 @@ def test_the_shipped_weights_are_a_tuning_file_read_as_an_imported_graphs():
 
     shipped = FusionWeights(**read_tuning(data_dir())["weights"])
     G = _weighted(nx.MultiDiGraph())
-    assert graph_weights(G) == shipped and shipped != FusionWeights() and shipped.comention == 1.0
+    assert graph_weights(G) == shipped and shipped != FusionWeights()
     assert graph_weights(_weighted(nx.MultiDiGraph(fusion_weights={"walk": 2.0}))).walk == 2.0  # its own stand
