@@ -72,6 +72,7 @@ class Request:
     again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
     query: str = ""  # the turn as the dense encoder reads it (kgrec.agent.ranking.query_text); "": no dense list
     wishes: Constraints = Constraints()  # what earlier messages asked for: weighs, filters nothing (preferences.wishes)
+    wishes_first: bool = False  # the message only asked for more ("another one?"): what meets the wishes leads
 
     def again_items(self) -> frozenset[int]:
         """The conversation's items the graph's re-mention prior may suggest again."""
@@ -132,15 +133,17 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig,
     or "The Notebook (2013)", a Hungarian film, after "The Notebook (2004)";
     ``conversation``: ``Understood.conversation``, which the dense encoder reads with the liked titles;
     ``stated``: what ``message`` said (``Understood.u``): what it asks for filters, what earlier messages
-    asked for is a wish, ``preferences.wishes``; ``None``: everything filters)."""
+    asked for is a wish, ``preferences.wishes``, and a message that only asks for more ("another one?",
+    ``Understanding.wants_more`` and nothing else) puts what meets the wishes first; ``None``: everything filters)."""
     from kgrec.agent.ranking import query_text
 
     c, wishes = preferences.constraints(G, prefs), Constraints()
     if stated is not None:
         c, wishes = preferences.wishes(c, stated)
+    more_of_the_same = stated is not None and stated.wants_more and not (stated.adds_preferences or stated.content)
     hidden = inverted.namesakes(G, c.exclude)
     return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=replace(c, exclude=c.exclude | hidden),
-                   wishes=wishes,
+                   wishes=wishes, wishes_first=more_of_the_same and wishes != Constraints(),
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
                    again=again_roles(G, prefs, last, message),
                    query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "")
@@ -199,7 +202,9 @@ def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeig
     """
     lists = candidate_lists(G, request) if lists is None else lists
     wished = retrieval.wished(G, request.constraints, request.wishes)
-    fused = retrieval.fuse(lists, weights or retrieval.graph_weights(G), request.k + NAMESAKE_SPARE, wished)
+    weights = weights or retrieval.graph_weights(G)
+    fused = retrieval.fuse(lists, weights.wishes_first() if request.wishes_first else weights,
+                           request.k + NAMESAKE_SPARE, wished)
     out, hidden = [], set()
     for candidate in fused:
         if candidate.item not in hidden and len(out) < request.k:

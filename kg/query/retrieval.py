@@ -93,6 +93,14 @@ class FusionWeights:
             raise ConfigError(f"FusionWeights has no retriever {source!r}: expected one of {', '.join(self.sources())}")
         return getattr(self, source)
 
+    def wishes_first(self) -> FusionWeights:
+        """These weights with a wish bonus above any fused score (each list adds at most its weight): the items
+        that meet the wishes lead, in fused order; the close relatives of ``close_first`` still come first.
+        Weights without a wish bonus (:meth:`only`: a retriever on its own) stay without one."""
+        if not self.wish:
+            return self
+        return replace(self, wish=sum(abs(getattr(self, name)) for name in self.sources()) + 1.0)
+
     @classmethod
     def only(cls, source: str) -> FusionWeights:
         """Weight 1 on one retriever, 0 elsewhere, no tier, no wish bonus: a retriever on its own."""

@@ -37,3 +37,16 @@ def test_a_follow_up_keeps_the_earlier_genre_first_and_says_nothing_while_it_hol
     reply = rec.respond(s, "and another?")  # two comedies left: the third item misses the wish, and says so
     assert [G.has_edge(i.item, COMEDY) for i in reply.items] == [True, True, False]
     assert "what you asked for earlier (comedy)" in reply.text
+
+
+def test_only_a_message_that_asks_for_more_and_nothing_else_puts_the_wishes_first(G):
+    from kgrec.agent.preferences import Preferences
+    from kgrec.agent.turn import constraints
+
+    prefs, config = Preferences(genres=(HORROR,), people=(HANKS,)), AgentConfig()
+    first = lambda stated: constraints(G, prefs, config, stated=stated).wishes_first  # noqa: E731
+    assert first(Understanding(wants_more=True))  # "another one?": more of the same
+    assert not first(Understanding(wants_more=True, people=(HANKS,)))  # "more with Tom Hanks": horror only weighs
+    assert not first(Understanding(wants_more=True, liked=(SHINING,)))  # "I loved The Shining, more?": a new seed
+    assert not first(Understanding())  # "ok": the wishes weigh as tuned
+    assert not constraints(G, Preferences(), config, stated=Understanding(wants_more=True)).wishes_first  # no wish

@@ -303,3 +303,16 @@ def test_a_wish_ranks_the_items_that_meet_it_first_and_hides_none(tiny):
     assert wished(tiny, Constraints(), Constraints()) == frozenset()
     with pytest.raises(ValueError, match="wish"):
         FusionWeights(wish=-1)
+
+
+def test_wishes_first_puts_every_item_that_meets_them_above_the_rest():
+    from kgrec.kg.query.retrieval import FusionWeights, fuse
+    from kgrec.kg.schema import Candidate
+
+    lists = {"comention": [Candidate(1, 10.0), Candidate(2, 9.0), Candidate(3, 0.1)],
+             "walk": [Candidate(1, 5.0), Candidate(2, 4.0)]}
+    weights = FusionWeights(walk=3.0, comention=4.0, close_first=False, wish=0.5)
+    assert [c.item for c in fuse(lists, weights, wished=frozenset({3}))] == [1, 2, 3]  # a wish of .5 is not enough
+    assert [c.item for c in fuse(lists, weights.wishes_first(), wished=frozenset({3}))] == [3, 1, 2]
+    assert weights.wishes_first().wish > weights.walk + weights.comention
+    assert FusionWeights.only("walk").wishes_first() == FusionWeights.only("walk")  # no bonus stays none
