@@ -188,7 +188,8 @@ def _prefs(engine: Engine, rows, state, cards, prefs, chat) -> None:
             group = row.group
             gr.Markdown(f"**{group}**")
         with gr.Row(equal_height=True):
-            gr.HTML(f'<span class="kg-pref" data-group="{row.group}">{html.escape(row.label)}</span>')
+            note = f' <em class="kg-wish">({render.WISH_NOTE})</em>' if row.wish else ""
+            gr.HTML(f'<span class="kg-pref" data-group="{row.group}">{html.escape(row.label)}</span>{note}')
             button = gr.Button("✕", size="sm", scale=0, min_width=40, elem_classes=["kg-forget"])
             button.click(_views(engine, handlers.forget, row.node), [state],
                          [chat, state, cards, prefs], api_visibility="private", **AGENT)

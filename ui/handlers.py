@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from kgrec.agent import replies
-from kgrec.agent.steps import Step
+from kgrec.agent.steps import Retrieved, Step
 from kgrec.agent.text import clean, read
 from kgrec.agent.types import Preferences, Reply
 from kgrec.kg.errors import KgrecError
-from kgrec.kg.schema import ITEM_TYPE
+from kgrec.kg.schema import ITEM_TYPE, Constraints
 from kgrec.kg.storage.registry import graph_noun
 from kgrec.ui import render
 
@@ -138,6 +138,7 @@ class ChatState:
     cards: tuple[render.Card, ...] = ()  # the latest reply's recommendations
     clicked: dict[int, str] = field(default_factory=dict)  # item -> "liked" | "seen" | "disliked"
     understood: Preferences = field(default_factory=Preferences)
+    wishes: Constraints = field(default_factory=Constraints)  # the latest retrieval's wishes, marked in the panel
 
 
 def _session(engine: Engine, state: ChatState):
@@ -200,6 +201,9 @@ def _show(engine: Engine, state: ChatState, reply: Reply) -> None:
         state.cards = tuple(render.card(G, item) for item in reply.items)
         state.clicked = {}
     state.understood = reply.understood
+    retrieved = [step for step in reply.trace if isinstance(step, Retrieved)]
+    if retrieved:  # a turn that retrieved nothing (a question about a film) leaves the wishes as they were
+        state.wishes = retrieved[-1].request.wishes
 
 
 def _trace(state: ChatState, G, steps, status: str) -> None:
@@ -307,7 +311,7 @@ def card_views(state: ChatState) -> tuple[tuple[render.Card, str], ...]:
 def preference_views(engine: Engine, state: ChatState) -> tuple[render.PrefRow, ...]:
     if not engine.loaded:
         return ()
-    return tuple(render.preference_rows(engine.graph, state.understood))
+    return tuple(render.preference_rows(engine.graph, state.understood, state.wishes))
 
 
 def redial_openers(path: str | Path, count: int = 4) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from kgrec.agent.types import Preferences, RecommendedItem
 from kgrec.kg.graph import display, is_item
 from kgrec.kg.query.paths import facts_about
 from kgrec.kg.query.verbalize import by_fame
-from kgrec.kg.schema import Fact
+from kgrec.kg.schema import Constraints, Fact
 
 #: the people a card names: (relation, label, at most how many), e.g. "Directed by X · starring Y, Z"
 CARD_PEOPLE = (("director", "Directed by", 2), ("author", "By", 2), ("starring", "starring", 3))
@@ -46,6 +46,10 @@ class PrefRow:
     group: str  # "Likes", "Dislikes", "Seen", "Wanted", "About", "Avoid", "Years"
     label: str
     node: int | str  # a KG node id, or "year_min" / "year_max" / "not_years"
+    wish: bool = False  # asked for before the last message: weighs, filters nothing (kgrec.agent.preferences.wishes)
+
+
+WISH_NOTE = "asked earlier: weighs, does not filter"
 
 
 def people_line(G: nx.MultiDiGraph, item: int) -> str:
@@ -185,18 +189,23 @@ def card_html(card: Card, status: str = "") -> str:
             f'<ul class="kg-paths">{paths}</ul></div>{picture}</div>')
 
 
-def preference_rows(G: nx.MultiDiGraph, prefs: Preferences) -> list[PrefRow]:
+def preference_rows(G: nx.MultiDiGraph, prefs: Preferences, wishes: Constraints = Constraints()) -> list[PrefRow]:
     """What the agent understood, one removable row per node (or year bound, or the excluded
-    ranges), grouped under each ``Preferences`` field's ``group``, groups in field order."""
+    ranges), grouped under each ``Preferences`` field's ``group``, groups in field order. A row among the
+    latest turn's ``wishes`` (what earlier messages asked for, ``kgrec.agent.turn.Request.wishes``) is marked."""
+    wished = {*wishes.genres, *wishes.themes, *wishes.people,
+              *(["year_min"] if wishes.year_min is not None else []), *(["year_max"] if wishes.year_max is not None else [])}
     groups: dict[str, list[PrefRow]] = {}
     for f in fields(Preferences):
         value, group = getattr(prefs, f.name), f.metadata["group"]
         if group is None or value in (None, ()):
             continue
         if f.metadata["kind"] == "nodes":
-            rows = [PrefRow(group, (f.metadata["row"] or "{}").format(display(G, node)), node) for node in value]
+            wish = f.name in ("genres", "themes", "people")  # the positive facets; a "not" always filters
+            rows = [PrefRow(group, (f.metadata["row"] or "{}").format(display(G, node)), node, wish and node in wished)
+                    for node in value]
         else:
             shown = ", ".join(f"{a}-{b}" for a, b in value) if f.metadata["kind"] == "ranges" else value
-            rows = [PrefRow(group, f.metadata["row"].format(shown), f.name)]
+            rows = [PrefRow(group, f.metadata["row"].format(shown), f.name, f.name in wished)]
         groups.setdefault(group, []).extend(rows)
     return [row for rows in groups.values() for row in rows]

@@ -92,6 +92,16 @@ def test_liked_and_seen_buttons_update_the_understood_panel(engine, state):
     assert ("Likes", liked.title) in rows and ("Seen", seen.title) in rows
 
 
+def test_the_panel_marks_what_an_earlier_message_asked_for_as_weighing_only(engine, state):
+    from tests.agent.conftest import HANKS, HORROR
+
+    chat(engine, state, "I want a horror movie")
+    assert not any(r.wish for r in handlers.preference_views(engine, state))  # the last message's ask filters
+    chat(engine, state, "something with Tom Hanks")
+    rows = {r.node: r for r in handlers.preference_views(engine, state)}
+    assert rows[HORROR].wish and not rows[HANKS].wish  # horror now only weighs: the reply says so, the panel too
+
+
 def test_removing_a_preference_makes_the_agent_forget_it(engine, state):
     chat(engine, state, "I loved Police Academy, something from after 1990")
     rows = handlers.preference_views(engine, state)

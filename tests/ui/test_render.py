@@ -90,6 +90,16 @@ def test_the_understood_panel_lists_each_preference_once_in_groups():
     assert render.preference_rows(G, Preferences()) == []
 
 
+def test_rows_among_the_wishes_are_marked_and_a_not_never_is():
+    from kgrec.kg.schema import Constraints
+
+    prefs = Preferences(genres=[COMEDY], not_people=[HANKS], people=[HANKS], year_min=1990, year_max=2000)
+    wishes = Constraints(genres=frozenset({COMEDY}), people=frozenset({HANKS}), year_min=1990)
+    marked = {(r.group, r.node) for r in render.preference_rows(agent_graph(), prefs, wishes) if r.wish}
+    assert marked == {("Wanted", COMEDY), ("Wanted", HANKS), ("Years", "year_min")}
+    assert not any(r.wish for r in render.preference_rows(agent_graph(), prefs))
+
+
 def test_an_excluded_decade_is_a_removable_row():
     from kgrec.agent import preferences
 
