@@ -232,19 +232,22 @@ def model_id(model, adapter: Path | None = None) -> str:
 
 def dense_candidates(G: nx.MultiDiGraph, index: DenseIndex, raw_query: np.ndarray,
                      constraints: Constraints = Constraints(), k: int = 100,
-                     allowed: frozenset[int] | None = None) -> list[Candidate]:
+                     allowed: frozenset[int] | None = None, liked: Sequence[int] = ()) -> list[Candidate]:
     """The ``k`` catalog items nearest ``raw_query`` that meet ``constraints`` (over the whole catalog:
     the exact matrix product, or above ``nearest.ANN_ABOVE`` items an IVF index, ``kgrec.agent.nearest``;
-    ``allowed``: those items, when the turn decided them already, ``kgrec.kg.query.retrieval.Allowed.items``).
+    ``allowed``: those items, when the turn decided them already, ``kgrec.kg.query.retrieval.Allowed.items``;
+    ``liked``: the conversation's liked items, whose liked-movie vectors join the query when the
+    index has them, ``DenseIndex.scores``).
 
-    Scores are the cosine minus the first cosine not taken, so the list's scores are > 0 and
+    Scores are the score minus the first score not taken, so the list's scores are > 0 and
     ``kgrec.kg.query.retrieval.fuse`` can divide by the best one.
     """
     allowed = admissible(G, constraints).items if allowed is None else allowed
-    near = nearest.candidates(index, raw_query, allowed, k)  # an IVF index above nearest.ANN_ABOVE items
+    rows = index.rows(liked) if index.liked_query is not None else []
+    near = nearest.candidates(index, raw_query, allowed, k, liked_rows=rows)  # an IVF index above nearest.ANN_ABOVE items
     if near is not None:
         return [Candidate(item, score, ("dense",)) for item, score in near]
-    sims = index.scores(raw_query)
+    sims = index.scores(raw_query, rows)
     taken: list[tuple[int, float]] = []
     floor = float(sims.min()) - 1e-3
     for i in np.argsort(-sims, kind="stable"):
@@ -280,10 +283,11 @@ class DenseRetriever:
             return self.encoder.embed(list(texts), self.encoder.config.max_query_tokens)
 
     def candidates(self, G: nx.MultiDiGraph, text: str, constraints: Constraints = Constraints(),
-                   k: int = 200, allowed: frozenset[int] | None = None) -> list[Candidate]:
+                   k: int = 200, allowed: frozenset[int] | None = None, liked: Sequence[int] = ()) -> list[Candidate]:
         """The ``k`` best items for the conversation ``text`` (``kgrec.agent.ranking.query_text``) under
-        ``constraints`` (``allowed``: the items they admit, when decided already)."""
-        return dense_candidates(G, self.index, self.vector(text), constraints, k, allowed)
+        ``constraints`` (``allowed``: the items they admit, when decided already; ``liked``: the
+        conversation's liked items, read through the adapter's liked-movie vectors when it has them)."""
+        return dense_candidates(G, self.index, self.vector(text), constraints, k, allowed, liked)
 
 
 def load_dense(G: nx.MultiDiGraph, model, adapter: Path | None, config: EncoderConfig | None = None, *,

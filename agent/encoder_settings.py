@@ -104,17 +104,20 @@ def check_fit(settings: AdapterSettings, folder: Path, model_layers: int, hidden
 
 
 def save_table(folder: Path, index) -> None:
-    """The learned item table (an ``kgrec.agent.encoder.DenseIndex``) beside the adapter, float16 to stay small."""
+    """The learned item table (an ``kgrec.agent.encoder.DenseIndex``, with its liked-movie vectors when it has
+    them) beside the adapter, float16 to stay small."""
     import numpy as np
 
     from kgrec.agent.dense_index import DenseIndex
 
-    DenseIndex(index.items, index.vectors.astype(np.float16), index.mean, index.scale).save(Path(folder) / TABLE_FILE)
+    half = [None if a is None else a.astype(np.float16) for a in (index.liked_query, index.liked_item)]
+    DenseIndex(index.items, index.vectors.astype(np.float16), index.mean, index.scale, *half).save(Path(folder) / TABLE_FILE)
 
 
 def table_index(folder: Path, items, encode_missing):
     """The shipped item table of the adapter in ``folder``, restricted to ``items``; items it lacks
-    (a graph grown since training) get ``encode_missing(ids)``'s raw vectors, standardized like the table."""
+    (a graph grown since training) get ``encode_missing(ids)``'s raw vectors, standardized like the table,
+    and no liked-movie vectors (zero rows: nothing learned about them)."""
     import numpy as np
 
     from kgrec.agent.dense_index import DenseIndex, _unit
@@ -128,6 +131,10 @@ def table_index(folder: Path, items, encode_missing):
     keep = [i for i in items if int(i) in row]
     vectors = _unit(table.vectors[[row[int(i)] for i in keep]].astype(np.float32))
     missing = [i for i in items if int(i) not in row]
+    liked = [None, None]
+    if table.liked_query is not None:
+        liked = [np.concatenate([a[[row[int(i)] for i in keep]].astype(np.float32),
+                                 np.zeros((len(missing), a.shape[1]), np.float32)]) for a in (table.liked_query, table.liked_item)]
     if missing:
         vectors = np.concatenate([vectors, table.query(encode_missing(missing))])
-    return DenseIndex(np.asarray(keep + missing, dtype=np.int64), vectors, table.mean, table.scale)
+    return DenseIndex(np.asarray(keep + missing, dtype=np.int64), vectors, table.mean, table.scale, *liked)

@@ -45,20 +45,20 @@ def ann(dense, above: int | None = None):
     if len(dense.items) <= (ANN_ABOVE if above is None else above):
         return None
     if not hasattr(dense, "_ann"):
-        dense._ann = build(dense.vectors)  # not a dataclass field: never saved, never compared
+        dense._ann = build(dense.search_vectors())  # not a dataclass field: never saved, never compared
     return dense._ann
 
 
 def candidates(dense, raw_query: np.ndarray, allowed: Collection[int], k: int,
-               above: int | None = None) -> list[tuple[int, float]] | None:
-    """``(item, score)`` of the ``k`` allowed items nearest ``raw_query``, scored as
-    ``dense_candidates`` scores them (cosine minus the first cosine not taken); ``None`` when the
-    exact product must answer (no index, or fewer than ``k + 1`` allowed among the nearest)."""
+               above: int | None = None, liked_rows=()) -> list[tuple[int, float]] | None:
+    """``(item, score)`` of the ``k`` allowed items nearest ``raw_query`` (and the liked items' ``liked_rows``,
+    ``DenseIndex.scores``), scored as ``dense_candidates`` scores them (the score minus the first one not
+    taken); ``None`` when the exact product must answer (no index, or fewer than ``k + 1`` allowed among the nearest)."""
     index = ann(dense, above)
     if index is None:
         return None
     depth = min(max(8 * k, 2000), len(dense.items))
-    sims, found = index.search(dense.query(raw_query)[None, :].astype(np.float32), depth)
+    sims, found = index.search(dense.search_query(raw_query, liked_rows)[None, :].astype(np.float32), depth)
     taken: list[tuple[int, float]] = []
     for position, sim in zip(found[0].tolist(), sims[0].tolist()):
         if position < 0:

@@ -71,6 +71,7 @@ class Request:
     k: int  # candidates kept after fusion (AgentConfig.candidates)
     again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
     query: str = ""  # the turn as the dense encoder reads it (kgrec.agent.ranking.query_text); "": no dense list
+    liked: tuple[int, ...] = ()  # the liked items, whose liked-movie vectors the encoder adds (kgrec.agent.dense_index)
     wishes: Constraints = Constraints()  # what earlier messages asked for: weighs, filters nothing (preferences.wishes)
     wishes_first: bool = False  # the message only asked for more ("another one?"): what meets the wishes leads
 
@@ -146,7 +147,8 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig,
                    wishes=wishes, wishes_first=more_of_the_same and wishes != Constraints(),
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
                    again=again_roles(G, prefs, last, message),
-                   query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "")
+                   query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "",
+                   liked=tuple(n for n in prefs.liked if n in G))
 
 
 # ---------------------------------------------------------------- retrieve
@@ -159,7 +161,7 @@ def candidate_lists(G: nx.MultiDiGraph, request: Request, dense=None) -> dict[st
     allowed = with_facts(G, retrieval.allowed_for(G, request.seeds, request.constraints, again))  # the hard filters, once
     lists = retrieval.candidate_lists(G, request.seeds, request.constraints, depth, request.context, again, allowed,
                                       request.wishes)
-    return lists | dense_lists(G, dense, request.query, request.constraints, depth, allowed.items)
+    return lists | dense_lists(G, dense, request.query, request.constraints, depth, allowed.items, request.liked)
 
 
 def with_facts(G: nx.MultiDiGraph, allowed: retrieval.Allowed) -> retrieval.Allowed:
@@ -170,15 +172,15 @@ def with_facts(G: nx.MultiDiGraph, allowed: retrieval.Allowed) -> retrieval.Allo
 
 
 def dense_lists(G: nx.MultiDiGraph, dense, query: str, constraints: Constraints, depth: int,
-                allowed: frozenset[int] | None = None) -> dict[str, list[Candidate]]:
-    """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` among ``allowed`` (the
-    items :func:`with_facts` admits; decided here from ``constraints`` when not given; ``{}`` without an
-    encoder or a conversation)."""
+                allowed: frozenset[int] | None = None, liked: Sequence[int] = ()) -> dict[str, list[Candidate]]:
+    """``{"dense": ...}``: the encoder's ``depth`` nearest items to ``query`` (and the ``liked`` items'
+    liked-movie vectors, ``Request.liked``) among ``allowed`` (the items :func:`with_facts` admits;
+    decided here from ``constraints`` when not given; ``{}`` without an encoder or a conversation)."""
     if dense is None or not query:
         return {}
     if allowed is None:
         allowed = with_facts(G, retrieval.admissible(G, constraints)).items
-    return {"dense": dense.candidates(G, query, constraints, depth, allowed)}
+    return {"dense": dense.candidates(G, query, constraints, depth, allowed, liked)}
 
 
 def missed_wishes(G: nx.MultiDiGraph, request: Request, shown: Sequence[Candidate]) -> int:

@@ -21,7 +21,8 @@ class Pair:
     target: int  # row of the item to find
     context: tuple[int, ...]  # rows masked out: never the answer, never a negative
     hard: tuple[int, ...] = ()  # rows of the KG retriever's near misses (hard negatives)
-    kind: str = "redial"  # "redial" | "content" | "kg"
+    kind: str = "redial"  # "redial" | "content" | "kg" | "mentions"
+    liked: tuple[int, ...] = ()  # rows of the liked items it names (the liked-movie vectors read them)
 
 
 def turn_text(G: nx.MultiDiGraph, turn) -> str:
@@ -47,7 +48,9 @@ def pairs(G: nx.MultiDiGraph, turns, items: Sequence[int], hard: int = 0) -> lis
     out = []
     for turn in turns:
         text, context = turn_text(G, turn), tuple(row[m] for m in turn.mentioned if m in row)
+        disliked = set(turn.disliked)
+        liked = tuple(row[m] for m in turn.mentioned if m in row and m not in disliked)  # as turn_text names them
         targets = [t for t in turn.targets if t in row and t not in turn.mentioned]
         misses = near_misses(G, turn, row, hard) if targets else ()
-        out += [Pair(text, row[t], context, misses) for t in targets]
+        out += [Pair(text, row[t], context, misses, liked=liked) for t in targets]
     return out

@@ -223,7 +223,7 @@ class DenseRanker:
         if self.shared and "dense" in (prepared.lists or {}):
             return [c.item for c in prepared.lists["dense"]]
         request = prepared.replayed.request
-        found = stages.dense_lists(self.G, self.dense, request.query, request.constraints, self.k)
+        found = stages.dense_lists(self.G, self.dense, request.query, request.constraints, self.k, liked=request.liked)
         return [c.item for c in found.get("dense", ())]
 
 

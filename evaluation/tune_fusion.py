@@ -5,6 +5,7 @@ Usage:
     .venv/bin/python -m kgrec.evaluation.tune_fusion --trials 60     # quicker
     .venv/bin/python -m kgrec.evaluation.tune_fusion --trials 0 --sweep content=0,1,2,3   # one weight, others at default
     .venv/bin/python -m kgrec.evaluation.tune_fusion --before 17000  # on later train dialogues instead (kgrec.evaluation.temporal)
+    .venv/bin/python -m kgrec.evaluation.tune_fusion --hold remention  # search the others, keep these at data/tuning.json's
 
 Each valid dialogue's recommendation turns are replayed exactly as ``kgrec eval redial`` replays
 the test (``kgrec.evaluation.systems.AgentReplay``: the agent's turn stages, ``kgrec.agent.turn``, up to

@@ -69,6 +69,13 @@ class TrainConfig:
     kg_pairs: int = _help("dense: verbalized KG-fact pairs 'Liked: A. <fact>' -> another item with the fact", 0)
     mention_pairs: int = _help("dense: pairs from ReDial train conversations known only as movie mentions: 'Liked: A, B.' -> "
                                "the next liked movie (kgrec.finetune.dense_pairs.mention_pairs)", 0)
+    liked_rank: int = _help("dense: width of the liked-movie vectors learned after the LoRA (kgrec.finetune.dense_liked; "
+                            "item_side 'table'); 0: none", 0)
+    liked_epochs: int = _help("dense: epochs of the liked-movie vectors (the best on valid is kept)", 4)
+    liked_learning_rate: float = _help("dense: AdamW learning rate of the liked-movie vectors", 3e-3)
+    liked_weight_decay: float = _help("dense: AdamW weight decay of the liked-movie vectors", 0.05)
+    liked_mentions: int = _help("dense: mention-only ReDial train pairs the liked-movie vectors also learn from", 20000)
+    liked_only: bool = _help("dense: learn only the liked-movie vectors, for the adapter already in output", False)
     hard_negatives: int = _help("dense: the KG retriever's near misses per ReDial pair (negatives of item_side "
                                 "'shared'; 'frozen' and 'table' score every item each step)", 0)
     # data
@@ -100,15 +107,24 @@ class TrainConfig:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 1")
         for name in ("lora_layers", "kg_examples", "path_examples", "eval_every", "eval_turns", "patience", "negatives",
-                     "content_pairs", "kg_pairs", "mention_pairs", "hard_negatives"):
+                     "content_pairs", "kg_pairs", "mention_pairs", "hard_negatives", "liked_rank", "liked_epochs",
+                     "liked_mentions"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected an integer >= 0")
         if not 0 <= self.lora_dropout < 1 or self.learning_rate <= 0 or self.weight_decay < 0 or self.warmup < 0:
             raise ConfigError("TrainConfig: expected 0 <= lora_dropout < 1, learning_rate > 0, "
                              f"weight_decay >= 0, warmup >= 0; got {self.lora_dropout}, {self.learning_rate}, "
                              f"{self.weight_decay}, {self.warmup}")
-        if self.item_learning_rate <= 0:
-            raise ConfigError(f"TrainConfig.item_learning_rate={self.item_learning_rate!r}: expected a number > 0")
+        for name in ("item_learning_rate", "liked_learning_rate"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"TrainConfig.{name}={getattr(self, name)!r}: expected a number > 0")
+        if self.liked_weight_decay < 0:
+            raise ConfigError(f"TrainConfig.liked_weight_decay={self.liked_weight_decay!r}: expected a number >= 0")
+        if (self.liked_rank or self.liked_only) and (self.objective != "dense" or self.item_side != "table"):
+            raise ConfigError("TrainConfig.liked_rank/liked_only: the liked-movie vectors need objective 'dense' "
+                              f"and item_side 'table'; got {self.objective!r}, {self.item_side!r}")
+        if self.liked_only and not self.liked_rank:
+            raise ConfigError("TrainConfig.liked_only: expected liked_rank >= 1 (the vectors' width)")
         if not 0 < self.temperature <= 10:
             raise ConfigError(f"TrainConfig.temperature={self.temperature!r}: expected a number in (0, 10]")
         if self.objective == "dense" and self.lora_layers > self.dense_layers:

@@ -119,7 +119,7 @@ def kg_pairs(G: nx.MultiDiGraph, items: Sequence[int], n: int, seed: int = 0) ->
         text = f"Liked: {display(G, fact.head)}.\n{verbalize(G, fact)}\nUser: something else like that?"
         target = rng.choice(others)
         masked = tuple(sorted({row[fact.head]} | {row[o] for o in others if o != target}))
-        out.append(Pair(text, row[target], masked, (), "kg"))
+        out.append(Pair(text, row[target], masked, (), "kg", liked=(row[fact.head],)))
     return out
 
 
@@ -137,8 +137,9 @@ def mention_pairs(G: nx.MultiDiGraph, sessions: Sequence, items: Sequence[int], 
             if seen[k] not in session.positive:
                 continue
             before = seen[:k]
-            text = query_text(G, [i for i in before if i not in session.negative],
-                              [i for i in before if i in session.negative], "")
-            out.append(Pair(text, row[seen[k]], tuple(sorted({row[i] for i in before})), (), "mentions"))
+            liked = [i for i in before if i not in session.negative]
+            text = query_text(G, liked, [i for i in before if i in session.negative], "")
+            out.append(Pair(text, row[seen[k]], tuple(sorted({row[i] for i in before})), (), "mentions",
+                            liked=tuple(row[i] for i in liked)))
     random.Random(seed + 5).shuffle(out)
     return out[:n]

@@ -63,8 +63,12 @@ def train(config: TrainConfig, resume: bool = False, *, G=None, train_turns=None
     """
     if config.objective == "dense":
         from kgrec.finetune.dense import train_dense
+        from kgrec.finetune.dense_liked import train_liked
 
-        return train_dense(config, resume, G=G, train_turns=train_turns, valid_turns=valid)
+        metrics = {} if config.liked_only else train_dense(config, resume, G=G, train_turns=train_turns, valid_turns=valid)
+        if config.liked_rank:  # after the LoRA, on its served conversation vectors
+            metrics = train_liked(config, G=G, train_turns=train_turns, valid_turns=valid)
+        return metrics
     from transformers import Trainer
 
     from kgrec.finetune.callbacks import RankingValidation

@@ -33,6 +33,13 @@ def test_constraints_exclude_what_the_user_named_and_retrieve_honours_every_filt
     assert found[0] == PA3  # the next sequel leads
 
 
+def test_the_request_carries_the_liked_items_for_the_encoders_liked_movie_vectors(G):
+    understood = read(G, "I loved Police Academy")
+    request = stages.constraints(G, understood.prefs, CONFIG, conversation=understood.conversation)
+    assert request.liked == (PA,) and request.query.startswith("Liked: ")
+    assert stages.constraints(G, Preferences(), CONFIG).liked == ()
+
+
 def test_the_hard_filters_are_decided_once_in_admissible(G):
     request = stages.constraints(G, read(G, "I loved Police Academy, no horror").prefs, CONFIG)
     offered = [Candidate(n, 1.0) for n in (PA, PA7, SCARY, PA2, 424242)]  # liked, off-catalog, horror, fine, unknown
