@@ -64,13 +64,13 @@ class DenseIndex:
         items' (``liked_rows``) product with each item's ``liked_item`` when the index has them."""
         sims = self.vectors @ self.query(raw)
         liked = self.liked(liked_rows)
-        return sims if liked is None else sims + self.liked_item.astype(np.float32) @ liked
+        return sims if liked is None else sims + np.asarray(self.liked_item, dtype=np.float32) @ liked
 
     def search_vectors(self) -> np.ndarray:
         """What an inner-product index searches: the vectors, beside ``liked_item`` when there is one."""
         if self.liked_item is None:
             return self.vectors
-        return np.hstack([self.vectors, self.liked_item.astype(np.float32)])
+        return np.hstack([self.vectors, np.asarray(self.liked_item, dtype=np.float32)])
 
     def search_query(self, raw: np.ndarray, liked_rows=()) -> np.ndarray:
         """The query of :meth:`search_vectors`: its inner products are :meth:`scores`."""

@@ -200,13 +200,14 @@ def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeig
     """All retrievers fused with ``weights`` (the graph's, ``kgrec.kg.query.retrieval.graph_weights``).
 
     ``lists``: :func:`candidate_lists` of ``request`` when already computed (already filtered).
-    A film's namesake below it is left out ("Night of the Living Dead" twice: the KG's two entries).
+    A film's namesake below it is left out ("Night of the Living Dead" twice: the KG's two entries);
+    a film with every theme asked for comes before one with some (``kgrec.kg.query.retrieval.every_theme``).
     """
     lists = candidate_lists(G, request) if lists is None else lists
     wished = retrieval.wished(G, request.constraints, request.wishes)
     weights = weights or retrieval.graph_weights(G)
     fused = retrieval.fuse(lists, weights.wishes_first() if request.wishes_first else weights,
-                           request.k + NAMESAKE_SPARE, wished)
+                           request.k + NAMESAKE_SPARE, wished, retrieval.every_theme(G, request.constraints))
     out, hidden = [], set()
     for candidate in fused:
         if candidate.item not in hidden and len(out) < request.k:

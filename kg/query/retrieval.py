@@ -300,6 +300,15 @@ def prepare_filters(G: nx.MultiDiGraph) -> None:
     genre_coverage(G)
 
 
+def every_theme(G: nx.MultiDiGraph, constraints: Constraints) -> frozenset[int]:
+    """The items with every theme ``constraints`` ask for, when they ask for several ("set in space with
+    aliens"): the theme filter admits an item with any of them, and these lead (:func:`fuse`'s ``lead``)."""
+    themes = [t for t in constraints.themes if t in G]
+    if len(themes) < 2 or len(themes) < len(constraints.themes):
+        return frozenset()
+    return frozenset.intersection(*(frozenset(G.pred[t]) for t in themes))
+
+
 def wished(G: nx.MultiDiGraph, constraints: Constraints, wishes: Constraints) -> frozenset[int]:
     """The items that pass ``constraints`` and meet ``wishes`` too (empty without wishes): a wish is a
     positive filter (genres, themes, people, years) that only weighs, by ``FusionWeights.wish``, in
@@ -354,12 +363,12 @@ def candidate_lists(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Const
 
 
 def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeights(),
-         k: int = 50, wished: frozenset[int] = frozenset()) -> list[Candidate]:
+         k: int = 50, wished: frozenset[int] = frozenset(), lead: frozenset[int] = frozenset()) -> list[Candidate]:
     """A weighted sum of each list's scores divided by its best score, plus ``weights.wish`` for the items
     that meet the wishes (``wished``, :func:`wished`); the ``k`` best.
 
     With ``weights.close_first``, the content list's close relatives (score >= ``CLOSE_BONUS``)
-    come first, in fused order, whatever their weight.
+    come first, in fused order, whatever their weight; then the ``lead`` items (:func:`every_theme`).
     """
     fused: dict[int, float] = defaultdict(float)
     sources: dict[int, list[str]] = defaultdict(list)
@@ -376,7 +385,7 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
     if weights.wish and wished:
         for n in fused.keys() & wished:
             fused[n] += weights.wish
-    ranked = sorted(fused, key=lambda n: (n not in close, -fused[n], n))[:k]
+    ranked = sorted(fused, key=lambda n: (n not in close, n not in lead, -fused[n], n))[:k]
     return [Candidate(n, round(fused[n], 6), tuple(sources[n])) for n in ranked]
 
 
@@ -394,7 +403,7 @@ def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints 
     """
     again = remention.scores(remention.graph_prior(G), roles or {})
     lists = candidate_lists(G, seeds, constraints, pool_depth(k), context, again, wishes=wishes) | dict(extra or {})
-    return fuse(lists, weights or graph_weights(G), k, wished(G, constraints, wishes))
+    return fuse(lists, weights or graph_weights(G), k, wished(G, constraints, wishes), every_theme(G, constraints))
 
 
 def pool_depth(k: int) -> int:
