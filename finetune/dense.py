@@ -28,7 +28,7 @@ import networkx as nx
 import torch
 
 from kgrec.agent.encoder import DenseIndex, Encoder, EncoderConfig, build_index, model_id
-from kgrec.finetune.dense_pairs import Pair, content_pairs, kg_pairs, mention_pairs, turn_text
+from kgrec.finetune.dense_pairs import Pair, content_pairs, kg_pairs, mention_only_pairs, turn_text
 from kgrec.finetune.dense_pairs import pairs as _pairs
 from kgrec.kg.errors import KgrecError
 
@@ -99,12 +99,7 @@ def _pairs_of(config, G, index: DenseIndex, train_turns, valid_turns) -> tuple[l
     if not train:
         raise KgrecError("no training pairs (no ReDial train turn suggests a catalog movie); refusing to train")
     train += content_pairs(G, items, config.content_pairs, config.seed) + kg_pairs(G, items, config.kg_pairs, config.seed)
-    if config.mention_pairs:
-        from kgrec.kg.sources.interactions import redial_train_sessions
-
-        training = redial_train_sessions(G)  # the dialogues with text first, then those known only as mentions
-        train += mention_pairs(G, training.sessions[len(training.sessions) - training.mentions:], items,
-                               config.mention_pairs, config.seed)
+    train += mention_only_pairs(G, items, config.mention_pairs, config.seed)
     valid = pairs(G, split_turns(G, "valid") if valid_turns is None else valid_turns, index)
     random.Random(config.seed).shuffle(train)
     return train, valid

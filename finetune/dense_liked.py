@@ -108,14 +108,10 @@ def training_pairs(G, items, train_turns, valid_turns, mentions: int, seed: int)
     """The ReDial train pairs (and up to ``mentions`` mention-only pairs on the movie graph), the valid pairs."""
     from kgrec.evaluation.pairs import pairs
     from kgrec.evaluation.turns import split_turns
-    from kgrec.finetune.dense_pairs import mention_pairs
+    from kgrec.finetune.dense_pairs import mention_only_pairs
 
     train = pairs(G, split_turns(G, "train") if train_turns is None else train_turns, items)
-    if mentions and not G.graph.get("folder"):  # ReDial's mention-only conversations belong to the movie graph
-        from kgrec.kg.sources.interactions import redial_train_sessions
-
-        training = redial_train_sessions(G)
-        train += mention_pairs(G, training.sessions[len(training.sessions) - training.mentions:], items, mentions, seed)
+    train += mention_only_pairs(G, items, mentions, seed)
     valid = pairs(G, split_turns(G, "valid") if valid_turns is None else valid_turns, items)
     if not train or not valid:
         raise KgrecError(f"liked-movie vectors: {len(train)} train and {len(valid)} valid pairs; need both")
@@ -138,7 +134,7 @@ def train_liked(config, *, G=None, train_turns=None, valid_turns=None) -> dict:
         raise KgrecError(f"liked-movie vectors: {output} has no learned item table (item_side 'table'); train it first")
     started = time.perf_counter()
     G = load_graph(config.graph) if G is None else G
-    dense = load_dense(G, ModelConfig(model=config.model, adapter=None, device="cpu"), output)
+    dense = load_dense(G, ModelConfig(model=config.model, adapter=None, device=config.device), output)
     index = DenseIndex(dense.index.items, dense.index.vectors, dense.index.mean, dense.index.scale)  # its own vectors off
     items = [int(i) for i in index.items]
     train, valid = training_pairs(G, items, train_turns, valid_turns, config.liked_mentions, config.seed)

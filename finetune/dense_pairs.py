@@ -143,3 +143,14 @@ def mention_pairs(G: nx.MultiDiGraph, sessions: Sequence, items: Sequence[int], 
                             liked=tuple(row[i] for i in liked)))
     random.Random(seed + 5).shuffle(out)
     return out[:n]
+
+
+def mention_only_pairs(G: nx.MultiDiGraph, items: Sequence[int], n: int, seed: int = 0) -> list[Pair]:
+    """:func:`mention_pairs` of ReDial's train conversations known only as mentions (``train_mentions.jsonl``;
+    valid's never); none on an imported graph, whose items they do not name."""
+    if not n or G.graph.get("folder"):
+        return []
+    from kgrec.kg.sources.interactions import redial_train_sessions
+
+    training = redial_train_sessions(G)  # the dialogues with text first, then those known only as mentions
+    return mention_pairs(G, training.sessions[len(training.sessions) - training.mentions:], items, n, seed)

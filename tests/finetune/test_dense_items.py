@@ -132,3 +132,11 @@ def test_a_run_stopped_for_time_gets_its_report_from_the_newest_checkpoint(tiny_
     report = report_stopped_run(dense_config(tiny_lm_dir, out, max_steps=16, item_side="table"))
     assert report["stopped_at_step"] == 16 and report["best_step"] == metrics["best_step"]
     assert (out / "curve.png").exists() and json.loads((out / "metrics.json").read_text())["history"]
+
+
+def test_an_imported_graph_gets_no_redial_mention_pairs(tiny_movies):
+    from kgrec.finetune.dense_pairs import mention_only_pairs
+
+    imported = tiny_movies.copy()
+    imported.graph["folder"] = "/somewhere/books"
+    assert mention_only_pairs(imported, ITEMS, 100) == [] and mention_only_pairs(tiny_movies, ITEMS, 0) == []
