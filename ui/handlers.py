@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kgrec.agent import replies
+from kgrec.agent import preferences, replies
 from kgrec.agent.steps import Retrieved, Step
 from kgrec.agent.text import clean, read
 from kgrec.agent.types import Preferences, Reply
+from kgrec.agent.understanding import Understanding
 from kgrec.kg.errors import KgrecError
 from kgrec.kg.schema import ITEM_TYPE, Constraints
 from kgrec.kg.storage.registry import graph_noun
@@ -299,6 +300,8 @@ def load_profile(engine: Engine, state: ChatState, upload: str | Path | None) ->
         return state
     fresh = ChatState(session=session)
     fresh.understood = _preferences(engine, fresh)
+    # no message of this session asked for any of it, so the next turn weighs it all (a wish), as the panel marks
+    fresh.wishes = preferences.wishes(preferences.constraints(engine.graph, fresh.understood), Understanding())[1]
     _say(fresh, f"Loaded your profile from `{name}`.")
     return fresh
 

@@ -159,6 +159,15 @@ def test_a_profile_downloaded_and_uploaded_restores_the_preferences(engine, stat
     assert uploaded.read_bytes() == download.read_bytes()  # loading never rewrites the file
 
 
+def test_what_an_uploaded_profile_asked_for_is_marked_a_wish_in_the_panel(engine, state, tmp_path):
+    chat(engine, state, "I want a horror movie")
+    assert not [r for r in handlers.preference_views(engine, state) if r.wish]  # this message asked for it
+    _, download = handlers.save_profile(engine, state)
+    back = handlers.load_profile(engine, ChatState(), str(download))
+    rows = {r.label: r for r in handlers.preference_views(engine, back)}
+    assert rows["horror"].wish  # the next turn weighs it and filters nothing, as the panel says
+
+
 def test_two_sessions_get_their_own_download_and_nothing_is_saved_before_a_message(engine):
     alice, bob = ChatState(), ChatState()
     chat(engine, alice, "I loved Police Academy")
