@@ -71,7 +71,7 @@ class Request:
     k: int  # candidates kept after fusion (AgentConfig.candidates)
     again: tuple[tuple[str, tuple[int, ...]], ...] = ()  # the conversation's items by role (:func:`again_roles`)
     query: str = ""  # the turn as the dense encoder reads it (kgrec.agent.ranking.query_text); "": no dense list
-    liked: tuple[int, ...] = ()  # the liked items, whose liked-movie vectors the encoder adds (kgrec.agent.dense_index)
+    liked: tuple[int, ...] = ()  # the conversation's movies not disliked, whose liked-movie vectors the encoder adds (kgrec.agent.dense_index)
     wishes: Constraints = Constraints()  # what earlier messages asked for: weighs, filters nothing (preferences.wishes)
     wishes_first: bool = False  # the message only asked for more ("another one?"): what meets the wishes leads
 
@@ -132,7 +132,8 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig,
     ``message``, the user's message; both for :func:`again_roles`; a film named, shown or excluded
     hides its namesakes, ``kgrec.kg.query.inverted.namesakes``: the KG's second entry of the same film,
     or "The Notebook (2013)", a Hungarian film, after "The Notebook (2004)";
-    ``conversation``: ``Understood.conversation``, which the dense encoder reads with the liked titles;
+    ``conversation``: ``Understood.conversation``, which the dense encoder reads after the titles of the
+    conversation's movies not disliked (liked, shown, seen: ``preferences.context_items``, as it was trained);
     ``stated``: what ``message`` said (``Understood.u``): what it asks for filters, what earlier messages
     asked for is a wish, ``preferences.wishes``, and a message that only asks for more ("another one?",
     ``Understanding.wants_more`` and nothing else) puts what meets the wishes first; ``None``: everything filters)."""
@@ -147,8 +148,8 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig,
                    wishes=wishes, wishes_first=more_of_the_same and wishes != Constraints(),
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
                    again=again_roles(G, prefs, last, message),
-                   query=query_text(G, prefs.liked, prefs.disliked, conversation) if conversation else "",
-                   liked=tuple(n for n in prefs.liked if n in G))
+                   query=query_text(G, preferences.context_items(prefs), prefs.disliked, conversation) if conversation else "",
+                   liked=tuple(n for n in preferences.context_items(prefs) if n in G))
 
 
 # ---------------------------------------------------------------- retrieve

@@ -40,6 +40,14 @@ def test_the_request_carries_the_liked_items_for_the_encoders_liked_movie_vector
     assert stages.constraints(G, Preferences(), CONFIG).liked == ()
 
 
+def test_the_encoder_reads_the_conversations_movies_as_it_was_trained_liked_shown_seen_not_disliked(G):
+    prefs = Preferences(liked=[PA], recommended=[PA2, SCARY], seen=[PA3], disliked=[SCARY])
+    request = stages.constraints(G, prefs, CONFIG, conversation="User: more please")
+    assert request.liked == (PA, PA2, PA3)  # kgrec.evaluation.pairs: the movies named, not disliked
+    first = request.query.splitlines()[0]
+    assert first.startswith("Liked: Police Academy (1984), Police Academy 2") and "Scary" not in first
+
+
 def test_the_hard_filters_are_decided_once_in_admissible(G):
     request = stages.constraints(G, read(G, "I loved Police Academy, no horror").prefs, CONFIG)
     offered = [Candidate(n, 1.0) for n in (PA, PA7, SCARY, PA2, 424242)]  # liked, off-catalog, horror, fine, unknown
