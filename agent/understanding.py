@@ -6,6 +6,7 @@ recommender owns the session state. Cue words are English; other languages still
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Collection, Sequence
@@ -17,6 +18,7 @@ from kgrec.agent import negation
 from kgrec.agent.content import content_words, moods
 from kgrec.agent.replies import words
 from kgrec.agent.types import Preferences, preference_fields
+from kgrec.kg.graph import cached, catalog_set
 from kgrec.kg.query.linking import item_types
 from kgrec.kg.schema import Mention
 
@@ -50,6 +52,7 @@ FACT_CUES = (  # (pattern, relations asked about; None = all)
 UNKNOWN_TITLE = re.compile(
     r"\b(?:loved|love|liked|like|enjoyed|watched|seen|saw|hated|recommend|suggest|about)\s+"
     r"[\"“']?((?:[A-Z0-9][\w'’:&-]*)(?:\s+(?:[A-Z0-9][\w'’:&-]*|of|the|a|and|in|on))*)")
+SEQUEL_NUMBER = re.compile(r"\s+(?:\d{1,2}|[ivx]{1,4})$")  # "toy story 2" -> "toy story"
 QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
 REPLACE = re.compile(r"\b(?:instead|rather|funnier|scarier|sillier|creepier|less\s+\w+|a different genre)\b")
 GENERIC = {"film", "films", "movie", "movies", "picture", "pictures", "cinema"}  # not a genre wish
@@ -216,6 +219,36 @@ def _unknown_titles(text: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
     return tuple(found[:3])
 
 
+def _starts_a_title(G: nx.MultiDiGraph, phrase: str) -> bool:
+    """Whether a catalog item's name goes on from ``phrase`` ("Toy Story" -> "Toy Story 3"), or from it
+    without its sequel number ("Toy Story 2")."""
+    names = cached(G, "item_names_sorted", lambda G: sorted(str(G.nodes[n].get("name") or "").lower()
+                                                               for n in catalog_set(G)))
+    stem = SEQUEL_NUMBER.sub("", phrase.lower())
+    for key in (stem + " ", stem + ":"):
+        i = bisect.bisect_left(names, key)
+        if i < len(names) and names[i].startswith(key):
+            return True
+    return False
+
+
+def _themes_in_titles(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """``mentions`` without the themes and genres found inside a capitalised title-like phrase that
+    goes on past them and starts a longer catalog title: in "I loved Toy Story" (a film the catalog
+    lacks; it has "Toy Story 3") the user named a film, not the theme "toys". The phrase is then an
+    unknown title, which the search step looks up ("Did you mean Toy Story 3 (2010)?")."""
+    dropped: set[int] = set()
+    for m in UNKNOWN_TITLE.finditer(text):
+        start, end = m.span(1)
+        inside = [i for i, k in enumerate(mentions) if k.span[0] < end and start < k.span[1]]
+        if (len(m.group(1).split()) < 2 or not inside or any(mentions[i].type not in ("theme", "genre") for i in inside)
+                or _masked(text, [mentions[i] for i in inside])[start:end].strip() == ""):
+            continue
+        if _starts_a_title(G, m.group(1).strip(" '\"“”")):
+            dropped.update(inside)
+    return [k for i, k in enumerate(mentions) if i not in dropped]
+
+
 def _repeated(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     """The mentions plus every other occurrence of their words ("horror, but not horror"; a title's
     only with the same letter case)."""
@@ -252,6 +285,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     of ``last_items``. When the user asks about a movie (or, with none, a person), it is the
     question's subject only.
     """
+    mentions = _themes_in_titles(G, text, mentions)
     given, mentions = tuple(mentions), _repeated(text, mentions)
     low = _masked(text, mentions)
     relations, bounds = _fact_relations(low), _bounds(G, low, mentions)

@@ -266,3 +266,39 @@ def test_a_cue_that_leads_into_the_next_mention_negates_that_one_not_the_one_bef
                                                                                      not_genres, not_people):
     u = read(text)
     assert (u.liked, u.disliked, u.not_genres, u.not_people) == (liked, disliked, not_genres, not_people)
+
+
+def _without_toy_story():
+    """The tiny graph as the real KG has it: no Toy Story (1995), but Toy Story 3."""
+    from tests.agent.conftest import TOYS, agent_graph
+
+    G = agent_graph()
+    G.remove_node(TOY)
+    G.add_node(99, name="Toy Story 3", type="movie", hint="film", uri="", year=2010, title="Toy Story 3 (2010)",
+               item=True, popularity=5)
+    G.add_edge(99, TOYS, key="has_theme")
+    return G
+
+
+def test_a_title_the_catalog_lacks_is_not_read_as_the_theme_inside_it(read):
+    G = _without_toy_story()
+    index = linking.build_link_index(G, **link_words(G))
+    text = "I loved Toy Story"
+    u = understanding.understand(G, text, understanding.best_mentions(linking.link(index, text), 0.5), Preferences())
+    assert u.themes == () and u.unknown_titles == ("Toy Story",)  # a film was named, not the theme "toys"
+    sequel = "I loved Toy Story 2"
+    assert understanding.understand(G, sequel, understanding.best_mentions(linking.link(index, sequel), 0.5),
+                                    Preferences()).unknown_titles == ("Toy Story 2",)
+    asked = "I want a movie about toys"
+    assert understanding.understand(G, asked, understanding.best_mentions(linking.link(index, asked), 0.5),
+                                    Preferences()).themes  # the theme itself still links
+    assert read(text).liked == (TOY,)  # where the catalog has the film, it is liked
+
+
+def test_the_chat_asks_which_film_for_a_title_the_catalog_lacks():
+    from kgrec.agent import Recommender
+    from tests.agent.conftest import ScriptedLM
+
+    rec = Recommender(AgentConfig(), graph=_without_toy_story(), lm=ScriptedLM())
+    text = rec.respond(rec.new_session(), "I loved Toy Story").text
+    assert 'I don\'t know "Toy Story"' in text and "Toy Story 3 (2010)" in text and "about: toys" not in text
