@@ -31,7 +31,7 @@ import networkx as nx
 
 from kgrec.agent import preferences, understanding
 from kgrec.agent.config import AgentConfig
-from kgrec.agent.content import audience, content_words
+from kgrec.agent.content import audience
 from kgrec.agent.explain import check_explanation, unexplainable
 from kgrec.agent.types import Explanation, Preferences, Ranked, RecommendedItem
 from kgrec.kg.graph import display
@@ -96,7 +96,8 @@ def understand(G: nx.MultiDiGraph, index, text: str, before: Before, config: Age
     but says what the movie should be about, the LM encoder's nearest theme (above its threshold)."""
     mentions = understanding.best_mentions(linking.link(index, text), config.min_link_score)
     mentions = sorted([*mentions, *audience(G, text, mentions)], key=lambda m: m.span)  # "my 6 year old": family
-    if themes is not None and all(m.type == "genre" for m in mentions) and content_words(text, mentions):
+    if (themes is not None and all(m.type == "genre" for m in mentions)
+            and understanding.content_outside_titles(text, mentions)):
         named = {m.node for m in mentions}  # a genre the message names itself is read from its words ("not big on horror")
         mentions = [*mentions, *(m for m in themes.link(text) if m.node not in named)]  # the encoder's theme
     u = understanding.understand(G, text, mentions, before.prefs, before.last_items, before.focus)
@@ -202,13 +203,13 @@ def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeig
 
     ``lists``: :func:`candidate_lists` of ``request`` when already computed (already filtered).
     A film's namesake below it is left out ("Night of the Living Dead" twice: the KG's two entries);
-    a film with every theme asked for comes before one with some (``kgrec.kg.query.retrieval.every_theme``).
+    a film with every genre and theme asked for comes before one with some (``kgrec.kg.query.retrieval.every_asked``).
     """
     lists = candidate_lists(G, request) if lists is None else lists
     wished = retrieval.wished(G, request.constraints, request.wishes)
     weights = weights or retrieval.graph_weights(G)
     fused = retrieval.fuse(lists, weights.wishes_first() if request.wishes_first else weights,
-                           request.k + NAMESAKE_SPARE, wished, retrieval.every_theme(G, request.constraints))
+                           request.k + NAMESAKE_SPARE, wished, retrieval.every_asked(G, request.constraints))
     out, hidden = [], set()
     for candidate in fused:
         if candidate.item not in hidden and len(out) < request.k:

@@ -50,7 +50,7 @@ FACT_CUES = (  # (pattern, relations asked about; None = all)
     (re.compile(r"\b(tell me (more )?about|tell me more\b|more (info|details)\b|what is .{0,60} about|what'?s .{0,60} about|facts about|info about)\b"), None),
 )
 UNKNOWN_TITLE = re.compile(
-    r"\b(?:loved|love|liked|like|enjoyed|watched|seen|saw|hated|recommend|suggest|about)\s+"
+    r"\b(?:loved|love|liked|like|enjoyed|watched|seen|saw|hated|recommend|suggest|about)\s+(?:the\s+)?"
     r"[\"“']?((?:[A-Z0-9][\w'’:&-]*)(?:\s+(?:[A-Z0-9][\w'’:&-]*|of|the|a|and|in|on))*)")
 SEQUEL_NUMBER = re.compile(r"\s+(?:\d{1,2}|[ivx]{1,4})$")  # "toy story 2" -> "toy story"
 QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
@@ -96,12 +96,15 @@ class Understanding:
 
 
 def best_mentions(mentions: Sequence[Mention], min_score: float) -> list[Mention]:
-    """Highest-scoring mention per overlapping span, in text order; ambiguous equals keep the first."""
+    """Highest-scoring mention per overlapping span, in text order; ambiguous equals keep the first.
+    Words that name two genres at once ("romantic comedy": romance and comedy,
+    ``kgrec.kg.query.lexicon.GENRE_SYNONYMS``) keep both."""
     kept: list[Mention] = []
     for m in sorted(mentions, key=lambda m: (-m.score, m.span)):
         if m.type == "genre" and m.surface.strip().lower() in GENERIC:
             continue
-        if m.score < min_score or any(m.span[0] < k.span[1] and k.span[0] < m.span[1] for k in kept):
+        both = m.type == "genre" and any(k.type == "genre" and k.span == m.span and k.node != m.node for k in kept)
+        if m.score < min_score or not both and any(m.span[0] < k.span[1] and k.span[0] < m.span[1] for k in kept):
             continue
         kept.append(m)
     return sorted(kept, key=lambda m: m.span)
@@ -249,6 +252,19 @@ def _themes_in_titles(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention]
     return [k for i, k in enumerate(mentions) if i not in dropped]
 
 
+def content_outside_titles(text: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
+    """``kgrec.agent.content.content_words`` of ``text`` without its unknown titles: "I love the Harry
+    Potter movies" says nothing about what a film is about."""
+    return content_words(_blanked(text, _unknown_titles(text, mentions)), mentions)
+
+
+def _blanked(text: str, phrases: Sequence[str]) -> str:
+    """``text`` with ``phrases`` (unknown titles) as spaces, so their words say nothing about content."""
+    for phrase in phrases:
+        text = text.replace(phrase, " " * len(phrase))
+    return text
+
+
 def _repeated(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     """The mentions plus every other occurrence of their words ("horror, but not horror"; a title's
     only with the same letter case)."""
@@ -300,12 +316,13 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
     if not dated:  # "something newer" after a list and no liked movie: newer than the list
         dated = [n for n in last_items if n in G and isinstance(G.nodes[n].get("year"), int)]
     years = _years(low, [G.nodes[n]["year"] for n in dated], bounds)
+    unknown = _unknown_titles(text, mentions)
     return Understanding(
         **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
         not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
-        unknown_titles=_unknown_titles(text, mentions), contradictions=_contradictions(G, out, years), mentions=given,
-        content=content_words(text, mentions) if relations is None else (),
+        unknown_titles=unknown, contradictions=_contradictions(G, out, years), mentions=given,
+        content=content_outside_titles(text, mentions) if relations is None else (),
         moods=moods(text, mentions) if relations is None else ())
 
 

@@ -300,13 +300,14 @@ def prepare_filters(G: nx.MultiDiGraph) -> None:
     genre_coverage(G)
 
 
-def every_theme(G: nx.MultiDiGraph, constraints: Constraints) -> frozenset[int]:
-    """The items with every theme ``constraints`` ask for, when they ask for several ("set in space with
-    aliens"): the theme filter admits an item with any of them, and these lead (:func:`fuse`'s ``lead``)."""
-    themes = [t for t in constraints.themes if t in G]
-    if len(themes) < 2 or len(themes) < len(constraints.themes):
+def every_asked(G: nx.MultiDiGraph, constraints: Constraints) -> frozenset[int]:
+    """The items with every genre and theme ``constraints`` ask for, when they ask for several ("set in
+    space with aliens", "a romantic comedy", "a comedy about time travel"): the filters admit an item with
+    any genre and any theme, and these lead (:func:`fuse`'s ``lead``)."""
+    asked = list(constraints.genres | constraints.themes)
+    if len(asked) < 2 or not all(a in G for a in asked):
         return frozenset()
-    return frozenset.intersection(*(frozenset(G.pred[t]) for t in themes))
+    return frozenset.intersection(*(frozenset(G.pred[a]) for a in asked))
 
 
 def wished(G: nx.MultiDiGraph, constraints: Constraints, wishes: Constraints) -> frozenset[int]:
@@ -368,7 +369,7 @@ def fuse(lists: dict[str, list[Candidate]], weights: FusionWeights = FusionWeigh
     that meet the wishes (``wished``, :func:`wished`); the ``k`` best.
 
     With ``weights.close_first``, the content list's close relatives (score >= ``CLOSE_BONUS``)
-    come first, in fused order, whatever their weight; then the ``lead`` items (:func:`every_theme`).
+    come first, in fused order, whatever their weight; then the ``lead`` items (:func:`every_asked`).
     """
     fused: dict[int, float] = defaultdict(float)
     sources: dict[int, list[str]] = defaultdict(list)
@@ -403,7 +404,7 @@ def retrieve(G: nx.MultiDiGraph, seeds: Iterable[int], constraints: Constraints 
     """
     again = remention.scores(remention.graph_prior(G), roles or {})
     lists = candidate_lists(G, seeds, constraints, pool_depth(k), context, again, wishes=wishes) | dict(extra or {})
-    return fuse(lists, weights or graph_weights(G), k, wished(G, constraints, wishes), every_theme(G, constraints))
+    return fuse(lists, weights or graph_weights(G), k, wished(G, constraints, wishes), every_asked(G, constraints))
 
 
 def pool_depth(k: int) -> int:

@@ -302,3 +302,23 @@ def test_the_chat_asks_which_film_for_a_title_the_catalog_lacks():
     rec = Recommender(AgentConfig(), graph=_without_toy_story(), lm=ScriptedLM())
     text = rec.respond(rec.new_session(), "I loved Toy Story").text
     assert 'I don\'t know "Toy Story"' in text and "Toy Story 3 (2010)" in text and "about: toys" not in text
+
+
+def test_words_that_name_two_genres_keep_both():
+    from kgrec.kg.schema import Mention
+
+    romance = Mention(node=7, name="romance", type="genre", surface="romantic comedy", span=(2, 17), score=0.9)
+    comedy = Mention(node=COMEDY, name="comedy", type="genre", surface="romantic comedy", span=(2, 17), score=0.95)
+    assert understanding.best_mentions([romance, comedy], 0.5) == [comedy, romance]
+    part = Mention(node=7, name="romance", type="genre", surface="romantic", span=(2, 10), score=0.9)
+    assert understanding.best_mentions([part, comedy], 0.5) == [comedy]  # overlapping other words: the best
+
+
+def test_an_unknown_title_after_the_says_nothing_about_content():
+    G = _without_toy_story()
+    index = linking.build_link_index(G, **link_words(G))
+    text = "I loved the Toy Story movies"
+    mentions = understanding.best_mentions(linking.link(index, text), 0.5)
+    u = understanding.understand(G, text, mentions, Preferences())
+    assert u.unknown_titles == ("Toy Story",) and u.content == () and u.themes == ()
+    assert understanding.content_outside_titles("I want a movie about toys and boxing", []) == ("toys", "boxing")

@@ -318,22 +318,25 @@ def test_wishes_first_puts_every_item_that_meets_them_above_the_rest():
     assert FusionWeights.only("walk").wishes_first() == FusionWeights.only("walk")  # no bonus stays none
 
 
-def test_films_with_every_theme_asked_for_lead_those_with_some():
+def test_films_with_every_genre_and_theme_asked_for_lead_those_with_some():
     import networkx as nx
 
-    from kgrec.kg.query.retrieval import FusionWeights, every_theme, fuse
+    from kgrec.kg.query.retrieval import FusionWeights, every_asked, fuse
     from kgrec.kg.schema import Candidate
 
     G = nx.MultiDiGraph()
     G.add_nodes_from([1, 2, 3], type="movie", item=True)
     G.add_nodes_from([8, 9], type="theme")
+    G.add_node(5, type="genre")
+    G.add_edge(3, 5, key="genre")
     for item, theme in ((1, 8), (2, 8), (2, 9), (3, 9)):
         G.add_edge(item, theme, key="has_theme")
     both = Constraints(themes=frozenset({8, 9}))
-    assert every_theme(G, both) == {2}
-    assert every_theme(G, Constraints(themes=frozenset({8}))) == frozenset()  # one theme: the filter says it all
-    assert every_theme(G, Constraints(themes=frozenset({8, 77}))) == frozenset()  # a theme the graph lacks
+    assert every_asked(G, both) == {2}
+    assert every_asked(G, Constraints(themes=frozenset({8}))) == frozenset()  # one theme: the filter says it all
+    assert every_asked(G, Constraints(themes=frozenset({8, 77}))) == frozenset()  # a theme the graph lacks
+    assert every_asked(G, Constraints(genres=frozenset({5}), themes=frozenset({9}))) == {3}  # "a comedy about ..."
     lists = {"attribute": [Candidate(1, 9.0), Candidate(3, 8.0), Candidate(2, 1.0)]}
     weights = FusionWeights(close_first=False)
     assert [c.item for c in fuse(lists, weights)] == [1, 3, 2]
-    assert [c.item for c in fuse(lists, weights, lead=every_theme(G, both))] == [2, 1, 3]
+    assert [c.item for c in fuse(lists, weights, lead=every_asked(G, both))] == [2, 1, 3]
