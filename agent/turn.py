@@ -73,6 +73,7 @@ class Request:
     query: str = ""  # the turn as the dense encoder reads it (kgrec.agent.ranking.query_text); "": no dense list
     liked: tuple[int, ...] = ()  # the conversation's movies not disliked, whose liked-movie vectors the encoder adds (kgrec.agent.dense_index)
     wishes: Constraints = Constraints()  # what earlier messages asked for: weighs, filters nothing (preferences.wishes)
+    compound: frozenset[int] = frozenset()  # genres the message named as one ("romantic comedy"): films with all lead
     wishes_first: bool = False  # the message only asked for more ("another one?"): what meets the wishes leads
 
     def again_items(self) -> frozenset[int]:
@@ -147,6 +148,7 @@ def constraints(G: nx.MultiDiGraph, prefs: Preferences, config: AgentConfig,
     hidden = inverted.namesakes(G, c.exclude)
     return Request(seeds=tuple(preferences.seeds(G, prefs)), constraints=replace(c, exclude=c.exclude | hidden),
                    wishes=wishes, wishes_first=more_of_the_same and wishes != Constraints(),
+                   compound=frozenset(stated.compound_genres) if stated is not None else frozenset(),
                    context=tuple(n for n in preferences.context_items(prefs) if n in G), k=config.candidates,
                    again=again_roles(G, prefs, last, message),
                    query=query_text(G, preferences.context_items(prefs), prefs.disliked, conversation) if conversation else "",
@@ -203,13 +205,14 @@ def retrieve(G: nx.MultiDiGraph, request: Request, weights: retrieval.FusionWeig
 
     ``lists``: :func:`candidate_lists` of ``request`` when already computed (already filtered).
     A film's namesake below it is left out ("Night of the Living Dead" twice: the KG's two entries);
-    a film with every genre and theme asked for comes before one with some (``kgrec.kg.query.retrieval.every_asked``).
+    a film with every theme asked for, and every genre of a compound (``Request.compound``), comes before one
+    with some (``kgrec.kg.query.retrieval.every_asked``).
     """
     lists = candidate_lists(G, request) if lists is None else lists
     wished = retrieval.wished(G, request.constraints, request.wishes)
     weights = weights or retrieval.graph_weights(G)
     fused = retrieval.fuse(lists, weights.wishes_first() if request.wishes_first else weights,
-                           request.k + NAMESAKE_SPARE, wished, retrieval.every_asked(G, request.constraints))
+                           request.k + NAMESAKE_SPARE, wished, retrieval.every_asked(G, request.constraints, request.compound))
     out, hidden = [], set()
     for candidate in fused:
         if candidate.item not in hidden and len(out) < request.k:

@@ -66,6 +66,7 @@ class Understanding:
     disliked: tuple[int, ...] = ()
     seen: tuple[int, ...] = ()
     genres: tuple[int, ...] = ()
+    compound_genres: tuple[int, ...] = ()  # genres named as one ("romantic comedy", "horror comedies"): all of them lead
     not_genres: tuple[int, ...] = ()
     themes: tuple[int, ...] = ()  # theme nodes the items should be about ("time travel")
     not_themes: tuple[int, ...] = ()
@@ -258,6 +259,23 @@ def content_outside_titles(text: str, mentions: Sequence[Mention]) -> tuple[str,
     return content_words(_blanked(text, _unknown_titles(text, mentions)), mentions)
 
 
+def compound_genres(text: str, mentions: Sequence[Mention]) -> tuple[int, ...]:
+    """The genres named as one compound: on one span ("romantic comedy", ``best_mentions``) or next to
+    each other ("horror comedies", "sci-fi horror"); "comedy or horror" and "comedy and horror" are two.
+
+    >>> from kgrec.kg.schema import Mention
+    >>> g = lambda node, span: Mention(node=node, name="", type="genre", surface="", span=span, score=1.0)
+    >>> compound_genres("horror comedies or drama", [g(1, (0, 6)), g(2, (7, 15)), g(3, (19, 24))])
+    (1, 2)
+    """
+    genres = sorted((m for m in mentions if m.type == "genre"), key=lambda m: m.span)
+    out: list[int] = []
+    for a, b in zip(genres, genres[1:]):
+        if a.span == b.span or text[a.span[1]:b.span[0]].strip(" -") == "" and a.span[1] <= b.span[0]:
+            out += [a.node, b.node]
+    return tuple(dict.fromkeys(out))
+
+
 def _blanked(text: str, phrases: Sequence[str]) -> str:
     """``text`` with ``phrases`` (unknown titles) as spaces, so their words say nothing about content."""
     for phrase in phrases:
@@ -317,7 +335,8 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         dated = [n for n in last_items if n in G and isinstance(G.nodes[n].get("year"), int)]
     years = _years(low, [G.nodes[n]["year"] for n in dated], bounds)
     unknown = _unknown_titles(text, mentions)
-    return Understanding(
+    compound = tuple(g for g in compound_genres(text, given) if g in out["genres"])
+    return Understanding(compound_genres=compound,
         **{k: tuple(dict.fromkeys(v)) for k, v in out.items()}, year_min=years.year_min, year_max=years.year_max,
         not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
@@ -300,11 +300,12 @@ def prepare_filters(G: nx.MultiDiGraph) -> None:
     genre_coverage(G)
 
 
-def every_asked(G: nx.MultiDiGraph, constraints: Constraints) -> frozenset[int]:
-    """The items with every genre and theme ``constraints`` ask for, when they ask for several ("set in
-    space with aliens", "a romantic comedy", "a comedy about time travel"): the filters admit an item with
-    any genre and any theme, and these lead (:func:`fuse`'s ``lead``)."""
-    asked = list(constraints.genres | constraints.themes)
+def every_asked(G: nx.MultiDiGraph, constraints: Constraints, compound: Collection[int] = ()) -> frozenset[int]:
+    """The items with every theme ``constraints`` ask for and every genre of ``compound`` (genres named as
+    one: "romantic comedy"), when that is several ("set in space with aliens", "horror comedies"): the
+    filters admit an item with any of them, and these lead (:func:`fuse`'s ``lead``). Genres listed apart
+    ("comedy or horror") are not a compound."""
+    asked = list(constraints.themes) + [g for g in compound if g in constraints.genres]
     if len(asked) < 2 or not all(a in G for a in asked):
         return frozenset()
     return frozenset.intersection(*(frozenset(G.pred[a]) for a in asked))

@@ -7,7 +7,7 @@ from kgrec.agent.types import Preferences
 from kgrec.kg.query.linking import build_link_index
 from kgrec.kg.query.retrieval import admissible
 from kgrec.kg.schema import Candidate, Constraints
-from tests.agent.conftest import COMEDY, PA, PA2, PA3, PA7, SCARY, SHINING, ScriptedLM
+from tests.agent.conftest import COMEDY, HORROR, PA, PA2, PA3, PA7, SCARY, SHINING, ScriptedLM
 
 CONFIG = AgentConfig(rank_with_model=False, lm_chooses_actions=False)
 
@@ -130,3 +130,13 @@ def test_a_list_never_holds_a_film_twice(G):
         H.add_edge(93, v, key=k, **d)
     found = [c.item for c in stages.retrieve(H, stages.constraints(H, Preferences(liked=[PA]), CONFIG))]
     assert PA2 in found and 93 not in found
+
+
+def test_a_film_with_both_genres_of_a_compound_leads(G):
+    understood = read(G, "any horror comedies?")
+    request = stages.constraints(G, understood.prefs, CONFIG, stated=understood.u)
+    assert request.compound == {HORROR, COMEDY}
+    found = [c.item for c in stages.retrieve(G, request)]
+    assert found[0] == SCARY  # Scary Movie: comedy and horror; the rest have one of them
+    apart = read(G, "comedy or horror, either is fine")
+    assert stages.constraints(G, apart.prefs, CONFIG, stated=apart.u).compound == frozenset()

@@ -322,3 +322,9 @@ def test_an_unknown_title_after_the_says_nothing_about_content():
     u = understanding.understand(G, text, mentions, Preferences())
     assert u.unknown_titles == ("Toy Story",) and u.content == () and u.themes == ()
     assert understanding.content_outside_titles("I want a movie about toys and boxing", []) == ("toys", "boxing")
+
+
+def test_genres_named_as_one_are_a_compound_and_listed_apart_are_not(read):
+    assert set(read("any horror comedies?").compound_genres) == {HORROR, COMEDY}
+    assert read("comedy or horror, either is fine").compound_genres == ()
+    assert read("a comedy please").compound_genres == ()

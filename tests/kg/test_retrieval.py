@@ -318,7 +318,7 @@ def test_wishes_first_puts_every_item_that_meets_them_above_the_rest():
     assert FusionWeights.only("walk").wishes_first() == FusionWeights.only("walk")  # no bonus stays none
 
 
-def test_films_with_every_genre_and_theme_asked_for_lead_those_with_some():
+def test_films_with_every_theme_and_compound_genre_asked_for_lead_those_with_some():
     import networkx as nx
 
     from kgrec.kg.query.retrieval import FusionWeights, every_asked, fuse
@@ -335,7 +335,8 @@ def test_films_with_every_genre_and_theme_asked_for_lead_those_with_some():
     assert every_asked(G, both) == {2}
     assert every_asked(G, Constraints(themes=frozenset({8}))) == frozenset()  # one theme: the filter says it all
     assert every_asked(G, Constraints(themes=frozenset({8, 77}))) == frozenset()  # a theme the graph lacks
-    assert every_asked(G, Constraints(genres=frozenset({5}), themes=frozenset({9}))) == {3}  # "a comedy about ..."
+    assert every_asked(G, Constraints(genres=frozenset({5}), themes=frozenset({9})), compound={5}) == {3}
+    assert every_asked(G, Constraints(genres=frozenset({5}), themes=frozenset({8}))) == frozenset()  # no compound
     lists = {"attribute": [Candidate(1, 9.0), Candidate(3, 8.0), Candidate(2, 1.0)]}
     weights = FusionWeights(close_first=False)
     assert [c.item for c in fuse(lists, weights)] == [1, 3, 2]
