@@ -341,7 +341,7 @@ def understand(G: nx.MultiDiGraph, text: str, mentions: Sequence[Mention], prefs
         not_years=years.not_years, replaces_genres=bool(REPLACE.search(text.lower())), fact_relations=relations, fact_subject=subject,
         wants_more=bool(WANTS_MORE.search(low) or MORE_LIKE.search(low)) and relations is None,
         unknown_titles=unknown, contradictions=_contradictions(G, out, years), mentions=given,
-        content=content_outside_titles(text, mentions) if relations is None else (),
+        content=content_words(_blanked(text, unknown), mentions) if relations is None else (),
         moods=moods(text, mentions) if relations is None else ())
 
 
